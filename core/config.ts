@@ -1,0 +1,150 @@
+// One validated configuration schema, read from the environment once at start-up. Every key documents its
+// default and why; the README's configuration table is written from these comments.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const SOFTHSM_PATHS = [
+  '/usr/lib/softhsm/libsofthsm2.so',
+  '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/local/lib/softhsm/libsofthsm2.so',
+  '/opt/homebrew/lib/softhsm/libsofthsm2.so',
+];
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  /** development | test | production. Production refuses every embedded default and development secret. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** TCP port of the HTTP server. Default 8080. */
+  PORT: int(0, 65535).default(8080),
+  /** Address the server binds to. Default 0.0.0.0 (all interfaces) so that containers are reachable. */
+  HOST: z.string().default('0.0.0.0'),
+  /** External base URL, used in `info`, metadata and links. Default http://localhost:$PORT. */
+  PUBLIC_URL: z.url().optional(),
+  /** Where embedded state lives: PGlite data, SoftHSM token, generated secrets. Default ./data. */
+  DATA_DIR: z.string().default('./data'),
+  /** PostgreSQL connection string. Unset: an embedded PGlite (development only). */
+  DATABASE_URL: z.string().optional(),
+  /** Size of the pg connection pool per process. Default 10. */
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /** Redis connection string for data that may be lost (rate limits, caches). Unset: in-process (development only). */
+  REDIS_URL: z.string().optional(),
+  /** Path of the PKCS#11 library. Unset: SoftHSM2 at its usual paths, token initialised under DATA_DIR. */
+  PKCS11_MODULE: z.string().optional(),
+  /** Label of the token holding the SAM's keys. Default rssp-sam. */
+  SAM_TOKEN_LABEL: z.string().min(1).max(32).default('rssp-sam'),
+  /** User PIN of the token (or SAM_PIN_FILE). Unset in development: generated into DATA_DIR on first start. */
+  SAM_PIN: z.string().min(4).optional(),
+  SAM_PIN_FILE: z.string().optional(),
+  /** PKCS#11 sessions kept open and logged in. Default: UV_THREADPOOL_SIZE (4 when unset), since async calls
+   *  run on libuv's thread pool and more sessions than threads only queue. */
+  SAM_SESSIONS: int(1, 256).optional(),
+  /** Seconds a SAD stays valid after activation (DESIGN §2.2). Short: a leaked SAD is useful only this long. */
+  SAD_LIFETIME_SECONDS: int(30, 3600).default(300),
+  /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
+  MAX_FACTOR_FAILURES: int(1, 100).default(5),
+  /** Bearer token of the admin API (or ADMIN_TOKEN_FILE). Unset in development: generated into DATA_DIR/admin-token. */
+  ADMIN_TOKEN: z.string().min(16).optional(),
+  ADMIN_TOKEN_FILE: z.string().optional(),
+  /** Lifetime of a service access token from auth/login, seconds. Default 3600. */
+  SERVICE_TOKEN_LIFETIME_SECONDS: int(60, 86400).default(3600),
+  /** Lifetime of the refresh token that auth/login returns with rememberMe=true, seconds. Default 30 days. */
+  REFRESH_TOKEN_LIFETIME_SECONDS: int(3600, 365 * 86400).default(30 * 86400),
+  /** Failed auth/login attempts per username and per IP in a 15-minute window before 429. Default 10. */
+  LOGIN_MAX_FAILURES: int(1, 1000).default(10),
+  /** pino log level. Default info (warn under test). */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export type Config = {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  logLevel: NonNullable<Env['LOG_LEVEL']>;
+  db: { url?: string; poolSize: number };
+  kv: { url?: string };
+  sam: {
+    module?: string;
+    tokenLabel: string;
+    pin?: string;
+    sessions: number;
+    sadLifetimeSeconds: number;
+    maxFailures: number;
+  };
+  admin: { token?: string };
+  authz: { serviceTokenLifetimeSeconds: number; refreshTokenLifetimeSeconds: number; loginMaxFailures: number };
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function secret(value: string | undefined, file: string | undefined, name: string): string | undefined {
+  if (value !== undefined && file !== undefined) throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
+  if (file === undefined) return value;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
+export function findSoftHsm(exists: (p: string) => boolean): string | undefined {
+  return SOFTHSM_PATHS.find(exists);
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(e.DATA_DIR),
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
+    db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    kv: { url: e.REDIS_URL },
+    sam: {
+      module: e.PKCS11_MODULE,
+      tokenLabel: e.SAM_TOKEN_LABEL,
+      pin: secret(e.SAM_PIN, e.SAM_PIN_FILE, 'SAM_PIN'),
+      sessions: e.SAM_SESSIONS ?? Number(source.UV_THREADPOOL_SIZE ?? 4),
+      sadLifetimeSeconds: e.SAD_LIFETIME_SECONDS,
+      maxFailures: e.MAX_FACTOR_FAILURES,
+    },
+    admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN') },
+    authz: {
+      serviceTokenLifetimeSeconds: e.SERVICE_TOKEN_LIFETIME_SECONDS,
+      refreshTokenLifetimeSeconds: e.REFRESH_TOKEN_LIFETIME_SECONDS,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    },
+  };
+  if (config.env === 'production') refuseDevelopmentDefaults(config, e);
+  return config;
+}
+
+/** Production never runs on an embedded default or a generated secret: each would be lost or guessable. */
+function refuseDevelopmentDefaults(c: Config, e: Env): void {
+  const missing: string[] = [];
+  if (!c.db.url) missing.push('DATABASE_URL (embedded PGlite is for development only)');
+  if (!c.kv.url) missing.push('REDIS_URL (the in-process store is for development only)');
+  if (!c.sam.module) missing.push('PKCS11_MODULE (the auto-initialised SoftHSM token is for development only)');
+  if (!c.sam.pin) missing.push('SAM_PIN or SAM_PIN_FILE (a generated token PIN is for development only)');
+  if (!c.admin.token) missing.push('ADMIN_TOKEN or ADMIN_TOKEN_FILE (a generated admin token is for development only)');
+  if (!e.PUBLIC_URL) missing.push('PUBLIC_URL (must be the external https URL)');
+  else if (!e.PUBLIC_URL.startsWith('https://')) missing.push('PUBLIC_URL must use https in production (CSC v2 §7.3)');
+  if (missing.length) {
+    throw new ConfigError(`NODE_ENV=production refuses development defaults; set:\n  ${missing.join('\n  ')}`);
+  }
+}

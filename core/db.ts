@@ -1,0 +1,78 @@
+// PostgreSQL through `pg`: one pool per process and forward-only migrations per schema (DESIGN §3).
+// Migrations live next to the part that owns the schema (`<part>/migrations/NNN_name.sql`) and are applied at
+// start-up under a transaction-scoped advisory lock, so several instances starting together apply each file once.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export type Db = pg.Pool;
+export type DbClient = pg.PoolClient;
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Schemas in dependency order; each is `<schema>/migrations/*.sql` under the repository root. */
+export const SCHEMAS = ['authz', 'rssp', 'sam'] as const;
+
+// 64-bit advisory lock key: "rssp-mig" as ASCII.
+const MIGRATION_LOCK = '8318823744233629031';
+
+export function createPool(url: string, max = 10): Db {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export async function migrate(db: Db, schemas: readonly string[] = SCHEMAS): Promise<string[]> {
+  const applied: string[] = [];
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS public.schema_migrations (
+      schema text NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (schema, name))`);
+    for (const schema of schemas) {
+      const dir = path.join(ROOT, schema, 'migrations');
+      let files: string[];
+      try {
+        files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+      } catch {
+        continue;
+      }
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM public.schema_migrations WHERE schema = $1', [schema]);
+      const done = new Set(rows.map((r) => r.name));
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      for (const file of files) {
+        if (done.has(file)) continue;
+        await client.query(readFileSync(path.join(dir, file), 'utf8'));
+        await client.query('INSERT INTO public.schema_migrations (schema, name) VALUES ($1, $2)', [schema, file]);
+        applied.push(`${schema}/${file}`);
+      }
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Runs `fn` in a transaction on one client; rolls back on any throw. */
+export async function tx<T>(db: Db, fn: (c: DbClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

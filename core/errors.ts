@@ -1,0 +1,94 @@
+// The one catalogue of refusals the CSC API can give (CSC v2 §10.1 and the error tables of §11).
+// Code anywhere else throws by name; exactly one error handler (rssp/http/error_handler.ts) serializes
+// { error, error_description }. Descriptions follow the wording of the spec tables where one exists, so that
+// clients matching on them keep working.
+
+type Entry = { readonly status: number; readonly error: string; readonly description: string };
+
+export const CSC_ERRORS = {
+  // transport and request shape
+  malformedAuthorizationHeader: { status: 400, error: 'invalid_request', description: 'Malformed authorization header' },
+  missingAuthorization: { status: 401, error: 'invalid_token', description: 'Missing access token' },
+  invalidToken: { status: 401, error: 'invalid_token', description: 'The access token is not valid' },
+  expiredToken: { status: 401, error: 'expired_token', description: 'The access or refresh token is expired or has been revoked' },
+  insufficientScope: { status: 403, error: 'access_denied', description: 'The access token does not allow this method' },
+  invalidRequest: { status: 400, error: 'invalid_request', description: 'The request is malformed' },
+  bodyTooLarge: { status: 413, error: 'invalid_request', description: 'Request body too large' },
+  notJson: { status: 400, error: 'invalid_request', description: 'The request body must be a JSON object' },
+  unsupportedMediaType: { status: 415, error: 'invalid_request', description: 'Content-Type must be application/json' },
+  methodNotFound: { status: 404, error: 'invalid_request', description: 'Unknown API method' },
+  methodNotAllowed: { status: 405, error: 'invalid_request', description: 'API methods are called with POST' },
+  notImplemented: { status: 501, error: 'not_implemented', description: 'The method is not implemented by this service' },
+  rateLimited: { status: 429, error: 'access_denied', description: 'Too many requests' },
+
+  // auth/login, auth/revoke (§11.2, §11.3)
+  invalidCredentials: { status: 400, error: 'authentication_error', description: 'An error occurred during the authentication process' },
+  invalidRefreshToken: { status: 400, error: 'invalid_request', description: 'Invalid string parameter refresh_token' },
+  invalidTokenParameter: { status: 400, error: 'invalid_request', description: 'Invalid string parameter token' },
+  invalidTokenTypeHint: { status: 400, error: 'invalid_request', description: 'Invalid string parameter token_type_hint' },
+
+  // credentials/* (§11.4 – §11.6)
+  invalidUserID: { status: 400, error: 'invalid_request', description: 'Invalid parameter userID' },
+  userIDNotAllowed: { status: 400, error: 'invalid_request', description: 'userID parameter MUST be null' },
+  invalidCredentialID: { status: 400, error: 'invalid_request', description: 'Invalid parameter credentialID' },
+  invalidCertificates: { status: 400, error: 'invalid_request', description: 'Invalid parameter certificates' },
+  credentialDisabled: { status: 400, error: 'invalid_request', description: 'The credential identified by credentialID is disabled' },
+  credentialLocked: { status: 400, error: 'invalid_request', description: 'Credential locked' },
+  credentialNotExplicit: { status: 400, error: 'invalid_request', description: 'The credential is not authorized in explicit mode' },
+  invalidNumSignatures: { status: 400, error: 'invalid_request', description: 'Invalid value for parameter numSignatures' },
+  tooManySignatures: { status: 400, error: 'invalid_request', description: 'Numbers of signatures is too high' },
+  hashesRequired: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) array parameter hashes' },
+  hashCountMismatch: { status: 400, error: 'invalid_request', description: 'The number of hashes does not match numSignatures' },
+  invalidAuthenticationData: { status: 400, error: 'invalid_authentication_data', description: 'The authentication data is invalid' },
+  invalidOtp: { status: 400, error: 'invalid_otp', description: 'The OTP is invalid' },
+  invalidPin: { status: 400, error: 'invalid_pin', description: 'The PIN is invalid' },
+  otpNotEnrolled: { status: 400, error: 'invalid_request', description: 'No one-time password is enrolled for the user' },
+
+  // signatures/signHash (§11.10)
+  missingSad: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter SAD' },
+  invalidSad: { status: 400, error: 'invalid_request', description: 'Invalid parameter SAD' },
+  sadExpired: { status: 400, error: 'invalid_request', description: 'SAD expired' },
+  sadExhausted: { status: 400, error: 'invalid_request', description: 'The SAD has been used for all the signatures it authorizes' },
+  emptyHashes: { status: 400, error: 'invalid_request', description: 'Empty hash array' },
+  invalidBase64Hash: { status: 400, error: 'invalid_request', description: 'Invalid Base64 hash string parameter' },
+  invalidDigestLength: { status: 400, error: 'invalid_request', description: 'Invalid digest value length' },
+  hashNotAuthorized: { status: 400, error: 'invalid_request', description: 'Hash is not authorized by the SAD' },
+  invalidSignAlgo: { status: 400, error: 'invalid_request', description: 'Invalid parameter signAlgo' },
+  missingHashAlgorithmOID: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter hashAlgorithmOID' },
+  invalidHashAlgorithmOID: { status: 400, error: 'invalid_request', description: 'Invalid parameter hashAlgorithmOID' },
+  missingSignAlgoParams: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter signAlgoParams' },
+  invalidSignAlgoParams: { status: 400, error: 'invalid_request', description: 'Invalid parameter signAlgoParams' },
+  invalidOperationMode: { status: 400, error: 'invalid_request', description: 'Invalid parameter operationMode' },
+  certificateNotValid: { status: 400, error: 'invalid_request', description: 'The certificate of the credential is not valid at this time' },
+
+  // the service itself
+  hsmUnavailable: { status: 503, error: 'temporarily_unavailable', description: 'The signing device is temporarily unavailable' },
+  serverError: { status: 500, error: 'server_error', description: 'The service encountered an unexpected condition' },
+} as const satisfies Record<string, Entry>;
+
+export type CscErrorName = keyof typeof CSC_ERRORS;
+
+export class CscError extends Error {
+  readonly status: number;
+  readonly error: string;
+  readonly description: string;
+  /** Extra response headers (Retry-After, WWW-Authenticate). */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly code: CscErrorName,
+    opts: { description?: string; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    const entry: Entry = CSC_ERRORS[code];
+    super(opts.description ?? entry.description, { cause: opts.cause });
+    this.name = 'CscError';
+    this.status = entry.status;
+    this.error = entry.error;
+    this.description = opts.description ?? entry.description;
+    this.headers = opts.headers ?? {};
+  }
+
+  toJSON() {
+    return { error: this.error, error_description: this.description };
+  }
+}

@@ -1,0 +1,137 @@
+// The Signature Activation Module port (DESIGN §5). rssp, authz and the admin API talk to the SAM only through
+// this interface: plain data in, plain data out, errors with string codes, so that the same port can be served
+// in-process (one-process mode) or over HTTP (split mode) without any caller noticing.
+//
+// Byte strings cross the port as Uint8Array in-process; the HTTP transport encodes them as base64.
+
+/** Key types the SAM can generate in the token (issue #2 §4). */
+export type KeyAlgo = 'EC-P256' | 'EC-P384' | 'RSA-2048' | 'RSA-3072';
+
+/** Who asked, for the audit row of every activation and every signing attempt (DESIGN §2). */
+export type RequestContext = {
+  requestId: string;
+  sourceIp?: string;
+  userAgent?: string;
+};
+
+export type Factors = { pin?: string; otp?: string };
+
+export type CredentialState = {
+  credentialID: string;
+  ownerId: string;
+  keyAlgo: KeyAlgo;
+  /** Combined and key OIDs a client may send as signAlgo (CSC v2 §11.5 key/algo). */
+  signAlgos: string[];
+  /** Key length in bits (RSA modulus or EC field size). */
+  keyLength: number;
+  /** Curve OID for EC keys. */
+  curve?: string;
+  enabled: boolean;
+  locked: boolean;
+  /** Validity of the bound end-entity certificate, ISO-8601. */
+  notBefore?: string;
+  notAfter?: string;
+  hasPin: boolean;
+};
+
+export type SamErrorCode =
+  | 'SAM_CREDENTIAL_UNKNOWN'
+  | 'SAM_CREDENTIAL_DISABLED'
+  | 'SAM_CREDENTIAL_LOCKED'
+  | 'SAM_NOT_OWNER'
+  | 'SAM_WRONG_CLIENT'
+  | 'SAM_FACTORS_MISSING'
+  | 'SAM_PIN_INVALID'
+  | 'SAM_OTP_INVALID'
+  | 'SAM_OTP_NOT_ENROLLED'
+  | 'SAM_OTP_REUSED'
+  | 'SAM_HASHES_REQUIRED'
+  | 'SAM_HASH_COUNT_MISMATCH'
+  | 'SAM_NUM_SIGNATURES_INVALID'
+  | 'SAM_SAD_INVALID'
+  | 'SAM_SAD_EXPIRED'
+  | 'SAM_SAD_REVOKED'
+  | 'SAM_SAD_EXHAUSTED'
+  | 'SAM_SAD_WRONG_CREDENTIAL'
+  | 'SAM_HASH_NOT_AUTHORIZED'
+  | 'SAM_HASH_LENGTH'
+  | 'SAM_HASH_ALG_INVALID'
+  | 'SAM_HASH_ALG_MISMATCH'
+  | 'SAM_SIGN_ALGO_INVALID'
+  | 'SAM_SIGN_ALGO_PARAMS_INVALID'
+  | 'SAM_CERT_NOT_VALID'
+  | 'SAM_CERT_MISMATCH'
+  | 'SAM_CERT_CHAIN_INVALID'
+  | 'SAM_SIGNATURE_VERIFY_FAILED'
+  | 'SAM_HSM_UNAVAILABLE'
+  | 'SAM_HSM_ERROR';
+
+/** A refusal or failure of the SAM. `detail` may name a CKR_* code; it never carries a secret. */
+export class SamError extends Error {
+  constructor(
+    readonly code: SamErrorCode,
+    readonly detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail ? `${code}: ${detail}` : code, options);
+    this.name = 'SamError';
+  }
+}
+
+export interface SignatureActivation {
+  /** Generates a key pair in the token, has the configured CA certify it, and binds the credential to it. */
+  createCredential(cmd: {
+    ctx: RequestContext;
+    credentialID: string;
+    ownerId: string;
+    algo: KeyAlgo;
+    /** Restricts RSA keys to RSASSA-PSS (credential:create --algo PS256). */
+    pssOnly?: boolean;
+    pin: string;
+    subject: { commonName: string; email?: string };
+  }): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }>;
+
+  /** PKCS#10 request signed by the credential's key, for an external CA (issue #2 §6). */
+  createCsr(cmd: { ctx: RequestContext; credentialID: string; subject?: { commonName: string; email?: string } }): Promise<{ csr: Uint8Array }>;
+
+  /** Binds a chain issued elsewhere (end-entity first). Refused unless the end-entity key is the credential's key
+   *  and each certificate is signed by the next. */
+  installCertificates(cmd: { ctx: RequestContext; credentialID: string; certificates: Uint8Array[] }): Promise<{ notBefore: string; notAfter: string }>;
+
+  setEnabled(cmd: { ctx: RequestContext; credentialID: string; enabled: boolean }): Promise<void>;
+  unlock(cmd: { ctx: RequestContext; credentialID: string }): Promise<void>;
+  state(credentialIDs: string[]): Promise<CredentialState[]>;
+
+  /** Creates (or replaces) the user's TOTP seed; the seed is kept encrypted under a key that never leaves the HSM. */
+  enrollOtp(cmd: { ctx: RequestContext; userId: string; accountName: string }): Promise<{ secret: string; otpauthUri: string }>;
+
+  /** Checks the factors and mints a SAD bound to signer, client, credential and the exact hashes (DESIGN §2.2). */
+  activate(cmd: {
+    ctx: RequestContext;
+    userId: string;
+    clientId: string;
+    credentialID: string;
+    numSignatures: number;
+    hashes?: Uint8Array[];
+    hashAlgorithmOID?: string;
+    factors: Factors;
+    /** SCAL of the credential as published by rssp; at "2" hashes are mandatory. */
+    scal: '1' | '2';
+  }): Promise<{ sad: string; expiresIn: number }>;
+
+  /** Verifies the SAD and every rule of DESIGN §2.3, consumes it atomically, signs, verifies, audits. */
+  signHash(cmd: {
+    ctx: RequestContext;
+    sad: string;
+    userId: string;
+    clientId: string;
+    credentialID: string;
+    hashes: Uint8Array[];
+    hashAlgorithmOID?: string;
+    signAlgo: string;
+    signAlgoParams?: Uint8Array;
+  }): Promise<{ signatures: Uint8Array[] }>;
+
+  /** DER certificate of the CA that certifies new credentials (development CA under embedded defaults). */
+  caCertificate(): Promise<Uint8Array>;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Fails when openapi/csc-v2.d.ts is not what openapi-typescript generates from openapi/csc-v2.yaml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f openapi/csc-v2.yaml ] || { echo "openapi/csc-v2.yaml missing"; exit 1; }
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+npx openapi-typescript openapi/csc-v2.yaml -o "$tmp" >/dev/null 2>&1
+if ! diff -q "$tmp" openapi/csc-v2.d.ts >/dev/null; then
+  echo "openapi/csc-v2.d.ts is stale: run npm run openapi:types"
+  exit 1
+fi

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../core/config.ts';
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+    expect(c.sam.sadLifetimeSeconds).toBe(300);
+    expect(c.sam.maxFailures).toBe(5);
+  });
+
+  it('refuses a port that is not a number', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+  });
+
+  it('refuses every embedded default in production, naming each', () => {
+    let message = '';
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'PKCS11_MODULE', 'SAM_PIN', 'ADMIN_TOKEN', 'PUBLIC_URL']) {
+      expect(message).toContain(key);
+    }
+  });
+
+  it('accepts production with every secret given', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org',
+    });
+    expect(c.publicUrl).toBe('https://sign.example.org');
+  });
+
+  it('refuses a plain-http PUBLIC_URL in production', () => {
+    expect(() => loadConfig({
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'http://sign.example.org',
+    })).toThrow(/https/);
+  });
+});
