@@ -28,6 +28,10 @@ export interface Hsm {
    *  signature. Does not verify; the caller does (DESIGN §2.4). */
   signDigest(keyId: string, scheme: DigestSignScheme, digest: Uint8Array): Promise<Uint8Array>;
 
+  /** Verifies with the public key object of the pair inside the token (CKM_ECDSA / RSA mechanisms), for schemes
+   *  that Node's crypto cannot verify over a bare digest (ECDSA). Takes the DER form that signDigest returns. */
+  verifyDigest(keyId: string, scheme: DigestSignScheme, digest: Uint8Array, signature: Uint8Array): Promise<boolean>;
+
   /** Creates a non-extractable AES-256 secret key with this label if none exists. */
   ensureSecretKey(label: string): Promise<void>;
 
