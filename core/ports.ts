@@ -1,0 +1,55 @@
+// Ports between the parts other than the SAM's (that one is core/sam_port.ts). rssp depends on these
+// interfaces; authz implements them.
+
+/** What a verified bearer token grants. */
+export type AccessGrant = {
+  /** Opaque id of the token (or its family), for audit and revocation. */
+  tokenId: string;
+  userId: string;
+  /** The calling signature application. auth/login tokens have no OAuth client: their client id is
+   *  `login:<token family id>`, so a SAD minted under one login session is useless to another. */
+  clientId: string;
+  scope: 'service' | 'credential';
+  /** For credential-scoped tokens (OAuth, issue #3): the credential and the SAD the token stands in for. */
+  credentialID?: string;
+  sad?: string;
+  expiresAt: Date;
+};
+
+export interface TokenVerifier {
+  /** Resolves a bearer token or throws CscError('invalidToken' | 'expiredToken'). */
+  verify(token: string): Promise<AccessGrant>;
+}
+
+export type User = {
+  id: string;
+  username: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+};
+
+export interface UserDirectory {
+  byId(id: string): Promise<User | null>;
+  byUsername(username: string): Promise<User | null>;
+}
+
+export type LoginResult = {
+  access_token: string;
+  refresh_token?: string;
+  expires_in: number;
+};
+
+/** CSC v2 §11.2 auth/login and §11.3 auth/revoke, implemented by authz. */
+export interface ServiceAuth {
+  /** HTTP Basic credentials, or a refresh token from an earlier login with rememberMe. Throws CscError. */
+  login(cmd: {
+    basic?: { username: string; password: string };
+    refreshToken?: string;
+    rememberMe: boolean;
+    sourceIp?: string;
+  }): Promise<LoginResult>;
+
+  /** Revokes `token` (access or refresh, per the hint) when it belongs to the caller's user. Throws CscError. */
+  revoke(cmd: { caller: AccessGrant; token: string; tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<void>;
+}
