@@ -1,0 +1,112 @@
+// Composition root: builds every part from one Config and serves them on one Koa server (DESIGN §4, one-process
+// mode). Embedded defaults (DESIGN §3) are decided here and nowhere else: PGlite when DATABASE_URL is unset, an
+// in-process KV when REDIS_URL is unset, a SoftHSM token under DATA_DIR when PKCS11_MODULE is unset.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import Koa from 'koa';
+import { adminRoutes } from './admin/http.ts';
+import { createAuthz } from './authz/index.ts';
+import type { Config } from './core/config.ts';
+import { createPool, migrate } from './core/db.ts';
+import { startEmbeddedPg } from './core/embedded_pg.ts';
+import { createMemoryKv, createRedisKv } from './core/kv.ts';
+import { createLogger, type Logger } from './core/log.ts';
+import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
+import { CredentialService } from './rssp/app/credential_service.ts';
+import { cscV2Routes } from './rssp/http/router.ts';
+import { createSam } from './sam/index.ts';
+import { openPkcs11Hsm } from './sam/hsm/pkcs11/index.ts';
+import { ensureDevToken } from './softhsm-config/dev_token.ts';
+
+export type RunningService = {
+  url: string;
+  port: number;
+  adminToken: string;
+  log: Logger;
+  close(): Promise<void>;
+};
+
+/** A secret given in the configuration, or (development only) one generated once and kept under DATA_DIR. */
+function devSecret(dataDir: string, file: string): string {
+  const p = path.join(dataDir, file);
+  if (existsSync(p)) return readFileSync(p, 'utf8').trim();
+  const value = randomBytes(32).toString('base64url');
+  writeFileSync(p, value + '\n', { mode: 0o600 });
+  chmodSync(p, 0o600);
+  return value;
+}
+
+export async function startService(config: Config, opts: { log?: Logger } = {}): Promise<RunningService> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn().catch((err) => log.warn({ err }, 'error while closing'));
+  };
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+
+    let dbUrl = config.db.url;
+    let poolSize = config.db.poolSize;
+    if (!dbUrl) {
+      const embedded = await startEmbeddedPg(config.dataDir);
+      closers.push(embedded.stop);
+      dbUrl = embedded.url;
+      poolSize = 1; // PGlite is a single session (core/embedded_pg.ts)
+      log.warn('DATABASE_URL is not set: using embedded PGlite under DATA_DIR (development only)');
+    }
+    const db = createPool(dbUrl, poolSize);
+    closers.push(() => db.end());
+    const applied = await migrate(db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+
+    const kv = config.kv.url ? await createRedisKv(config.kv.url) : createMemoryKv();
+    closers.push(() => kv.close());
+    if (!config.kv.url) log.warn('REDIS_URL is not set: using an in-process store (development only)');
+
+    let { module, pin } = config.sam;
+    if (!module) {
+      const token = await ensureDevToken({ dataDir: config.dataDir, label: config.sam.tokenLabel });
+      module = token.module;
+      pin ??= token.pin;
+      log.warn({ module }, 'PKCS11_MODULE is not set: using a SoftHSM2 token under DATA_DIR (development only)');
+    }
+    if (!pin) throw new Error('SAM_PIN or SAM_PIN_FILE is required with PKCS11_MODULE');
+    const hsm = await openPkcs11Hsm({ module, tokenLabel: config.sam.tokenLabel, pin, sessions: config.sam.sessions, log });
+    closers.push(() => hsm.close());
+
+    const sam = await createSam({ db, hsm, config: config.sam, log });
+    const authz = await createAuthz({ db, kv, config, log });
+    const credentials = new CredentialService({ repo: new PgCredentialRepo(db), sam, users: authz.users });
+
+    const adminToken = config.admin.token ?? devSecret(config.dataDir, 'admin-token');
+
+    const app = new Koa({ proxy: false });
+    app.silent = true; // errors are logged by the error handlers of each part, with the request id
+    app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials }));
+    app.use(cscV2Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));
+
+    const server = http.createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}`;
+    log.info({ url, publicUrl: config.publicUrl }, 'RSSP listening');
+    return { url, port, adminToken, log, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
