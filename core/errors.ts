@@ -61,6 +61,17 @@ export const CSC_ERRORS = {
   invalidOperationMode: { status: 400, error: 'invalid_request', description: 'Invalid parameter operationMode' },
   certificateNotValid: { status: 400, error: 'invalid_request', description: 'The certificate of the credential is not valid at this time' },
 
+  // admin API and user management (admin/README.md); not part of the CSC wire format
+  adminUnauthorized: { status: 401, error: 'invalid_token', description: 'Missing or invalid admin token' },
+  adminRouteNotFound: { status: 404, error: 'invalid_request', description: 'Unknown admin route' },
+  invalidUsername: { status: 400, error: 'invalid_request', description: 'Invalid parameter username: 3 to 64 characters among A-Z a-z 0-9 . _ @ -' },
+  invalidPassword: { status: 400, error: 'invalid_request', description: 'Invalid parameter password: 8 to 1024 characters' },
+  usernameTaken: { status: 409, error: 'invalid_request', description: 'A user with this username already exists' },
+  userNotFound: { status: 404, error: 'invalid_request', description: 'No user with this username' },
+  credentialNotFound: { status: 404, error: 'invalid_request', description: 'No credential with this credentialID' },
+  certificateKeyMismatch: { status: 400, error: 'invalid_request', description: 'The end-entity certificate does not match the key of the credential' },
+  certificateChainInvalid: { status: 400, error: 'invalid_request', description: 'The certificate chain is invalid: each certificate must be issued by the next one' },
+
   // the service itself
   hsmUnavailable: { status: 503, error: 'temporarily_unavailable', description: 'The signing device is temporarily unavailable' },
   serverError: { status: 500, error: 'server_error', description: 'The service encountered an unexpected condition' },
