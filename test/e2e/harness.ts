@@ -1,0 +1,159 @@
+// Black-box harness: the service runs as its own process (`node --import tsx main.ts`, as `npm start` does),
+// configured only through the environment; tests speak HTTP to it and drive the admin CLI as an operator would.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { generate } from 'otplib';
+import { expect } from 'vitest';
+import { type CscOperation, validateResponse } from '../../openapi/validate.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
+
+export type Server = { url: string; dataDir: string; env: NodeJS.ProcessEnv; stop(): Promise<void>; output(): string };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rssp-e2e-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
+  delete env.SOFTHSM2_CONF;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${out}`);
+    try {
+      const res = await fetch(`${url}/csc/v2/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`service did not start in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    dataDir,
+    env,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `npm run admin -- <args>` against the server, as an operator types it. */
+export async function admin(server: Server, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'admin/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...server.env, ADMIN_URL: server.url },
+    });
+    return { code: 0, stdout, stderr, json: stdout.trim().startsWith('{') || stdout.trim().startsWith('[') ? JSON.parse(stdout) : undefined };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr, json: undefined };
+  }
+}
+
+export type CscResponse = { status: number; body: any; headers: Headers };
+
+/** POST a CSC method; every response (success or error) is checked against our OpenAPI document. */
+export async function csc(
+  server: Server,
+  op: CscOperation,
+  body: unknown,
+  auth?: { bearer?: string; basic?: [string, string] },
+): Promise<CscResponse> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (auth?.bearer) headers.authorization = `Bearer ${auth.bearer}`;
+  if (auth?.basic) headers.authorization = `Basic ${Buffer.from(auth.basic.join(':')).toString('base64')}`;
+  const res = await fetch(`${server.url}/csc/v2/${op}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await res.text();
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const parsed = JSON.parse(text);
+  expect(validateResponse(op, res.status, parsed), `${op} ${res.status} ${text}`).toEqual([]);
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** A TOTP code for the step `offset` steps from now (the SAM accepts ±1 step and each step once). */
+export function totp(secret: string, offset = 0): Promise<string> {
+  return generate({ secret, epoch: Math.floor(Date.now() / 1000) + offset * 30 });
+}
+
+export function tmpFile(name: string, data: string | Uint8Array): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rssp-ossl-'));
+  const p = path.join(dir, name);
+  writeFileSync(p, data);
+  return p;
+}
+
+export function pem(der: Uint8Array | string, label = 'CERTIFICATE'): string {
+  const b64 = typeof der === 'string' ? der : Buffer.from(der).toString('base64');
+  return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
+}
+
+/** Verifies a signature over a digest with openssl, under the public key of `certPem`. */
+export async function opensslVerify(opts: {
+  certPem: string;
+  digest: Buffer;
+  signature: Buffer;
+  hash: 'sha256' | 'sha384' | 'sha512';
+  pss?: { saltLength: number };
+}): Promise<boolean> {
+  const cert = tmpFile('cert.pem', opts.certPem);
+  const pub = tmpFile('pub.pem', (await run('openssl', ['x509', '-in', cert, '-pubkey', '-noout'])).stdout);
+  const digest = tmpFile('digest.bin', opts.digest);
+  const sig = tmpFile('sig.bin', opts.signature);
+  const args = ['pkeyutl', '-verify', '-pubin', '-inkey', pub, '-in', digest, '-sigfile', sig, '-pkeyopt', `digest:${opts.hash}`];
+  if (opts.pss) args.push('-pkeyopt', 'rsa_padding_mode:pss', '-pkeyopt', `rsa_pss_saltlen:${opts.pss.saltLength}`);
+  try {
+    const { stdout } = await run('openssl', args);
+    return /Signature Verified Successfully/.test(stdout);
+  } catch {
+    return false;
+  }
+}
+
+export async function opensslVerifyChain(rootPem: string, leafPem: string): Promise<boolean> {
+  try {
+    const { stdout } = await run('openssl', ['verify', '-CAfile', tmpFile('root.pem', rootPem), tmpFile('leaf.pem', leafPem)]);
+    return /: OK/.test(stdout);
+  } catch {
+    return false;
+  }
+}
