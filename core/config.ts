@@ -100,7 +100,9 @@ export function findSoftHsm(exists: (p: string) => boolean): string | undefined 
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(source);
+  // An empty variable (`DATABASE_URL=` in a compose file) means unset.
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
@@ -119,7 +121,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       module: e.PKCS11_MODULE,
       tokenLabel: e.SAM_TOKEN_LABEL,
       pin: secret(e.SAM_PIN, e.SAM_PIN_FILE, 'SAM_PIN'),
-      sessions: e.SAM_SESSIONS ?? Number(source.UV_THREADPOOL_SIZE ?? 4),
+      sessions: e.SAM_SESSIONS ?? Number(env.UV_THREADPOOL_SIZE ?? 4),
       sadLifetimeSeconds: e.SAD_LIFETIME_SECONDS,
       maxFailures: e.MAX_FACTOR_FAILURES,
     },

@@ -26,8 +26,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rssp-e2e-'));
+export async function startServer(extraEnv: Record<string, string> = {}, opts: { dataDir?: string; keepData?: boolean } = {}): Promise<Server> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'rssp-e2e-'));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -71,7 +71,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

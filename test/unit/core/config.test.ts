@@ -42,3 +42,12 @@ describe('configuration', () => {
     })).toThrow(/https/);
   });
 });
+
+describe('configuration from a compose file', () => {
+  it('treats an empty variable as unset', () => {
+    const c = loadConfig({ DATABASE_URL: '', REDIS_URL: '', PORT: '9090' });
+    expect(c.db.url).toBeUndefined();
+    expect(c.kv.url).toBeUndefined();
+    expect(c.port).toBe(9090);
+  });
+});
