@@ -104,6 +104,10 @@ export async function csc(
   if (auth?.basic) headers.authorization = `Basic ${Buffer.from(auth.basic.join(':')).toString('base64')}`;
   const res = await fetch(`${server.url}/csc/v2/${op}`, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await res.text();
+  if (res.status === 204) {
+    expect(text).toBe('');
+    return { status: 204, body: undefined, headers: res.headers };
+  }
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   const parsed = JSON.parse(text);
   expect(validateResponse(op, res.status, parsed), `${op} ${res.status} ${text}`).toEqual([]);

@@ -1,0 +1,52 @@
+// CSC v2 §11.2 auth/login and §11.3 auth/revoke, black-box.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, csc, type Server, startServer } from './harness.ts';
+
+let server: Server;
+const username = `sa-${randomBytes(3).toString('hex')}`;
+const password = 'a long password';
+
+beforeAll(async () => {
+  server = await startServer();
+  expect((await admin(server, 'user:create', '--username', username, '--password', password)).code).toBe(0);
+}, 120_000);
+afterAll(() => server?.stop());
+
+describe('auth/login and auth/revoke', () => {
+  it('issues a service token that lists credentials, and refuses a wrong password', async () => {
+    const ok = await csc(server, 'auth/login', {}, { basic: [username, password] });
+    expect(ok.status).toBe(200);
+    expect(ok.body.expires_in).toBe(3600);
+    expect(ok.body.refresh_token).toBeUndefined();
+    expect((await csc(server, 'credentials/list', {}, { bearer: ok.body.access_token })).status).toBe(200);
+    const bad = await csc(server, 'auth/login', {}, { basic: [username, 'wrong password'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('authentication_error');
+  });
+
+  it('rememberMe returns a refresh token that logs in again', async () => {
+    const first = await csc(server, 'auth/login', { rememberMe: true }, { basic: [username, password] });
+    expect(typeof first.body.refresh_token).toBe('string');
+    const again = await csc(server, 'auth/login', { refresh_token: first.body.refresh_token });
+    expect(again.status).toBe(200);
+    expect(again.body.access_token).not.toBe(first.body.access_token);
+  });
+
+  it('a revoked token no longer works', async () => {
+    const { body } = await csc(server, 'auth/login', {}, { basic: [username, password] });
+    const revoked = await csc(server, 'auth/revoke', { token: body.access_token, token_type_hint: 'access_token' }, { bearer: body.access_token });
+    expect(revoked.status).toBe(204); // CSC v2 §11.3: No Content
+    const after = await csc(server, 'credentials/list', {}, { bearer: body.access_token });
+    expect(after.status).toBe(401);
+    expect(after.body.error).toMatch(/^(invalid_token|expired_token)$/);
+  });
+
+  it('refuses a request without a token, and a malformed Authorization header', async () => {
+    const none = await csc(server, 'credentials/list', {});
+    expect(none).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+    const res = await fetch(`${server.url}/csc/v2/credentials/list`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Token abc' }, body: '{}' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid_request', error_description: 'Malformed authorization header' });
+  });
+});
