@@ -22,6 +22,8 @@ export const CSC_ERRORS = {
   rateLimited: { status: 429, error: 'access_denied', description: 'Too many requests' },
 
   // auth/login, auth/revoke (§11.2, §11.3)
+  malformedAuthentication: { status: 401, error: 'invalid_request', description: 'Malformed authentication parameter' },
+  malformedUsernamePassword: { status: 400, error: 'invalid_request', description: 'Malformed username-password' },
   invalidCredentials: { status: 400, error: 'authentication_error', description: 'An error occurred during the authentication process' },
   invalidRefreshToken: { status: 400, error: 'invalid_request', description: 'Invalid string parameter refresh_token' },
   invalidTokenParameter: { status: 400, error: 'invalid_request', description: 'Invalid string parameter token' },
