@@ -1,0 +1,121 @@
+// Use cases on credential records: creation (key in the SAM, record here), listing, chain import and CSR
+// (issue #2 §4-§6). No Koa and no pg here: the store is a port (credential.ts), the SAM is core/sam_port.ts.
+import { randomBytes } from 'node:crypto';
+import { CscError } from '../../core/errors.ts';
+import type { UserDirectory } from '../../core/ports.ts';
+import type { KeyAlgo, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
+import type { AuthMode, CredentialRecord, CredentialRepo, Scal } from './credential.ts';
+
+export type SignatureAlgoName = 'ES256' | 'ES384' | 'RS256' | 'RS384' | 'PS256';
+
+export type CreateCredentialCommand = {
+  ownerId: string;
+  algo: SignatureAlgoName;
+  /** RSA modulus size; only for RS256/RS384/PS256. Default 2048. */
+  rsaBits?: 2048 | 3072;
+  pin: string;
+  /** Default 1: one authorization, one signature, the strictest reading of sole control. */
+  multisign?: number;
+  /** Default "2": the SAD is bound to the hashes (DESIGN §2). */
+  scal?: Scal;
+  /** Default explicit (credentials/authorize). */
+  authMode?: AuthMode;
+  description?: string;
+};
+
+/** Key type in the token for a JOSE-style algorithm name. PS256 keys are restricted to RSASSA-PSS. */
+export function keyAlgoFor(algo: SignatureAlgoName, rsaBits: 2048 | 3072 = 2048): { keyAlgo: KeyAlgo; pssOnly: boolean } {
+  switch (algo) {
+    case 'ES256':
+      return { keyAlgo: 'EC-P256', pssOnly: false };
+    case 'ES384':
+      return { keyAlgo: 'EC-P384', pssOnly: false };
+    case 'RS256':
+    case 'RS384':
+      return { keyAlgo: `RSA-${rsaBits}`, pssOnly: false };
+    case 'PS256':
+      return { keyAlgo: `RSA-${rsaBits}`, pssOnly: true };
+  }
+}
+
+/** 144 random bits, base64url: unguessable, and safe in URLs and RAR JSON without escaping. */
+export function newCredentialID(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export class CredentialService {
+  constructor(private readonly deps: { repo: CredentialRepo; sam: SignatureActivation; users: UserDirectory }) {}
+
+  async create(ctx: RequestContext, cmd: CreateCredentialCommand): Promise<{ credentialID: string }> {
+    const multisign = cmd.multisign ?? 1;
+    if (!Number.isSafeInteger(multisign) || multisign < 1) {
+      throw new CscError('invalidRequest', { description: 'multisign must be an integer of at least 1' });
+    }
+    if (cmd.rsaBits !== undefined && cmd.algo.startsWith('ES')) {
+      throw new CscError('invalidRequest', { description: 'rsaBits applies to RSA algorithms only' });
+    }
+    if (cmd.description !== undefined && cmd.description.length > 255) {
+      // CSC v2 §11.4: the description is at most 255 characters.
+      throw new CscError('invalidRequest', { description: 'description is longer than 255 characters' });
+    }
+    const user = await this.deps.users.byId(cmd.ownerId);
+    if (!user) throw new CscError('userNotFound');
+
+    const { keyAlgo, pssOnly } = keyAlgoFor(cmd.algo, cmd.rsaBits);
+    const credentialID = newCredentialID();
+    const { certificates } = await this.deps.sam.createCredential({
+      ctx,
+      credentialID,
+      ownerId: user.id,
+      algo: keyAlgo,
+      pssOnly,
+      pin: cmd.pin,
+      subject: this.subjectOf(user),
+    });
+    await this.deps.repo.insert({
+      credentialID,
+      ownerId: user.id,
+      description: cmd.description ?? null,
+      scal: cmd.scal ?? '2',
+      authMode: cmd.authMode ?? 'explicit',
+      multisign,
+      keyAlgo,
+      certificates,
+    });
+    return { credentialID };
+  }
+
+  get(credentialID: string): Promise<CredentialRecord | null> {
+    return this.deps.repo.get(credentialID);
+  }
+
+  listByOwner(ownerId: string): Promise<CredentialRecord[]> {
+    return this.deps.repo.listByOwner(ownerId);
+  }
+
+  /** Binds a chain issued by an external CA. The SAM refuses a chain whose end-entity key is not the
+   *  credential's or whose links do not verify; only then is the published chain replaced. */
+  async importChain(ctx: RequestContext, credentialID: string, certificates: Uint8Array[]): Promise<void> {
+    if (certificates.length === 0) throw new CscError('invalidCertificates');
+    await this.require(credentialID);
+    await this.deps.sam.installCertificates({ ctx, credentialID, certificates });
+    if (!(await this.deps.repo.replaceCertificates(credentialID, certificates))) throw new CscError('credentialNotFound');
+  }
+
+  /** PKCS#10 request signed by the credential's key, with the owner's name as subject. */
+  async csr(ctx: RequestContext, credentialID: string): Promise<{ csr: Uint8Array }> {
+    const record = await this.require(credentialID);
+    const user = await this.deps.users.byId(record.ownerId);
+    return this.deps.sam.createCsr({ ctx, credentialID, subject: user ? this.subjectOf(user) : undefined });
+  }
+
+  private async require(credentialID: string): Promise<CredentialRecord> {
+    const record = await this.deps.repo.get(credentialID);
+    if (!record) throw new CscError('credentialNotFound');
+    return record;
+  }
+
+  private subjectOf(user: { username: string; name: string | null; email: string | null }) {
+    return { commonName: user.name ?? user.username, ...(user.email ? { email: user.email } : {}) };
+  }
+}
