@@ -22,6 +22,7 @@ COPY rssp ./rssp
 COPY sam ./sam
 COPY softhsm-config ./softhsm-config
 COPY admin ./admin
+RUN mkdir -p /data && chown node:node /data
 ENV NODE_ENV=development PORT=8080 DATA_DIR=/data
 VOLUME /data
 EXPOSE 8080
