@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc --noEmit
+bash scripts/check-deps.sh
 bash scripts/openapi-check.sh
 mkdir -p .vitest
 status=0
