@@ -54,6 +54,16 @@ const schema = z.object({
   REFRESH_TOKEN_LIFETIME_SECONDS: int(3600, 365 * 86400).default(30 * 86400),
   /** Failed auth/login attempts per username and per IP in a 15-minute window before 429. Default 10. */
   LOGIN_MAX_FAILURES: int(1, 1000).default(10),
+  /** Commercial name of the service, published by CSC `info` (CSC v2 §11.1 name, at most 255 characters). */
+  SERVICE_NAME: z.string().min(1).max(255).default('Remote Signing Service'),
+  /** ISO 3166-1 alpha-2 country where the provider is established (CSC v2 §11.1 region). Default ZZ, the code for
+   *  "unknown": set it to the real country before going live. */
+  SERVICE_REGION: z.string().regex(/^[A-Z]{2}$/).default('ZZ'),
+  /** Free text about the service in English, published by `info` (CSC v2 §11.1 description, at most 255). */
+  SERVICE_DESCRIPTION: z.string().min(1).max(255).default('Remote signing service: signatures/signHash over the CSC API v2 with sole control at SCAL2'),
+  /** URL of the logo (PNG or JPEG, at most 256x256) published by `info`. Default: the one rssp serves at
+   *  $PUBLIC_URL/csc/v2/logo.png. */
+  SERVICE_LOGO_URL: z.url().optional(),
   /** pino log level. Default info (warn under test). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
@@ -78,6 +88,8 @@ export type Config = {
     maxFailures: number;
   };
   admin: { token?: string };
+  /** What CSC `info` publishes about the service (CSC v2 §11.1). */
+  service: { name: string; region: string; description: string; logoUrl: string };
   authz: { serviceTokenLifetimeSeconds: number; refreshTokenLifetimeSeconds: number; loginMaxFailures: number };
 };
 
@@ -108,11 +120,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const config: Config = {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
@@ -126,6 +139,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxFailures: e.MAX_FACTOR_FAILURES,
     },
     admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN') },
+    service: {
+      name: e.SERVICE_NAME,
+      region: e.SERVICE_REGION,
+      description: e.SERVICE_DESCRIPTION,
+      logoUrl: e.SERVICE_LOGO_URL ?? `${publicUrl}/csc/v2/logo.png`,
+    },
     authz: {
       serviceTokenLifetimeSeconds: e.SERVICE_TOKEN_LIFETIME_SECONDS,
       refreshTokenLifetimeSeconds: e.REFRESH_TOKEN_LIFETIME_SECONDS,
