@@ -36,6 +36,8 @@ export type CredentialState = {
 
 export type SamErrorCode =
   | 'SAM_CREDENTIAL_UNKNOWN'
+  /** createCredential with an id that is already bound. */
+  | 'SAM_CREDENTIAL_EXISTS'
   | 'SAM_CREDENTIAL_DISABLED'
   | 'SAM_CREDENTIAL_LOCKED'
   | 'SAM_NOT_OWNER'
