@@ -1,0 +1,143 @@
+// sam.credentials: the binding of an owner to a key in the HSM, its PIN hash, and its durable lockout state.
+import type { KeyAlgo } from '../../core/sam_port.ts';
+import type { Queryable } from './queryable.ts';
+
+export type CredentialRecord = {
+  credentialId: string;
+  ownerId: string;
+  keyId: string;
+  keyAlgo: KeyAlgo;
+  pssOnly: boolean;
+  spki: Uint8Array;
+  enabled: boolean;
+  pinHash: string | null;
+  failures: number;
+  lockedAt: Date | null;
+  notBefore: Date | null;
+  notAfter: Date | null;
+};
+
+type Row = {
+  credential_id: string;
+  owner_id: string;
+  key_id: string;
+  key_algo: KeyAlgo;
+  pss_only: boolean;
+  spki: Buffer;
+  enabled: boolean;
+  pin_hash: string | null;
+  failures: number;
+  locked_at: Date | null;
+  not_before: Date | null;
+  not_after: Date | null;
+};
+
+const COLUMNS =
+  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, failures, locked_at, not_before, not_after';
+
+function fromRow(r: Row): CredentialRecord {
+  return {
+    credentialId: r.credential_id,
+    ownerId: r.owner_id,
+    keyId: r.key_id,
+    keyAlgo: r.key_algo,
+    pssOnly: r.pss_only,
+    spki: new Uint8Array(r.spki),
+    enabled: r.enabled,
+    pinHash: r.pin_hash,
+    failures: r.failures,
+    lockedAt: r.locked_at,
+    notBefore: r.not_before,
+    notAfter: r.not_after,
+  };
+}
+
+export async function insertCredential(
+  q: Queryable,
+  c: Omit<CredentialRecord, 'enabled' | 'failures' | 'lockedAt'>,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [c.credentialId, c.ownerId, c.keyId, c.keyAlgo, c.pssOnly, Buffer.from(c.spki), c.pinHash, c.notBefore, c.notAfter],
+  );
+}
+
+export async function getCredential(q: Queryable, credentialId: string): Promise<CredentialRecord | null> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.credentials WHERE credential_id = $1`, [credentialId]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function getCredentials(q: Queryable, credentialIds: string[]): Promise<CredentialRecord[]> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.credentials WHERE credential_id = ANY($1::text[])`, [
+    credentialIds,
+  ]);
+  return rows.map(fromRow);
+}
+
+/** Returns false when the credential does not exist. */
+export async function setCredentialEnabled(q: Queryable, credentialId: string, enabled: boolean): Promise<boolean> {
+  const res = await q.query('UPDATE sam.credentials SET enabled = $2 WHERE credential_id = $1', [credentialId, enabled]);
+  return res.rowCount === 1;
+}
+
+export async function setCredentialValidity(q: Queryable, credentialId: string, notBefore: Date, notAfter: Date): Promise<boolean> {
+  const res = await q.query('UPDATE sam.credentials SET not_before = $2, not_after = $3 WHERE credential_id = $1', [
+    credentialId,
+    notBefore,
+    notAfter,
+  ]);
+  return res.rowCount === 1;
+}
+
+/** Admin unlock: the counter starts again from zero. */
+export async function unlockCredential(q: Queryable, credentialId: string): Promise<boolean> {
+  const res = await q.query('UPDATE sam.credentials SET failures = 0, locked_at = NULL WHERE credential_id = $1', [credentialId]);
+  return res.rowCount === 1;
+}
+
+/**
+ * Counts an attempt as failed before its factors are checked, and only while fewer than `max` failures are on
+ * record. Parallel guesses therefore cannot exceed `max` checks in total: a guess that finds no slot is refused
+ * as locked. Returns false when no slot is left (the credential is, or is now, locked).
+ */
+export async function reserveAttempt(q: Queryable, credentialId: string, max: number, now: Date): Promise<boolean> {
+  const res = await q.query(
+    `UPDATE sam.credentials SET failures = failures + 1
+      WHERE credential_id = $1 AND locked_at IS NULL AND failures < $2`,
+    [credentialId, max],
+  );
+  if (res.rowCount === 1) return true;
+  // A counter already at max without a lock (the limit was lowered since) locks now.
+  await q.query('UPDATE sam.credentials SET locked_at = $3 WHERE credential_id = $1 AND locked_at IS NULL AND failures >= $2', [
+    credentialId,
+    max,
+    now,
+  ]);
+  return false;
+}
+
+/** The reserved attempt failed: it stays counted, and the credential locks once the count reaches `max`. */
+export async function confirmFailure(q: Queryable, credentialId: string, max: number, now: Date): Promise<{ failures: number; locked: boolean }> {
+  const { rows } = await q.query<{ failures: number; locked: boolean }>(
+    `UPDATE sam.credentials
+        SET locked_at = CASE WHEN failures >= $2 THEN coalesce(locked_at, $3) ELSE locked_at END
+      WHERE credential_id = $1
+      RETURNING failures, locked_at IS NOT NULL AS locked`,
+    [credentialId, max, now],
+  );
+  return rows[0] ?? { failures: max, locked: true };
+}
+
+/** The attempt could not be judged (HSM or database trouble): it does not count, so that an outage cannot lock
+ *  credentials. */
+export async function releaseAttempt(q: Queryable, credentialId: string): Promise<void> {
+  await q.query('UPDATE sam.credentials SET failures = greatest(failures - 1, 0) WHERE credential_id = $1 AND locked_at IS NULL', [
+    credentialId,
+  ]);
+}
+
+/** The reserved attempt succeeded: consecutive failures start again from zero (DESIGN §2.1). */
+export async function resetFailures(q: Queryable, credentialId: string): Promise<void> {
+  await q.query('UPDATE sam.credentials SET failures = 0 WHERE credential_id = $1 AND locked_at IS NULL', [credentialId]);
+}

@@ -1,0 +1,28 @@
+// sam.otp: one encrypted TOTP seed per user and the last accepted time step (RFC 6238 §5.2: a verifier must not
+// accept the same code twice).
+import type { Queryable } from './queryable.ts';
+
+export async function upsertOtpSeed(q: Queryable, userId: string, seedEnc: Uint8Array): Promise<void> {
+  // A new seed invalidates the old one, so the replay guard restarts with it.
+  await q.query(
+    `INSERT INTO sam.otp (user_id, seed_enc, last_step) VALUES ($1, $2, 0)
+     ON CONFLICT (user_id) DO UPDATE SET seed_enc = EXCLUDED.seed_enc, last_step = 0, created_at = now()`,
+    [userId, Buffer.from(seedEnc)],
+  );
+}
+
+export async function getOtpSeed(q: Queryable, userId: string): Promise<{ seedEnc: Uint8Array; lastStep: number } | null> {
+  const { rows } = await q.query<{ seed_enc: Buffer; last_step: string }>(
+    'SELECT seed_enc, last_step FROM sam.otp WHERE user_id = $1',
+    [userId],
+  );
+  const r = rows[0];
+  return r ? { seedEnc: new Uint8Array(r.seed_enc), lastStep: Number(r.last_step) } : null;
+}
+
+/** Records `step` as used if it is later than every step used before; false when it is not (a replay, or a
+ *  concurrent request that won the same step). The condition makes this atomic across instances. */
+export async function claimOtpStep(q: Queryable, userId: string, step: number): Promise<boolean> {
+  const res = await q.query('UPDATE sam.otp SET last_step = $2 WHERE user_id = $1 AND last_step < $2', [userId, step]);
+  return res.rowCount === 1;
+}

@@ -1,0 +1,97 @@
+// sam.sads: every SAD the SAM minted, what it still authorizes, and its consumption. PostgreSQL is the system of
+// record for this single-use state (DESIGN §3): Redis could lose an acknowledged consumption on failover.
+import { SamError } from '../../core/sam_port.ts';
+import type { Queryable } from './queryable.ts';
+import { takeFromMultiset } from './multiset.ts';
+
+export type SadRecord = {
+  jti: string;
+  userId: string;
+  clientId: string;
+  credentialId: string;
+  /** Hash algorithm OID bound at activation; null when the SAD authorized a count only (SCAL 1). */
+  hashAlg: string | null;
+  n: number;
+  used: number;
+  /** Hashes still signable; null for a count-only SAD. */
+  hashes: Uint8Array[] | null;
+  expiresAt: Date;
+  revokedAt: Date | null;
+};
+
+type Row = {
+  jti: string;
+  user_id: string;
+  client_id: string;
+  credential_id: string;
+  hash_alg: string | null;
+  n: number;
+  used: number;
+  hashes: Buffer[] | null;
+  expires_at: Date;
+  revoked_at: Date | null;
+};
+
+const COLUMNS = 'jti, user_id, client_id, credential_id, hash_alg, n, used, hashes, expires_at, revoked_at';
+
+function fromRow(r: Row): SadRecord {
+  return {
+    jti: r.jti,
+    userId: r.user_id,
+    clientId: r.client_id,
+    credentialId: r.credential_id,
+    hashAlg: r.hash_alg,
+    n: r.n,
+    used: r.used,
+    hashes: r.hashes ? r.hashes.map((h) => new Uint8Array(h)) : null,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+export async function insertSad(q: Queryable, s: Omit<SadRecord, 'used' | 'revokedAt'>): Promise<void> {
+  await q.query(
+    `INSERT INTO sam.sads (jti, user_id, client_id, credential_id, hash_alg, n, hashes, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::bytea[], $8)`,
+    [s.jti, s.userId, s.clientId, s.credentialId, s.hashAlg, s.n, s.hashes?.map((h) => Buffer.from(h)) ?? null, s.expiresAt],
+  );
+}
+
+export async function getSad(q: Queryable, jti: string): Promise<SadRecord | null> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.sads WHERE jti = $1`, [jti]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+/** Revocation (token revocation, credential disabled by an admin): later signHash calls answer SAM_SAD_REVOKED. */
+export async function revokeSad(q: Queryable, jti: string, now: Date): Promise<boolean> {
+  const res = await q.query('UPDATE sam.sads SET revoked_at = coalesce(revoked_at, $2) WHERE jti = $1', [jti, now]);
+  return res.rowCount === 1;
+}
+
+/**
+ * Consumes `requested` from the SAD under a row lock. Must run inside a transaction (the caller's `tx()`), so
+ * that the consumption commits together with its audit row, or not at all. Concurrent calls with the same SAD
+ * serialize on the lock; each sees what the previous one left (DESIGN §2.3: N parallel calls, at most n
+ * signatures).
+ */
+export async function consumeSad(q: Queryable, jti: string, requested: Uint8Array[], now: Date): Promise<SadRecord> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.sads WHERE jti = $1 FOR UPDATE`, [jti]);
+  if (!rows[0]) throw new SamError('SAM_SAD_INVALID', 'unknown SAD');
+  const sad = fromRow(rows[0]);
+  // Checked again under the lock: a revocation or expiry may have landed since the caller's first look.
+  if (sad.revokedAt) throw new SamError('SAM_SAD_REVOKED');
+  if (sad.expiresAt.getTime() <= now.getTime()) throw new SamError('SAM_SAD_EXPIRED');
+  // Count first: a spent SAD says so, rather than calling every hash unauthorized.
+  if (sad.used + requested.length > sad.n) throw new SamError('SAM_SAD_EXHAUSTED', `${sad.n - sad.used} signature(s) left`);
+  let remaining: Uint8Array[] | null = null;
+  if (sad.hashes) {
+    remaining = takeFromMultiset(sad.hashes, requested);
+    if (!remaining) throw new SamError('SAM_HASH_NOT_AUTHORIZED');
+  }
+  await q.query('UPDATE sam.sads SET used = used + $2, hashes = $3::bytea[] WHERE jti = $1', [
+    jti,
+    requested.length,
+    remaining?.map((h) => Buffer.from(h)) ?? null,
+  ]);
+  return { ...sad, used: sad.used + requested.length, hashes: remaining };
+}
