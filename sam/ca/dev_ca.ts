@@ -1,0 +1,147 @@
+// The development CA: a root whose EC P-256 key lives in the HSM and that certifies credential keys, so that a
+// fresh installation can sign with certificates that chain somewhere (issue #2 §6). Production sites bind
+// certificates from a real CA instead (csr.ts + chain.ts); the O attribute of this root says so to anyone who
+// looks at a signature made under it.
+import { KeyUsageFlags } from '@peculiar/asn1-x509';
+import { parseCertificate } from '../../core/cert_info.ts';
+import { SamError } from '../../core/sam_port.ts';
+import type { Hsm, KeyPairInfo } from '../hsm/hsm.ts';
+import { buildCertificate, type IssuerKey } from './certificate_builder.ts';
+import { checkChain } from './chain.ts';
+import {
+  authorityKeyIdentifier,
+  basicConstraints,
+  keyIdentifier,
+  keyUsage,
+  subjectAltNameEmail,
+  subjectKeyIdentifier,
+} from './extensions.ts';
+import { caName, checkEmail, subjectName, type Subject } from './names.ts';
+import { certificateSpki, keyAlgoOf, publicKeyOf, sameKey } from './spki.ts';
+
+/** Where the root certificate is kept between starts (the SAM backs it with its own schema). */
+export type CaStore = { get(label: string): Promise<Uint8Array | null>; put(label: string, der: Uint8Array): Promise<void> };
+
+export interface CertificateAuthority {
+  /** DER of the root certificate. */
+  certificate: Uint8Array;
+  /** Certifies `spki` (EC P-256/P-384, RSA 2048/3072) for signing; resolves to the DER end-entity certificate. */
+  issue(req: { spki: Uint8Array; subject: Subject; validityDays?: number }): Promise<Uint8Array>;
+}
+
+export type DevCaOptions = {
+  /** CKA_LABEL of the CA key pair and key of the stored certificate. Default 'rssp-dev-ca'. */
+  label?: string;
+  /** CN of a root created by this call; an existing root keeps its name. Default 'RSSP Development CA'. */
+  commonName?: string;
+  /** Clock, for tests that need certificates not yet valid or already expired. Default: the system clock. */
+  now?: () => Date;
+};
+
+export const DEV_CA_LABEL = 'rssp-dev-ca';
+export const DEV_CA_COMMON_NAME = 'RSSP Development CA';
+export const DEV_CA_ORGANIZATION = 'RSSP development — not for production';
+const ROOT_VALIDITY_YEARS = 10;
+/** 825 days: the longest end-entity lifetime browsers and CA/B Forum rules accepted for years; long enough that a
+ *  development credential does not expire under a developer's feet. */
+export const DEFAULT_VALIDITY_DAYS = 825;
+/** Validity starts a minute in the past, so that a verifier whose clock lags ours does not see "not yet valid". */
+const BACKDATE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Finds the CA key by label in the HSM (generating it on the first start) and loads its root certificate from
+ * `store` (self-signing and storing one when absent). A stored root that is not for the HSM's key is refused:
+ * two tokens sharing one store, or a label reused for another key, must not silently swap the trust anchor.
+ */
+export async function ensureDevCa(hsm: Hsm, store: CaStore, opts: DevCaOptions = {}): Promise<CertificateAuthority> {
+  const label = opts.label ?? DEV_CA_LABEL;
+  const now = opts.now ?? (() => new Date());
+  let pair = await hsm.findKeyPair(label);
+  let certificate: Uint8Array | null = null;
+  if (pair) {
+    certificate = await store.get(label);
+    if (certificate && !sameKey(publicKeyOf(certificateSpki(certificate)), publicKeyOf(pair.spki))) {
+      throw new SamError('SAM_CERT_MISMATCH', `the stored certificate of CA '${label}' is not for the key with that label in the HSM`);
+    }
+  } else {
+    // A token without the key (first start, or a re-initialised token): whatever root was stored belonged to a
+    // key that no longer exists, so a new root replaces it.
+    pair = await hsm.generateKeyPair({ algo: 'EC-P256', label });
+  }
+  const key = issuerKey(pair);
+  if (!certificate) {
+    certificate = await selfSign(hsm, key, opts.commonName ?? DEV_CA_COMMON_NAME, now());
+    await store.put(label, certificate);
+  }
+  return devCa(hsm, key, certificate, now);
+}
+
+function issuerKey(pair: KeyPairInfo): IssuerKey {
+  const algo = keyAlgoOf(publicKeyOf(pair.spki));
+  if (!algo) throw new SamError('SAM_HSM_ERROR', 'the CA key in the HSM is of an unsupported type');
+  return { keyId: pair.keyId, spki: pair.spki, algo };
+}
+
+/** RFC 5280 §4.2.1.9/§4.2.1.3: a root is cA=true (critical) and may sign certificates and CRLs only. */
+async function selfSign(hsm: Hsm, key: IssuerKey, commonName: string, now: Date): Promise<Uint8Array> {
+  const name = caName(commonName, DEV_CA_ORGANIZATION);
+  const notBefore = wholeSeconds(now.getTime() - BACKDATE_MS);
+  const notAfter = new Date(notBefore);
+  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + ROOT_VALIDITY_YEARS);
+  const der = await buildCertificate(hsm, key, {
+    issuer: name,
+    subject: name,
+    spki: key.spki,
+    notBefore,
+    notAfter,
+    extensions: [
+      basicConstraints(true),
+      keyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign),
+      subjectKeyIdentifier(keyIdentifier(key.spki)),
+    ],
+  });
+  checkChain([der], key.spki); // parses back and matches the key: what we store is what we meant
+  return der;
+}
+
+function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Date): CertificateAuthority {
+  const root = parseCertificate(certificate).tbsCertificate;
+  const caKeyId = keyIdentifier(key.spki);
+  const caNotAfter = root.validity.notAfter.getTime();
+  return {
+    certificate,
+    async issue(req) {
+      const subjectKey = publicKeyOf(req.spki);
+      if (!keyAlgoOf(subjectKey)) throw new TypeError('subject key must be EC P-256/P-384 or RSA 2048/3072');
+      const days = req.validityDays ?? DEFAULT_VALIDITY_DAYS;
+      if (!Number.isInteger(days) || days < 1) throw new TypeError('validityDays must be a positive integer');
+      const notBefore = wholeSeconds(now().getTime() - BACKDATE_MS);
+      // An end-entity certificate never outlives its issuer (a chain is only as valid as its shortest member).
+      const notAfter = new Date(Math.min(notBefore.getTime() + days * DAY_MS, caNotAfter.getTime()));
+      const extensions = [
+        // Signing keys only: digitalSignature + nonRepudiation (contentCommitment), as for qualified signature
+        // certificates of natural persons (ETSI EN 319 412-2 §4.3.2).
+        keyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation),
+        basicConstraints(false),
+        subjectKeyIdentifier(keyIdentifier(req.spki)),
+        authorityKeyIdentifier(caKeyId),
+      ];
+      if (req.subject.email !== undefined) extensions.push(subjectAltNameEmail(checkEmail(req.subject.email)));
+      const der = await buildCertificate(hsm, key, {
+        issuer: root.subject,
+        subject: subjectName(req.subject),
+        spki: req.spki,
+        notBefore,
+        notAfter,
+        extensions,
+      });
+      checkChain([der, certificate], req.spki); // fail closed if what we built does not chain to the root
+      return der;
+    },
+  };
+}
+
+function wholeSeconds(ms: number): Date {
+  return new Date(Math.floor(ms / 1000) * 1000);
+}

@@ -1,0 +1,53 @@
+// X.509 v3 extensions of the certificates the development CA issues (RFC 5280 §4.2).
+import { createHash } from 'node:crypto';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import {
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Extension,
+  GeneralName,
+  KeyIdentifier,
+  KeyUsage,
+  SubjectAlternativeName,
+  SubjectKeyIdentifier,
+  SubjectPublicKeyInfo,
+  id_ce_authorityKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
+} from '@peculiar/asn1-x509';
+
+function extension(extnID: string, critical: boolean, value: object): Extension {
+  return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+}
+
+/** RFC 5280 §4.2.1.2 method (1): SHA-1 over the subjectPublicKey BIT STRING contents. An identifier, not a
+ *  security function, so SHA-1 is what every verifier expects here. */
+export function keyIdentifier(spki: Uint8Array): Uint8Array {
+  const info = AsnConvert.parse(spki, SubjectPublicKeyInfo);
+  return new Uint8Array(createHash('sha1').update(new Uint8Array(info.subjectPublicKey)).digest());
+}
+
+export function basicConstraints(cA: boolean): Extension {
+  // Critical in both roles: RFC 5280 §4.2.1.9 requires it for CAs, and an end-entity that says so cannot be
+  // mistaken for a CA by a verifier that skips unknown non-critical extensions.
+  return extension(id_ce_basicConstraints, true, new BasicConstraints({ cA }));
+}
+
+/** `flags` from KeyUsageFlags; always critical (RFC 5280 §4.2.1.3 SHOULD). */
+export function keyUsage(flags: number): Extension {
+  return extension(id_ce_keyUsage, true, new KeyUsage(flags));
+}
+
+export function subjectKeyIdentifier(id: Uint8Array): Extension {
+  return extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(id));
+}
+
+export function authorityKeyIdentifier(id: Uint8Array): Extension {
+  return extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(id) }));
+}
+
+export function subjectAltNameEmail(email: string): Extension {
+  return extension(id_ce_subjectAltName, false, new SubjectAlternativeName([new GeneralName({ rfc822Name: email })]));
+}
