@@ -28,13 +28,27 @@ export function describeCertificate(der: Uint8Array): CertificateDescription {
   };
 }
 
-/** Parses DER into the ASN.1 model; a TypeError (not a crash deeper down) for anything else. */
+/** Parses DER into the ASN.1 model; a TypeError (not a crash deeper down) for anything else, including bytes
+ *  after the certificate (the parser would ignore them, and a stored certificate must be exactly one). */
 export function parseCertificate(der: Uint8Array): Certificate {
   try {
+    if (outerLength(der) !== der.length) throw new Error('trailing or missing bytes');
     return AsnConvert.parse(der, Certificate);
   } catch (e) {
     throw new TypeError('Not a DER-encoded X.509 certificate', { cause: e });
   }
+}
+
+/** Total length (header + contents) of the first DER element, from its definite-length header (X.690 §8.1.3). */
+function outerLength(der: Uint8Array): number {
+  if (der.length < 2 || der[0] !== 0x30) return -1;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  if (n === 0 || n > 4 || der.length < 2 + n) return -1;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + der[2 + i]!;
+  return 2 + n + len;
 }
 
 /** YYYYMMDDHHMMSSZ in UTC; fractions of a second are dropped as RFC 5280 §4.1.2.5.2 requires. */
