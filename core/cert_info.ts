@@ -98,7 +98,10 @@ export function formatName(name: Name | Uint8Array): string {
   return [...parsed]
     .reverse()
     .map((rdn) =>
+      // Order inside a multi-valued RDN is free (RFC 4514 §2.2); reversing it too gives OpenSSL's RFC 2253
+      // rendering exactly, which is what operators compare against.
       [...rdn]
+        .reverse()
         .map((atv) => {
           const short = SHORT_NAMES[atv.type];
           const text = short ? stringValue(atv.value) : undefined;
