@@ -1,0 +1,22 @@
+// CSC v2 §11.3 auth/revoke: revoke an access or refresh token of the caller (RFC 7009 semantics); 204.
+import { readJsonBody } from '../steps/read_json_body.ts';
+import { requireBearer, requireScope } from '../steps/require_bearer.ts';
+import { respondNoContent } from '../steps/respond.ts';
+import { validateBody } from '../steps/validate_body.ts';
+import { required, type Action, type Step } from '../step.ts';
+
+type RevokeBody = { token: string; token_type_hint?: 'access_token' | 'refresh_token'; clientData?: string };
+
+const revoke: Step = async (ctx, deps) => {
+  const body = ctx.state.body as RevokeBody;
+  await deps.auth.revoke({ caller: required(ctx.state.grant, 'grant'), token: body.token, tokenTypeHint: body.token_type_hint });
+};
+
+export const authRevoke: Action = [
+  requireBearer(),
+  requireScope('service', 'credential'),
+  readJsonBody(),
+  validateBody('auth/revoke'),
+  revoke,
+  respondNoContent(),
+];

@@ -1,0 +1,41 @@
+// CSC v2 §11.1 info: what this service is and what it offers. No authorization; the body may be empty.
+import { SIGN_ALGOS } from '../../../core/algorithms.ts';
+import type { Config } from '../../../core/config.ts';
+import { SERVICE_LANG } from '../../app/credential_view.ts';
+import { IMPLEMENTED_METHODS } from '../methods.ts';
+import { readJsonBody } from '../steps/read_json_body.ts';
+import { respond } from '../steps/respond.ts';
+import { validateBody } from '../steps/validate_body.ts';
+import type { Action } from '../step.ts';
+
+/** The version of the specification implemented, Major.Minor.x.y (CSC v2 §11.1 specs). */
+export const CSC_SPECS = '2.0.0.2';
+
+export function serviceInfo(config: Config) {
+  return {
+    specs: CSC_SPECS,
+    name: config.service.name,
+    logo: config.service.logoUrl,
+    region: config.service.region,
+    // Only one language; a `lang` asking for another gets this one, as §11.1 allows.
+    lang: SERVICE_LANG,
+    description: config.service.description,
+    // Service authorization by auth/login with HTTP Basic (§11.2). OAuth 2.0 (issue #3) adds "oauth2code" and
+    // then oauth2Issuer, which §11.1 requires as soon as OAuth is offered.
+    authType: ['basic'],
+    // Signing is synchronous only; signHash refuses operationMode "A".
+    asynchronousOperationMode: false,
+    methods: [...IMPLEMENTED_METHODS],
+    signAlgorithms: { algos: Object.keys(SIGN_ALGOS) },
+    // §11.1 requires both of these even from a service without signatures/signDoc. They describe what signDoc
+    // can produce; this service only returns raw signatures of hashes (signHash), so both are truthfully empty.
+    signature_formats: { formats: [] as string[] },
+    conformance_levels: [] as string[],
+  };
+}
+
+export const info: Action = [
+  readJsonBody(),
+  validateBody('info'),
+  respond((_ctx, deps) => serviceInfo(deps.config)),
+];

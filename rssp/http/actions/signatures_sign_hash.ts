@@ -1,0 +1,119 @@
+// CSC v2 §11.10 signatures/signHash: raw signatures of the given digests. rssp checks the request's shape and
+// meaning, finds the SAD, and forwards; the SAM verifies the SAD against signer, client, credential, hashes and
+// count, consumes it atomically, signs and verifies (DESIGN §2.3, §2.4).
+import { HASHES, SIGN_ALGOS } from '../../../core/algorithms.ts';
+import { CscError } from '../../../core/errors.ts';
+import { decodeBase64, toBase64 } from '../base64.ts';
+import { decodeHashes } from '../steps/decode_hashes.ts';
+import { loadOwnCredential } from '../steps/load_credential.ts';
+import { readJsonBody } from '../steps/read_json_body.ts';
+import { requireBearer, requireScope } from '../steps/require_bearer.ts';
+import { respond } from '../steps/respond.ts';
+import { validateBody } from '../steps/validate_body.ts';
+import { required, type Action, type CscContext, type Step } from '../step.ts';
+import type { RsspDeps } from '../deps.ts';
+
+type SignHashBody = {
+  credentialID: string;
+  SAD?: string;
+  hashes: string[];
+  hashAlgorithmOID?: string;
+  signAlgo: string;
+  signAlgoParams?: string;
+  operationMode?: 'A' | 'S';
+  clientData?: string;
+};
+
+/** Only synchronous signing is offered (info says asynchronousOperationMode: false). */
+const refuseAsynchronousMode: Step = (ctx) => {
+  if ((ctx.state.body as SignHashBody).operationMode === 'A') throw new CscError('invalidOperationMode');
+};
+
+/**
+ * §11.10: signAlgo must be an algorithm we know. A bare key OID (rsaEncryption, ecPublicKey) says nothing about the
+ * hash, so hashAlgorithmOID is then required; RSASSA-PSS needs its parameters. Whether the algorithm fits the
+ * credential's key and agrees with the hash is the SAM's check.
+ */
+const checkSignAlgo: Step = (ctx) => {
+  const body = ctx.state.body as SignHashBody;
+  const algo = Object.hasOwn(SIGN_ALGOS, body.signAlgo) ? SIGN_ALGOS[body.signAlgo]! : undefined;
+  if (!algo) throw new CscError('invalidSignAlgo');
+  if (body.hashAlgorithmOID !== undefined && !Object.hasOwn(HASHES, body.hashAlgorithmOID)) throw new CscError('invalidHashAlgorithmOID');
+  if (algo.scheme === 'rsa-pss') {
+    if (body.signAlgoParams === undefined) throw new CscError('missingSignAlgoParams');
+  } else if (!algo.hash && body.hashAlgorithmOID === undefined) {
+    throw new CscError('missingHashAlgorithmOID');
+  }
+  if (body.signAlgoParams !== undefined) {
+    const params = decodeBase64(body.signAlgoParams);
+    if (!params) throw new CscError('invalidSignAlgoParams');
+    ctx.state.signAlgoParams = params;
+  }
+};
+
+/**
+ * The SAD for this call (§11.10 SAD):
+ * - the SAD parameter; for backward compatibility it may hold a credential-scoped access token instead, which
+ *   then stands for the SAD it was issued with;
+ * - else the SAD that a credential-scoped bearer token for this credential stands for.
+ */
+const resolveSad: Step = async (ctx, deps) => {
+  const body = ctx.state.body as SignHashBody;
+  const grant = required(ctx.state.grant, 'grant');
+  if (typeof body.SAD === 'string' && body.SAD !== '') {
+    ctx.state.sad = (await sadOfCredentialToken(deps, body.SAD, grant.userId, body.credentialID)) ?? body.SAD;
+    return;
+  }
+  if (grant.scope === 'credential' && grant.sad && grant.credentialID === body.credentialID) {
+    ctx.state.sad = grant.sad;
+    return;
+  }
+  throw new CscError('missingSad');
+};
+
+/** The SAD behind `value` when it is an access token; undefined when it is not a token (then it is a SAD). A token
+ *  that is not credential-scoped for this user and credential is refused as an invalid SAD. */
+async function sadOfCredentialToken(deps: RsspDeps, value: string, userId: string, credentialID: string): Promise<string | undefined> {
+  let token;
+  try {
+    token = await deps.tokens.verify(value);
+  } catch (err) {
+    if (err instanceof CscError) return undefined;
+    throw err;
+  }
+  if (token.scope !== 'credential' || !token.sad || token.userId !== userId || token.credentialID !== credentialID) {
+    throw new CscError('invalidSad');
+  }
+  return token.sad;
+}
+
+async function sign(ctx: CscContext, deps: RsspDeps) {
+  const body = ctx.state.body as SignHashBody;
+  const grant = required(ctx.state.grant, 'grant');
+  const { signatures } = await deps.sam.signHash({
+    ctx: ctx.state.request,
+    sad: required(ctx.state.sad, 'sad'),
+    userId: grant.userId,
+    clientId: grant.clientId,
+    credentialID: required(ctx.state.credential, 'credential').credentialID,
+    hashes: required(ctx.state.hashes, 'hashes'),
+    hashAlgorithmOID: body.hashAlgorithmOID,
+    signAlgo: body.signAlgo,
+    signAlgoParams: ctx.state.signAlgoParams,
+  });
+  // Standard base64, in the order of the request's hashes (§11.10 signatures).
+  return { signatures: signatures.map(toBase64) };
+}
+
+export const signaturesSignHash: Action = [
+  requireBearer(),
+  requireScope('service', 'credential'),
+  readJsonBody(),
+  validateBody('signatures/signHash'),
+  refuseAsynchronousMode,
+  checkSignAlgo,
+  decodeHashes({ required: true }),
+  loadOwnCredential(),
+  resolveSad,
+  respond(sign),
+];

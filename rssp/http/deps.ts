@@ -1,0 +1,17 @@
+// What the CSC API needs from the rest of the service. Everything is a port or a use case, so that the routes can
+// be served in-process (one-process mode) or in front of a remote SAM (split mode) unchanged.
+import type { Config } from '../../core/config.ts';
+import type { Logger } from '../../core/log.ts';
+import type { ServiceAuth, TokenVerifier, UserDirectory } from '../../core/ports.ts';
+import type { SignatureActivation } from '../../core/sam_port.ts';
+import type { CredentialService } from '../app/credential_service.ts';
+
+export type RsspDeps = {
+  config: Config;
+  log: Logger;
+  sam: SignatureActivation;
+  tokens: TokenVerifier;
+  auth: ServiceAuth;
+  users: UserDirectory;
+  credentials: CredentialService;
+};

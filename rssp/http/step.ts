@@ -1,0 +1,38 @@
+// A CSC method is a list of small steps run in order (STYLE §1). Each step reads what earlier steps left in
+// ctx.state, adds its own result, or throws a CscError (or a SamError) that the one error handler serializes.
+import type Koa from 'koa';
+import type { AccessGrant } from '../../core/ports.ts';
+import type { CredentialState, RequestContext } from '../../core/sam_port.ts';
+import type { CredentialRecord } from '../app/credential.ts';
+import type { RsspDeps } from './deps.ts';
+
+export type CscState = {
+  /** Who asked, for the SAM's audit rows (DESIGN §2). */
+  request: RequestContext;
+  /** The JSON object of the request; {} for an empty body. */
+  body: Record<string, unknown>;
+  /** The verified bearer token (absent for info and auth/login). */
+  grant?: AccessGrant;
+  /** The credential named by credentialID, already checked to be the caller's. */
+  credential?: CredentialRecord;
+  /** credentials/list: the caller's credentials. */
+  credentials?: CredentialRecord[];
+  /** The SAM's view (key, status, validity) of the credentials above, by credentialID. */
+  states?: Map<string, CredentialState>;
+  /** Decoded `hashes` of the request. */
+  hashes?: Uint8Array[];
+  /** signatures/signHash: decoded signAlgoParams. */
+  signAlgoParams?: Uint8Array;
+  /** signatures/signHash: the SAD from the body, or the one a credential-scoped token stands for. */
+  sad?: string;
+};
+
+export type CscContext = Koa.ParameterizedContext<CscState>;
+export type Step = (ctx: CscContext, deps: RsspDeps) => void | Promise<void>;
+export type Action = readonly Step[];
+
+/** A value an earlier step must have set; its absence is a bug in the step list, not a client error. */
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`step order: ${what} is not set`);
+  return value;
+}
