@@ -1,0 +1,120 @@
+// The admin API (admin/README.md): user, OTP and credential management for the operator, under /admin/* on the
+// service's Koa server. Every request needs the admin bearer token; every action, refused or done, is logged
+// without its secrets. Errors are written as { error, error_description } from the core/errors.ts catalogue.
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type Koa from 'koa';
+import { CscError } from '../core/errors.ts';
+import { SamError, type RequestContext, type SamErrorCode } from '../core/sam_port.ts';
+import * as h from './handlers.ts';
+import { readJsonBody } from './params.ts';
+
+type Route = { method: 'GET' | 'POST' | 'PUT'; path: RegExp; action: string; handler: h.Handler };
+
+const SEG = '([^/]+)';
+const route = (method: Route['method'], path: string, action: string, handler: h.Handler): Route => ({
+  method,
+  path: new RegExp(`^/admin${path.replaceAll(':p', SEG)}$`),
+  action,
+  handler,
+});
+
+export const ADMIN_ROUTES: Route[] = [
+  route('POST', '/users', 'user.create', h.createUser),
+  route('POST', '/users/:p/otp', 'otp.enroll', h.enrollOtp),
+  route('POST', '/users/:p/credentials', 'credential.create', h.createCredential),
+  route('GET', '/users/:p/credentials', 'credential.list', h.listCredentials),
+  route('POST', '/credentials/:p/disable', 'credential.disable', h.disableCredential),
+  route('POST', '/credentials/:p/enable', 'credential.enable', h.enableCredential),
+  route('POST', '/credentials/:p/unlock', 'credential.unlock', h.unlockCredential),
+  route('POST', '/credentials/:p/csr', 'credential.csr', h.credentialCsr),
+  route('PUT', '/credentials/:p/certificates', 'credential.import-cert', h.importCertificates),
+  route('GET', '/ca/certificate', 'ca.certificate', h.caCertificate),
+];
+
+/** SAM refusals the admin can cause, as the operator should read them; anything else is a server error. */
+const SAM_TO_ADMIN: Partial<Record<SamErrorCode, ConstructorParameters<typeof CscError>[0]>> = {
+  SAM_CREDENTIAL_UNKNOWN: 'credentialNotFound',
+  SAM_CERT_MISMATCH: 'certificateKeyMismatch',
+  SAM_CERT_CHAIN_INVALID: 'certificateChainInvalid',
+  SAM_HSM_UNAVAILABLE: 'hsmUnavailable',
+};
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes before the comparison. */
+function tokenMatches(header: string | undefined, expected: Buffer): boolean {
+  const m = /^Bearer ([^\s]+)$/.exec(header ?? '');
+  return timingSafeEqual(digest(m?.[1] ?? ''), expected) && m !== null;
+}
+
+function toError(err: unknown): { error: CscError; unexpected: boolean } {
+  if (err instanceof CscError) return { error: err, unexpected: err.status >= 500 };
+  if (err instanceof SamError || (err instanceof Error && err.name === 'SamError')) {
+    const name = SAM_TO_ADMIN[(err as SamError).code];
+    if (name) return { error: new CscError(name, { cause: err }), unexpected: false };
+  }
+  return { error: new CscError('serverError', { cause: err }), unexpected: true };
+}
+
+function describe(err: unknown) {
+  if (!(err instanceof Error)) return { type: typeof err };
+  const code = (err as { code?: unknown }).code;
+  return { name: err.name, message: err.message, code, stack: err.stack };
+}
+
+/** `users` and `credentials` are the parts' own services (authz/users.ts UserStore, rssp CredentialService);
+ *  only the methods used here are required. */
+export function adminRoutes(deps: h.AdminDeps): Koa.Middleware {
+  if (deps.adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
+  const expected = digest(deps.adminToken);
+  const log = deps.log.child({ part: 'admin' });
+
+  return async (ctx, next) => {
+    if (ctx.path !== '/admin' && !ctx.path.startsWith('/admin/')) return next();
+
+    const given = ctx.get('X-Request-Id');
+    const requestId = SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.set('X-Request-Id', requestId);
+    ctx.set('Cache-Control', 'no-store'); // responses carry OTP secrets and CSRs
+    const req: RequestContext = { requestId, sourceIp: ctx.ip || undefined, userAgent: ctx.get('User-Agent').slice(0, 512) || undefined };
+    let action = 'unknown';
+
+    try {
+      // Authentication comes before routing, so that the route table is not probed without the token.
+      if (!tokenMatches(ctx.get('Authorization') || undefined, expected)) {
+        throw new CscError('adminUnauthorized', { headers: { 'WWW-Authenticate': 'Bearer realm="admin"' } });
+      }
+      const matches = ADMIN_ROUTES.map((r) => ({ r, m: r.path.exec(ctx.path) })).filter((x) => x.m);
+      if (matches.length === 0) throw new CscError('adminRouteNotFound');
+      const hit = matches.find((x) => x.r.method === ctx.method);
+      if (!hit) {
+        const allow = matches.map((x) => x.r.method).join(', ');
+        throw new CscError('methodNotAllowed', { description: `Method not allowed on this admin route; use ${allow}`, headers: { Allow: allow } });
+      }
+      action = hit.r.action;
+      let params: string[];
+      try {
+        params = hit.m!.slice(1).map((p) => decodeURIComponent(p!));
+      } catch {
+        throw new CscError('invalidRequest', { description: 'Invalid percent-encoding in the path' });
+      }
+      const body = ctx.method === 'GET' ? {} : await readJsonBody(ctx);
+      const result = await hit.r.handler({ ...deps, log }, { params, body, ctx: req });
+      ctx.status = result.status;
+      ctx.type = 'application/json; charset=utf-8';
+      ctx.body = JSON.stringify(result.body);
+      log.info({ event: 'admin', action, outcome: 'done', requestId, sourceIp: req.sourceIp, ...result.audit }, `admin ${action}`);
+    } catch (err) {
+      const { error, unexpected } = toError(err);
+      const entry = { event: 'admin', action, outcome: 'refused', error: error.code, requestId, sourceIp: req.sourceIp };
+      if (unexpected) log.error({ ...entry, err: describe(err) }, `admin ${action} failed`);
+      else log.warn(entry, `admin ${action} refused`);
+      ctx.status = error.status;
+      for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+      ctx.type = 'application/json; charset=utf-8';
+      ctx.body = JSON.stringify(error.toJSON());
+    }
+  };
+}
