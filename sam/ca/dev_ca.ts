@@ -108,7 +108,7 @@ async function selfSign(hsm: Hsm, key: IssuerKey, commonName: string, now: Date)
 function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Date): CertificateAuthority {
   const root = parseCertificate(certificate).tbsCertificate;
   const caKeyId = keyIdentifier(key.spki);
-  const caNotAfter = root.validity.notAfter.getTime();
+  const caNotAfterMs = root.validity.notAfter.getTime().getTime();
   return {
     certificate,
     async issue(req) {
@@ -118,10 +118,10 @@ function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Dat
       if (!Number.isInteger(days) || days < 1) throw new TypeError('validityDays must be a positive integer');
       const notBefore = wholeSeconds(now().getTime() - BACKDATE_MS);
       // An end-entity certificate never outlives its issuer (a chain is only as valid as its shortest member).
-      const notAfter = new Date(Math.min(notBefore.getTime() + days * DAY_MS, caNotAfter.getTime()));
+      const notAfter = new Date(Math.min(notBefore.getTime() + days * DAY_MS, caNotAfterMs));
       const extensions = [
         // Signing keys only: digitalSignature + nonRepudiation (contentCommitment), as for qualified signature
-        // certificates of natural persons (ETSI EN 319 412-2 §4.3.2).
+        // certificates of natural persons (ETSI EN 319 412-2, key usage).
         keyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation),
         basicConstraints(false),
         subjectKeyIdentifier(keyIdentifier(req.spki)),
