@@ -1,0 +1,47 @@
+// Creating a credential (issue #2 §4–5): a key pair generated inside the token, certified by the configured CA,
+// bound to its owner with a PIN kept only as a slow hash.
+import { hashSecret } from '../../core/slow_hash.ts';
+import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
+import { checkChain } from '../ca/chain.ts';
+import { subjectName } from '../ca/names.ts';
+import { getCredential, insertCredential } from '../ledger/credentials.ts';
+import type { SamDeps } from './deps.ts';
+import { hsmCall, mapHsmErrors } from './hsm_errors.ts';
+
+type CreateCmd = Parameters<SignatureActivation['createCredential']>[0];
+
+export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }> {
+  // A credential without a PIN could be activated by a possession factor alone; refuse rather than store one.
+  if (!cmd.pin) throw new SamError('SAM_FACTORS_MISSING', 'a PIN is required');
+  // Refuse a malformed subject before a key is generated for nothing (throws TypeError).
+  subjectName(cmd.subject);
+  if (await getCredential(deps.db, cmd.credentialID)) throw new SamError('SAM_CREDENTIAL_EXISTS');
+  const pair = await hsmCall(() => deps.hsm.generateKeyPair({ algo: cmd.algo, label: cmd.credentialID }));
+  const ee = await mapHsmErrors(() => deps.ca.issue({ spki: pair.spki, subject: cmd.subject }));
+  const certificates = [ee, deps.ca.certificate];
+  // The CA is ours, but the chain is still checked: a certificate for another key must never be bound.
+  const validity = checkChain(certificates, pair.spki, deps.now());
+  const pinHash = await hashSecret(cmd.pin);
+  try {
+    await insertCredential(deps.db, {
+      credentialId: cmd.credentialID,
+      ownerId: cmd.ownerId,
+      keyId: pair.keyId,
+      keyAlgo: cmd.algo,
+      pssOnly: cmd.algo.startsWith('RSA-') && cmd.pssOnly === true,
+      spki: pair.spki,
+      pinHash,
+      notBefore: validity.notBefore,
+      notAfter: validity.notAfter,
+    });
+  } catch (err) {
+    // Two creations racing for one id: the loser's key stays unused in the token.
+    if ((err as { code?: string }).code === '23505') throw new SamError('SAM_CREDENTIAL_EXISTS');
+    throw err;
+  }
+  deps.log.info(
+    { event: 'sam.credential.create', credentialID: cmd.credentialID, ownerId: cmd.ownerId, algo: cmd.algo, requestId: cmd.ctx.requestId },
+    'credential created',
+  );
+  return { publicKeySpki: pair.spki, certificates };
+}

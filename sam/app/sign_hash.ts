@@ -1,0 +1,95 @@
+// signatures/signHash in the SAM (CSC v2 §11.10, DESIGN §2.3–2.4): every check, each with its own code, then an
+// atomic consumption of the SAD together with its audit row, then sign, then verify. Any doubt: no signature.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { HASHES } from '../../core/algorithms.ts';
+import { tx } from '../../core/db.ts';
+import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
+import { auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
+import type { DigestSignScheme } from '../hsm/hsm.ts';
+import { getCredential } from '../ledger/credentials.ts';
+import { consumeSad, getSad } from '../ledger/sads.ts';
+import { requireCertificateValid, requireEnabled, requireUnlocked } from './checks/credential.ts';
+import { requireHashLengths } from './checks/hashes.ts';
+import {
+  requireClient,
+  requireCredentialExists,
+  requireHashes,
+  requireOwner,
+  requireSadForCredential,
+  requireSadLive,
+} from './checks/sad.ts';
+import type { SamDeps } from './deps.ts';
+import { hsmCall } from './hsm_errors.ts';
+import { requireNotExpired, verifySadToken } from './sad/verify.ts';
+import { planSigning } from './signing/plan.ts';
+import { verifySignature } from './signing/verify_signature.ts';
+
+type SignHashCmd = Parameters<SignatureActivation['signHash']>[0];
+
+export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signatures: Uint8Array[] }> {
+  const draft: AuditDraft = {
+    event: 'sign',
+    ctx: cmd.ctx,
+    userId: cmd.userId,
+    clientId: cmd.clientId,
+    credentialId: cmd.credentialID,
+    signAlgo: cmd.signAlgo,
+    hashAlg: cmd.hashAlgorithmOID,
+    hashes: cmd.hashes,
+    numSignatures: cmd.hashes.length,
+  };
+  try {
+    const now = deps.now();
+    const claims = await verifySadToken(cmd.sad, deps.keys); // SAM_SAD_INVALID
+    draft.sadJti = claims.jti;
+    requireNotExpired(claims, now); // SAM_SAD_EXPIRED
+    const sad = requireSadLive(await getSad(deps.db, claims.jti), claims); // SAM_SAD_INVALID / SAM_SAD_REVOKED
+    requireSadForCredential(claims, cmd.credentialID); // SAM_SAD_WRONG_CREDENTIAL
+    const cred = requireCredentialExists(await getCredential(deps.db, cmd.credentialID)); // SAM_CREDENTIAL_UNKNOWN
+    requireOwner(claims, cred, cmd.userId); // SAM_NOT_OWNER
+    requireClient(claims, cmd.clientId); // SAM_WRONG_CLIENT
+    requireEnabled(cred); // SAM_CREDENTIAL_DISABLED
+    requireUnlocked(cred); // SAM_CREDENTIAL_LOCKED
+    requireCertificateValid(cred, now); // SAM_CERT_NOT_VALID
+    const publicKey = createPublicKey({ key: Buffer.from(cred.spki), format: 'der', type: 'spki' });
+    const plan = planSigning(
+      cmd,
+      { keyAlgo: cred.keyAlgo, pssOnly: cred.pssOnly, modulusBits: publicKey.asymmetricKeyDetails?.modulusLength },
+      sad.hashAlg,
+    ); // SAM_SIGN_ALGO_INVALID / SAM_SIGN_ALGO_PARAMS_INVALID / SAM_HASH_ALG_INVALID / SAM_HASH_ALG_MISMATCH
+    draft.hashAlg = plan.hashOid;
+    requireHashes(cmd.hashes); // SAM_HASHES_REQUIRED
+    requireHashLengths(cmd.hashes, HASHES[plan.hashOid]!.length); // SAM_HASH_LENGTH
+
+    // One transaction: the consumption and its audit row commit together or not at all (DESIGN §2.3).
+    await tx(deps.db, async (c) => {
+      await consumeSad(c, claims.jti, cmd.hashes, now); // SAM_SAD_EXHAUSTED / SAM_HASH_NOT_AUTHORIZED
+      await writeAudit(c, draft, 'ok');
+    });
+
+    const key = { keyId: cred.keyId, publicKey };
+    const signatures = await Promise.all(cmd.hashes.map((digest) => signAndVerify(deps, key, plan.scheme, digest)));
+    deps.log.info({ event: 'sam.sign', credentialID: cmd.credentialID, jti: claims.jti, count: signatures.length }, 'signed');
+    return { signatures };
+  } catch (err) {
+    // After consumption this adds an 'error' row next to the consumption's 'ok' row: the SAD stays spent (fail
+    // closed), and the log says no signature was returned.
+    await auditFailure(deps.db, deps.log, draft, err);
+    throw err;
+  }
+}
+
+/** DESIGN §2.4: the signature is verified under the credential's public key before anyone sees it. */
+async function signAndVerify(
+  deps: SamDeps,
+  key: { keyId: string; publicKey: KeyObject },
+  scheme: DigestSignScheme,
+  digest: Uint8Array,
+): Promise<Uint8Array> {
+  const signature = await hsmCall(() => deps.hsm.signDigest(key.keyId, scheme, digest));
+  if (!(await verifySignature(deps.hsm, key, scheme, digest, signature))) {
+    deps.log.error({ event: 'sam.sign', keyId: key.keyId, scheme: scheme.kind }, 'signature from the HSM does not verify');
+    throw new SamError('SAM_SIGNATURE_VERIFY_FAILED');
+  }
+  return signature;
+}

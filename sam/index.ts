@@ -1,0 +1,52 @@
+// The Signature Activation Module (DESIGN §2, §5): the only part that holds key handles, factors and SADs.
+// createSam ensures the SAM's own keys in the HSM, then serves the SignatureActivation port in-process; the
+// split-mode HTTP server wraps the same object.
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db.ts';
+import type { Logger } from '../core/log.ts';
+import type { SignatureActivation } from '../core/sam_port.ts';
+import { ensureDevCa, type CertificateAuthority } from './ca/dev_ca.ts';
+import type { Hsm } from './hsm/hsm.ts';
+import { activate } from './app/activate.ts';
+import { createCredential } from './app/create_credential.ts';
+import type { SamDeps } from './app/deps.ts';
+import { enrollOtp } from './app/enroll_otp.ts';
+import { createCsr, installCertificates, setEnabled, state, unlock } from './app/manage_credential.ts';
+import { ensureSamKeys } from './app/sad/sam_keys.ts';
+import { signHash } from './app/sign_hash.ts';
+import { pgCaStore } from './ledger/ca_store.ts';
+
+export async function createSam(deps: {
+  db: Db;
+  hsm: Hsm;
+  config: Config['sam'];
+  log: Logger;
+  /** The CA that certifies new credentials. Absent: the development CA, its key in the HSM, its root in sam.ca. */
+  ca?: CertificateAuthority;
+  now?: () => Date;
+}): Promise<SignatureActivation> {
+  const now = deps.now ?? (() => new Date());
+  const keys = await ensureSamKeys(deps.hsm);
+  const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db), { now }));
+  const d: SamDeps = {
+    db: deps.db,
+    hsm: deps.hsm,
+    log: deps.log,
+    ca,
+    keys,
+    now,
+    config: { sadLifetimeSeconds: deps.config.sadLifetimeSeconds, maxFailures: deps.config.maxFailures },
+  };
+  return {
+    createCredential: (cmd) => createCredential(d, cmd),
+    createCsr: (cmd) => createCsr(d, cmd),
+    installCertificates: (cmd) => installCertificates(d, cmd),
+    setEnabled: (cmd) => setEnabled(d, cmd),
+    unlock: (cmd) => unlock(d, cmd),
+    state: (ids) => state(d, ids),
+    enrollOtp: (cmd) => enrollOtp(d, cmd),
+    activate: (cmd) => activate(d, cmd),
+    signHash: (cmd) => signHash(d, cmd),
+    caCertificate: async () => ca.certificate,
+  };
+}
