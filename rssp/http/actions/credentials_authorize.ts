@@ -31,7 +31,7 @@ const requireExplicitMode: Step = (ctx) => {
 /** §11.6: numSignatures ≥ 1 and never above the credential's multisign. */
 const checkNumSignatures: Step = (ctx) => {
   const n = (ctx.state.body as AuthorizeBody).numSignatures;
-  if (!Number.isSafeInteger(n) || n < 1) throw new CscError('invalidNumSignatures');
+  if (!Number.isInteger(n) || n < 1) throw new CscError('invalidNumSignatures');
   if (n > required(ctx.state.credential, 'credential').multisign) throw new CscError('tooManySignatures');
 };
 
