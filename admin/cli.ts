@@ -1,0 +1,249 @@
+// `npm run admin -- <command> [--flags]`: the operator's client of the admin API (admin/README.md). It holds no
+// logic of its own beyond argument parsing: every rule is enforced by the server, so the CLI and a script calling
+// the API directly get the same answers.
+//
+// Output contract: the API's JSON on stdout (PEM for csr and ca:cert) and exit 0; on failure one line on stderr
+// and exit 1 (2 for a usage error).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import QRCode from 'qrcode';
+
+type Flag = { name: string; required?: boolean; int?: boolean; help: string };
+
+type Command = {
+  summary: string;
+  flags: Flag[];
+  run(f: Record<string, string>, api: Api): Promise<void>;
+};
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
+const enc = encodeURIComponent;
+const printJson = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+
+export const COMMANDS: Record<string, Command> = {
+  'user:create': {
+    summary: 'create a user who can log in (auth/login) and own credentials',
+    flags: [
+      { name: 'username', required: true, help: '3 to 64 characters among A-Z a-z 0-9 . _ @ -' },
+      { name: 'password', required: true, help: 'at least 8 characters' },
+      { name: 'name', help: 'full name, used as the certificate common name' },
+      { name: 'email', help: 'e-mail address, put into certificates' },
+      { name: 'phone', help: 'telephone number' },
+    ],
+    async run(f, api) {
+      printJson(await api('POST', '/admin/users', { username: f.username, password: f.password, name: f.name, email: f.email, phone: f.phone }));
+    },
+  },
+  'otp:enroll': {
+    summary: "create (or replace) the user's TOTP seed; prints the secret, and a QR code on stderr",
+    flags: [{ name: 'username', required: true, help: 'the user' }],
+    async run(f, api) {
+      const res = await api('POST', `/admin/users/${enc(f.username!)}/otp`);
+      printJson(res);
+      if (typeof res.otpauthUri === 'string') {
+        process.stderr.write(await QRCode.toString(res.otpauthUri, { type: 'terminal', small: true }));
+      }
+    },
+  },
+  'credential:create': {
+    summary: 'generate a key in the HSM for the user and certify it',
+    flags: [
+      { name: 'username', required: true, help: 'owner of the credential' },
+      { name: 'algo', required: true, help: 'ES256 | ES384 | RS256 | RS384 | PS256' },
+      { name: 'rsa-bits', int: true, help: '2048 | 3072 (RSA only, default 2048)' },
+      { name: 'pin', required: true, help: 'the PIN the user will type to authorize signatures (4 to 16 digits)' },
+      { name: 'multisign', int: true, help: 'signatures one authorization may produce (default 1)' },
+      { name: 'scal', help: '1 | 2 (default 2: each authorization is bound to the hashes)' },
+      { name: 'auth', help: 'explicit | oauth2code (default explicit)' },
+      { name: 'description', help: 'free text shown to signature applications (at most 255 characters)' },
+    ],
+    async run(f, api) {
+      printJson(
+        await api('POST', `/admin/users/${enc(f.username!)}/credentials`, {
+          algo: f.algo,
+          rsaBits: num(f['rsa-bits']),
+          pin: f.pin,
+          multisign: num(f.multisign),
+          scal: f.scal,
+          authMode: f.auth,
+          description: f.description,
+        }),
+      );
+    },
+  },
+  'credential:list': {
+    summary: "list the user's credentials with their state",
+    flags: [{ name: 'username', required: true, help: 'owner of the credentials' }],
+    async run(f, api) {
+      printJson(await api('GET', `/admin/users/${enc(f.username!)}/credentials`));
+    },
+  },
+  'credential:disable': {
+    summary: 'refuse every authorization and signature with the credential until enabled again',
+    flags: [{ name: 'id', required: true, help: 'credentialID' }],
+    async run(f, api) {
+      printJson(await api('POST', `/admin/credentials/${enc(f.id!)}/disable`));
+    },
+  },
+  'credential:enable': {
+    summary: 'enable a disabled credential',
+    flags: [{ name: 'id', required: true, help: 'credentialID' }],
+    async run(f, api) {
+      printJson(await api('POST', `/admin/credentials/${enc(f.id!)}/enable`));
+    },
+  },
+  'credential:unlock': {
+    summary: 'clear the lockout after too many wrong PINs or OTPs',
+    flags: [{ name: 'id', required: true, help: 'credentialID' }],
+    async run(f, api) {
+      printJson(await api('POST', `/admin/credentials/${enc(f.id!)}/unlock`));
+    },
+  },
+  'credential:csr': {
+    summary: 'print a PKCS#10 request (PEM) signed by the credential key, for an external CA',
+    flags: [{ name: 'id', required: true, help: 'credentialID' }],
+    async run(f, api) {
+      const res = await api('POST', `/admin/credentials/${enc(f.id!)}/csr`);
+      process.stdout.write(String(res.csr));
+    },
+  },
+  'credential:import-cert': {
+    summary: "bind a certificate chain issued elsewhere (PEM bundle, end-entity first) to the credential's key",
+    flags: [
+      { name: 'id', required: true, help: 'credentialID' },
+      { name: 'chain', required: true, help: 'file with the PEM certificates, end-entity first' },
+    ],
+    async run(f, api) {
+      let chain: string;
+      try {
+        chain = readFileSync(f.chain!, 'utf8');
+      } catch (err) {
+        throw new CliError(`cannot read ${f.chain}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      printJson(await api('PUT', `/admin/credentials/${enc(f.id!)}/certificates`, { chain }));
+    },
+  },
+  'ca:cert': {
+    summary: 'print the certificate (PEM) of the CA that certifies new credentials',
+    flags: [],
+    async run(_f, api) {
+      const res = await api('GET', '/admin/ca/certificate');
+      process.stdout.write(String(res.certificate));
+    },
+  },
+};
+
+export function helpText(): string {
+  const lines = [
+    'usage: npm run admin -- <command> [--flag value ...]',
+    '',
+    'Talks to the admin API at ADMIN_URL (default http://127.0.0.1:${PORT:-8080}) with the token from',
+    'ADMIN_TOKEN, ADMIN_TOKEN_FILE or ${DATA_DIR:-./data}/admin-token.',
+    '',
+    'commands:',
+  ];
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    const flags = c.flags.map((f) => (f.required ? `--${f.name} <v>` : `[--${f.name} <v>]`)).join(' ');
+    lines.push(`  ${name} ${flags}`.trimEnd(), `      ${c.summary}`);
+    for (const f of c.flags) lines.push(`      --${f.name.padEnd(12)} ${f.help}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function parseArgs(argv: string[]): { command: string; flags: Record<string, string> } {
+  const [command, ...rest] = argv;
+  const spec = command === undefined ? undefined : COMMANDS[command];
+  if (!spec) throw new CliError(command ? `unknown command ${command} (see --help)` : 'no command given (see --help)', 2);
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    if (!m) throw new CliError(`unexpected argument ${JSON.stringify(arg)} (see --help)`, 2);
+    const name = m[1]!;
+    const flag = spec.flags.find((f) => f.name === name);
+    if (!flag) throw new CliError(`${command} has no flag --${name} (see --help)`, 2);
+    // The value is the next argument whatever it looks like, so that a password may begin with "-".
+    const value = m[2] ?? rest[++i];
+    if (value === undefined) throw new CliError(`--${name} needs a value`, 2);
+    if (flag.int && !/^[0-9]{1,9}$/.test(value)) throw new CliError(`--${name} must be a whole number`, 2);
+    flags[name] = value;
+  }
+  const missing = spec.flags.filter((f) => f.required && flags[f.name] === undefined).map((f) => `--${f.name}`);
+  if (missing.length) throw new CliError(`${command} needs ${missing.join(', ')}`, 2);
+  return { command: command!, flags };
+}
+
+export function adminToken(env: NodeJS.ProcessEnv): string {
+  if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN.trim();
+  const file = env.ADMIN_TOKEN_FILE ?? path.join(env.DATA_DIR ?? './data', 'admin-token');
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token) return token;
+  } catch {
+    // reported below
+  }
+  throw new CliError(`no admin token: set ADMIN_TOKEN or ADMIN_TOKEN_FILE (${file} is missing or empty)`);
+}
+
+function client(baseUrl: string, token: string): Api {
+  return async (method, p, body) => {
+    let res: Response;
+    try {
+      res = await fetch(baseUrl.replace(/\/+$/, '') + p, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach the admin API at ${baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const what = json && typeof json.error_description === 'string' ? json.error_description : text.slice(0, 200) || res.statusText;
+      throw new CliError(`${what} (HTTP ${res.status}${json?.error ? ` ${json.error}` : ''})`);
+    }
+    if (!json || typeof json !== 'object') throw new CliError(`unexpected answer from the admin API (HTTP ${res.status}, not JSON)`);
+    return json;
+  };
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  try {
+    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+      (argv.length === 0 ? process.stderr : process.stdout).write(helpText());
+      return argv.length === 0 ? 2 : 0;
+    }
+    const { command, flags } = parseArgs(argv);
+    const baseUrl = env.ADMIN_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`;
+    await COMMANDS[command]!.run(flags, client(baseUrl, adminToken(env)));
+    return 0;
+  } catch (err) {
+    const message = err instanceof CliError ? err.message : `unexpected failure: ${(err as Error).message}`;
+    // One line, whatever the server or the OS said.
+    process.stderr.write(`error: ${message.replace(/\s+/g, ' ').trim()}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  process.exitCode = await main(process.argv.slice(2), process.env);
+}
