@@ -5,12 +5,14 @@ import { required, type Step } from '../step.ts';
 
 /** Longer than any id this service issues; refused without a database round trip. */
 const MAX_CREDENTIAL_ID = 255;
+// PostgreSQL text cannot hold NUL: such an id cannot exist, and must not reach the driver as a query error.
+const NUL = '\u0000';
 
 export function loadOwnCredential(): Step {
   return async (ctx, deps) => {
     const grant = required(ctx.state.grant, 'grant');
     const id = ctx.state.body.credentialID;
-    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_CREDENTIAL_ID) throw new CscError('invalidCredentialID');
+    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_CREDENTIAL_ID || id.includes(NUL)) throw new CscError('invalidCredentialID');
     const record = await deps.credentials.get(id);
     if (!record || record.ownerId !== grant.userId) throw new CscError('invalidCredentialID');
     // A credential-scoped token is good for its own credential only (CSC v2 §11.10 SAD).
