@@ -241,7 +241,7 @@ describe('refusals', () => {
       for (const body of bodies) {
         const res = await fetch(`${server.url}/csc/v2/${op}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` }, body: JSON.stringify(body) });
         expect(res.status, `${op} ${JSON.stringify(body).slice(0, 80)}`).toBeLessThan(500);
-        const json = await res.json();
+        const json = (await res.json()) as { error?: unknown };
         expect(typeof json.error).toBe('string');
       }
     }
