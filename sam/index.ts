@@ -27,7 +27,8 @@ export async function createSam(deps: {
 }): Promise<SignatureActivation> {
   const now = deps.now ?? (() => new Date());
   const keys = await ensureSamKeys(deps.hsm);
-  const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db), { now }));
+  // The CA row is scoped to this token by the SAD key's thumbprint (see sam/ledger/ca_store.ts).
+  const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db, keys.sadKid), { now }));
   const d: SamDeps = {
     db: deps.db,
     hsm: deps.hsm,

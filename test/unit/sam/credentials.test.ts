@@ -7,8 +7,8 @@ import { createLogger } from '../../../core/log.ts';
 import { SamError } from '../../../core/sam_port.ts';
 import { verifySecret } from '../../../core/slow_hash.ts';
 import { ensureDevCa } from '../../../sam/ca/dev_ca.ts';
+import { ensureSamKeys } from '../../../sam/app/sad/sam_keys.ts';
 import { createSam } from '../../../sam/index.ts';
-import { pgCaStore } from '../../../sam/ledger/ca_store.ts';
 import { ctx, memoryCaStore, newSigner, otpAt, seedOf, setup, type Env } from './helpers.ts';
 import { createFakeHsm } from './fake_hsm.ts';
 
@@ -168,21 +168,24 @@ describe('enrollOtp', () => {
 });
 
 describe('createSam without a CA', () => {
-  it('starts the development CA over sam.ca, and finds the same root on the next start', async () => {
-    const hsm = createFakeHsm();
+  it('starts the development CA over sam.ca, scoped to the token, and finds the same root on the next start', async () => {
     const log = createLogger('silent');
     const config = { tokenLabel: 't', sessions: 1, sadLifetimeSeconds: 300, maxFailures: 5 };
-    // The development CA's label is shared by every test file on this database; a label of our own keeps runs
-    // apart, and the store is the one createSam uses.
-    const label = `rssp-dev-ca-${randomUUID()}`;
-    const store = pgCaStore(env.db);
-    const first = await ensureDevCa(hsm, store, { label });
-    expect(await store.get(label)).toEqual(first.certificate);
-    const again = await ensureDevCa(hsm, store, { label });
-    expect(Buffer.from(again.certificate).equals(Buffer.from(first.certificate))).toBe(true);
-    // and createSam ensures its own keys in the token
-    const sam = await createSam({ db: env.db, hsm, config, log, ca: first });
+    const hsm = createFakeHsm();
+    const first = await createSam({ db: env.db, hsm, config, log });
+    const root = await first.caCertificate();
+    expect(new X509Certificate(root).subject).toContain('CN=RSSP Development CA');
     expect(await hsm.findKeyPair('rssp-sad-signing')).not.toBeNull();
-    expect(Buffer.from(await sam.caCertificate()).equals(Buffer.from(first.certificate))).toBe(true);
+    expect(await hsm.findKeyPair('rssp-dev-ca')).not.toBeNull();
+    const kid = (await ensureSamKeys(hsm)).sadKid;
+    const { rows } = await env.db.query('SELECT der FROM sam.ca WHERE label = $1', [`rssp-dev-ca@${kid}`]);
+    expect(Buffer.from(rows[0].der).equals(Buffer.from(root))).toBe(true);
+
+    const again = await createSam({ db: env.db, hsm, config, log });
+    expect(Buffer.from(await again.caCertificate()).equals(Buffer.from(root))).toBe(true);
+
+    // another token on the same database gets a root of its own rather than a key-mismatch refusal
+    const other = await createSam({ db: env.db, hsm: createFakeHsm(), config, log });
+    expect(Buffer.from(await other.caCertificate()).equals(Buffer.from(root))).toBe(false);
   });
 });
