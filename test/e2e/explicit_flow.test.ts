@@ -98,7 +98,7 @@ describe('explicit flow, each key type', () => {
   for (const c of cases) {
     it(`${c.algo}: list, info, authorize 3 hashes with PIN + TOTP, signHash, openssl verifies under a chained certificate`, async () => {
       const signer = await newSigner();
-      const credentialID = await newCredential(signer, c.algo, c.extra ?? []);
+      const credentialID = await newCredential(signer, c.algo, [...(c.extra ?? []), '--multisign', '3']);
 
       const list = await csc(server, 'credentials/list', {}, { bearer: signer.token });
       expect(list.status).toBe(200);
@@ -241,8 +241,9 @@ describe('refusals', () => {
       for (const body of bodies) {
         const res = await fetch(`${server.url}/csc/v2/${op}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` }, body: JSON.stringify(body) });
         expect(res.status, `${op} ${JSON.stringify(body).slice(0, 80)}`).toBeLessThan(500);
+        // Unknown fields are ignored (openapi/csc-v2.yaml), so some of these are valid requests; refusals carry an error.
         const json = (await res.json()) as { error?: unknown };
-        expect(typeof json.error).toBe('string');
+        if (res.status >= 400) expect(typeof json.error).toBe('string');
       }
     }
     const garbage = await fetch(`${server.url}/csc/v2/signatures/signHash`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` }, body: '{"credentialID":' });
