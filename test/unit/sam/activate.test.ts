@@ -97,6 +97,15 @@ describe('activate: the SAD', () => {
     expect(claims.hsh).toBeUndefined();
   });
 
+  it('the audit log is append-only: the database refuses UPDATE and DELETE of its rows', async () => {
+    const s = await newSigner(env);
+    const c = ctx();
+    await activateWith(s, c);
+    await expect(env.db.query("UPDATE sam.audit SET result = 'refused' WHERE request_id = $1", [c.requestId])).rejects.toThrow('sam.audit is append-only');
+    await expect(env.db.query('DELETE FROM sam.audit WHERE request_id = $1', [c.requestId])).rejects.toThrow('sam.audit is append-only');
+    expect(await auditRows(env.db, { requestId: c.requestId })).toEqual([expect.objectContaining({ result: 'ok' })]);
+  });
+
   it('never stores the factors: no audit column holds the PIN or the OTP', async () => {
     const s = await newSigner(env);
     const c = ctx();
