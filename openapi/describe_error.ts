@@ -62,8 +62,8 @@ function locate(error: ErrorObject, seq: number, props: PropertyInfo): Located {
 
 function describe({ error, prop, depth }: Located, props: PropertyInfo): string {
   const name = prop as string;
-  // CSC v2 §11.10: problems with the digests have their own wordings.
-  if (name === 'hashes') {
+  // CSC v2 §11.10: problems with the digests have their own wordings (v1 names the same array `hash`).
+  if (name === 'hashes' || name === 'hash') {
     if (depth > 1) return 'Invalid Base64 hash string parameter';
     if (error.keyword === 'minItems') return 'Empty hash array';
   }

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { CscOperation } from './types.ts';
 
 /** Absolute path of the document, for the service to serve it and for tools to read it. */
 export const OPENAPI_YAML_PATH: string = fileURLToPath(new URL('./csc-v2.yaml', import.meta.url));
@@ -30,7 +29,7 @@ export function loadDocument(path: string = OPENAPI_YAML_PATH): Document {
 }
 
 /** The POST operation of a CSC method (CSC v2 §7.1: every method is a POST with a JSON body). */
-export function operationOf(doc: Document, op: CscOperation): Operation {
+export function operationOf(doc: Document, op: string): Operation {
   const post = doc.paths[`/${op}`]?.post;
   if (!post) throw new Error(`openapi: no POST /${op} in the document`);
   return post;

@@ -1,76 +1,14 @@
 // Request and response validation compiled from openapi/csc-v2.yaml, so the document is the single source of
-// truth for the wire contract (DESIGN §1, STYLE §1 `validateBody`). Everything is compiled once, when this
-// module loads: a broken document fails the process at start-up, not the first request.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { CscError } from '../core/errors.ts';
-import { describeFirstError, type PropertyInfo } from './describe_error.ts';
-import {
-  loadDocument,
-  operationOf,
-  resolveResponse,
-  resolveSchema,
-  SCHEMA_REF_PREFIX,
-  type Document,
-  type JsonSchema,
-} from './document.ts';
+// truth for the wire contract (DESIGN §1, STYLE §1 `validateBody`). The compiling itself is contract.ts, shared
+// with the v1 compatibility contract (openapi/validate_v1.ts).
+import { compileContract } from './contract.ts';
+import { OPENAPI_YAML_PATH } from './document.ts';
 import { CSC_OPERATIONS, type CscOperation, type CscRequest } from './types.ts';
 
 export { OPENAPI_YAML_PATH } from './document.ts';
 export { CSC_OPERATIONS, type CscOperation } from './types.ts';
 
-// ajv-formats is CommonJS; under ESM its callable sits on `default`.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-const DEFS_ID = 'urn:rssp:csc-v2';
-
-type RequestCheck = { validate: ValidateFunction; required: boolean; props: PropertyInfo };
-type ResponseCheck = { validate: ValidateFunction } | { noContent: true };
-
-const doc = loadDocument();
-const ajv = new Ajv2020({
-  // Every violation is collected so the one reported can be chosen deterministically (describe_error.ts).
-  allErrors: true,
-  strict: true,
-  // Conditional rules (if/then, anyOf of `required`) name properties declared by the enclosing object.
-  strictRequired: false,
-  // `userID` is string or null (CSC v2 §11.4).
-  allowUnionTypes: true,
-});
-addFormats(ajv);
-// The component schemas become one JSON Schema resource; OpenAPI's `#/components/schemas/X` references are
-// rewritten to `#/$defs/X` inside it, which is the same pointer in a plain JSON Schema document.
-ajv.addSchema({ $id: DEFS_ID, $defs: rewriteRefs(doc.components.schemas) });
-
-const compiled = new Map<string, ValidateFunction>();
-function validatorFor(schema: JsonSchema): ValidateFunction {
-  const ref = schema['$ref'];
-  const key = typeof ref === 'string' ? ref : JSON.stringify(schema);
-  let fn = compiled.get(key);
-  if (!fn) {
-    fn = ajv.compile(rewriteRefs(schema) as object);
-    compiled.set(key, fn);
-  }
-  return fn;
-}
-
-const requestChecks = new Map<CscOperation, RequestCheck>();
-const responseChecks = new Map<CscOperation, Map<string, ResponseCheck>>();
-for (const op of CSC_OPERATIONS) {
-  const operation = operationOf(doc, op);
-  const body = operation.requestBody;
-  const schema = body?.content['application/json']?.schema;
-  if (!body || !schema) throw new Error(`openapi: POST /${op} has no application/json request body`);
-  requestChecks.set(op, { validate: validatorFor(schema), required: body.required === true, props: propertyInfo(doc, schema) });
-
-  const byStatus = new Map<string, ResponseCheck>();
-  for (const [status, declared] of Object.entries(operation.responses)) {
-    const response = resolveResponse(doc, declared);
-    const content = response.content?.['application/json']?.schema;
-    byStatus.set(status, content ? { validate: validatorFor(content) } : { noContent: true });
-  }
-  responseChecks.set(op, byStatus);
-}
+const v2 = compileContract({ path: OPENAPI_YAML_PATH, id: 'urn:rssp:csc-v2', operations: CSC_OPERATIONS });
 
 /**
  * Checks a request body against the method's schema. Throws CscError('invalidRequest') whose description is
@@ -79,13 +17,7 @@ for (const op of CSC_OPERATIONS) {
  * treats an absent body (`undefined`) as `{}`.
  */
 export function validateRequest(op: CscOperation, body: unknown): void {
-  const check = requestChecks.get(op);
-  if (!check) throw new Error(`openapi: unknown operation ${op}`);
-  if (body === undefined && !check.required) body = {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CscError('notJson');
-  if (check.validate(body)) return;
-  const description = describeFirstError(check.validate.errors ?? [], check.props);
-  throw new CscError('invalidRequest', description === undefined ? {} : { description });
+  v2.validateRequest(op, body);
 }
 
 /** validateRequest, then the body typed as the document declares it (`{}` for an absent optional body). */
@@ -101,64 +33,5 @@ export function parseRequest<Op extends CscOperation>(op: Op, body: unknown): Cs
  * conforms. Used by the end-to-end tests on every response they receive.
  */
 export function validateResponse(op: CscOperation, status: number, body: unknown): string[] {
-  const byStatus = responseChecks.get(op);
-  if (!byStatus) return [`unknown operation ${op}`];
-  const check = byStatus.get(String(status)) ?? byStatus.get(`${Math.floor(status / 100)}XX`) ?? byStatus.get('default');
-  if (!check) return [`status ${status} is not documented for ${op}`];
-  if ('noContent' in check) {
-    // HTTP clients report "no body" differently: undefined, null, '' or (supertest) an empty object.
-    const empty =
-      body === undefined ||
-      body === null ||
-      body === '' ||
-      (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0);
-    return empty ? [] : [`status ${status} of ${op} has no body, got ${JSON.stringify(body)}`];
-  }
-  if (check.validate(body)) return [];
-  return (check.validate.errors ?? []).map(formatError);
-}
-
-function formatError(error: ErrorObject): string {
-  const where = error.instancePath === '' ? '(body)' : error.instancePath;
-  const params = error.params as { additionalProperty?: string; unevaluatedProperty?: string };
-  const unexpected = params.additionalProperty ?? params.unevaluatedProperty;
-  return `${where} ${error.message ?? error.keyword}${unexpected === undefined ? '' : ` (${unexpected})`}`;
-}
-
-function rewriteRefs(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(rewriteRefs);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    out[key] =
-      key === '$ref' && typeof inner === 'string' && inner.startsWith(SCHEMA_REF_PREFIX)
-        ? `${DEFS_ID}#/$defs/${inner.slice(SCHEMA_REF_PREFIX.length)}`
-        : rewriteRefs(inner);
-  }
-  return out;
-}
-
-/** The order and JSON types of a request object's properties, for describe_error.ts. */
-function propertyInfo(document: Document, schema: JsonSchema): PropertyInfo {
-  const object = resolveSchema(document, schema);
-  const properties = (object['properties'] ?? {}) as Record<string, JsonSchema>;
-  return {
-    order: Object.keys(properties),
-    typeOf: (name) => {
-      const prop = properties[name];
-      return prop === undefined ? undefined : jsonTypeOf(document, prop);
-    },
-  };
-}
-
-function jsonTypeOf(document: Document, schema: JsonSchema): string | undefined {
-  const type = schema['type'];
-  if (typeof type === 'string') return type;
-  if (Array.isArray(type)) return type.find((t) => t !== 'null') as string | undefined;
-  if (typeof schema['$ref'] === 'string') return jsonTypeOf(document, resolveSchema(document, schema));
-  for (const part of (schema['allOf'] ?? []) as JsonSchema[]) {
-    const found = jsonTypeOf(document, part);
-    if (found) return found;
-  }
-  return undefined;
+  return v2.validateResponse(op, status, body);
 }
