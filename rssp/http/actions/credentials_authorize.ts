@@ -24,25 +24,25 @@ type AuthorizeBody = {
 };
 
 /** §11.6: this method is for explicit authorization only; oauth2code credentials are authorized via OAuth. */
-const requireExplicitMode: Step = (ctx) => {
+export const requireExplicitMode: Step = (ctx) => {
   if (required(ctx.state.credential, 'credential').authMode !== 'explicit') throw new CscError('credentialNotExplicit');
 };
 
 /** §11.6: numSignatures ≥ 1 and never above the credential's multisign. */
-const checkNumSignatures: Step = (ctx) => {
+export const checkNumSignatures: Step = (ctx) => {
   const n = (ctx.state.body as AuthorizeBody).numSignatures;
   if (!Number.isInteger(n) || n < 1) throw new CscError('invalidNumSignatures');
   if (n > required(ctx.state.credential, 'credential').multisign) throw new CscError('tooManySignatures');
 };
 
 /** §11.6 hashAlgorithmOID is required together with hashes: the SAD commits to digests of one known algorithm. */
-const checkHashAlgorithm: Step = (ctx) => {
+export const checkHashAlgorithm: Step = (ctx) => {
   const oid = (ctx.state.body as AuthorizeBody).hashAlgorithmOID;
   if (ctx.state.hashes && oid === undefined) throw new CscError('missingHashAlgorithmOID');
   if (oid !== undefined && !Object.hasOwn(HASHES, oid)) throw new CscError('invalidHashAlgorithmOID');
 };
 
-async function activate(ctx: CscContext, deps: RsspDeps) {
+export async function activate(ctx: CscContext, deps: RsspDeps) {
   const body = ctx.state.body as AuthorizeBody;
   const grant = required(ctx.state.grant, 'grant');
   const credential = required(ctx.state.credential, 'credential');

@@ -34,7 +34,7 @@ const refuseAsynchronousMode: Step = (ctx) => {
  * hash, so hashAlgorithmOID is then required; RSASSA-PSS needs its parameters. Whether the algorithm fits the
  * credential's key and agrees with the hash is the SAM's check.
  */
-const checkSignAlgo: Step = (ctx) => {
+export const checkSignAlgo: Step = (ctx) => {
   const body = ctx.state.body as SignHashBody;
   const algo = Object.hasOwn(SIGN_ALGOS, body.signAlgo) ? SIGN_ALGOS[body.signAlgo]! : undefined;
   if (!algo) throw new CscError('invalidSignAlgo');
@@ -57,7 +57,7 @@ const checkSignAlgo: Step = (ctx) => {
  *   then stands for the SAD it was issued with;
  * - else the SAD that a credential-scoped bearer token for this credential stands for.
  */
-const resolveSad: Step = async (ctx, deps) => {
+export const resolveSad: Step = async (ctx, deps) => {
   const body = ctx.state.body as SignHashBody;
   const grant = required(ctx.state.grant, 'grant');
   if (typeof body.SAD === 'string' && body.SAD !== '') {
@@ -87,7 +87,7 @@ async function sadOfCredentialToken(deps: RsspDeps, value: string, userId: strin
   return token.sad;
 }
 
-async function sign(ctx: CscContext, deps: RsspDeps) {
+export async function sign(ctx: CscContext, deps: RsspDeps) {
   const body = ctx.state.body as SignHashBody;
   const grant = required(ctx.state.grant, 'grant');
   const { signatures } = await deps.sam.signHash({
