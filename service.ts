@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Koa from 'koa';
 import { adminRoutes } from './admin/http.ts';
+import { RuntimeSampler, runtimeMetricsRoute } from './admin/runtime_metrics.ts';
 import { createAuthz } from './authz/index.ts';
 import type { Config } from './core/config.ts';
 import { createPool, migrate } from './core/db.ts';
@@ -85,6 +86,11 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
 
     const app = new Koa({ proxy: false });
     app.silent = true; // errors are logged by the error handlers of each part, with the request id
+    if (config.runtimeMetrics) {
+      const sampler = new RuntimeSampler();
+      closers.push(async () => sampler.stop());
+      app.use(runtimeMetricsRoute({ adminToken, sampler }));
+    }
     app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials }));
     app.use(cscV2Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));
 

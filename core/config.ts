@@ -45,6 +45,45 @@ const schema = z.object({
   SAD_LIFETIME_SECONDS: int(30, 3600).default(300),
   /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
   MAX_FACTOR_FAILURES: int(1, 100).default(5),
+  /** Digits of a one-time password sent by e-mail or SMS (credentials/getChallenge, CSC v2 §11.8). Default 6. */
+  OTP_DIGITS: int(6, 8).default(6),
+  /** Seconds a sent one-time password stays valid. Default 300 (5 minutes). */
+  OTP_LIFETIME_SECONDS: int(30, 3600).default(300),
+  /** Challenges (codes sent) per credential within OTP_CHALLENGE_WINDOW_SECONDS before 429. Default 5: each
+   *  message costs money and fills someone's phone, and a code per minute is more than any person needs. */
+  OTP_CHALLENGE_MAX: int(1, 1000).default(5),
+  /** The window of OTP_CHALLENGE_MAX, seconds. Default 7200 (2 hours). */
+  OTP_CHALLENGE_WINDOW_SECONDS: int(60, 7 * 86400).default(7200),
+  /** Longest a transaction may last through credentials/extendTransaction (CSC v2 §11.9), counted from the
+   *  authorization that started it, seconds. Default 3600: sole control means a person's consent does not
+   *  stretch indefinitely. */
+  SAD_MAX_TRANSACTION_SECONDS: int(30, 86400).default(3600),
+  /** SMTP server for e-mail OTPs. Unset: e-mail goes to the development outbox (DATA_DIR/outbox). */
+  SMTP_HOST: z.string().optional(),
+  /** Default 587 (submission with STARTTLS); 465 with SMTP_SECURE=true. */
+  SMTP_PORT: int(1, 65535).default(587),
+  /** true: implicit TLS from the first byte (port 465). false (default): STARTTLS when offered. */
+  SMTP_SECURE: z.stringbool().default(false),
+  /** true: refuse to send unless the server upgrades with STARTTLS. Default false. */
+  SMTP_REQUIRE_TLS: z.stringbool().default(false),
+  /** false accepts a self-signed server certificate (tests only). Default true. */
+  SMTP_TLS_REJECT_UNAUTHORIZED: z.stringbool().default(true),
+  /** SMTP login; unset for a relay that needs none. */
+  SMTP_USER: z.string().optional(),
+  /** SMTP password (or SMTP_PASSWORD_FILE). */
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_PASSWORD_FILE: z.string().optional(),
+  /** Sender address of OTP e-mails. Default rssp@localhost. */
+  SMTP_FROM: z.string().default('rssp@localhost'),
+  /** URL of the HTTP SMS gateway. Unset: SMS goes to the development outbox. */
+  SMS_GATEWAY_URL: z.url().optional(),
+  /** HTTP method of the gateway call. Default POST. */
+  SMS_GATEWAY_METHOD: z.enum(['POST', 'PUT', 'GET']).default('POST'),
+  /** Headers of the gateway call as a JSON object (e.g. {"Authorization":"Bearer …"}). Default {}. */
+  SMS_GATEWAY_HEADERS: z.string().default('{}'),
+  /** Body template; {{to}} and {{text}} are replaced, escaped for the Content-Type header. Default
+   *  {"to":"{{to}}","text":"{{text}}"} as application/json. */
+  SMS_GATEWAY_BODY: z.string().default('{"to":"{{to}}","text":"{{text}}"}'),
   /** Bearer token of the admin API (or ADMIN_TOKEN_FILE). Unset in development: generated into DATA_DIR/admin-token. */
   ADMIN_TOKEN: z.string().min(16).optional(),
   ADMIN_TOKEN_FILE: z.string().optional(),
@@ -66,6 +105,12 @@ const schema = z.object({
   SERVICE_LOGO_URL: z.url().optional(),
   /** pino log level. Default info (warn under test). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** 1 serves GET/POST /admin/runtime-metrics (event-loop delay, peak RSS; admin token required) for the benchmark
+   *  (docs/performance.md). Default 0: a measuring aid, not a monitoring API. */
+  RUNTIME_METRICS: z.enum(['0', '1']).default('0'),
+  /** Worker processes sharing the HTTP port (node:cluster), each with its own PKCS#11 sessions and pg pool. Default
+   *  1 (no cluster). Above 1 needs DATABASE_URL and REDIS_URL: the embedded stores live in one process. */
+  CLUSTER_WORKERS: int(1, 64).default(1),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -77,6 +122,8 @@ export type Config = {
   publicUrl: string;
   dataDir: string;
   logLevel: NonNullable<Env['LOG_LEVEL']>;
+  runtimeMetrics: boolean;
+  clusterWorkers: number;
   db: { url?: string; poolSize: number };
   kv: { url?: string };
   sam: {
@@ -86,6 +133,24 @@ export type Config = {
     sessions: number;
     sadLifetimeSeconds: number;
     maxFailures: number;
+    /** Out-of-band one-time passwords (CSC v2 §11.8). Absent: the defaults of sam/app/challenge.ts. */
+    otpChallenge?: { digits: number; lifetimeSeconds: number; max: number; windowSeconds: number };
+    /** credentials/extendTransaction bound (CSC v2 §11.9). Absent: 3600. */
+    sadMaxTransactionSeconds?: number;
+  };
+  /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
+  notify: {
+    smtp?: {
+      host: string;
+      port: number;
+      secure: boolean;
+      requireTls: boolean;
+      rejectUnauthorized: boolean;
+      user?: string;
+      password?: string;
+      from: string;
+    };
+    sms?: { url: string; method: 'POST' | 'PUT' | 'GET'; headers: Record<string, string>; bodyTemplate: string };
   };
   admin: { token?: string };
   /** What CSC `info` publishes about the service (CSC v2 §11.1). */
@@ -105,6 +170,20 @@ function secret(value: string | undefined, file: string | undefined, name: strin
   } catch (err) {
     throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
   }
+}
+
+/** SMS_GATEWAY_HEADERS: a JSON object of string values. */
+function parseHeaders(json: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new ConfigError('SMS_GATEWAY_HEADERS: not JSON');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+    throw new ConfigError('SMS_GATEWAY_HEADERS: must be a JSON object of strings');
+  }
+  return value as Record<string, string>;
 }
 
 export function findSoftHsm(exists: (p: string) => boolean): string | undefined {
@@ -128,6 +207,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
+    runtimeMetrics: e.RUNTIME_METRICS === '1',
+    clusterWorkers: e.CLUSTER_WORKERS,
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kv: { url: e.REDIS_URL },
     sam: {
@@ -137,6 +218,39 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sessions: e.SAM_SESSIONS ?? Number(env.UV_THREADPOOL_SIZE ?? 4),
       sadLifetimeSeconds: e.SAD_LIFETIME_SECONDS,
       maxFailures: e.MAX_FACTOR_FAILURES,
+      otpChallenge: {
+        digits: e.OTP_DIGITS,
+        lifetimeSeconds: e.OTP_LIFETIME_SECONDS,
+        max: e.OTP_CHALLENGE_MAX,
+        windowSeconds: e.OTP_CHALLENGE_WINDOW_SECONDS,
+      },
+      sadMaxTransactionSeconds: e.SAD_MAX_TRANSACTION_SECONDS,
+    },
+    notify: {
+      ...(e.SMTP_HOST
+        ? {
+            smtp: {
+              host: e.SMTP_HOST,
+              port: e.SMTP_PORT,
+              secure: e.SMTP_SECURE,
+              requireTls: e.SMTP_REQUIRE_TLS,
+              rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED,
+              user: e.SMTP_USER,
+              password: secret(e.SMTP_PASSWORD, e.SMTP_PASSWORD_FILE, 'SMTP_PASSWORD'),
+              from: e.SMTP_FROM,
+            },
+          }
+        : {}),
+      ...(e.SMS_GATEWAY_URL
+        ? {
+            sms: {
+              url: e.SMS_GATEWAY_URL,
+              method: e.SMS_GATEWAY_METHOD,
+              headers: parseHeaders(e.SMS_GATEWAY_HEADERS),
+              bodyTemplate: e.SMS_GATEWAY_BODY,
+            },
+          }
+        : {}),
     },
     admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN') },
     service: {
@@ -151,6 +265,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
     },
   };
+  if (config.clusterWorkers > 1 && (!config.db.url || !config.kv.url)) {
+    throw new ConfigError('CLUSTER_WORKERS > 1 needs DATABASE_URL and REDIS_URL: the embedded stores live in one process');
+  }
   if (config.env === 'production') refuseDevelopmentDefaults(config, e);
   return config;
 }
