@@ -63,6 +63,12 @@ export const CSC_ERRORS = {
   invalidOperationMode: { status: 400, error: 'invalid_request', description: 'Invalid parameter operationMode' },
   certificateNotValid: { status: 400, error: 'invalid_request', description: 'The certificate of the credential is not valid at this time' },
 
+  // CSC v1.0.4.0 compatibility (/csc/v1): the same refusals, worded with the v1 parameter names
+  v1HashRequired: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) array parameter hash' },
+  v1MissingHashAlgo: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter hashAlgo' },
+  v1InvalidHashAlgo: { status: 400, error: 'invalid_request', description: 'Invalid parameter hashAlgo' },
+  v1InvalidPageToken: { status: 400, error: 'invalid_request', description: 'Invalid parameter pageToken' },
+
   // admin API and user management (admin/README.md); not part of the CSC wire format
   adminUnauthorized: { status: 401, error: 'invalid_token', description: 'Missing or invalid admin token' },
   adminRouteNotFound: { status: 404, error: 'invalid_request', description: 'Unknown admin route' },
