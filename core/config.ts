@@ -91,6 +91,9 @@ const schema = z.object({
   SERVICE_TOKEN_LIFETIME_SECONDS: int(60, 86400).default(3600),
   /** Lifetime of the refresh token that auth/login returns with rememberMe=true, seconds. Default 30 days. */
   REFRESH_TOKEN_LIFETIME_SECONDS: int(3600, 365 * 86400).default(30 * 86400),
+  /** Lifetime of a credential-scoped OAuth access token (CSC v2 §8.4), seconds. It stands in for a SAD, so it is
+   *  as short: default 300 (5 minutes). */
+  OAUTH_CREDENTIAL_TOKEN_LIFETIME_SECONDS: int(30, 3600).default(300),
   /** Failed auth/login attempts per username and per IP in a 15-minute window before 429. Default 10. */
   LOGIN_MAX_FAILURES: int(1, 1000).default(10),
   /** Commercial name of the service, published by CSC `info` (CSC v2 §11.1 name, at most 255 characters). */
@@ -155,7 +158,12 @@ export type Config = {
   admin: { token?: string };
   /** What CSC `info` publishes about the service (CSC v2 §11.1). */
   service: { name: string; region: string; description: string; logoUrl: string };
-  authz: { serviceTokenLifetimeSeconds: number; refreshTokenLifetimeSeconds: number; loginMaxFailures: number };
+  authz: {
+    serviceTokenLifetimeSeconds: number;
+    refreshTokenLifetimeSeconds: number;
+    loginMaxFailures: number;
+    credentialTokenLifetimeSeconds: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -263,6 +271,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       serviceTokenLifetimeSeconds: e.SERVICE_TOKEN_LIFETIME_SECONDS,
       refreshTokenLifetimeSeconds: e.REFRESH_TOKEN_LIFETIME_SECONDS,
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      credentialTokenLifetimeSeconds: e.OAUTH_CREDENTIAL_TOKEN_LIFETIME_SECONDS,
     },
   };
   if (config.clusterWorkers > 1 && (!config.db.url || !config.kv.url)) {
