@@ -1,0 +1,139 @@
+// `npm run sign -- [options] FILE...` — signs files with a credential of a CSC v2 service: PDFs as PAdES B-B
+// (FILE-signed.pdf), anything else as detached CAdES B-B (FILE.p7s), all of them under ONE authorization.
+// Prints a JSON summary on stdout, progress and errors on stderr; secrets are never printed.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CscApi, CscClientError } from './csc_api.ts';
+import type { HashAlg } from './cms/signed_data.ts';
+import { PdfReadError } from './pdf/reader.ts';
+import { ProgressBar } from './progress.ts';
+import { ask } from './prompt.ts';
+import { defaultFormat, type DocumentFormat, type FactorSource, rootCertificatePem, signDocuments, SigningError } from './sign_documents.ts';
+
+const USAGE = `Usage: npm run sign -- --url URL [options] FILE...
+
+Signs each FILE with one authorization (one SAD for all of them): PDFs become FILE-signed.pdf (PAdES B-B),
+other files get a detached FILE.p7s (CAdES B-B).
+
+  --url URL            service base URL (env CSC_URL)
+  --username NAME      account for auth/login (env CSC_USERNAME)
+  --password PASS      its password (env CSC_PASSWORD; asked on the terminal when missing)
+  --token TOKEN        an access token instead of username/password (env CSC_TOKEN)
+  --credential ID      credential to sign with (env CSC_CREDENTIAL; default: the only one listed)
+  --pin PIN            the credential's PIN (env CSC_PIN; asked when missing)
+  --otp CODE           the one-time password (asked when missing)
+  --format F           auto (default) | pades | cades
+  --hash H             sha256 | sha384 | sha512 (default: from the key)
+  --pss                RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5
+  --out-dir DIR        where signed files go (default: next to each input)
+  --export-root FILE   write the service's CA root certificate (PEM) for verifiers
+  --help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      token: { type: 'string' },
+      credential: { type: 'string' },
+      pin: { type: 'string' },
+      otp: { type: 'string' },
+      format: { type: 'string', default: 'auto' },
+      hash: { type: 'string' },
+      pss: { type: 'boolean', default: false },
+      'out-dir': { type: 'string' },
+      'export-root': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const url = values.url ?? process.env.CSC_URL;
+  if (!url) throw new UsageError('--url is required');
+  if (!['auto', 'pades', 'cades'].includes(values.format!)) throw new UsageError('--format must be auto, pades or cades');
+  if (values.hash && !['sha256', 'sha384', 'sha512'].includes(values.hash)) throw new UsageError('--hash must be sha256, sha384 or sha512');
+  if (positionals.length === 0 && !values['export-root']) throw new UsageError('no file to sign');
+
+  const api = new CscApi({ baseUrl: url, accessToken: values.token ?? process.env.CSC_TOKEN });
+  if (!api.accessToken) {
+    const username = values.username ?? process.env.CSC_USERNAME ?? (await ask('Username: '));
+    const password = values.password ?? process.env.CSC_PASSWORD ?? (await ask('Password: ', { secret: true }));
+    await api.login(username, password);
+  }
+  let credentialID = values.credential ?? process.env.CSC_CREDENTIAL;
+  if (!credentialID) {
+    const ids = await api.listCredentials();
+    if (ids.length !== 1) throw new UsageError(ids.length ? `several credentials, choose one with --credential: ${ids.join(', ')}` : 'this account has no credential');
+    credentialID = ids[0]!;
+  }
+
+  const summary: { credentialID: string; root?: string; signed: { input: string; output: string; format: DocumentFormat }[] } = { credentialID, signed: [] };
+  if (values['export-root']) {
+    const info = await api.credentialInfo(credentialID);
+    writeFileSync(values['export-root'], rootCertificatePem(info));
+    summary.root = values['export-root'];
+  }
+
+  if (positionals.length) {
+    const documents = positionals.map((file) => {
+      const data = new Uint8Array(readFileSync(file));
+      const format: DocumentFormat = values.format === 'auto' ? defaultFormat(file, data) : (values.format as DocumentFormat);
+      return { name: file, data, format };
+    });
+    const factors: FactorSource = async (objects) => {
+      const out: { id: string; value: string }[] = [];
+      for (const o of objects) {
+        const given = o.id === 'PIN' ? (values.pin ?? process.env.CSC_PIN) : o.id === 'OTP' ? values.otp : undefined;
+        out.push({ id: o.id, value: given ?? (await ask(`${o.label ?? o.id}: `, { secret: true })) });
+      }
+      return out;
+    };
+    const bar = new ProgressBar();
+    const labels = { prepare: 'preparing', authorize: 'authorize', sign: 'signing', assemble: 'writing' } as const;
+    const { outputs } = await signDocuments({
+      api,
+      credentialID,
+      documents,
+      factors,
+      hash: values.hash as HashAlg | undefined,
+      pss: values.pss,
+      onProgress: (e) => {
+        if (e.phase === 'authorize') bar.done();
+        bar.update(labels[e.phase], e.done, e.total, e.name ? path.basename(e.name) : '');
+      },
+    });
+    bar.done();
+    for (const o of outputs) {
+      const dir = values['out-dir'] ?? path.dirname(o.name);
+      mkdirSync(dir, { recursive: true });
+      const base = path.basename(o.name);
+      const out = path.join(dir, o.format === 'pades' ? base.replace(/(\.pdf)?$/i, '-signed.pdf') : `${base}.p7s`);
+      writeFileSync(out, o.data);
+      summary.signed.push({ input: o.name, output: out, format: o.format });
+    }
+  }
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  return 0;
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`sign: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    const known = err instanceof CscClientError || err instanceof SigningError || err instanceof PdfReadError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    process.stderr.write(`\nsign: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
+    process.exit(1);
+  },
+);

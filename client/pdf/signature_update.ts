@@ -1,0 +1,194 @@
+// Prepares a PDF for a PAdES signature as an incremental update (ISO 32000-1 §7.5.6): the original bytes are
+// kept untouched and followed by a signature dictionary (§12.8.1) with a /ByteRange and a zero-filled /Contents
+// placeholder, a signature field that is also its widget annotation (§12.7.4.5, §12.5.6.19), new versions of the
+// catalog (with /AcroForm) and of the first page (with the widget in /Annots), and a cross-reference section of
+// the same form as the file's newest one. ETSI EN 319 142-1 §5.3 / §6.3 (PAdES B-B): /SubFilter
+// ETSI.CAdES.detached, the signing time in /M, and the CMS carries no signing-time attribute.
+import { PdfDict, PdfName, PdfRaw, PdfRef, PdfString, type PdfValue, serialize } from './objects.ts';
+import { PdfDocument, PdfReadError } from './reader.ts';
+
+export type PreparedPdf = {
+  /** The file with the placeholder: original bytes + update. */
+  readonly bytes: Uint8Array;
+  /** /ByteRange: everything but the /Contents hex string, delimiters included (§12.8.1). */
+  readonly byteRange: [number, number, number, number];
+  /** The bytes the signature covers, in order. */
+  signedBytes(): Uint8Array;
+  /** The final file with the DER CMS written into /Contents. */
+  embed(cms: Uint8Array): Uint8Array;
+};
+
+export type PrepareOptions = {
+  signingTime: Date;
+  /** Bytes reserved for the CMS; the default fits a chain of a few certificates. */
+  contentsSize?: number;
+  reason?: string;
+  name?: string;
+};
+
+/** PDF date string (§7.9.4), in UTC. */
+export function pdfDate(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `D:${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+}
+
+const BYTERANGE_WIDTH = 40;
+
+function firstPage(doc: PdfDocument, pages: PdfValue | undefined): PdfRef {
+  let node = pages;
+  for (let depth = 0; depth < 64; depth++) {
+    if (!(node instanceof PdfRef)) break;
+    const d = doc.resolve(node);
+    if (!(d instanceof PdfDict)) break;
+    const type = d.get('Type');
+    if (type instanceof PdfName && type.name === 'Page') return node;
+    const kids = doc.resolve(d.get('Kids'));
+    if (!Array.isArray(kids) || kids.length === 0) break;
+    node = kids[0];
+  }
+  throw new PdfReadError('the document has no page to attach the signature field to');
+}
+
+function fieldNames(doc: PdfDocument, fields: PdfValue[]): Set<string> {
+  const names = new Set<string>();
+  for (const f of fields) {
+    const d = doc.resolve(f);
+    const t = d instanceof PdfDict ? d.get('T') : undefined;
+    if (t instanceof PdfString) names.add(t.value);
+  }
+  return names;
+}
+
+export function preparePdfSignature(original: Uint8Array, opts: PrepareOptions): PreparedPdf {
+  const doc = new PdfDocument(original);
+  const contentsSize = opts.contentsSize ?? 16_384;
+  const catalog = doc.resolve(doc.root);
+  if (!(catalog instanceof PdfDict)) throw new PdfReadError('/Root is not a dictionary');
+  const pageRef = firstPage(doc, catalog.get('Pages'));
+  const page = doc.resolve(pageRef) as PdfDict;
+
+  const sigNum = doc.size;
+  const fieldNum = doc.size + 1;
+  const fieldRef = new PdfRef(fieldNum, 0);
+  const updated = new Map<number, PdfValue>(); // object number -> new version (generation kept as 0)
+
+  // AcroForm: create it, or add our field to the existing one wherever it lives (§12.7.2).
+  const acroRaw = catalog.get('AcroForm');
+  const acro = acroRaw === undefined ? new PdfDict() : doc.resolve(acroRaw);
+  if (!(acro instanceof PdfDict)) throw new PdfReadError('/AcroForm is not a dictionary');
+  const oldFields = doc.resolve(acro.get('Fields'));
+  const fields = Array.isArray(oldFields) ? [...oldFields] : [];
+  const taken = fieldNames(doc, fields);
+  let n = 1;
+  while (taken.has(`Signature${n}`)) n++;
+  fields.push(fieldRef);
+  acro.set('Fields', fields);
+  // SignaturesExist | AppendOnly (§12.7.2, Table 219): viewers must keep later changes incremental.
+  acro.set('SigFlags', 3);
+  if (acroRaw instanceof PdfRef) updated.set(acroRaw.num, acro);
+  else catalog.set('AcroForm', acro);
+  updated.set(doc.root.num, catalog);
+
+  const annotsRaw = page.get('Annots');
+  const annots = doc.resolve(annotsRaw);
+  page.set('Annots', [...(Array.isArray(annots) ? annots : []), fieldRef]);
+  updated.set(pageRef.num, page);
+
+  const sig = new PdfDict({
+    Type: new PdfName('Sig'),
+    Filter: new PdfName('Adobe.PPKLite'),
+    SubFilter: new PdfName('ETSI.CAdES.detached'),
+    ByteRange: new PdfRaw(`[${' '.repeat(BYTERANGE_WIDTH - 2)}]`),
+    Contents: new PdfRaw(`<${'0'.repeat(contentsSize * 2)}>`),
+    M: new PdfString(pdfDate(opts.signingTime)),
+  });
+  if (opts.reason) sig.set('Reason', new PdfString(opts.reason));
+  if (opts.name) sig.set('Name', new PdfString(opts.name));
+  updated.set(sigNum, sig);
+  // An invisible widget (zero rectangle, Print + Locked flags) merged with its field (§12.5.6.19, Table 165).
+  updated.set(
+    fieldNum,
+    new PdfDict({
+      Type: new PdfName('Annot'),
+      Subtype: new PdfName('Widget'),
+      FT: new PdfName('Sig'),
+      T: new PdfString(`Signature${n}`),
+      V: new PdfRef(sigNum, 0),
+      P: pageRef,
+      Rect: [0, 0, 0, 0],
+      F: 132,
+    }),
+  );
+
+  // Write the update. The original may not end with an end-of-line: start on a fresh line.
+  const last = doc.text[doc.text.length - 1];
+  let out = last === '\n' || last === '\r' ? '' : '\n';
+  const base = doc.text.length;
+  const offsets = new Map<number, number>();
+  for (const [num, value] of [...updated].sort((a, b) => a[0] - b[0])) {
+    offsets.set(num, base + out.length);
+    out += `${num} 0 obj\n${serialize(value)}\nendobj\n`;
+  }
+  const newSize = doc.size + 2;
+  const trailerEntries = (size: number) => {
+    const t = new PdfDict({ Size: size, Root: doc.root });
+    for (const k of ['Info', 'ID']) if (doc.trailer.get(k) !== undefined) t.set(k, doc.trailer.get(k)!);
+    t.set('Prev', doc.startxref);
+    return t;
+  };
+  const xrefOffset = base + out.length;
+  if (doc.usesXrefStream) {
+    // A cross-reference stream (§7.5.8) without filter, listing itself too.
+    const xrefNum = newSize;
+    offsets.set(xrefNum, xrefOffset);
+    const nums = [...offsets.keys()].sort((a, b) => a - b);
+    const rows: number[] = [];
+    const index: number[] = [];
+    for (const num of nums) {
+      if (index.length && index[index.length - 2]! + index[index.length - 1]! === num) index[index.length - 1]!++;
+      else index.push(num, 1);
+      const off = offsets.get(num)!;
+      rows.push(1, (off >>> 24) & 0xff, (off >>> 16) & 0xff, (off >>> 8) & 0xff, off & 0xff, 0, 0);
+    }
+    const d = trailerEntries(newSize + 1);
+    d.set('Type', new PdfName('XRef')).set('W', [1, 4, 2]).set('Index', index).set('Length', rows.length);
+    out += `${xrefNum} 0 obj\n${serialize(d)}\nstream\n${Buffer.from(rows).toString('latin1')}\nendstream\nendobj\n`;
+  } else {
+    out += 'xref\n';
+    const nums = [...offsets.keys()].sort((a, b) => a - b);
+    for (let i = 0; i < nums.length; ) {
+      let j = i;
+      while (j + 1 < nums.length && nums[j + 1] === nums[j]! + 1) j++;
+      out += `${nums[i]} ${j - i + 1}\n`;
+      for (let k = i; k <= j; k++) out += `${String(offsets.get(nums[k]!)).padStart(10, '0')} 00000 n\r\n`;
+      i = j + 1;
+    }
+    out += `trailer\n${serialize(trailerEntries(newSize))}\n`;
+  }
+  out += `startxref\n${xrefOffset}\n%%EOF\n`;
+
+  const full = doc.text + out;
+  const sigStart = offsets.get(sigNum)!;
+  const contentsAt = full.indexOf('/Contents <', sigStart) + '/Contents '.length;
+  const contentsEnd = contentsAt + contentsSize * 2 + 2;
+  const byteRange: [number, number, number, number] = [0, contentsAt, contentsEnd, full.length - contentsEnd];
+  const brAt = full.indexOf('/ByteRange [', sigStart) + '/ByteRange '.length;
+  const inner = byteRange.join(' ');
+  if (inner.length > BYTERANGE_WIDTH - 2) throw new PdfReadError('the document is too large for the /ByteRange placeholder');
+  const withRange = full.slice(0, brAt) + `[${inner.padEnd(BYTERANGE_WIDTH - 2, ' ')}]` + full.slice(brAt + BYTERANGE_WIDTH);
+  const bytes = Buffer.from(withRange, 'latin1');
+  if (bytes.length !== full.length) throw new Error('internal error: /ByteRange changed the file length');
+
+  return {
+    bytes,
+    byteRange,
+    signedBytes: () => Buffer.concat([bytes.subarray(0, byteRange[1]), bytes.subarray(byteRange[2])]),
+    embed(cms: Uint8Array) {
+      const hex = Buffer.from(cms).toString('hex');
+      if (hex.length > contentsSize * 2) throw new PdfReadError(`the signature (${cms.length} bytes) does not fit the ${contentsSize}-byte /Contents placeholder`);
+      const outBytes = Buffer.from(bytes);
+      outBytes.write(hex, contentsAt + 1, 'latin1');
+      return outBytes;
+    },
+  };
+}
