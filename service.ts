@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './core/log.ts';
 import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
 import { cscV2Routes } from './rssp/http/router.ts';
+import { cscV1Routes } from './rssp/http/v1/router.ts';
 import { createSam } from './sam/index.ts';
 import { openPkcs11Hsm } from './sam/hsm/pkcs11/index.ts';
 import { ensureDevToken } from './softhsm-config/dev_token.ts';
@@ -93,6 +94,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     }
     app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials }));
     app.use(cscV2Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));
+    // CSC v1.0.4.0 compatibility for signature applications not yet on v2: same use cases, same SAM.
+    app.use(cscV1Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));
 
     const server = http.createServer(app.callback());
     server.keepAliveTimeout = 65_000;

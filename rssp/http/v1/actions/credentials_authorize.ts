@@ -1,0 +1,58 @@
+// CSC v1 §11.6 credentials/authorize: PIN and OTP as top-level strings, digests in `hash`, no hash algorithm
+// parameter. After the v1 checks the body takes its v2 form and the v2 steps run unchanged, ending in the same
+// SAM activation: the SAD is bound to signer, client, credential and (SCAL 2) the exact digests (DESIGN §2).
+import { HASHES } from '../../../../core/algorithms.ts';
+import { CscError } from '../../../../core/errors.ts';
+import { activate, checkHashAlgorithm, checkNumSignatures, requireExplicitMode } from '../../actions/credentials_authorize.ts';
+import { decodeHashes } from '../../steps/decode_hashes.ts';
+import { loadOwnCredential } from '../../steps/load_credential.ts';
+import { readJsonBody } from '../../steps/read_json_body.ts';
+import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
+import { respond } from '../../steps/respond.ts';
+import type { Action, Step } from '../../step.ts';
+import { asV2Body } from '../steps/as_v2_body.ts';
+import { validateV1Body } from '../steps/validate_v1_body.ts';
+
+/** v1 PIN / OTP → v2 authData (CSC v2 §8.3.1); the SAM judges the values, rssp only forwards them. */
+const factorsAsAuthData: Step = (ctx) => {
+  const body = ctx.state.body;
+  const authData: { id: string; value: string }[] = [];
+  if (typeof body.PIN === 'string') authData.push({ id: 'PIN', value: body.PIN });
+  if (typeof body.OTP === 'string') authData.push({ id: 'OTP', value: body.OTP });
+  delete body.PIN;
+  delete body.OTP;
+  if (authData.length) body.authData = authData;
+  else delete body.authData;
+};
+
+const BY_LENGTH = new Map(Object.entries(HASHES).map(([oid, h]) => [h.length, oid]));
+
+/**
+ * v1 authorize names no hash algorithm, yet the SAD commits to digests of one algorithm. The digest length tells
+ * it for every algorithm we sign with (SHA-256: 32 bytes, SHA-384: 48, SHA-512: 64); digests of another length, or
+ * of mixed lengths, cannot be authorized.
+ */
+const hashAlgorithmFromLength: Step = (ctx) => {
+  delete ctx.state.body.hashAlgorithmOID;
+  const hashes = ctx.state.hashes;
+  if (!hashes) return;
+  const oid = BY_LENGTH.get(hashes[0]!.length);
+  if (!oid || hashes.some((h) => h.length !== hashes[0]!.length)) throw new CscError('invalidDigestLength');
+  ctx.state.body.hashAlgorithmOID = oid;
+};
+
+export const credentialsAuthorizeV1: Action = [
+  requireBearer(),
+  requireScope('service'),
+  readJsonBody(),
+  validateV1Body('credentials/authorize'),
+  asV2Body(),
+  factorsAsAuthData,
+  loadOwnCredential(),
+  requireExplicitMode,
+  checkNumSignatures,
+  decodeHashes({ required: false }),
+  hashAlgorithmFromLength,
+  checkHashAlgorithm,
+  respond(activate),
+];

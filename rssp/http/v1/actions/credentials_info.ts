@@ -1,0 +1,72 @@
+// CSC v1 §11.5 credentials/info in the v1 shape: key{status,algo,len,curve}, cert{...}, authMode, SCAL, PIN{...},
+// OTP{...}, multisign. Built from the same view as v2 (rssp/app/credential_view.ts) so the two versions always
+// describe a credential the same way; only the layout differs.
+import { CscError } from '../../../../core/errors.ts';
+import type { V1CredentialsInfoResponse } from '../../../../openapi/types_v1.ts';
+import { AUTH_OBJECTS, credentialInfoView, type CertificatesParam, type CredentialInfoView } from '../../../app/credential_view.ts';
+import { loadCredentialStates, loadOwnCredential } from '../../steps/load_credential.ts';
+import { readJsonBody } from '../../steps/read_json_body.ts';
+import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
+import { respond } from '../../steps/respond.ts';
+import { required, type Action, type CscContext } from '../../step.ts';
+import { validateV1Body } from '../steps/validate_v1_body.ts';
+
+type InfoBody = { credentialID: string; certificates?: CertificatesParam; certInfo?: boolean; authInfo?: boolean };
+
+const PIN_OBJECT = AUTH_OBJECTS.find((o) => o.id === 'PIN')!;
+const OTP_OBJECT = AUTH_OBJECTS.find((o) => o.id === 'OTP')!;
+
+/**
+ * The v1 PIN and OTP groups of an explicit credential (CSC v1 §11.5). The SAM always asks for both factors, so
+ * both are "true". The OTP is a TOTP code from the user's authenticator app: "offline", no sendOTP needed.
+ */
+export function v1AuthGroups(): Pick<V1CredentialsInfoResponse, 'PIN' | 'OTP'> {
+  return {
+    PIN: { presence: 'true', format: PIN_OBJECT.format, label: PIN_OBJECT.label, description: PIN_OBJECT.description },
+    OTP: {
+      presence: 'true',
+      type: 'offline',
+      format: OTP_OBJECT.format,
+      label: OTP_OBJECT.label,
+      description: OTP_OBJECT.description,
+      ID: 'totp',
+      provider: 'RFC 6238 TOTP authenticator app',
+    },
+  };
+}
+
+export function toV1Info(view: CredentialInfoView, withAuth: boolean): V1CredentialsInfoResponse {
+  return {
+    ...(view.description !== undefined ? { description: view.description } : {}),
+    key: view.key,
+    cert: view.cert,
+    authMode: view.auth.mode,
+    SCAL: view.SCAL,
+    ...(withAuth && view.auth.mode === 'explicit' ? v1AuthGroups() : {}),
+    multisign: view.multisign,
+    lang: view.lang,
+  };
+}
+
+async function describeCredential(ctx: CscContext) {
+  const body = ctx.state.body as InfoBody;
+  const record = required(ctx.state.credential, 'credential');
+  const state = required(ctx.state.states, 'states').get(record.credentialID);
+  if (!state) throw new CscError('invalidCredentialID');
+  const view = await credentialInfoView(record, state, {
+    certificates: body.certificates ?? 'single',
+    certInfo: body.certInfo === true,
+    authInfo: false,
+  });
+  return toV1Info(view, body.authInfo === true);
+}
+
+export const credentialsInfoV1: Action = [
+  requireBearer(),
+  requireScope('service'),
+  readJsonBody(),
+  validateV1Body('credentials/info'),
+  loadOwnCredential(),
+  loadCredentialStates(),
+  respond(describeCredential),
+];
