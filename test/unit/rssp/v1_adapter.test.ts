@@ -1,0 +1,92 @@
+// The pieces of the /csc/v1 adapter that the black-box flow (test/e2e/v1_flow.test.ts) cannot reach one by one:
+// page tokens, the v1 → v2 renaming of request fields, the v1 wording of refusals, and the v1 layouts of info and
+// credentials/info, checked against openapi/csc-v1.yaml.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../core/config.ts';
+import { CscError } from '../../../core/errors.ts';
+import { validateV1Response } from '../../../openapi/validate_v1.ts';
+import type { CredentialInfoView } from '../../../rssp/app/credential_view.ts';
+import { serviceInfoV1 } from '../../../rssp/http/v1/actions/info.ts';
+import { credentialAfter, pageTokenAfter } from '../../../rssp/http/v1/actions/credentials_list.ts';
+import { toV1Info } from '../../../rssp/http/v1/actions/credentials_info.ts';
+import { toV1Error } from '../../../rssp/http/v1/errors.ts';
+import { V1_METHODS } from '../../../rssp/http/v1/methods.ts';
+import { asV2Body } from '../../../rssp/http/v1/steps/as_v2_body.ts';
+import type { CscContext } from '../../../rssp/http/step.ts';
+
+describe('v1 page tokens', () => {
+  it('round-trip a credential id, including unusual characters', () => {
+    for (const id of ['a', 'cred-123', 'ünïcode/+=', 'x'.repeat(255)]) expect(credentialAfter(pageTokenAfter(id))).toBe(id);
+  });
+
+  it('refuse anything the service did not issue', () => {
+    for (const token of ['not-a-token', '!!', 'YWZ0ZXI6', Buffer.from('before:x').toString('base64url'), pageTokenAfter('x') + '=']) {
+      expect(() => credentialAfter(token), token).toThrowError(new CscError('v1InvalidPageToken'));
+    }
+  });
+});
+
+describe('asV2Body', () => {
+  const run = (body: Record<string, unknown>) => {
+    const ctx = { state: { body } } as unknown as CscContext;
+    void asV2Body()(ctx, undefined as never);
+    return ctx.state.body;
+  };
+
+  it('renames hash and hashAlgo and keeps the other fields', () => {
+    expect(run({ credentialID: 'c', SAD: 's', hash: ['h'], hashAlgo: '2.16.840.1.101.3.4.2.1', signAlgo: '1.2', clientData: 'x' })).toEqual({
+      credentialID: 'c',
+      SAD: 's',
+      hashes: ['h'],
+      hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
+      signAlgo: '1.2',
+      clientData: 'x',
+    });
+  });
+
+  it('drops v2 names sent to v1, so they cannot stand in for the validated v1 fields', () => {
+    expect(run({ hash: ['v1'], hashes: ['v2'], hashAlgorithmOID: '1.2.3' })).toEqual({ hashes: ['v1'] });
+  });
+});
+
+describe('toV1Error', () => {
+  it('re-words refusals that name a v2 parameter, keeping status and headers', () => {
+    expect(toV1Error(new CscError('hashesRequired')).toJSON()).toEqual({ error: 'invalid_request', error_description: 'Missing (or invalid type) array parameter hash' });
+    expect(toV1Error(new CscError('missingHashAlgorithmOID')).toJSON()).toEqual({ error: 'invalid_request', error_description: 'Missing (or invalid type) string parameter hashAlgo' });
+    expect(toV1Error(new CscError('invalidHashAlgorithmOID')).toJSON()).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter hashAlgo' });
+    const withHeaders = new CscError('insufficientScope', { headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' } });
+    expect(toV1Error(withHeaders)).toBe(withHeaders);
+  });
+});
+
+describe('v1 layouts', () => {
+  const view: CredentialInfoView = {
+    description: 'My key',
+    key: { status: 'enabled', algo: ['1.2.840.10045.4.3.2', '1.2.840.10045.2.1'], len: 256, curve: '1.2.840.10045.3.1.7' },
+    cert: { status: 'valid', certificates: ['MAA='] },
+    auth: { mode: 'explicit' },
+    SCAL: '2',
+    multisign: 4,
+    lang: 'en-US',
+  };
+
+  it('credentials/info: authMode, SCAL, multisign; PIN and OTP only with authInfo and in explicit mode', () => {
+    const withAuth = toV1Info(view, true);
+    expect(validateV1Response('credentials/info', 200, withAuth)).toEqual([]);
+    expect(withAuth).toMatchObject({ authMode: 'explicit', SCAL: '2', multisign: 4, PIN: { presence: 'true', format: 'N' }, OTP: { presence: 'true', type: 'offline', ID: 'totp' } });
+    const bare = toV1Info(view, false);
+    expect(validateV1Response('credentials/info', 200, bare)).toEqual([]);
+    expect(bare.PIN).toBeUndefined();
+    const oauth = toV1Info({ ...view, auth: { mode: 'oauth2code' } }, true);
+    expect(validateV1Response('credentials/info', 200, oauth)).toEqual([]);
+    expect(oauth).toMatchObject({ authMode: 'oauth2code' });
+    expect(oauth.OTP).toBeUndefined();
+  });
+
+  it('info: v1 version string and exactly the routed methods', () => {
+    const info = serviceInfoV1(loadConfig({ NODE_ENV: 'test' }));
+    expect(validateV1Response('info', 200, info)).toEqual([]);
+    expect(info.specs).toBe('1.0.4.0');
+    expect(info.methods).toEqual([...V1_METHODS]);
+  });
+});
