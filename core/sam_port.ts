@@ -16,6 +16,13 @@ export type RequestContext = {
 
 export type Factors = { pin?: string; otp?: string };
 
+/** How a credential's one-time password reaches its owner: an authenticator app (TOTP), or a code the SAM
+ *  generates on credentials/getChallenge and sends by e-mail or SMS (CSC v2 §11.8). */
+export type OtpChannel = 'totp' | 'email' | 'sms';
+
+/** Where out-of-band messages for a person go; read by the caller from the user record. */
+export type Recipient = { username: string; email?: string | null; phone?: string | null };
+
 export type CredentialState = {
   credentialID: string;
   ownerId: string;
@@ -32,6 +39,8 @@ export type CredentialState = {
   notBefore?: string;
   notAfter?: string;
   hasPin: boolean;
+  /** Absent from SAMs that predate out-of-band OTPs: TOTP. */
+  otpChannel?: OtpChannel;
 };
 
 export type SamErrorCode =
@@ -66,7 +75,17 @@ export type SamErrorCode =
   | 'SAM_CERT_CHAIN_INVALID'
   | 'SAM_SIGNATURE_VERIFY_FAILED'
   | 'SAM_HSM_UNAVAILABLE'
-  | 'SAM_HSM_ERROR';
+  | 'SAM_HSM_ERROR'
+  /** getChallenge for a credential whose OTP comes from an authenticator app: nothing to send. */
+  | 'SAM_CHALLENGE_NOT_APPLICABLE'
+  /** getChallenge beyond the configured number per window; `detail` is the seconds until the next is allowed. */
+  | 'SAM_CHALLENGE_RATE_LIMITED'
+  /** The user record has no e-mail address (or phone number) for the credential's channel. */
+  | 'SAM_NO_RECIPIENT'
+  /** The notifier could not hand the message over (SMTP server or SMS gateway down). */
+  | 'SAM_NOTIFY_FAILED'
+  /** extendTransaction beyond the longest transaction the policy allows. */
+  | 'SAM_SAD_EXTENSION_LIMIT';
 
 /** A refusal or failure of the SAM. `detail` may name a CKR_* code; it never carries a secret. */
 export class SamError extends Error {
@@ -91,6 +110,8 @@ export interface SignatureActivation {
     pssOnly?: boolean;
     pin: string;
     subject: { commonName: string; email?: string };
+    /** Default totp. */
+    otpChannel?: OtpChannel;
   }): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }>;
 
   /** PKCS#10 request signed by the credential's key, for an external CA (issue #2 §6). */
@@ -133,6 +154,26 @@ export interface SignatureActivation {
     signAlgo: string;
     signAlgoParams?: Uint8Array;
   }): Promise<{ signatures: Uint8Array[] }>;
+
+  /** CSC v2 §11.8 out of band: generates a one-time password for the credential, keeps only its hash, and hands it
+   *  to the notifier of the credential's channel. Bounded per credential and window. */
+  getChallenge(cmd: { ctx: RequestContext; userId: string; clientId: string; credentialID: string; recipient: Recipient }): Promise<{
+    channel: 'email' | 'sms';
+    expiresIn: number;
+  }>;
+
+  /** CSC v2 §11.9: a new SAD for what an unexpired one still authorizes (the listed hashes must be among those it
+   *  still covers), same signer, client and credential; the old SAD is superseded (revoked) in the same step. */
+  extendTransaction(cmd: {
+    ctx: RequestContext;
+    sad: string;
+    userId: string;
+    clientId: string;
+    credentialID: string;
+    hashes?: Uint8Array[];
+    hashAlgorithmOID?: string;
+    scal: '1' | '2';
+  }): Promise<{ sad: string; expiresIn: number }>;
 
   /** DER certificate of the CA that certifies new credentials (development CA under embedded defaults). */
   caCertificate(): Promise<Uint8Array>;

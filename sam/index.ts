@@ -14,7 +14,10 @@ import { enrollOtp } from './app/enroll_otp.ts';
 import { createCsr, installCertificates, setEnabled, state, unlock } from './app/manage_credential.ts';
 import { ensureSamKeys } from './app/sad/sam_keys.ts';
 import { signHash } from './app/sign_hash.ts';
+import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
+import { DEFAULT_MAX_TRANSACTION_SECONDS, extendTransaction } from './app/extend_transaction.ts';
 import { pgCaStore } from './ledger/ca_store.ts';
+import type { Notifier } from './notify/notifier.ts';
 
 export async function createSam(deps: {
   db: Db;
@@ -24,6 +27,8 @@ export async function createSam(deps: {
   /** The CA that certifies new credentials. Absent: the development CA, its key in the HSM, its root in sam.ca. */
   ca?: CertificateAuthority;
   now?: () => Date;
+  /** Out-of-band delivery of one-time passwords (CSC v2 §11.8). */
+  notifier?: Notifier;
 }): Promise<SignatureActivation> {
   const now = deps.now ?? (() => new Date());
   const keys = await ensureSamKeys(deps.hsm);
@@ -36,7 +41,13 @@ export async function createSam(deps: {
     ca,
     keys,
     now,
-    config: { sadLifetimeSeconds: deps.config.sadLifetimeSeconds, maxFailures: deps.config.maxFailures },
+    notifier: deps.notifier,
+    config: {
+      sadLifetimeSeconds: deps.config.sadLifetimeSeconds,
+      maxFailures: deps.config.maxFailures,
+      otpChallenge: deps.config.otpChallenge ?? DEFAULT_OTP_CHALLENGE_POLICY,
+      sadMaxTransactionSeconds: deps.config.sadMaxTransactionSeconds ?? DEFAULT_MAX_TRANSACTION_SECONDS,
+    },
   };
   return {
     createCredential: (cmd) => createCredential(d, cmd),
@@ -48,6 +59,8 @@ export async function createSam(deps: {
     enrollOtp: (cmd) => enrollOtp(d, cmd),
     activate: (cmd) => activate(d, cmd),
     signHash: (cmd) => signHash(d, cmd),
+    getChallenge: (cmd) => getChallenge(d, cmd),
+    extendTransaction: (cmd) => extendTransaction(d, cmd),
     caCertificate: async () => ca.certificate,
   };
 }

@@ -33,6 +33,7 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
       pinHash,
       notBefore: validity.notBefore,
       notAfter: validity.notAfter,
+      otpChannel: cmd.otpChannel ?? 'totp',
     });
   } catch (err) {
     // Two creations racing for one id: the loser's key stays unused in the token.

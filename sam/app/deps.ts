@@ -3,6 +3,7 @@ import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import type { CertificateAuthority } from '../ca/dev_ca.ts';
 import type { Hsm } from '../hsm/hsm.ts';
+import type { Notifier } from '../notify/notifier.ts';
 import type { SamKeys } from './sad/sam_keys.ts';
 
 export type SamDeps = {
@@ -12,5 +13,22 @@ export type SamDeps = {
   ca: CertificateAuthority;
   keys: SamKeys;
   now: () => Date;
-  config: { sadLifetimeSeconds: number; maxFailures: number };
+  /** Out-of-band delivery (CSC v2 §11.8); absent, getChallenge answers SAM_NOTIFY_FAILED. */
+  notifier?: Notifier;
+  config: {
+    sadLifetimeSeconds: number;
+    maxFailures: number;
+    otpChallenge: OtpChallengePolicy;
+    /** Longest a transaction may be extended to, from its first authorization (CSC v2 §11.9). */
+    sadMaxTransactionSeconds: number;
+  };
+};
+
+export type OtpChallengePolicy = {
+  /** Digits of a sent code, 6 to 8. */
+  digits: number;
+  lifetimeSeconds: number;
+  /** Challenges per credential within windowSeconds. */
+  max: number;
+  windowSeconds: number;
 };

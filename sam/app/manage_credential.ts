@@ -79,5 +79,6 @@ function toState(c: CredentialRecord): CredentialState {
     ...(c.notBefore ? { notBefore: c.notBefore.toISOString() } : {}),
     ...(c.notAfter ? { notAfter: c.notAfter.toISOString() } : {}),
     hasPin: c.pinHash !== null,
+    otpChannel: c.otpChannel,
   };
 }

@@ -1,5 +1,5 @@
 // sam.credentials: the binding of an owner to a key in the HSM, its PIN hash, and its durable lockout state.
-import type { KeyAlgo } from '../../core/sam_port.ts';
+import type { KeyAlgo, OtpChannel } from '../../core/sam_port.ts';
 import type { Queryable } from './queryable.ts';
 
 export type CredentialRecord = {
@@ -15,6 +15,8 @@ export type CredentialRecord = {
   lockedAt: Date | null;
   notBefore: Date | null;
   notAfter: Date | null;
+  /** Where the possession factor comes from (migration 003): TOTP, or a code sent by e-mail or SMS. */
+  otpChannel: OtpChannel;
 };
 
 type Row = {
@@ -30,10 +32,11 @@ type Row = {
   locked_at: Date | null;
   not_before: Date | null;
   not_after: Date | null;
+  otp_channel: OtpChannel;
 };
 
 const COLUMNS =
-  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, failures, locked_at, not_before, not_after';
+  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, failures, locked_at, not_before, not_after, otp_channel';
 
 function fromRow(r: Row): CredentialRecord {
   return {
@@ -49,17 +52,18 @@ function fromRow(r: Row): CredentialRecord {
     lockedAt: r.locked_at,
     notBefore: r.not_before,
     notAfter: r.not_after,
+    otpChannel: r.otp_channel,
   };
 }
 
 export async function insertCredential(
   q: Queryable,
-  c: Omit<CredentialRecord, 'enabled' | 'failures' | 'lockedAt'>,
+  c: Omit<CredentialRecord, 'enabled' | 'failures' | 'lockedAt' | 'otpChannel'> & { otpChannel?: OtpChannel },
 ): Promise<void> {
   await q.query(
-    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [c.credentialId, c.ownerId, c.keyId, c.keyAlgo, c.pssOnly, Buffer.from(c.spki), c.pinHash, c.notBefore, c.notAfter],
+    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [c.credentialId, c.ownerId, c.keyId, c.keyAlgo, c.pssOnly, Buffer.from(c.spki), c.pinHash, c.notBefore, c.notAfter, c.otpChannel ?? 'totp'],
   );
 }
 

@@ -10,6 +10,7 @@ import { verifySecret } from '../../../core/slow_hash.ts';
 import type { Db } from '../../../core/db.ts';
 import type { Hsm } from '../../hsm/hsm.ts';
 import { confirmFailure, releaseAttempt, reserveAttempt, resetFailures, type CredentialRecord } from '../../ledger/credentials.ts';
+import { claimChallenge, liveChallenge } from '../../ledger/challenges.ts';
 import { claimOtpStep, getOtpSeed } from '../../ledger/otp.ts';
 import { hsmCall } from '../hsm_errors.ts';
 import { OTP_WRAP_LABEL } from '../sad/sam_keys.ts';
@@ -19,6 +20,9 @@ export type Amr = 'pwd' | 'otp';
 
 export type FactorDeps = { db: Db; hsm: Hsm; now: () => Date; maxFailures: number };
 
+/** The possession factor to check: a TOTP seed, or the latest code sent by credentials/getChallenge. */
+type OtpFactor = { seedEnc: Uint8Array } | { sent: true };
+
 /** Which factors this activation needs, refused before any attempt is counted when one is missing. */
 export async function requiredFactors(
   deps: FactorDeps,
@@ -26,7 +30,14 @@ export async function requiredFactors(
   userId: string,
   given: { pin?: string; otp?: string },
   scal: '1' | '2',
-): Promise<{ pin: boolean; otp: { seedEnc: Uint8Array } | null }> {
+): Promise<{ pin: boolean; otp: OtpFactor | null }> {
+  if (cred.otpChannel !== 'totp') {
+    // The possession factor is a code sent out of band (CSC v2 §11.8): the phone or mailbox that received it.
+    if (scal === '2' && !cred.pinHash) throw new SamError('SAM_FACTORS_MISSING', 'credential has no PIN');
+    if (cred.pinHash && !given.pin) throw new SamError('SAM_FACTORS_MISSING', 'PIN required');
+    if (!given.otp) throw new SamError('SAM_FACTORS_MISSING', 'OTP required');
+    return { pin: cred.pinHash !== null, otp: { sent: true } };
+  }
   const otp = await getOtpSeed(deps.db, userId);
   // SCAL2 means two factors (DESIGN §2): the possession factor must exist, and so must the PIN.
   if (scal === '2' && !otp) throw new SamError('SAM_OTP_NOT_ENROLLED');
@@ -43,7 +54,7 @@ export async function checkFactors(
   cred: CredentialRecord,
   userId: string,
   given: { pin?: string; otp?: string },
-  required: { pin: boolean; otp: { seedEnc: Uint8Array } | null },
+  required: { pin: boolean; otp: OtpFactor | null },
 ): Promise<Amr[]> {
   const { db, maxFailures } = deps;
   if (!(await reserveAttempt(db, cred.credentialId, maxFailures, deps.now()))) throw new SamError('SAM_CREDENTIAL_LOCKED');
@@ -72,10 +83,15 @@ async function judge(
   cred: CredentialRecord,
   userId: string,
   given: { pin?: string; otp?: string },
-  required: { pin: boolean; otp: { seedEnc: Uint8Array } | null },
+  required: { pin: boolean; otp: OtpFactor | null },
 ): Promise<SamError | null> {
   if (required.pin && !(await verifySecret(given.pin ?? '', cred.pinHash ?? ''))) return new SamError('SAM_PIN_INVALID');
-  if (required.otp) {
+  if (required.otp && 'sent' in required.otp) {
+    // Only the latest unexpired, unused code counts; claiming it is a conditional UPDATE, so it works once.
+    const live = await liveChallenge(deps.db, cred.credentialId, deps.now());
+    if (!live || !(await verifySecret(given.otp ?? '', live.codeHash))) return new SamError('SAM_OTP_INVALID');
+    if (!(await claimChallenge(deps.db, live.id, deps.now()))) return new SamError('SAM_OTP_REUSED');
+  } else if (required.otp) {
     const seedEnc = required.otp.seedEnc;
     const seed = await hsmCall(() => deps.hsm.decrypt(OTP_WRAP_LABEL, seedEnc, Buffer.from(userId, 'utf8')));
     const step = await matchTotp(seed, given.otp ?? '', deps.now());

@@ -113,6 +113,14 @@ export class FakeSam implements SignatureActivation {
     throw new Error('not used by admin');
   }
 
+  async getChallenge(cmd: Parameters<SignatureActivation['getChallenge']>[0]) {
+    this.record('getChallenge', cmd);
+    return { channel: 'email' as const, expiresIn: 300 };
+  }
+  async extendTransaction(cmd: Parameters<SignatureActivation['extendTransaction']>[0]) {
+    this.record('extendTransaction', cmd);
+    return { sad: 'extended', expiresIn: 300 };
+  }
   async caCertificate() {
     this.record('caCertificate', {});
     return this.ca;

@@ -175,6 +175,14 @@ export class FakeSam implements SignatureActivation {
     this.record('signHash', cmd);
     return { signatures: cmd.hashes.map((h) => new Uint8Array(createHash('sha256').update(h).digest())) };
   }
+  async getChallenge(cmd: Parameters<SignatureActivation['getChallenge']>[0]) {
+    this.record('getChallenge', cmd);
+    return { channel: 'email' as const, expiresIn: 300 };
+  }
+  async extendTransaction(cmd: Parameters<SignatureActivation['extendTransaction']>[0]) {
+    this.record('extendTransaction', cmd);
+    return { sad: `extended-${cmd.credentialID}`, expiresIn: 300 };
+  }
   async caCertificate() {
     return new Uint8Array([0x30, 0x00]);
   }

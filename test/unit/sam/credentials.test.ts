@@ -86,6 +86,7 @@ describe('state, setEnabled, unlock', () => {
       notBefore: new Date(ee.validFrom).toISOString(),
       notAfter: new Date(ee.validTo).toISOString(),
       hasPin: true,
+      otpChannel: 'totp',
     });
     expect(states[0]).toMatchObject({ keyAlgo: 'RSA-3072', keyLength: 3072, signAlgos: ['1.2.840.113549.1.1.10'] });
     expect(states[0]!.curve).toBeUndefined();

@@ -5,9 +5,11 @@ import { expect } from 'vitest';
 import { generate, ScureBase32Plugin } from 'otplib';
 import { createPool, migrate, type Db } from '../../../core/db.ts';
 import { createLogger, type Logger } from '../../../core/log.ts';
-import { SamError, type KeyAlgo, type RequestContext, type SamErrorCode, type SignatureActivation } from '../../../core/sam_port.ts';
+import { SamError, type KeyAlgo, type OtpChannel, type RequestContext, type SamErrorCode, type SignatureActivation } from '../../../core/sam_port.ts';
 import { ensureDevCa, type CaStore, type CertificateAuthority } from '../../../sam/ca/dev_ca.ts';
 import { createSam } from '../../../sam/index.ts';
+import type { OtpChallengePolicy } from '../../../sam/app/deps.ts';
+import type { Notifier } from '../../../sam/notify/notifier.ts';
 import { createFakeHsm, type FakeHsm } from './fake_hsm.ts';
 
 export const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -32,7 +34,16 @@ export function memoryCaStore(): CaStore {
 
 export type Env = { db: Db; hsm: FakeHsm; clock: Clock; sam: SignatureActivation; ca: CertificateAuthority; close(): Promise<void> };
 
-export async function setup(opts: { maxFailures?: number; sadLifetimeSeconds?: number; log?: Logger } = {}): Promise<Env> {
+export async function setup(
+  opts: {
+    maxFailures?: number;
+    sadLifetimeSeconds?: number;
+    log?: Logger;
+    notifier?: Notifier;
+    otpChallenge?: OtpChallengePolicy;
+    sadMaxTransactionSeconds?: number;
+  } = {},
+): Promise<Env> {
   const db = createPool(process.env.DATABASE_URL!, 8);
   await migrate(db);
   const hsm = createFakeHsm();
@@ -44,7 +55,10 @@ export async function setup(opts: { maxFailures?: number; sadLifetimeSeconds?: n
     ca,
     now: clock.now,
     log: opts.log ?? createLogger('silent'),
+    notifier: opts.notifier,
     config: {
+      otpChallenge: opts.otpChallenge,
+      sadMaxTransactionSeconds: opts.sadMaxTransactionSeconds,
       tokenLabel: 'test',
       sessions: 1,
       sadLifetimeSeconds: opts.sadLifetimeSeconds ?? 300,
@@ -66,7 +80,10 @@ export type Signer = {
   certificates: Uint8Array[];
 };
 
-export async function newSigner(env: Env, opts: { algo?: KeyAlgo; otp?: boolean; pssOnly?: boolean } = {}): Promise<Signer> {
+export async function newSigner(
+  env: Env,
+  opts: { algo?: KeyAlgo; otp?: boolean; pssOnly?: boolean; otpChannel?: OtpChannel } = {},
+): Promise<Signer> {
   const userId = `user-${randomUUID()}`;
   const credentialID = `cred-${randomUUID()}`;
   const pin = '4711-' + randomUUID().slice(0, 4);
@@ -78,6 +95,7 @@ export async function newSigner(env: Env, opts: { algo?: KeyAlgo; otp?: boolean;
     pssOnly: opts.pssOnly,
     pin,
     subject: { commonName: 'Alice Test', email: 'alice@example.org' },
+    otpChannel: opts.otpChannel,
   });
   let secret: string | undefined;
   if (opts.otp !== false) secret = (await env.sam.enrollOtp({ ctx: ctx(), userId, accountName: 'alice@example.org' })).secret;
