@@ -1,8 +1,7 @@
 // CSC v1 §11.6 credentials/authorize: PIN and OTP as top-level strings, digests in `hash`, no hash algorithm
-// parameter. After the v1 checks the body takes its v2 form and the v2 steps run unchanged, ending in the same
-// SAM activation: the SAD is bound to signer, client, credential and (SCAL 2) the exact digests (DESIGN §2).
-import { HASHES } from '../../../../core/algorithms.ts';
-import { CscError } from '../../../../core/errors.ts';
+// parameter (it follows from the digest length). After the v1 checks the body takes its v2 form and the v2 steps
+// run unchanged, ending in the same SAM activation: the SAD is bound to signer, client, credential and (SCAL 2)
+// the exact digests (DESIGN §2).
 import { activate, checkHashAlgorithm, checkNumSignatures, requireExplicitMode } from '../../actions/credentials_authorize.ts';
 import { decodeHashes } from '../../steps/decode_hashes.ts';
 import { loadOwnCredential } from '../../steps/load_credential.ts';
@@ -11,6 +10,7 @@ import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
 import type { Action, Step } from '../../step.ts';
 import { asV2Body } from '../steps/as_v2_body.ts';
+import { hashAlgorithmFromLength } from '../steps/hash_algorithm_from_length.ts';
 import { validateV1Body } from '../steps/validate_v1_body.ts';
 
 /** v1 PIN / OTP → v2 authData (CSC v2 §8.3.1); the SAM judges the values, rssp only forwards them. */
@@ -25,22 +25,6 @@ const factorsAsAuthData: Step = (ctx) => {
   else delete body.authData;
 };
 
-const BY_LENGTH = new Map(Object.entries(HASHES).map(([oid, h]) => [h.length, oid]));
-
-/**
- * v1 authorize names no hash algorithm, yet the SAD commits to digests of one algorithm. The digest length tells
- * it for every algorithm we sign with (SHA-256: 32 bytes, SHA-384: 48, SHA-512: 64); digests of another length, or
- * of mixed lengths, cannot be authorized.
- */
-const hashAlgorithmFromLength: Step = (ctx) => {
-  delete ctx.state.body.hashAlgorithmOID;
-  const hashes = ctx.state.hashes;
-  if (!hashes) return;
-  const oid = BY_LENGTH.get(hashes[0]!.length);
-  if (!oid || hashes.some((h) => h.length !== hashes[0]!.length)) throw new CscError('invalidDigestLength');
-  ctx.state.body.hashAlgorithmOID = oid;
-};
-
 export const credentialsAuthorizeV1: Action = [
   requireBearer(),
   requireScope('service'),
@@ -52,7 +36,7 @@ export const credentialsAuthorizeV1: Action = [
   requireExplicitMode,
   checkNumSignatures,
   decodeHashes({ required: false }),
-  hashAlgorithmFromLength,
+  hashAlgorithmFromLength(),
   checkHashAlgorithm,
   respond(activate),
 ];

@@ -1,0 +1,23 @@
+// v1 credentials/authorize and credentials/extendTransaction name no hash algorithm, yet a SAD commits to digests
+// of one algorithm (DESIGN §2.2). The digest length tells it for every algorithm we sign with (SHA-256: 32 bytes,
+// SHA-384: 48, SHA-512: 64); digests of another length, or of mixed lengths, cannot be authorized.
+import { HASHES } from '../../../../core/algorithms.ts';
+import { CscError } from '../../../../core/errors.ts';
+import type { Step } from '../../step.ts';
+
+const BY_LENGTH = new Map(Object.entries(HASHES).map(([oid, h]) => [h.length, oid]));
+
+/** The hash algorithm OID of these digests; refused as 'Invalid digest value length' when there is none. */
+export function hashAlgorithmOfDigests(hashes: readonly Uint8Array[]): string {
+  const oid = hashes.length ? BY_LENGTH.get(hashes[0]!.length) : undefined;
+  if (!oid || hashes.some((h) => h.length !== hashes[0]!.length)) throw new CscError('invalidDigestLength');
+  return oid;
+}
+
+/** Sets body.hashAlgorithmOID (the v2 name) from the decoded digests, when there are any. */
+export function hashAlgorithmFromLength(): Step {
+  return (ctx) => {
+    delete ctx.state.body.hashAlgorithmOID;
+    if (ctx.state.hashes) ctx.state.body.hashAlgorithmOID = hashAlgorithmOfDigests(ctx.state.hashes);
+  };
+}
