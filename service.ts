@@ -19,6 +19,7 @@ import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
 import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
+import { createAuditTrail } from './sam/audit/trail.ts';
 import { createSam } from './sam/index.ts';
 import { openPkcs11Hsm } from './sam/hsm/pkcs11/index.ts';
 import { ensureDevToken } from './softhsm-config/dev_token.ts';
@@ -80,6 +81,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     closers.push(() => hsm.close());
 
     const sam = await createSam({ db, hsm, config: config.sam, log });
+    const audit = await createAuditTrail({ db, hsm, log, config: config.audit });
+    closers.push(() => audit.close());
     const authz = await createAuthz({ db, kv, config, log });
     const credentials = new CredentialService({ repo: new PgCredentialRepo(db), sam, users: authz.users });
 
@@ -92,7 +95,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       closers.push(async () => sampler.stop());
       app.use(runtimeMetricsRoute({ adminToken, sampler }));
     }
-    app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials }));
+    app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, audit }));
     app.use(cscV2Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: same use cases, same SAM.
     app.use(cscV1Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));

@@ -2,6 +2,7 @@
 // unlocking after too many wrong factors, and the state rssp publishes in credentials/info (CSC v2 §11.5).
 import { signAlgosFor } from '../../core/algorithms.ts';
 import { SamError, type CredentialState, type RequestContext } from '../../core/sam_port.ts';
+import { writeAudit } from '../audit/audit_log.ts';
 import { checkChain } from '../ca/chain.ts';
 import { createCsr as buildCsr } from '../ca/csr.ts';
 import {
@@ -52,6 +53,7 @@ export async function setEnabled(deps: SamDeps, cmd: { ctx: RequestContext; cred
 
 export async function unlock(deps: SamDeps, cmd: { ctx: RequestContext; credentialID: string }): Promise<void> {
   if (!(await unlockCredential(deps.db, cmd.credentialID))) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
+  await writeAudit(deps.db, { event: 'unlock', ctx: cmd.ctx, credentialId: cmd.credentialID }, 'ok');
   deps.log.info({ event: 'sam.credential.unlock', credentialID: cmd.credentialID, requestId: cmd.ctx.requestId }, 'credential unlocked');
 }
 

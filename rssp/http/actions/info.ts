@@ -20,9 +20,12 @@ export function serviceInfo(config: Config) {
     // Only one language; a `lang` asking for another gets this one, as §11.1 allows.
     lang: SERVICE_LANG,
     description: config.service.description,
-    // Service authorization by auth/login with HTTP Basic (§11.2). OAuth 2.0 (issue #3) adds "oauth2code" and
-    // then oauth2Issuer, which §11.1 requires as soon as OAuth is offered.
-    authType: ['basic'],
+    // Service authorization by auth/login with HTTP Basic (§11.2) or by the OAuth 2.0 authorization code flow
+    // (§8.4). §11.1 asks for oauth2 or oauth2Issuer as soon as OAuth is offered; both are given: the base URI to
+    // which "oauth2/authorize" etc. are appended, and the RFC 8414 issuer of the same server.
+    authType: ['basic', 'oauth2code'],
+    oauth2: `${config.publicUrl}/`,
+    oauth2Issuer: config.publicUrl,
     // Signing is synchronous only; signHash refuses operationMode "A".
     asynchronousOperationMode: false,
     methods: [...IMPLEMENTED_METHODS],

@@ -18,7 +18,14 @@ import { matchTotp } from './totp.ts';
 
 export type Amr = 'pwd' | 'otp';
 
-export type FactorDeps = { db: Db; hsm: Hsm; now: () => Date; maxFailures: number };
+export type FactorDeps = {
+  db: Db;
+  hsm: Hsm;
+  now: () => Date;
+  maxFailures: number;
+  /** Called when this failure locked the credential, so that the lockout gets its own audit row. */
+  onLocked?: (failures: number) => Promise<void>;
+};
 
 /** The possession factor to check: a TOTP seed, or the latest code sent by credentials/getChallenge. */
 type OtpFactor = { seedEnc: Uint8Array } | { sent: true };
@@ -66,7 +73,8 @@ export async function checkFactors(
     throw err;
   }
   if (verdict) {
-    await confirmFailure(db, cred.credentialId, maxFailures, deps.now());
+    const { failures, locked } = await confirmFailure(db, cred.credentialId, maxFailures, deps.now());
+    if (locked) await deps.onLocked?.(failures);
     throw verdict;
   }
   await resetFailures(db, cred.credentialId);
