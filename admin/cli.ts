@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import QRCode from 'qrcode';
+import { parseAuditLines, verifyAuditExport, type AuditLine } from '../core/audit_chain.ts';
 
 type Flag = { name: string; required?: boolean; int?: boolean; help: string };
 
@@ -25,7 +26,8 @@ class CliError extends Error {
   }
 }
 
-type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+/** With `raw`, the answer's text comes back as { text } instead of being parsed (JSON Lines of the audit export). */
+type Api = (method: string, path: string, body?: unknown, raw?: boolean) => Promise<Record<string, unknown>>;
 
 const enc = encodeURIComponent;
 const printJson = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
@@ -135,6 +137,49 @@ export const COMMANDS: Record<string, Command> = {
       printJson(await api('PUT', `/admin/credentials/${enc(f.id!)}/certificates`, { chain }));
     },
   },
+  'audit:export': {
+    summary: 'print the audit trail as JSON Lines, with the signed checkpoints needed to verify it',
+    flags: [
+      { name: 'username', help: "only this user's records" },
+      { name: 'credential', help: "only this credential's records" },
+      { name: 'from', help: 'only records at or after this time (ISO 8601)' },
+      { name: 'to', help: 'only records at or before this time (ISO 8601)' },
+    ],
+    async run(f, api) {
+      const res = await api('POST', '/admin/audit/export', { username: f.username, credentialID: f.credential, from: f.from, to: f.to }, true);
+      process.stdout.write(String(res.text));
+    },
+  },
+  'audit:verify': {
+    summary: 'check the chain and the checkpoint signatures of the audit trail (the live one, or an export); exit 0 only when intact',
+    flags: [
+      { name: 'file', help: 'a file written by audit:export (default: export the live trail now)' },
+      { name: 'kid', help: 'accept only checkpoints signed by this key (its thumbprint, as the service reports it)' },
+    ],
+    async run(f, api) {
+      let text: string;
+      if (f.file !== undefined) {
+        try {
+          text = readFileSync(f.file, 'utf8');
+        } catch (err) {
+          throw new CliError(`cannot read ${f.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+      } else {
+        text = String((await api('POST', '/admin/audit/export', {}, true)).text);
+      }
+      let lines: AuditLine[];
+      try {
+        lines = parseAuditLines(text);
+      } catch (err) {
+        throw new CliError(`not an audit export: ${(err as Error).message}`);
+      }
+      const header = lines[0]?.type === 'header' ? lines[0] : undefined;
+      const trustedKeys = f.kid !== undefined ? (header?.keys ?? []).filter((k) => k.kid === f.kid) : undefined;
+      const verdict = verifyAuditExport(lines, { trustedKeys });
+      printJson(verdict);
+      if (!verdict.intact) throw new CliError(`audit trail NOT intact: ${verdict.problems[0]!.message}`);
+    },
+  },
   'ca:cert': {
     summary: 'print the certificate (PEM) of the CA that certifies new credentials',
     flags: [],
@@ -198,7 +243,7 @@ export function adminToken(env: NodeJS.ProcessEnv): string {
 }
 
 function client(baseUrl: string, token: string): Api {
-  return async (method, p, body) => {
+  return async (method, p, body, raw) => {
     let res: Response;
     try {
       res = await fetch(baseUrl.replace(/\/+$/, '') + p, {
@@ -211,6 +256,7 @@ function client(baseUrl: string, token: string): Api {
       throw new CliError(`cannot reach the admin API at ${baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
     }
     const text = await res.text();
+    if (raw && res.ok) return { text };
     let json: Record<string, unknown> | undefined;
     try {
       json = JSON.parse(text) as Record<string, unknown>;

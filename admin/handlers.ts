@@ -3,6 +3,7 @@
 // that those parts enforce.
 import { CscError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { AuditTrail } from '../core/audit_port.ts';
 import type { User } from '../core/ports.ts';
 import type { RequestContext, SignatureActivation } from '../core/sam_port.ts';
 import type { UserStore } from '../authz/users.ts';
@@ -16,6 +17,8 @@ export type AdminDeps = {
   sam: SignatureActivation;
   users: Pick<UserStore, 'create' | 'byUsername' | 'byId'>;
   credentials: Pick<CredentialService, 'create' | 'get' | 'listByOwner' | 'importChain' | 'csr'>;
+  /** The audit trail: every admin action is recorded in it, and exported from it. */
+  audit?: AuditTrail;
 };
 
 export type AdminRequest = { params: string[]; body: Body; ctx: RequestContext };

@@ -5,6 +5,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import { CscError } from '../core/errors.ts';
 import { SamError, type RequestContext, type SamErrorCode } from '../core/sam_port.ts';
+import * as audit from './audit_handlers.ts';
 import * as h from './handlers.ts';
 import { readJsonBody } from './params.ts';
 
@@ -29,6 +30,8 @@ export const ADMIN_ROUTES: Route[] = [
   route('POST', '/credentials/:p/csr', 'credential.csr', h.credentialCsr),
   route('PUT', '/credentials/:p/certificates', 'credential.import-cert', h.importCertificates),
   route('GET', '/ca/certificate', 'ca.certificate', h.caCertificate),
+  route('POST', '/audit/export', 'audit.export', audit.exportAudit),
+  route('POST', '/audit/verify', 'audit.verify', audit.verifyAudit),
 ];
 
 /** SAM refusals the admin can cause, as the operator should read them; anything else is a server error. */
@@ -62,6 +65,26 @@ function describe(err: unknown) {
   if (!(err instanceof Error)) return { type: typeof err };
   const code = (err as { code?: unknown }).code;
   return { name: err.name, message: err.message, code, stack: err.stack };
+}
+
+/**
+ * Every admin action, done or refused (a wrong token included), is a row of the audit trail (issue #4 item 5).
+ * A done action whose row cannot be written still answers: it has happened, and the failure is logged loudly.
+ */
+async function recordAction(
+  deps: h.AdminDeps,
+  ctx: RequestContext,
+  action: string,
+  result: 'ok' | 'refused' | 'error',
+  errorCode: string | undefined,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  if (!deps.audit) return;
+  const credentialID = typeof detail.credentialID === 'string' ? detail.credentialID : undefined;
+  const userId = typeof detail.userId === 'string' ? detail.userId : typeof detail.ownerId === 'string' ? detail.ownerId : undefined;
+  await deps.audit
+    .record({ event: 'admin', result, errorCode, ctx, userId, credentialID, detail: { action, ...detail } })
+    .catch((err) => deps.log.error({ event: 'admin', action, err: describe(err) }, 'audit row of an admin action not written'));
 }
 
 /** `users` and `credentials` are the parts' own services (authz/users.ts UserStore, rssp CredentialService);
@@ -102,15 +125,18 @@ export function adminRoutes(deps: h.AdminDeps): Koa.Middleware {
       }
       const body = ctx.method === 'GET' ? {} : await readJsonBody(ctx);
       const result = await hit.r.handler({ ...deps, log }, { params, body, ctx: req });
+      await recordAction(deps, req, action, 'ok', undefined, result.audit);
       ctx.status = result.status;
-      ctx.type = 'application/json; charset=utf-8';
-      ctx.body = JSON.stringify(result.body);
+      // A string body is JSON Lines (the audit export); everything else is one JSON document.
+      ctx.type = typeof result.body === 'string' ? 'application/x-ndjson; charset=utf-8' : 'application/json; charset=utf-8';
+      ctx.body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
       log.info({ event: 'admin', action, outcome: 'done', requestId, sourceIp: req.sourceIp, ...result.audit }, `admin ${action}`);
     } catch (err) {
       const { error, unexpected } = toError(err);
       const entry = { event: 'admin', action, outcome: 'refused', error: error.code, requestId, sourceIp: req.sourceIp };
       if (unexpected) log.error({ ...entry, err: describe(err) }, `admin ${action} failed`);
       else log.warn(entry, `admin ${action} refused`);
+      await recordAction(deps, req, action, unexpected ? 'error' : 'refused', error.code, {});
       ctx.status = error.status;
       for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
       ctx.type = 'application/json; charset=utf-8';

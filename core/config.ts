@@ -84,6 +84,11 @@ const schema = z.object({
   /** Body template; {{to}} and {{text}} are replaced, escaped for the Content-Type header. Default
    *  {"to":"{{to}}","text":"{{text}}"} as application/json. */
   SMS_GATEWAY_BODY: z.string().default('{"to":"{{to}}","text":"{{text}}"}'),
+  /** Audit records between two checkpoints (the chain head signed in the HSM). Default 1000: a rewrite of the
+   *  trail shows at the next checkpoint, so fewer records mean less history exposed to an undetected rewrite. */
+  AUDIT_CHECKPOINT_RECORDS: int(1, 1_000_000).default(1000),
+  /** Minutes at most between two checkpoints while records arrive. Default 10. */
+  AUDIT_CHECKPOINT_MINUTES: int(1, 1440).default(10),
   /** Bearer token of the admin API (or ADMIN_TOKEN_FILE). Unset in development: generated into DATA_DIR/admin-token. */
   ADMIN_TOKEN: z.string().min(16).optional(),
   ADMIN_TOKEN_FILE: z.string().optional(),
@@ -156,6 +161,7 @@ export type Config = {
     sms?: { url: string; method: 'POST' | 'PUT' | 'GET'; headers: Record<string, string>; bodyTemplate: string };
   };
   admin: { token?: string };
+  audit: { checkpointRecords: number; checkpointMinutes: number };
   /** What CSC `info` publishes about the service (CSC v2 §11.1). */
   service: { name: string; region: string; description: string; logoUrl: string };
   authz: {
@@ -261,6 +267,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : {}),
     },
     admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN') },
+    audit: { checkpointRecords: e.AUDIT_CHECKPOINT_RECORDS, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
     service: {
       name: e.SERVICE_NAME,
       region: e.SERVICE_REGION,

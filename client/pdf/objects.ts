@@ -131,7 +131,9 @@ export class PdfLexer {
   }
 
   dict(): PdfDict {
+    this.skipSpace();
     const at = this.pos;
+    if (!this.text.startsWith('<<', at)) throw new PdfSyntaxError('expected a dictionary', at);
     this.pos += 2;
     const d = new PdfDict();
     for (;;) {

@@ -42,6 +42,7 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     const now = deps.now();
     const claims = await verifySadToken(cmd.sad, deps.keys); // SAM_SAD_INVALID
     draft.sadJti = claims.jti;
+    draft.amr = claims.amr; // the factors behind this signature, for its evidence record
     requireNotExpired(claims, now); // SAM_SAD_EXPIRED
     const sad = requireSadLive(await getSad(deps.db, claims.jti), claims); // SAM_SAD_INVALID / SAM_SAD_REVOKED
     requireSadForCredential(claims, cmd.credentialID); // SAM_SAD_WRONG_CREDENTIAL

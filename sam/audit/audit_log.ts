@@ -1,11 +1,30 @@
-// The signature audit log (DESIGN §2: every decision is audited). One row per activation and per signing
-// attempt, whatever the outcome. Rows carry what happened and for whom, never a factor or a SAD: the SAD is
-// identified by its jti, hashes are kept because they identify the documents signed.
+// The audit trail (DESIGN §2: every decision is audited; issue #4 item 5). One row per activation and per signing
+// attempt, whatever the outcome, and one per other security event (sign-in, tokens, lockout, admin actions). Rows
+// carry what happened and for whom, never a factor or a SAD: the SAD is identified by its jti, hashes are kept
+// because they identify the documents signed. Rows are appended through sam.audit_append(), which chains each to
+// the previous by hash inside the same INSERT (sam/migrations/002_audit_chain.sql): no extra round trip, and the
+// row commits or rolls back with the caller's transaction.
 import type { Logger } from '../../core/log.ts';
 import type { RequestContext } from '../../core/sam_port.ts';
 import type { Queryable } from '../ledger/queryable.ts';
 
-export type AuditEvent = 'activate' | 'sign';
+/** Events of the SAM's use cases, and the security events other parts record through core/audit_port.ts.
+ *  'sign' is the consumption of the SAD for the listed hashes (the signatures follow, or an 'error' row says why
+ *  none was returned). */
+export type AuditEvent =
+  | 'activate'
+  | 'sign'
+  | 'challenge'
+  | 'extend'
+  | 'approve'
+  | 'lockout'
+  | 'unlock'
+  | 'signin'
+  | 'token.issue'
+  | 'token.refresh'
+  | 'token.revoke'
+  | 'ratelimit'
+  | 'admin';
 export type AuditResult = 'ok' | 'refused' | 'error';
 
 /** What a use case learns about an attempt as its steps run; written as one row when it ends. */
@@ -21,13 +40,13 @@ export type AuditDraft = {
   sadJti?: string;
   numSignatures?: number;
   amr?: string[];
+  /** What no column holds (e.g. the admin action and its target), as a JSON object. Never a secret. */
+  detail?: Record<string, unknown>;
 };
 
 export async function writeAudit(q: Queryable, draft: AuditDraft, result: AuditResult, errorCode?: string): Promise<void> {
   await q.query(
-    `INSERT INTO sam.audit (event, result, error_code, user_id, client_id, credential_id, hash_alg, sign_algo, hashes,
-                            sad_jti, num_signatures, amr, request_id, source_ip, user_agent)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    'SELECT sam.audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
     [
       draft.event,
       result,
@@ -44,6 +63,7 @@ export async function writeAudit(q: Queryable, draft: AuditDraft, result: AuditR
       draft.ctx.requestId,
       draft.ctx.sourceIp ?? null,
       draft.ctx.userAgent ?? null,
+      draft.detail ? JSON.stringify(draft.detail) : null,
     ],
   );
 }

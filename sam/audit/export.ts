@@ -1,0 +1,143 @@
+// Export of the audit trail as JSON Lines (issue #4 item 5): a header with the checkpoint keys, the records the
+// filter selects, the links of the records in between (so that the chain can be followed across them without
+// revealing them), every row that has no place in the chain, and the checkpoints from the first exported seq on.
+// core/audit_chain.ts verifies the result.
+import {
+  AUDIT_FORMAT,
+  type AuditCheckpointLine,
+  type AuditHeaderLine,
+  type AuditLine,
+  type AuditOmittedLine,
+  type AuditRecordLine,
+} from '../../core/audit_chain.ts';
+import type { AuditFilter } from '../../core/audit_port.ts';
+import type { Db } from '../../core/db.ts';
+import type { AuditKey } from './audit_key.ts';
+
+const at = (p: string) => `to_char(${p}at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const AT = at('');
+
+type Row = {
+  id: string;
+  seq: string | null;
+  prev_hash: string | null;
+  hash: string | null;
+  at_text: string;
+  event: string;
+  result: string;
+  error_code: string | null;
+  user_id: string | null;
+  client_id: string | null;
+  credential_id: string | null;
+  hash_alg: string | null;
+  sign_algo: string | null;
+  hashes: string[] | null;
+  sad_jti: string | null;
+  num_signatures: number | null;
+  amr: string[] | null;
+  request_id: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+  matched: boolean;
+};
+
+/** The columns of a record as toRecordLine reads them; `p` qualifies them ('a.') inside a join. */
+export const recordColumns = (p = '') => `${p}id::text AS id, ${p}seq::text AS seq, encode(${p}prev_hash, 'hex') AS prev_hash,
+  encode(${p}hash, 'hex') AS hash, ${at(p)} AS at_text, ${[
+    'event', 'result', 'error_code', 'user_id', 'client_id', 'credential_id', 'hash_alg', 'sign_algo', 'hashes', 'sad_jti',
+    'num_signatures', 'amr', 'request_id', 'source_ip', 'user_agent', 'detail',
+  ].map((c) => p + c).join(', ')}`;
+
+export function toRecordLine(r: Omit<Row, 'matched'>): AuditRecordLine {
+  return {
+    type: 'record',
+    id: r.id,
+    seq: r.seq === null ? null : Number(r.seq),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    at: r.at_text,
+    event: r.event,
+    result: r.result,
+    errorCode: r.error_code,
+    userId: r.user_id,
+    clientId: r.client_id,
+    credentialID: r.credential_id,
+    hashAlg: r.hash_alg,
+    signAlgo: r.sign_algo,
+    hashes: r.hashes,
+    sadJti: r.sad_jti,
+    numSignatures: r.num_signatures,
+    amr: r.amr,
+    requestId: r.request_id,
+    sourceIp: r.source_ip,
+    userAgent: r.user_agent,
+    detail: r.detail,
+  };
+}
+
+function condition(filter: AuditFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filter.userId !== undefined) parts.push(`user_id = $${params.push(filter.userId)}`);
+  if (filter.credentialID !== undefined) parts.push(`credential_id = $${params.push(filter.credentialID)}`);
+  if (filter.from !== undefined) parts.push(`at >= $${params.push(filter.from)}`);
+  if (filter.to !== undefined) parts.push(`at <= $${params.push(filter.to)}`);
+  return { sql: parts.length ? parts.join(' AND ') : 'true', params };
+}
+
+export async function exportAudit(db: Db, keys: AuditKey[], filter: AuditFilter, now: Date = new Date()): Promise<AuditLine[]> {
+  const cond = condition(filter);
+  const filtered = cond.params.length > 0;
+  const head = Number((await db.query<{ seq: string }>('SELECT seq FROM sam.audit_head')).rows[0]!.seq);
+  let fromSeq = 1;
+  if (filtered) {
+    const { rows } = await db.query<{ min: string | null }>(`SELECT min(seq)::text AS min FROM sam.audit WHERE ${cond.sql}`, cond.params);
+    fromSeq = rows[0]!.min === null ? head + 1 : Number(rows[0]!.min);
+  }
+  const { rows } = await db.query<Row>(
+    `SELECT ${recordColumns()}, coalesce(${cond.sql}, false) AS matched
+       FROM sam.audit WHERE seq >= $${cond.params.length + 1} OR seq IS NULL ORDER BY seq NULLS LAST, id`,
+    [...cond.params, fromSeq],
+  );
+  const { rows: cps } = await db.query<{ seq: string; hash: string; at_text: string; kid: string; signature: Buffer }>(
+    `SELECT seq::text AS seq, encode(hash, 'hex') AS hash, ${AT} AS at_text, kid, signature
+       FROM sam.audit_checkpoints WHERE seq >= $1 ORDER BY seq`,
+    [fromSeq],
+  );
+
+  const header: AuditHeaderLine = {
+    type: 'header',
+    format: AUDIT_FORMAT,
+    exportedAt: now.toISOString(),
+    headSeq: head,
+    fromSeq,
+    filter: Object.fromEntries(
+      Object.entries(filter)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]),
+    ),
+    keys: keys.map((k) => ({ kid: k.kid, spki: Buffer.from(k.spki).toString('base64') })),
+  };
+  const lines: AuditLine[] = [header];
+  for (const r of rows) {
+    // A row outside the chain is shown whatever the filter: it is the anomaly the export exists to reveal.
+    if (r.matched || r.seq === null) lines.push(toRecordLine(r));
+    else {
+      const omitted: AuditOmittedLine = { type: 'omitted', id: r.id, seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash };
+      lines.push(omitted);
+    }
+  }
+  for (const c of cps) {
+    const line: AuditCheckpointLine = {
+      type: 'checkpoint',
+      seq: Number(c.seq),
+      hash: c.hash,
+      at: c.at_text,
+      kid: c.kid,
+      signature: c.signature.toString('base64'),
+    };
+    lines.push(line);
+  }
+  return lines;
+}

@@ -1,0 +1,52 @@
+// The AuditTrail port (core/audit_port.ts) over the SAM's chained table: security events of other parts, export
+// with a fresh checkpoint, and signature evidence. Built once by the composition root, which also stops its
+// checkpoint timer on shutdown.
+import type { AuditTrail } from '../../core/audit_port.ts';
+import type { Db } from '../../core/db.ts';
+import type { Logger } from '../../core/log.ts';
+import type { Hsm } from '../hsm/hsm.ts';
+import { ensureAuditKey } from './audit_key.ts';
+import { writeAudit } from './audit_log.ts';
+import { startCheckpointer, writeCheckpoint } from './checkpoints.ts';
+import { findEvidence } from './evidence.ts';
+import { exportAudit } from './export.ts';
+
+export async function createAuditTrail(deps: {
+  db: Db;
+  hsm: Hsm;
+  log: Logger;
+  config: { checkpointRecords: number; checkpointMinutes: number };
+  now?: () => Date;
+}): Promise<AuditTrail & { checkpoint(): Promise<void>; close(): Promise<void> }> {
+  const now = deps.now ?? (() => new Date());
+  const key = await ensureAuditKey(deps.hsm);
+  const timer = startCheckpointer({
+    db: deps.db,
+    hsm: deps.hsm,
+    key,
+    log: deps.log,
+    everyRecords: deps.config.checkpointRecords,
+    everyMinutes: deps.config.checkpointMinutes,
+    now,
+  });
+  return {
+    async record(e) {
+      await writeAudit(
+        deps.db,
+        { event: e.event, ctx: e.ctx, userId: e.userId, clientId: e.clientId, credentialId: e.credentialID, detail: e.detail },
+        e.result,
+        e.errorCode,
+      );
+    },
+    async export(filter) {
+      // Everything written so far gets signed first, so that the whole export is covered by a checkpoint.
+      await writeCheckpoint(deps.db, deps.hsm, key, now());
+      return exportAudit(deps.db, [key], filter, now());
+    },
+    evidence: (q) => findEvidence(deps.db, q),
+    checkpoint: async () => void (await writeCheckpoint(deps.db, deps.hsm, key, now())),
+    async close() {
+      timer.stop();
+    },
+  };
+}

@@ -1,0 +1,237 @@
+// Issue #5 item 2: the signing client end to end — `npm run sign` (client/cli.ts) against the service as a
+// separate process, its PDFs checked by poppler's pdfsig with the exported CA root trusted in an NSS database,
+// its .p7s files by `openssl cms -verify`, ECDSA and RSA credentials, batches under one SAD.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CscApi } from '../../client/csc_api.ts';
+import { signDocuments } from '../../client/sign_documents.ts';
+import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
+import { admin, type Server, startServer, totp } from './harness.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+let server: Server;
+type Signer = { username: string; password: string; otpSecret: string };
+
+async function newSigner(): Promise<Signer> {
+  const username = `signer-${randomBytes(4).toString('hex')}`;
+  const password = 'correct horse battery';
+  const created = await admin(server, 'user:create', '--username', username, '--password', password, '--name', 'Sam Signer', '--email', `${username}@example.org`);
+  expect(created.code, created.stderr).toBe(0);
+  const enrolled = await admin(server, 'otp:enroll', '--username', username);
+  expect(enrolled.code, enrolled.stderr).toBe(0);
+  return { username, password, otpSecret: enrolled.json.secret };
+}
+
+async function newCredential(signer: Signer, algo: string, multisign = 3): Promise<string> {
+  const res = await admin(server, 'credential:create', '--username', signer.username, '--algo', algo, '--pin', '123456', '--multisign', String(multisign));
+  expect(res.code, res.stderr).toBe(0);
+  return res.json.credentialID;
+}
+
+/** `npm run sign -- ...` as a user types it. */
+async function sign(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json?: any }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/cli.ts', '--url', server.url, ...args], { cwd: ROOT, env: { ...process.env, CSC_PASSWORD: '' } });
+    return { code: 0, stdout, stderr, json: JSON.parse(stdout) };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function workDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'rssp-client-'));
+}
+
+/** An NSS database trusting only `rootPem` as a CA: what pdfsig validates the certificate chain against. */
+async function nssDbTrusting(rootPemFile?: string): Promise<string> {
+  const dir = workDir();
+  await run('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);
+  if (rootPemFile) await run('certutil', ['-A', '-d', `sql:${dir}`, '-n', 'rssp-dev-root', '-t', 'CT,C,C', '-i', rootPemFile]);
+  return dir;
+}
+
+async function pdfsig(file: string, nssDir?: string): Promise<string> {
+  try {
+    const { stdout } = await run('pdfsig', [...(nssDir ? ['-nssdir', `sql:${nssDir}`] : []), file]);
+    return stdout;
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string };
+    return `${e.stdout}${e.stderr}`;
+  }
+}
+
+async function cmsVerify(p7s: string, content: string, rootPem: string): Promise<{ ok: boolean; out: string }> {
+  try {
+    const { stderr } = await run('openssl', ['cms', '-verify', '-binary', '-content', content, '-inform', 'DER', '-in', p7s, '-CAfile', rootPem, '-out', '/dev/null']);
+    return { ok: /Verification successful/.test(stderr), out: stderr };
+  } catch (err) {
+    return { ok: false, out: (err as { stderr: string }).stderr };
+  }
+}
+
+/** What pdfsig prints for a valid PAdES signature over the whole file by a certificate chaining to our root. */
+function expectValidPades(out: string, signatures = 1) {
+  expect(out).toContain(`Digital Signature Info of: `);
+  const sigs = out.split(/^Signature #\d+:$/m).slice(1);
+  expect(sigs, out).toHaveLength(signatures);
+  for (const s of sigs) {
+    expect(s, out).toContain('- Signature Type: ETSI.CAdES.detached');
+    expect(s, out).toContain('- Signature Validation: Signature is Valid.');
+    expect(s, out).toContain('- Certificate Validation: Certificate is Trusted.');
+    expect(s, out).toContain('- Signer Certificate Common Name: Sam Signer');
+  }
+  expect(sigs[sigs.length - 1], out).toContain('- Total document signed');
+}
+
+beforeAll(async () => {
+  server = await startServer();
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('npm run sign', () => {
+  it('ECDSA: a batch of three files (classic-xref PDF, xref-stream PDF, text) under one authorization, verified by pdfsig and openssl cms', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'ES256');
+    const dir = workDir();
+    const originals = { classic: classicPdf(), stream: xrefStreamPdf(), text: Buffer.from('A contract in plain text.\n') };
+    writeFileSync(path.join(dir, 'classic.pdf'), originals.classic);
+    writeFileSync(path.join(dir, 'stream.pdf'), originals.stream);
+    writeFileSync(path.join(dir, 'notes.txt'), originals.text);
+    const root = path.join(dir, 'root.pem');
+
+    // One OTP on the command line: the service refuses a TOTP step used twice, so success means one authorize.
+    const res = await sign(
+      '--username', signer.username, '--password', signer.password, '--credential', credentialID,
+      '--pin', '123456', '--otp', await totp(signer.otpSecret), '--export-root', root,
+      path.join(dir, 'classic.pdf'), path.join(dir, 'stream.pdf'), path.join(dir, 'notes.txt'),
+    );
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json.credentialID).toBe(credentialID);
+    expect(res.json.signed.map((s: { output: string; format: string }) => [path.basename(s.output), s.format])).toEqual([
+      ['classic-signed.pdf', 'pades'],
+      ['stream-signed.pdf', 'pades'],
+      ['notes.txt.p7s', 'cades'],
+    ]);
+    expect(res.stderr).toMatch(/writing\s+\[#+\] 3\/3/);
+    expect(res.stderr).not.toContain('123456');
+    expect(readFileSync(root, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+
+    const nss = await nssDbTrusting(root);
+    for (const name of ['classic', 'stream'] as const) {
+      const signed = readFileSync(path.join(dir, `${name}-signed.pdf`));
+      // An incremental update: the original bytes are untouched at the start of the signed file.
+      expect(signed.subarray(0, originals[name].length).equals(originals[name])).toBe(true);
+      expectValidPades(await pdfsig(path.join(dir, `${name}-signed.pdf`), nss));
+    }
+    const ok = await cmsVerify(path.join(dir, 'notes.txt.p7s'), path.join(dir, 'notes.txt'), root);
+    expect(ok, ok.out).toMatchObject({ ok: true });
+
+    // Without our root in the NSS database, the signature is still valid; only the issuer is unknown.
+    const untrusted = await pdfsig(path.join(dir, 'stream-signed.pdf'), await nssDbTrusting());
+    expect(untrusted).toContain('- Signature Validation: Signature is Valid.');
+    expect(untrusted).toContain("- Certificate Validation: Certificate issuer isn't Trusted.");
+
+    // The verifiers do check: a changed byte of content fails both.
+    writeFileSync(path.join(dir, 'notes.txt'), 'A contract in plain text!\n');
+    expect((await cmsVerify(path.join(dir, 'notes.txt.p7s'), path.join(dir, 'notes.txt'), root)).ok).toBe(false);
+    const tampered = readFileSync(path.join(dir, 'classic-signed.pdf'));
+    tampered[tampered.indexOf('Hello, signed world')] = 'J'.charCodeAt(0);
+    writeFileSync(path.join(dir, 'tampered.pdf'), tampered);
+    expect(await pdfsig(path.join(dir, 'tampered.pdf'), nss)).toContain('- Signature Validation: Digest Mismatch.');
+  }, 60_000);
+
+  it('RSA (PKCS#1 v1.5): a PDF and a binary file; the signed PDF signed again with ECDSA (two signatures, both valid)', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'RS256');
+    const dir = workDir();
+    writeFileSync(path.join(dir, 'doc.pdf'), classicPdf());
+    writeFileSync(path.join(dir, 'blob.bin'), randomBytes(4096));
+    const root = path.join(dir, 'root.pem');
+    const first = await sign('--username', signer.username, '--password', signer.password, '--pin', '123456', '--otp', await totp(signer.otpSecret), '--export-root', root, path.join(dir, 'doc.pdf'), path.join(dir, 'blob.bin'));
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json.credentialID).toBe(credentialID); // the only credential is picked without --credential
+    const nss = await nssDbTrusting(root);
+    expectValidPades(await pdfsig(path.join(dir, 'doc-signed.pdf'), nss));
+    const ok = await cmsVerify(path.join(dir, 'blob.bin.p7s'), path.join(dir, 'blob.bin'), root);
+    expect(ok, ok.out).toMatchObject({ ok: true });
+
+    // A second signature, by an ECDSA credential, on the signed PDF: an update of a file that already has an AcroForm.
+    const ecCredential = await newCredential(signer, 'ES256');
+    const second = await sign('--username', signer.username, '--password', signer.password, '--credential', ecCredential, '--pin', '123456', '--otp', await totp(signer.otpSecret, 1), '--out-dir', path.join(dir, 'again'), path.join(dir, 'doc-signed.pdf'));
+    expect(second.code, second.stderr).toBe(0);
+    const out = await pdfsig(path.join(dir, 'again', 'doc-signed-signed.pdf'), nss);
+    expectValidPades(out, 2);
+    expect(out.split(/^Signature #\d+:$/m)[1]).toContain('- Not total document signed');
+  }, 60_000);
+
+  it('refusals are clear: a wrong PIN, more files than multisign, a file that is not a PDF signed as PAdES', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'ES256', 2);
+    const dir = workDir();
+    const files = ['a', 'b', 'c'].map((n) => {
+      writeFileSync(path.join(dir, `${n}.txt`), n);
+      return path.join(dir, `${n}.txt`);
+    });
+    const base = ['--username', signer.username, '--password', signer.password, '--credential', credentialID];
+
+    // Independent refusals, run side by side (each is a CLI process start).
+    const [wrongPin, tooMany, notPdf, badLogin] = await Promise.all([
+      sign(...base, '--pin', '999999', '--otp', await totp(signer.otpSecret), files[0]!),
+      sign(...base, '--pin', '123456', '--otp', '000000', ...files),
+      sign(...base, '--pin', '123456', '--otp', '000000', '--format', 'pades', files[0]!),
+      sign('--username', signer.username, '--password', 'wrong', files[0]!),
+    ]);
+    expect(wrongPin.code).toBe(1);
+    expect(wrongPin.stderr).toContain('sign: credentials/authorize: invalid_authentication_data (The authentication data is invalid) [HTTP 400]');
+    expect(wrongPin.stderr).not.toContain('999999');
+
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toContain('sign: 3 documents need 3 signatures, but one authorization of this credential allows at most 2 (multisign)');
+
+    expect(notPdf.code).toBe(1);
+    expect(notPdf.stderr).toContain('sign: not a PDF file (no %PDF- header)');
+
+    expect(badLogin.code).toBe(1);
+    expect(badLogin.stderr).toMatch(/^\s*sign: auth\/login: \w+ \(.+\) \[HTTP 40\d\]$/m);
+    expect(badLogin.stderr).not.toContain('wrong');
+  }, 60_000);
+});
+
+describe('the client library', () => {
+  it('signs a batch with exactly one credentials/authorize and one signatures/signHash; RSASSA-PSS CAdES verifies with openssl', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'PS256');
+    const calls: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      calls.push(String(input).replace(/^.*\/csc\/v2\//, ''));
+      return fetch(input, init);
+    };
+    const api = new CscApi({ baseUrl: server.url, fetch: counting });
+    await api.login(signer.username, signer.password);
+    const docs = ['one', 'two', 'three'].map((n) => ({ name: `${n}.txt`, data: Buffer.from(`document ${n}`), format: 'cades' as const }));
+    const otp = await totp(signer.otpSecret);
+    const { outputs, info } = await signDocuments({ api, credentialID, documents: docs, pss: true, factors: async (objects) => objects.map((o) => ({ id: o.id, value: o.id === 'PIN' ? '123456' : otp })) });
+    expect(calls).toEqual(['auth/login', 'credentials/info', 'credentials/authorize', 'signatures/signHash']);
+    const dir = workDir();
+    const root = path.join(dir, 'root.pem');
+    const chain = info.cert!.certificates!;
+    writeFileSync(root, `-----BEGIN CERTIFICATE-----\n${chain[chain.length - 1]!.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`);
+    for (const [i, o] of outputs.entries()) {
+      writeFileSync(path.join(dir, docs[i]!.name), docs[i]!.data);
+      writeFileSync(path.join(dir, `${docs[i]!.name}.p7s`), o.data);
+      const ok = await cmsVerify(path.join(dir, `${docs[i]!.name}.p7s`), path.join(dir, docs[i]!.name), root);
+      expect(ok, ok.out).toMatchObject({ ok: true });
+    }
+  }, 60_000);
+});
