@@ -1,0 +1,57 @@
+// Runs the groups in order (each builds on what the earlier ones learned) and turns every check into one result.
+import { CheckFailed, type CheckResult, CheckSkipped, type Group } from './check.ts';
+import { authGroup } from './checks/auth.ts';
+import { credentialsGroup } from './checks/credentials.ts';
+import { errorsGroup } from './checks/errors.ts';
+import { infoGroup } from './checks/info.ts';
+import { signingGroup } from './checks/signing.ts';
+import type { ConformanceOptions } from './options.ts';
+import { Session } from './session.ts';
+
+export const SPEC_VERSION = '2.0.0.2';
+
+export type Report = {
+  tool: 'rssp-conformance';
+  specification: string;
+  target: string;
+  startedAt: string;
+  finishedAt: string;
+  summary: { total: number; pass: number; fail: number; skip: number };
+  results: CheckResult[];
+};
+
+export const GROUPS: Group<Session>[] = [infoGroup, authGroup, credentialsGroup, errorsGroup, signingGroup];
+
+export async function runConformance(options: ConformanceOptions, onResult?: (r: CheckResult) => void): Promise<Report> {
+  const session = new Session(options);
+  const startedAt = new Date().toISOString();
+  const results: CheckResult[] = [];
+  for (const group of GROUPS) {
+    for (const check of group.checks(session)) {
+      const t0 = performance.now();
+      let status: CheckResult['status'];
+      let reason: string;
+      try {
+        reason = await check.run(session);
+        status = 'pass';
+      } catch (err) {
+        if (err instanceof CheckSkipped) status = 'skip';
+        else status = 'fail';
+        reason = err instanceof CheckFailed || err instanceof CheckSkipped ? err.message : `unexpected error in the check: ${(err as Error).message}`;
+      }
+      const result: CheckResult = { id: check.id, group: group.name, title: check.title, clause: check.clause, status, reason, durationMs: Math.round(performance.now() - t0) };
+      results.push(result);
+      onResult?.(result);
+    }
+  }
+  const count = (st: CheckResult['status']) => results.filter((r) => r.status === st).length;
+  return {
+    tool: 'rssp-conformance',
+    specification: `CSC API v${SPEC_VERSION}`,
+    target: session.http.baseUrl,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    summary: { total: results.length, pass: count('pass'), fail: count('fail'), skip: count('skip') },
+    results,
+  };
+}
