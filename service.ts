@@ -9,7 +9,7 @@ import path from 'node:path';
 import Koa from 'koa';
 import { adminRoutes } from './admin/http.ts';
 import { RuntimeSampler, runtimeMetricsRoute } from './admin/runtime_metrics.ts';
-import { createAuthz } from './authz/index.ts';
+import { CompositeTokenVerifier, createAuthz, createOAuthServer, credentialCatalog } from './authz/index.ts';
 import type { Config } from './core/config.ts';
 import { createPool, migrate } from './core/db.ts';
 import { startEmbeddedPg } from './core/embedded_pg.ts';
@@ -85,6 +85,11 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     closers.push(() => audit.close());
     const authz = await createAuthz({ db, kv, config, log });
     const credentials = new CredentialService({ repo: new PgCredentialRepo(db), sam, users: authz.users });
+    // The OAuth 2.0 authorization server (CSC v2 §8.4); bearer tokens of the CSC API come from it or auth/login.
+    const oauth = await createOAuthServer({
+      db, kv, config, log, users: authz.users, limiter: authz.limiter, sam, credentials: credentialCatalog(credentials),
+    });
+    const tokens = new CompositeTokenVerifier([authz.tokens, oauth.tokens]);
 
     const adminToken = config.admin.token ?? devSecret(config.dataDir, 'admin-token');
 
@@ -96,7 +101,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       app.use(runtimeMetricsRoute({ adminToken, sampler }));
     }
     app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, audit }));
-    app.use(cscV2Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));
+    app.use(oauth.middleware);
+    app.use(cscV2Routes({ config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials }));
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: same use cases, same SAM.
     app.use(cscV1Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));
 

@@ -68,6 +68,7 @@ export const CSC_ERRORS = {
   v1MissingHashAlgo: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter hashAlgo' },
   v1InvalidHashAlgo: { status: 400, error: 'invalid_request', description: 'Invalid parameter hashAlgo' },
   v1InvalidPageToken: { status: 400, error: 'invalid_request', description: 'Invalid parameter pageToken' },
+  v1OtpOffline: { status: 400, error: 'invalid_request', description: 'The OTP of this credential is generated offline: there is nothing to send' },
 
   // admin API and user management (admin/README.md); not part of the CSC wire format
   adminUnauthorized: { status: 401, error: 'invalid_token', description: 'Missing or invalid admin token' },

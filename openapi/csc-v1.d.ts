@@ -115,6 +115,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/sendOTP": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Have a one-time password sent to the credential's owner (CSC v1 §11.7).
+         * @description Only for credentials whose `OTP.type` is "online" (codes sent by e-mail or SMS); the code then goes in
+         *     `OTP` of credentials/authorize. Codes are rate-limited per credential (429 with Retry-After). For an
+         *     "offline" (authenticator app) OTP there is nothing to send and the request is refused.
+         */
+        post: operations["credentialsSendOTP"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/extendTransaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange an unexpired SAD for a new one covering what it still authorizes (CSC v1 §11.8).
+         * @description The new SAD is bound to the same user, client and credential and to digests the old SAD still covers
+         *     (at SCAL 2 list them in `hash`); the old SAD stops working. Never authorizes new content.
+         */
+        post: operations["credentialsExtendTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/signatures/signHash": {
         parameters: {
             query?: never;
@@ -310,6 +353,21 @@ export interface components {
             /** @description Seconds the SAD stays usable. */
             expiresIn?: number;
         };
+        SendOTPRequest: {
+            credentialID: string;
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
+        ExtendTransactionRequest: {
+            credentialID: string;
+            /** @description Digests still covered by the SAD that the new SAD is to cover. */
+            hash?: components["schemas"]["Digest"][];
+            SAD: string;
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
         SignHashRequest: {
             credentialID: string;
             SAD: string;
@@ -330,7 +388,7 @@ export interface components {
         /**
          * @description A refusal, with the status of the CSC error model: 400 malformed or refused request, 401 missing or
          *     invalid token, 403 token not allowed here, 413/415 body too large or not JSON, 429 rate limited,
-         *     500 unexpected, 501 not implemented, 503 signing device unavailable.
+         *     500 unexpected, 501 not implemented, 503 signing device (or OTP delivery) unavailable.
          */
         Refusal: {
             headers: {
@@ -517,6 +575,68 @@ export interface operations {
         };
         responses: {
             /** @description The SAD and its lifetime. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizeResponse"];
+                };
+            };
+            400: components["responses"]["Refusal"];
+            401: components["responses"]["Refusal"];
+            403: components["responses"]["Refusal"];
+            413: components["responses"]["Refusal"];
+            415: components["responses"]["Refusal"];
+            429: components["responses"]["Refusal"];
+            500: components["responses"]["Refusal"];
+            503: components["responses"]["Refusal"];
+        };
+    };
+    credentialsSendOTP: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendOTPRequest"];
+            };
+        };
+        responses: {
+            /** @description A code was sent. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Refusal"];
+            401: components["responses"]["Refusal"];
+            403: components["responses"]["Refusal"];
+            413: components["responses"]["Refusal"];
+            415: components["responses"]["Refusal"];
+            429: components["responses"]["Refusal"];
+            500: components["responses"]["Refusal"];
+            503: components["responses"]["Refusal"];
+        };
+    };
+    credentialsExtendTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendTransactionRequest"];
+            };
+        };
+        responses: {
+            /** @description The new SAD and its lifetime. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -10,6 +10,8 @@ export const CSC_V1_OPERATIONS = [
   'credentials/list',
   'credentials/info',
   'credentials/authorize',
+  'credentials/sendOTP',
+  'credentials/extendTransaction',
   'signatures/signHash',
 ] as const;
 

@@ -68,7 +68,9 @@ async function authorize(signer: Signer, credentialID: string, hashes: Buffer[],
 }
 
 beforeAll(async () => {
-  server = await startServer();
+  // The in-process store instead of the machine's Redis: auth/login failures are throttled per source IP, and on
+  // the shared Redis every test run from 127.0.0.1 (including those that test the throttle) counts against ours.
+  server = await startServer({ REDIS_URL: '' });
 }, 120_000);
 
 afterAll(async () => {
@@ -92,7 +94,7 @@ describe('CSC v1 client flow', () => {
     expect(res.body.specs).toBe('1.0.4.0');
     expect(res.body.authType).toContain('basic');
     expect(res.body.methods).toEqual(
-      expect.arrayContaining(['auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'signatures/signHash']),
+      expect.arrayContaining(['auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/sendOTP', 'credentials/extendTransaction', 'signatures/signHash']),
     );
   });
 
@@ -171,6 +173,38 @@ describe('CSC v1 client flow', () => {
       expect(again.body.error).toBe('invalid_request');
     }, 30_000);
   }
+
+  it('extendTransaction swaps an unexpired SAD for a new one over the same digests; the old one stops working', async () => {
+    const other = await newSigner();
+    const cred = await newCredential(other, 'ES256', 2);
+    const hashes = [digest('extend one'), digest('extend two')];
+    const auth = await authorize(other, cred, hashes, 0);
+    expect(auth.status).toBe(200);
+    const first = await v1(server, 'signatures/signHash', { credentialID: cred, SAD: auth.body.SAD, hash: [b64(hashes[0]!)], signAlgo: OID.ecdsaSha256 }, { bearer: other.token });
+    expect(first.status).toBe(200);
+    const extended = await v1(server, 'credentials/extendTransaction', { credentialID: cred, SAD: auth.body.SAD, hash: [b64(hashes[1]!)], clientData: 'tx-1' }, { bearer: other.token });
+    expect(extended.status).toBe(200);
+    expect(extended.body.SAD).not.toBe(auth.body.SAD);
+    expect(extended.body.expiresIn).toBeGreaterThan(0);
+    const old = await v1(server, 'signatures/signHash', { credentialID: cred, SAD: auth.body.SAD, hash: [b64(hashes[1]!)], signAlgo: OID.ecdsaSha256 }, { bearer: other.token });
+    expect(old).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'Invalid parameter SAD' } });
+    // New content is never authorized by an extension.
+    const newContent = await v1(server, 'credentials/extendTransaction', { credentialID: cred, SAD: extended.body.SAD, hash: [b64(digest('not authorized'))] }, { bearer: other.token });
+    expect(newContent.status).toBe(400);
+    expect(newContent.body.error).toBe('invalid_request');
+    const info = await v1(server, 'credentials/info', { credentialID: cred }, { bearer: other.token });
+    const signed = await v1(server, 'signatures/signHash', { credentialID: cred, SAD: extended.body.SAD, hash: [b64(hashes[1]!)], signAlgo: OID.ecdsaSha256 }, { bearer: other.token });
+    expect(signed.status).toBe(200);
+    const ok = await opensslVerify({ certPem: pem(info.body.cert.certificates[0]), digest: hashes[1]!, signature: Buffer.from(signed.body.signatures[0], 'base64'), hash: 'sha256' });
+    expect(ok).toBe(true);
+  }, 30_000);
+
+  it('sendOTP is refused for an authenticator-app (offline) OTP, with nothing sent', async () => {
+    const res = await v1(server, 'credentials/sendOTP', { credentialID: ecCred }, { bearer: signer.token });
+    expect(res).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'The OTP of this credential is generated offline: there is nothing to send' } });
+    const missing = await v1(server, 'credentials/sendOTP', {}, { bearer: signer.token });
+    expect(missing).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'Missing (or invalid type) string parameter credentialID' } });
+  });
 
   it('auth/revoke ends the token', async () => {
     const other = await newSigner();
@@ -255,7 +289,7 @@ describe('CSC v1 refusals', () => {
 
   it('no malformed v1 request produces a 500', async () => {
     const bodies: unknown[] = [null, [], 'x', 1, { credentialID: 1 }, { credentialID: cred, hash: 'x' }, { credentialID: cred, hash: [1] }, { credentialID: cred, numSignatures: 1e300 }, { credentialID: cred, SAD: 'a.b.c', hash: [b64(digest('z'))], signAlgo: OID.pss }, { pageToken: '' }, { maxResults: 1e300 }, { credentialID: 'x'.repeat(10_000) }];
-    for (const op of ['credentials/list', 'credentials/info', 'credentials/authorize', 'signatures/signHash', 'auth/revoke'] as const) {
+    for (const op of ['credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/sendOTP', 'credentials/extendTransaction', 'signatures/signHash', 'auth/revoke'] as const) {
       for (const body of bodies) {
         const res = await v1(server, op, body, { bearer: signer.token });
         expect(res.status, `${op} ${JSON.stringify(body).slice(0, 80)}`).toBeLessThan(500);

@@ -9,14 +9,12 @@ export const V1_METHODS = [
   'credentials/list',
   'credentials/info',
   'credentials/authorize',
+  'credentials/sendOTP',
+  'credentials/extendTransaction',
   'signatures/signHash',
 ] as const satisfies readonly CscV1Operation[];
 
 export type V1Method = (typeof V1_METHODS)[number];
 
 /** v1 methods this service does not offer: 501 (same error model as v2), unlike a name that is no method (404). */
-export const V1_UNIMPLEMENTED: ReadonlySet<string> = new Set([
-  'credentials/sendOTP',
-  'credentials/extendTransaction',
-  'signatures/timestamp',
-]);
+export const V1_UNIMPLEMENTED: ReadonlySet<string> = new Set(['signatures/timestamp']);

@@ -12,8 +12,10 @@ import type { Action, CscContext } from '../step.ts';
 import { authLoginV1 } from './actions/auth_login.ts';
 import { authRevokeV1 } from './actions/auth_revoke.ts';
 import { credentialsAuthorizeV1 } from './actions/credentials_authorize.ts';
+import { credentialsExtendTransactionV1 } from './actions/credentials_extend_transaction.ts';
 import { credentialsInfoV1 } from './actions/credentials_info.ts';
 import { credentialsListV1 } from './actions/credentials_list.ts';
+import { credentialsSendOtpV1 } from './actions/credentials_send_otp.ts';
 import { infoV1 } from './actions/info.ts';
 import { signaturesSignHashV1 } from './actions/signatures_sign_hash.ts';
 import { toV1Error } from './errors.ts';
@@ -28,6 +30,8 @@ const ROUTES: Record<V1Method, Action> = {
   'credentials/list': credentialsListV1,
   'credentials/info': credentialsInfoV1,
   'credentials/authorize': credentialsAuthorizeV1,
+  'credentials/sendOTP': credentialsSendOtpV1,
+  'credentials/extendTransaction': credentialsExtendTransactionV1,
   'signatures/signHash': signaturesSignHashV1,
 };
 

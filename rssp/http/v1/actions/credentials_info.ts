@@ -16,33 +16,53 @@ type InfoBody = { credentialID: string; certificates?: CertificatesParam; certIn
 const PIN_OBJECT = AUTH_OBJECTS.find((o) => o.id === 'PIN')!;
 const OTP_OBJECT = AUTH_OBJECTS.find((o) => o.id === 'OTP')!;
 
+/** How the credential's OTP reaches its owner (CredentialState.otpChannel; absent means an authenticator app). */
+export type V1OtpChannel = 'totp' | 'email' | 'sms';
+
 /**
  * The v1 PIN and OTP groups of an explicit credential (CSC v1 §11.5). The SAM always asks for both factors, so
- * both are "true". The OTP is a TOTP code from the user's authenticator app: "offline", no sendOTP needed.
+ * both are "true". A TOTP from the user's authenticator app is "offline" (no sendOTP needed); a code the service
+ * sends by e-mail or SMS is "online": the client calls credentials/sendOTP first.
  */
-export function v1AuthGroups(): Pick<V1CredentialsInfoResponse, 'PIN' | 'OTP'> {
+export function v1AuthGroups(channel: V1OtpChannel = 'totp'): Pick<V1CredentialsInfoResponse, 'PIN' | 'OTP'> {
+  const PIN = { presence: 'true', format: PIN_OBJECT.format, label: PIN_OBJECT.label, description: PIN_OBJECT.description } as const;
+  if (channel === 'totp') {
+    return {
+      PIN,
+      OTP: {
+        presence: 'true',
+        type: 'offline',
+        format: OTP_OBJECT.format,
+        label: OTP_OBJECT.label,
+        description: OTP_OBJECT.description,
+        ID: 'totp',
+        provider: 'RFC 6238 TOTP authenticator app',
+      },
+    };
+  }
+  const where = channel === 'email' ? 'e-mail' : 'SMS';
   return {
-    PIN: { presence: 'true', format: PIN_OBJECT.format, label: PIN_OBJECT.label, description: PIN_OBJECT.description },
+    PIN,
     OTP: {
       presence: 'true',
-      type: 'offline',
-      format: OTP_OBJECT.format,
-      label: OTP_OBJECT.label,
-      description: OTP_OBJECT.description,
-      ID: 'totp',
-      provider: 'RFC 6238 TOTP authenticator app',
+      type: 'online',
+      format: 'N',
+      label: 'OTP',
+      description: `The code sent to you by ${where} after credentials/sendOTP`,
+      ID: channel,
+      provider: `${where} from this service`,
     },
   };
 }
 
-export function toV1Info(view: CredentialInfoView, withAuth: boolean): V1CredentialsInfoResponse {
+export function toV1Info(view: CredentialInfoView, withAuth: boolean, otpChannel?: V1OtpChannel): V1CredentialsInfoResponse {
   return {
     ...(view.description !== undefined ? { description: view.description } : {}),
     key: view.key,
     cert: view.cert,
     authMode: view.auth.mode,
     SCAL: view.SCAL,
-    ...(withAuth && view.auth.mode === 'explicit' ? v1AuthGroups() : {}),
+    ...(withAuth && view.auth.mode === 'explicit' ? v1AuthGroups(otpChannel) : {}),
     multisign: view.multisign,
     lang: view.lang,
   };
@@ -58,7 +78,7 @@ async function describeCredential(ctx: CscContext) {
     certInfo: body.certInfo === true,
     authInfo: false,
   });
-  return toV1Info(view, body.authInfo === true);
+  return toV1Info(view, body.authInfo === true, state.otpChannel);
 }
 
 export const credentialsInfoV1: Action = [
