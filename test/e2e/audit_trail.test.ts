@@ -1,0 +1,252 @@
+// Issue #4, "How it will be checked" (audit): after a session of signing, `audit:verify` passes; then one record is
+// changed, one deleted, one inserted directly in PostgreSQL (each separately), and `audit:verify` fails naming it;
+// a checkpoint whose signature was altered is caught too. The service runs as a process on a database of this
+// file's own, so that tampering cannot disturb other test files.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAuditLines, verifyAuditExport, type AuditRecordLine } from '../../core/audit_chain.ts';
+import { admin, csc, type Server, startServer, tmpFile, totp } from './harness.ts';
+
+const SHA256 = '2.16.840.1.101.3.4.2.1';
+const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
+const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const run = promisify(execFile);
+const DB_NAME = `rssp_audit_${process.pid}_${randomBytes(3).toString('hex')}`;
+
+let server: Server;
+let sql: pg.Client;
+let username: string;
+let credentialID: string;
+let hashes: Buffer[];
+
+async function adminApi(p: string, body: unknown = {}): Promise<Response> {
+  const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
+  return fetch(`${server.url}${p}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** The live trail, exported and verified in this process (faster than the CLI; the CLI runs the same code). */
+async function verifyLive() {
+  const res = await adminApi('/admin/audit/export');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+  return verifyAuditExport(parseAuditLines(await res.text()));
+}
+
+/** Runs `fn` with triggers off for this session only (what someone with database access can do). */
+async function asIntruder<T>(fn: () => Promise<T>): Promise<T> {
+  await sql.query("SET session_replication_role = 'replica'");
+  try {
+    return await fn();
+  } finally {
+    await sql.query("SET session_replication_role = 'origin'");
+  }
+}
+
+async function seqOf(where: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await sql.query(`SELECT seq::int AS seq FROM sam.audit WHERE ${where} ORDER BY seq LIMIT 1`, params);
+  expect(rows).toHaveLength(1);
+  return rows[0].seq;
+}
+
+beforeAll(async () => {
+  const a = new pg.Client({ connectionString: ADMIN_URL });
+  await a.connect();
+  await a.query(`CREATE DATABASE ${DB_NAME}`);
+  await a.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${DB_NAME}`;
+  // The in-process store instead of the shared Redis: login throttling by other files' tests must not reach here.
+  server = await startServer({ DATABASE_URL: url.toString(), REDIS_URL: '', AUDIT_CHECKPOINT_RECORDS: '5' });
+  sql = new pg.Client({ connectionString: url.toString() });
+  await sql.connect();
+
+  // A session of signing: a user, a credential, a login, one authorization for two hashes, one signHash.
+  username = `audit-${randomBytes(4).toString('hex')}`;
+  const password = 'correct horse battery';
+  expect((await admin(server, 'user:create', '--username', username, '--password', password, '--name', 'Audit Signer')).code).toBe(0);
+  const enrolled = await admin(server, 'otp:enroll', '--username', username);
+  const created = await admin(server, 'credential:create', '--username', username, '--algo', 'ES256', '--pin', '123456', '--multisign', '2');
+  expect(created.code, created.stderr).toBe(0);
+  credentialID = created.json.credentialID;
+  const login = await csc(server, 'auth/login', {}, { basic: [username, password] });
+  expect(login.status).toBe(200);
+  hashes = ['contract', 'annex'].map((d) => createHash('sha256').update(d).digest());
+  const auth = await csc(
+    server,
+    'credentials/authorize',
+    {
+      credentialID,
+      numSignatures: 2,
+      hashes: hashes.map((h) => h.toString('base64')),
+      hashAlgorithmOID: SHA256,
+      authData: [
+        { id: 'PIN', value: '123456' },
+        { id: 'OTP', value: await totp(enrolled.json.secret) },
+      ],
+    },
+    { bearer: login.body.access_token },
+  );
+  expect(auth.status, JSON.stringify(auth.body)).toBe(200);
+  const signed = await csc(
+    server,
+    'signatures/signHash',
+    { credentialID, SAD: auth.body.SAD, hashes: hashes.map((h) => h.toString('base64')), signAlgo: ECDSA_SHA256 },
+    { bearer: login.body.access_token },
+  );
+  expect(signed.status).toBe(200);
+}, 180_000);
+
+afterAll(async () => {
+  await sql?.end();
+  await server?.stop();
+  const a = new pg.Client({ connectionString: ADMIN_URL });
+  await a.connect();
+  await a.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await a.end();
+});
+
+describe('audit trail', () => {
+  it('holds the session: audit:verify exits 0, and the sign record names signer, client, IP, hashes and factors', async () => {
+    const res = await admin(server, 'audit:verify');
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json.intact).toBe(true);
+    expect(res.json.problems).toEqual([]);
+    expect(res.json.checkpoints).toBeGreaterThan(0);
+
+    // JSON Lines on stdout: not one JSON document, so not through the harness's admin() that parses one.
+    const exported = await run(process.execPath, ['--import', 'tsx', 'admin/cli.ts', 'audit:export', '--credential', credentialID], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: { ...server.env, ADMIN_URL: server.url },
+    });
+    const lines = parseAuditLines(exported.stdout);
+    const records = lines.filter((l): l is AuditRecordLine => l.type === 'record');
+    const sign = records.find((r) => r.event === 'sign' && r.result === 'ok')!;
+    expect(sign).toMatchObject({
+      credentialID,
+      hashes: hashes.map((h) => h.toString('base64')),
+      hashAlg: SHA256,
+      signAlgo: ECDSA_SHA256,
+      amr: ['pwd', 'otp'],
+      sourceIp: expect.stringMatching(/127\.0\.0\.1/),
+    });
+    expect(sign.clientId).toMatch(/^login:/);
+    expect(records.map((r) => r.event)).toEqual(expect.arrayContaining(['activate', 'sign', 'admin']));
+    // A filtered export verifies on its own, from a file, against the key it names.
+    const file = tmpFile('audit.jsonl', exported.stdout);
+    const header = lines[0]!.type === 'header' ? lines[0] : undefined;
+    const offline = await admin(server, 'audit:verify', '--file', file, '--kid', header!.keys[0]!.kid);
+    expect(offline.code, offline.stderr).toBe(0);
+    // A key the auditor did not pin is not trusted.
+    const otherKey = await admin(server, 'audit:verify', '--file', file, '--kid', 'not-the-audit-key');
+    expect(otherKey.code).toBe(1);
+    expect(otherKey.stderr).toMatch(/checkpoint at seq \d+ was altered: its signature does not verify/);
+  });
+
+  it('names a record changed in SQL, and passes again once it is put back', async () => {
+    const seq = await seqOf("event = 'sign' AND result = 'ok' AND credential_id = $1", [credentialID]);
+    const { source_ip } = (await sql.query('SELECT source_ip FROM sam.audit WHERE seq = $1', [seq])).rows[0];
+    await asIntruder(() => sql.query("UPDATE sam.audit SET source_ip = '10.66.66.66' WHERE seq = $1", [seq]));
+    const res = await admin(server, 'audit:verify');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`error: audit trail NOT intact: record seq ${seq} was altered: its content does not match its hash\n`);
+    await asIntruder(() => sql.query('UPDATE sam.audit SET source_ip = $2 WHERE seq = $1', [seq, source_ip]));
+    expect((await verifyLive()).intact).toBe(true);
+  });
+
+  it('names a record deleted in SQL', async () => {
+    const seq = await seqOf("event = 'activate' AND credential_id = $1", [credentialID]);
+    const saved = (await sql.query('SELECT * FROM sam.audit WHERE seq = $1', [seq])).rows[0];
+    await asIntruder(() => sql.query('DELETE FROM sam.audit WHERE seq = $1', [seq]));
+    const verdict = await verifyLive();
+    expect(verdict.intact).toBe(false);
+    expect(verdict.problems[0]).toMatchObject({ kind: 'deleted', seq, message: `record seq ${seq} was deleted` });
+    const cols = Object.keys(saved);
+    await asIntruder(() =>
+      sql.query(`INSERT INTO sam.audit (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((c) => saved[c])),
+    );
+    expect((await verifyLive()).intact).toBe(true);
+  });
+
+  it('refuses a plain INSERT, and names a row inserted with the triggers off, with or without a seq', async () => {
+    await expect(sql.query("INSERT INTO sam.audit (event, result, user_id) VALUES ('sign', 'ok', 'mallory')")).rejects.toThrow(
+      'sam.audit is appended only through sam.audit_append()',
+    );
+
+    const { rows } = await asIntruder(() =>
+      sql.query("INSERT INTO sam.audit (event, result, user_id) VALUES ('sign', 'ok', 'mallory') RETURNING id::text AS id"),
+    );
+    let verdict = await verifyLive();
+    expect(verdict.intact).toBe(false);
+    expect(verdict.problems).toContainEqual(expect.objectContaining({ kind: 'inserted', id: rows[0].id }));
+    await asIntruder(() => sql.query('DELETE FROM sam.audit WHERE id = $1', [rows[0].id]));
+
+    // A copy of a genuine row, seq and hash included: it hashes right, but its seq is taken.
+    const seq = await seqOf("event = 'sign' AND credential_id = $1", [credentialID]);
+    const copy = await asIntruder(() =>
+      sql.query(
+        `INSERT INTO sam.audit (at, event, result, error_code, user_id, client_id, credential_id, hash_alg, sign_algo, hashes,
+                                sad_jti, num_signatures, amr, request_id, source_ip, user_agent, detail, seq, prev_hash, hash)
+         SELECT at, event, result, error_code, user_id, client_id, credential_id, hash_alg, sign_algo, hashes,
+                sad_jti, num_signatures, amr, request_id, source_ip, user_agent, detail, seq, prev_hash, hash
+           FROM sam.audit WHERE seq = $1 RETURNING id::text AS id`,
+        [seq],
+      ),
+    );
+    const res = await admin(server, 'audit:verify');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`error: audit trail NOT intact: record seq ${seq} (id ${copy.rows[0].id}) was inserted: a second row with that seq\n`);
+    await asIntruder(() => sql.query('DELETE FROM sam.audit WHERE id = $1', [copy.rows[0].id]));
+    verdict = await verifyLive();
+    expect(verdict.intact).toBe(true);
+  });
+
+  it('detects a checkpoint whose signature was altered', async () => {
+    const { rows } = await sql.query('SELECT seq::int AS seq, signature FROM sam.audit_checkpoints ORDER BY seq LIMIT 1');
+    const original: Buffer = rows[0].signature;
+    const forged = Buffer.from(original);
+    forged[forged.length - 1] ^= 0x01;
+    await sql.query('UPDATE sam.audit_checkpoints SET signature = $2 WHERE seq = $1', [rows[0].seq, forged]);
+    const verdict = await verifyLive();
+    expect(verdict.intact).toBe(false);
+    expect(verdict.problems[0]).toMatchObject({
+      kind: 'checkpoint',
+      seq: rows[0].seq,
+      message: `checkpoint at seq ${rows[0].seq} was altered: its signature does not verify`,
+    });
+    await sql.query('UPDATE sam.audit_checkpoints SET signature = $2 WHERE seq = $1', [rows[0].seq, original]);
+    expect((await verifyLive()).intact).toBe(true);
+  });
+
+  it('detects a record rewritten together with its hash: the next record no longer chains to it', async () => {
+    const seq = await seqOf("event = 'activate' AND credential_id = $1", [credentialID]);
+    const before = (await sql.query('SELECT user_agent, hash FROM sam.audit WHERE seq = $1', [seq])).rows[0];
+    // Recompute the row's own hash as the database would, after changing it.
+    await asIntruder(async () => {
+      await sql.query("UPDATE sam.audit SET user_agent = 'forged' WHERE seq = $1", [seq]);
+      await sql.query('UPDATE sam.audit a SET hash = sha256(sam.audit_canonical(a)) WHERE seq = $1', [seq]);
+    });
+    const verdict = await verifyLive();
+    expect(verdict.intact).toBe(false);
+    expect(verdict.problems[0]).toMatchObject({ kind: 'altered', seq });
+    await asIntruder(() => sql.query('UPDATE sam.audit SET user_agent = $2, hash = $3 WHERE seq = $1', [seq, before.user_agent, before.hash]));
+    expect((await verifyLive()).intact).toBe(true);
+  });
+
+  it('answers the same verdict through the admin API', async () => {
+    const res = await adminApi('/admin/audit/verify', { username });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ intact: true, problems: [] });
+    const bad = await adminApi('/admin/audit/export', { from: 'yesterday' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter from: an ISO 8601 date or time' });
+  });
+});
