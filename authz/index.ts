@@ -12,6 +12,9 @@ import { LoginTokenVerifier } from './token_verifier.ts';
 import { UserStore } from './users.ts';
 
 export { UserStore } from './users.ts';
+export { createOAuthServer, type CredentialCatalog } from './oauth/index.ts';
+export { credentialCatalog } from './oauth/credential_catalog.ts';
+export { CompositeTokenVerifier } from './oauth/token_verifier.ts';
 
 export async function createAuthz(deps: {
   db: Db;
@@ -20,11 +23,11 @@ export async function createAuthz(deps: {
   log: Logger;
   /** Clock, for tests of expiry. */
   now?: () => number;
-}): Promise<{ tokens: TokenVerifier; auth: ServiceAuth; users: UserStore }> {
+}): Promise<{ tokens: TokenVerifier; auth: ServiceAuth; users: UserStore; limiter: LoginLimiter }> {
   const log = deps.log.child({ part: 'authz' });
   const users = new UserStore(deps.db);
   const store = new TokenStore(deps.db);
   const limiter = new LoginLimiter(deps.kv, { maxFailures: deps.config.authz.loginMaxFailures, now: deps.now });
   const auth = new ServiceAuthImpl({ db: deps.db, users, tokens: store, limiter, config: deps.config.authz, log, now: deps.now });
-  return { tokens: new LoginTokenVerifier(store, deps.now), auth, users };
+  return { tokens: new LoginTokenVerifier(store, deps.now), auth, users, limiter };
 }

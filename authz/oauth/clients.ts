@@ -1,0 +1,92 @@
+// OAuth clients (signature applications) registered by the operator (issue #3 item 8). Stored as oidc-provider
+// Client records in PostgreSQL, so the provider reads them through its adapter. A client authenticates at the token
+// endpoint with a secret (client_secret_basic / client_secret_post) or a JWT signed with a key of its JWKS
+// (private_key_jwt, RFC 7523).
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from '../../core/db.ts';
+import { CscError } from '../../core/errors.ts';
+
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+export type NewClient = { name: string; redirectUris: string[]; authMethod?: ClientAuthMethod; jwks?: unknown };
+export type ClientView = { client_id: string; client_name: string; redirect_uris: string[]; token_endpoint_auth_method: string; created_at: string };
+
+const invalid = (description: string) => new CscError('invalidRequest', { description });
+
+/** RFC 6749 §3.1.2: absolute, no fragment; https, or http only on a loopback host (native and test apps). */
+export function checkRedirectUri(uri: string, production: boolean): void {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    throw invalid(`Invalid redirect URI: ${uri.slice(0, 200)}`);
+  }
+  if (u.hash || uri.includes('#')) throw invalid('A redirect URI must not contain a fragment');
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  if (u.protocol === 'https:') return;
+  if (u.protocol === 'http:' && (loopback || !production)) return;
+  throw invalid('A redirect URI must use https (http only for a loopback host)');
+}
+
+export class ClientRegistry {
+  constructor(
+    private readonly db: Db,
+    private readonly production = false,
+  ) {}
+
+  async create(c: NewClient): Promise<{ client_id: string; client_secret?: string }> {
+    if (typeof c.name !== 'string' || !/^[^\p{Cc}]{1,100}$/u.test(c.name)) throw invalid('name must be 1 to 100 printable characters');
+    if (!Array.isArray(c.redirectUris) || c.redirectUris.length === 0 || c.redirectUris.length > 20) {
+      throw invalid('1 to 20 redirect URIs are required');
+    }
+    for (const uri of c.redirectUris) checkRedirectUri(uri, this.production);
+    const authMethod = c.authMethod ?? 'client_secret_basic';
+    if (!CLIENT_AUTH_METHODS.includes(authMethod)) throw invalid(`auth must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+    const jwks = c.jwks as { keys?: unknown[] } | undefined;
+    if (authMethod === 'private_key_jwt') {
+      if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) throw invalid('private_key_jwt needs a JWKS with at least one public key');
+      for (const k of jwks.keys as Record<string, unknown>[]) {
+        if (typeof k !== 'object' || !k || typeof k.kty !== 'string') throw invalid('the JWKS holds an invalid key');
+        if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((f) => f in k)) throw invalid('the JWKS must hold public keys only');
+      }
+    } else if (jwks !== undefined) {
+      throw invalid('a JWKS is only used with private_key_jwt');
+    }
+    const clientId = randomUUID();
+    const secret = authMethod === 'private_key_jwt' ? undefined : randomBytes(32).toString('base64url');
+    const payload = {
+      client_id: clientId,
+      client_name: c.name,
+      redirect_uris: c.redirectUris,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: authMethod,
+      ...(secret ? { client_secret: secret } : {}),
+      ...(jwks ? { jwks: { keys: jwks.keys } } : {}),
+    };
+    await this.db.query("INSERT INTO authz.oauth_models (model, id, payload) VALUES ('Client', $1, $2)", [clientId, JSON.stringify(payload)]);
+    return secret ? { client_id: clientId, client_secret: secret } : { client_id: clientId };
+  }
+
+  async list(): Promise<ClientView[]> {
+    const { rows } = await this.db.query<{ payload: Record<string, unknown>; created_at: Date }>(
+      "SELECT payload, created_at FROM authz.oauth_models WHERE model = 'Client' ORDER BY created_at, id",
+    );
+    return rows.map((r) => ({
+      client_id: String(r.payload.client_id),
+      client_name: String(r.payload.client_name),
+      redirect_uris: r.payload.redirect_uris as string[],
+      token_endpoint_auth_method: String(r.payload.token_endpoint_auth_method),
+      created_at: r.created_at.toISOString(),
+    }));
+  }
+
+  /** Deletes the client and every grant, code and token issued to it. */
+  async delete(clientId: string): Promise<void> {
+    const { rowCount } = await this.db.query("DELETE FROM authz.oauth_models WHERE model = 'Client' AND id = $1", [clientId]);
+    if (!rowCount) throw new CscError('invalidRequest', { description: 'Unknown client_id' });
+    await this.db.query("DELETE FROM authz.oauth_models WHERE payload->>'clientId' = $1", [clientId]);
+    await this.db.query('DELETE FROM authz.oauth_credential_grants WHERE client_id = $1', [clientId]);
+  }
+}

@@ -1,0 +1,184 @@
+// What a client asks to have signed, read from an authorization request (CSC v2 §8.4.2): either the CSC parameters
+// with scope "credential" (credentialID, numSignatures, hashes as comma-separated base64url, hashAlgorithmOID,
+// description) or RAR authorization_details (RFC 9396) of type "credential" (CSC v2.0) or
+// "https://cloudsignatureconsortium.org/2025/credential" (CSC v2.2). §8.4.2 forbids mixing the two. Pure: the
+// same function checks the request at oauth2/authorize and PAR, and rebuilds it for the signature page.
+
+export const RAR_TYPES = ['credential', 'https://cloudsignatureconsortium.org/2025/credential'] as const;
+
+/** The CSC parameters that carry a credential authorization (§8.4.2 input parameters defined in this spec). */
+export const CSC_CREDENTIAL_PARAMS = ['credentialID', 'numSignatures', 'hashes', 'hashAlgorithmOID', 'description'] as const;
+
+/** Every extra parameter the authorization endpoint accepts beyond OAuth's own. */
+export const EXTRA_PARAMS = [...CSC_CREDENTIAL_PARAMS, 'authorization_details', 'lang', 'clientData', 'account_token'] as const;
+
+export type DocumentDigest = { hash: Uint8Array; label?: string };
+
+export type CredentialRequest = {
+  style: 'csc' | 'rar';
+  credentialID: string;
+  numSignatures: number;
+  documents: DocumentDigest[];
+  hashAlgorithmOID?: string;
+  description?: string;
+  /** The approved authorization_details, normalised (standard base64 hashes), to echo at the token endpoint. */
+  authorizationDetails?: Record<string, unknown>[];
+};
+
+export type ParsedScope = { kind: 'service' } | { kind: 'credential'; request: CredentialRequest };
+
+/** A refusal of the request, with the OAuth error code it is reported under. */
+export class CredentialRequestError extends Error {
+  constructor(
+    readonly error: 'invalid_request' | 'invalid_authorization_details' | 'invalid_scope',
+    readonly description: string,
+  ) {
+    super(description);
+    this.name = 'CredentialRequestError';
+  }
+}
+
+type Params = Record<string, unknown>;
+
+const bad = (d: string) => new CredentialRequestError('invalid_request', d);
+const badRar = (d: string) => new CredentialRequestError('invalid_authorization_details', d);
+
+const B64 = /^[A-Za-z0-9+/\-_]+={0,2}$/;
+/** Hashes in either alphabet (DESIGN §8: base64url on oauth2/authorize, base64 inside RAR JSON); null if neither. */
+export function decodeHash(s: string): Uint8Array | null {
+  if (typeof s !== 'string' || s.length === 0 || s.length > 200 || !B64.test(s)) return null;
+  const std = s.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  if (std.length % 4 === 1) return null;
+  const bytes = Buffer.from(std, 'base64');
+  return bytes.length ? new Uint8Array(bytes) : null;
+}
+
+const OID = /^[0-2](\.(0|[1-9][0-9]{0,9})){1,20}$/;
+const CREDENTIAL_ID = /^[^\p{Cc}]{1,255}$/u;
+const MAX_SIGNATURES = 1000;
+
+function present(p: Params, name: string): boolean {
+  return p[name] !== undefined && p[name] !== null && p[name] !== '';
+}
+
+function scopes(p: Params): Set<string> {
+  return new Set(typeof p.scope === 'string' ? p.scope.split(' ').filter(Boolean) : []);
+}
+
+/** Decides the request's kind and checks it fully. Throws CredentialRequestError. */
+export function parseScope(p: Params): ParsedScope {
+  const s = scopes(p);
+  const rar = present(p, 'authorization_details');
+  const cscParams = CSC_CREDENTIAL_PARAMS.filter((n) => present(p, n));
+  if (s.has('service') && (s.has('credential') || rar)) {
+    throw new CredentialRequestError('invalid_scope', 'scope service cannot be combined with a credential authorization');
+  }
+  if (rar) {
+    if (s.has('credential') || cscParams.length) {
+      // §8.4.2 authorization_details: neither scope credential nor its parameters alongside.
+      throw bad('authorization_details cannot be combined with scope credential or the parameters ' + (cscParams.join(', ') || 'of scope credential'));
+    }
+    return { kind: 'credential', request: parseAuthorizationDetails(p.authorization_details) };
+  }
+  if (s.has('credential')) return { kind: 'credential', request: parseCscParams(p) };
+  if (cscParams.length) throw bad(`${cscParams.join(', ')} may only be used with scope credential`);
+  return { kind: 'service' };
+}
+
+function parseNumSignatures(v: unknown, where: string): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9][0-9]{0,5}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_SIGNATURES) throw bad(`${where} must be an integer from 1 to ${MAX_SIGNATURES}`);
+  return n;
+}
+
+function parseCscParams(p: Params): CredentialRequest {
+  if (!present(p, 'credentialID')) throw bad('credentialID is required with scope credential');
+  const credentialID = String(p.credentialID);
+  if (!CREDENTIAL_ID.test(credentialID)) throw bad('Invalid parameter credentialID');
+  if (!present(p, 'numSignatures')) throw bad('numSignatures is required with scope credential');
+  const numSignatures = parseNumSignatures(p.numSignatures, 'numSignatures');
+  const documents: DocumentDigest[] = [];
+  if (present(p, 'hashes')) {
+    for (const part of String(p.hashes).split(',')) {
+      const hash = decodeHash(part);
+      if (!hash) throw bad('Invalid parameter hashes: comma-separated base64url hash values expected');
+      documents.push({ hash });
+    }
+    if (documents.length !== numSignatures) throw bad(`numSignatures (${numSignatures}) must equal the number of hashes (${documents.length})`);
+    if (!present(p, 'hashAlgorithmOID')) throw bad('hashAlgorithmOID is required with hashes');
+  }
+  const hashAlgorithmOID = present(p, 'hashAlgorithmOID') ? String(p.hashAlgorithmOID) : undefined;
+  if (hashAlgorithmOID !== undefined && !OID.test(hashAlgorithmOID)) throw bad('Invalid parameter hashAlgorithmOID');
+  const description = present(p, 'description') ? String(p.description) : undefined;
+  // §8.4.2 description: at most 500 characters.
+  if (description !== undefined && description.length > 500) throw bad('description is longer than 500 characters');
+  return { style: 'csc', credentialID, numSignatures, documents, hashAlgorithmOID, description };
+}
+
+function parseAuthorizationDetails(raw: unknown): CredentialRequest {
+  let details: unknown;
+  try {
+    details = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  } catch {
+    throw badRar('authorization_details is not valid JSON');
+  }
+  // RFC 9396 §2: a JSON array of objects, each with a type.
+  if (!Array.isArray(details) || details.length === 0) throw badRar('authorization_details must be a non-empty JSON array');
+  if (details.length !== 1) throw badRar('exactly one authorization detail of type credential is supported per request');
+  const d = details[0] as Record<string, unknown>;
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) throw badRar('each authorization detail must be an object');
+  if (!RAR_TYPES.includes(d.type as (typeof RAR_TYPES)[number])) throw badRar(`unsupported authorization details type; supported: ${RAR_TYPES.join(', ')}`);
+  if (d.signatureQualifier !== undefined && d.credentialID === undefined) {
+    throw badRar('signatureQualifier is not supported; give credentialID');
+  }
+  if (typeof d.credentialID !== 'string' || !CREDENTIAL_ID.test(d.credentialID)) throw badRar('credentialID is required');
+  const digests = d.documentDigests;
+  const documents: DocumentDigest[] = [];
+  if (digests !== undefined) {
+    if (!Array.isArray(digests) || digests.length === 0 || digests.length > MAX_SIGNATURES) {
+      throw badRar('documentDigests must be a non-empty array');
+    }
+    for (const dd of digests as unknown[]) {
+      const o = dd as Record<string, unknown>;
+      if (typeof o !== 'object' || o === null) throw badRar('each documentDigests entry must be an object');
+      const hash = typeof o.hash === 'string' ? decodeHash(o.hash) : null;
+      if (!hash) throw badRar('documentDigests[].hash must be a base64 hash value');
+      if (o.label !== undefined && (typeof o.label !== 'string' || o.label.length > 500)) throw badRar('documentDigests[].label must be a string');
+      documents.push({ hash, ...(typeof o.label === 'string' ? { label: o.label } : {}) });
+    }
+    if (typeof d.hashAlgorithmOID !== 'string' || !OID.test(d.hashAlgorithmOID)) throw badRar('hashAlgorithmOID is required with documentDigests');
+  }
+  // CSC v2.2 adds numSignatures; v2.0 implies one signature per document digest.
+  const numSignatures = d.numSignatures !== undefined ? parseNumSignatures(d.numSignatures, 'numSignatures') : documents.length;
+  if (numSignatures < 1) throw badRar('documentDigests or numSignatures is required');
+  if (documents.length && documents.length !== numSignatures) throw badRar('numSignatures must equal the number of documentDigests');
+  const hashAlgorithmOID = typeof d.hashAlgorithmOID === 'string' ? d.hashAlgorithmOID : undefined;
+  if (hashAlgorithmOID !== undefined && !OID.test(hashAlgorithmOID)) throw badRar('Invalid hashAlgorithmOID');
+  const normalised: Record<string, unknown> = {
+    type: d.type,
+    credentialID: d.credentialID,
+    ...(documents.length
+      ? { documentDigests: documents.map((doc) => ({ hash: Buffer.from(doc.hash).toString('base64'), ...(doc.label !== undefined ? { label: doc.label } : {}) })) }
+      : {}),
+    ...(hashAlgorithmOID ? { hashAlgorithmOID } : {}),
+    ...(d.numSignatures !== undefined ? { numSignatures } : {}),
+  };
+  return { style: 'rar', credentialID: d.credentialID, numSignatures, documents, hashAlgorithmOID, authorizationDetails: [normalised] };
+}
+
+/** Whether the authorization_details a client sends to oauth2/token are the ones approved (CSC v2 §8.4.4: "as
+ *  approved during the authorization process"). Compared after normalisation, so base64 vs base64url or key order
+ *  do not matter, but any change of credential, hash, label, algorithm or count does. */
+export function sameAuthorizationDetails(sent: unknown, approved: Record<string, unknown>[]): boolean {
+  let parsed: CredentialRequest;
+  try {
+    parsed = parseAuthorizationDetails(sent);
+  } catch {
+    return false;
+  }
+  const a = parsed.authorizationDetails![0]!;
+  const b = approved[0]!;
+  const canon = (o: Record<string, unknown>) =>
+    JSON.stringify({ ...o, type: 'credential', numSignatures: o.numSignatures ?? (o.documentDigests as unknown[] | undefined)?.length });
+  return approved.length === 1 && canon(a) === canon(b);
+}

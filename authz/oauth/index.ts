@@ -1,0 +1,136 @@
+// The authorization server as one Koa middleware for the service's server (DESIGN §4, one-process mode):
+// oidc-provider under /oauth2/* and the RFC 8414 metadata, the interaction pages, and the two CSC additions to the
+// token endpoint — authorization_details checked against what was approved, and echoed with credentialID.
+import type Koa from 'koa';
+import type Provider from 'oidc-provider';
+import type { Config } from '../../core/config.ts';
+import type { Db } from '../../core/db.ts';
+import type { Kv } from '../../core/kv.ts';
+import type { Logger } from '../../core/log.ts';
+import type { SignatureActivation } from '../../core/sam_port.ts';
+import type { LoginLimiter } from '../login_limiter.ts';
+import { interactionRoutes } from '../pages/interaction.ts';
+import type { UserStore } from '../users.ts';
+import { CredentialGrantStore } from './credential_grants.ts';
+import { sameAuthorizationDetails } from './credential_request.ts';
+import { loadKeys } from './keys.ts';
+import type { CredentialCatalog } from './ports.ts';
+import { createProvider, INTERACTION_PREFIX } from './provider.ts';
+import { OAuthTokenVerifier } from './token_verifier.ts';
+
+export type { CredentialCatalog, CredentialSummary } from './ports.ts';
+
+/** RFC 8414 §3: the metadata of an issuer without a path component. */
+export const METADATA_PATH = '/.well-known/oauth-authorization-server';
+
+/** oidc-provider's own limit for form bodies. */
+const MAX_TOKEN_BODY = 56 * 1024;
+
+export type OAuthServer = { middleware: Koa.Middleware; tokens: OAuthTokenVerifier; provider: Provider };
+
+async function readRaw(ctx: Koa.Context): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_TOKEN_BODY) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function oauthError(ctx: Koa.Context, status: number, error: string, description: string): void {
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error, error_description: description };
+}
+
+export async function createOAuthServer(deps: {
+  db: Db;
+  kv: Kv;
+  config: Config;
+  log: Logger;
+  users: UserStore;
+  limiter: LoginLimiter;
+  sam: SignatureActivation;
+  credentials: CredentialCatalog;
+}): Promise<OAuthServer> {
+  const log = deps.log.child({ part: 'authz', component: 'oauth' });
+  const keys = await loadKeys(deps.db);
+  const grants = new CredentialGrantStore(deps.db);
+  const provider = createProvider({ db: deps.db, kv: deps.kv, config: deps.config, users: deps.users, keys });
+
+  provider.on('server_error', (_ctx, err) => log.error({ err }, 'oauth server error'));
+  provider.on('grant.error', (_ctx, err) => log.info({ error: (err as { error?: string }).error }, 'token request refused'));
+
+  // CSC v2 §8.4.4 output: the token response of a credential authorization carries the credentialID, and the
+  // authorization_details as approved when RAR was used.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== 'token' || ctx.status !== 200) return;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    const code = ctx.oidc.entities.AuthorizationCode;
+    if (!body?.access_token || !code?.grantId) return;
+    const g = await grants.find(code.grantId);
+    if (!g) return;
+    body.credentialID = g.credentialID;
+    if (g.authorizationDetails) body.authorization_details = g.authorizationDetails;
+  });
+
+  const handle = provider.callback();
+  const pages = interactionRoutes({
+    provider,
+    config: deps.config,
+    log,
+    users: deps.users,
+    limiter: deps.limiter,
+    sam: deps.sam,
+    credentials: deps.credentials,
+    grants,
+    csrfKey: keys.cookieKeys[0]!,
+  });
+
+  /** CSC v2 §8.4.4 authorization_details: required at the token endpoint when the request used them, and equal to
+   *  what the person approved. Checked before oidc-provider redeems the code, so a tampered request burns nothing. */
+  async function checkTokenRequest(ctx: Koa.Context): Promise<boolean> {
+    const raw = await readRaw(ctx);
+    if (raw === null) {
+      oauthError(ctx, 413, 'invalid_request', 'request body too large');
+      return false;
+    }
+    (ctx.req as unknown as { body: string }).body = raw;
+    const form = new URLSearchParams(raw);
+    const code = form.get('code');
+    if (form.get('grant_type') !== 'authorization_code' || !code || code.length > 256) return true;
+    const ac = await provider.AuthorizationCode.find(code).catch(() => undefined);
+    const g = ac?.grantId ? await grants.find(ac.grantId) : null;
+    if (!g) return true;
+    const sent = form.get('authorization_details');
+    if (g.authorizationDetails) {
+      if (!sent) {
+        oauthError(ctx, 400, 'invalid_request', 'authorization_details is required: the authorization request used it');
+        return false;
+      }
+      if (!sameAuthorizationDetails(sent, g.authorizationDetails)) {
+        oauthError(ctx, 400, 'invalid_authorization_details', 'authorization_details differ from those authorized');
+        return false;
+      }
+    } else if (sent) {
+      oauthError(ctx, 400, 'invalid_authorization_details', 'authorization_details were not part of the authorization request');
+      return false;
+    }
+    return true;
+  }
+
+  const middleware: Koa.Middleware = async (ctx, next) => {
+    if (ctx.path.startsWith(INTERACTION_PREFIX)) return pages(ctx, next);
+    const metadata = ctx.path === METADATA_PATH;
+    if (!metadata && !ctx.path.startsWith('/oauth2/')) return next();
+    if (metadata) ctx.req.url = '/.well-known/openid-configuration';
+    if (ctx.path === '/oauth2/token' && ctx.method === 'POST' && !(await checkTokenRequest(ctx))) return;
+    ctx.respond = false;
+    await handle(ctx.req, ctx.res);
+  };
+
+  return { middleware, tokens: new OAuthTokenVerifier(provider, grants), provider };
+}

@@ -1,0 +1,60 @@
+// Bearer tokens of the CSC API (CSC v2 §8.1) come from two issuers: auth/login (authz/token_verifier.ts) and the
+// OAuth authorization server. The composite asks the first and, for a token it does not know, the second. A
+// credential-scoped OAuth token carries the SAD its grant was issued with (DESIGN §2.2), so signHash needs no SAD
+// parameter and the SAM applies exactly the checks of the explicit path.
+import type Provider from 'oidc-provider';
+import { CscError } from '../../core/errors.ts';
+import type { AccessGrant, TokenVerifier } from '../../core/ports.ts';
+import type { CredentialGrantStore } from './credential_grants.ts';
+
+const OPAQUE = /^[A-Za-z0-9_-]{20,128}$/;
+
+export class OAuthTokenVerifier implements TokenVerifier {
+  constructor(
+    private readonly provider: Provider,
+    private readonly grants: CredentialGrantStore,
+  ) {}
+
+  /** Unknown, revoked (destroyed) or expired tokens are all invalidToken: the adapter no longer returns them. */
+  async verify(token: string): Promise<AccessGrant> {
+    if (typeof token !== 'string' || !OPAQUE.test(token)) throw new CscError('invalidToken');
+    const at = await this.provider.AccessToken.find(token);
+    if (!at || !at.accountId || !at.grantId || at.isExpired) throw new CscError('invalidToken');
+    // The grant must still exist: revoking it (a replayed code, oauth2/revoke of the refresh token) ends its tokens.
+    const grant = await this.provider.Grant.find(at.grantId);
+    if (!grant) throw new CscError('invalidToken');
+    const base = {
+      tokenId: `oauth:${at.jti}`,
+      userId: at.accountId,
+      clientId: at.clientId!,
+      expiresAt: new Date((at.exp ?? 0) * 1000),
+    };
+    const credential = await this.grants.find(at.grantId);
+    if (credential) {
+      if (credential.userId !== at.accountId || credential.clientId !== at.clientId) throw new CscError('invalidToken');
+      return { ...base, scope: 'credential', credentialID: credential.credentialID, sad: credential.sad };
+    }
+    const scopes = String(at.scope ?? '').split(' ');
+    // CSC v2 §8.4.2 scope: without scope and authorization_details the default is "service".
+    if (scopes.includes('credential')) throw new CscError('invalidToken');
+    return { ...base, scope: 'service' };
+  }
+}
+
+/** auth/login tokens first (their table is the cheaper look-up), then OAuth tokens. */
+export class CompositeTokenVerifier implements TokenVerifier {
+  constructor(private readonly verifiers: TokenVerifier[]) {}
+
+  async verify(token: string): Promise<AccessGrant> {
+    let last: unknown = new CscError('invalidToken');
+    for (const v of this.verifiers) {
+      try {
+        return await v.verify(token);
+      } catch (err) {
+        if (!(err instanceof CscError) || err.code !== 'invalidToken') throw err;
+        last = err;
+      }
+    }
+    throw last;
+  }
+}

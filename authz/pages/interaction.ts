@@ -1,0 +1,280 @@
+// The interaction pages of the authorization server (CSC v2 §8.4.2): sign-in, then for scope "credential" the
+// signature authorization where the person types PIN and one-time password. The factors go to the SAM untouched
+// (DESIGN §2.1: authz never checks them), which counts failures towards the same lockout as credentials/authorize.
+//
+//   GET  /oauth2/interaction/:uid          the page the current prompt needs
+//   POST /oauth2/interaction/:uid/login    Username + Password
+//   POST /oauth2/interaction/:uid/confirm  PIN + One-time password, or Cancel (access_denied to the client)
+//
+// CSRF: every form carries an HMAC of the interaction id under a server key; the interaction itself is bound to
+// the browser by oidc-provider's signed, SameSite cookie, so a forged POST from another site has neither.
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type Koa from 'koa';
+import type Provider from 'oidc-provider';
+import type { Config } from '../../core/config.ts';
+import type { Logger } from '../../core/log.ts';
+import { SamError, type SamErrorCode, type SignatureActivation } from '../../core/sam_port.ts';
+import type { LoginLimiter } from '../login_limiter.ts';
+import { ipKey, userKey } from '../login_limiter.ts';
+import type { UserStore } from '../users.ts';
+import type { CredentialGrantStore } from '../oauth/credential_grants.ts';
+import { parseScope, type CredentialRequest } from '../oauth/credential_request.ts';
+import type { CredentialCatalog } from '../oauth/ports.ts';
+import { INTERACTION_PREFIX } from '../oauth/provider.ts';
+import { loginPage, pickLang, signaturePage } from './render.ts';
+
+export type InteractionDeps = {
+  provider: Provider;
+  config: Config;
+  log: Logger;
+  users: UserStore;
+  limiter: LoginLimiter;
+  sam: SignatureActivation;
+  credentials: CredentialCatalog;
+  grants: CredentialGrantStore;
+  csrfKey: string;
+};
+
+const MAX_FORM = 8 * 1024;
+
+async function readForm(ctx: Koa.Context): Promise<URLSearchParams> {
+  if (!ctx.is('application/x-www-form-urlencoded')) ctx.throw(415, 'form expected');
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM) ctx.throw(413, 'form too large');
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function setPageHeaders(ctx: Koa.Context): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.type = 'html';
+}
+
+/** SAM refusals that the person can fix on the page (they count towards the lockout in the SAM). */
+const INLINE: Partial<Record<SamErrorCode, string>> = {
+  SAM_PIN_INVALID: 'The PIN is wrong.',
+  SAM_OTP_INVALID: 'The one-time password is wrong.',
+  SAM_OTP_REUSED: 'This one-time password was already used; wait for the next one.',
+  SAM_FACTORS_MISSING: 'Enter your PIN and one-time password.',
+  SAM_OTP_NOT_ENROLLED: 'No one-time password generator is enrolled for you; contact your administrator.',
+  SAM_CREDENTIAL_LOCKED: 'This credential is locked after too many wrong attempts; contact your administrator.',
+};
+
+/** SAM refusals that end the authorization: reported to the client (RFC 6749 §4.1.2.1). */
+const TO_CLIENT: Partial<Record<SamErrorCode, { error: string; description: string }>> = {
+  SAM_CREDENTIAL_DISABLED: { error: 'access_denied', description: 'The credential is disabled' },
+  SAM_CERT_NOT_VALID: { error: 'access_denied', description: 'The certificate of the credential is not valid' },
+  SAM_CREDENTIAL_UNKNOWN: { error: 'invalid_request', description: 'Invalid parameter credentialID' },
+  SAM_NOT_OWNER: { error: 'invalid_request', description: 'Invalid parameter credentialID' },
+  SAM_HASHES_REQUIRED: { error: 'invalid_request', description: 'hashes are required for this credential (SCAL 2)' },
+  SAM_HASH_COUNT_MISMATCH: { error: 'invalid_request', description: 'numSignatures must equal the number of hashes' },
+  SAM_NUM_SIGNATURES_INVALID: { error: 'invalid_request', description: 'Invalid parameter numSignatures' },
+  SAM_HASH_LENGTH: { error: 'invalid_request', description: 'A hash does not have the length of the hash algorithm' },
+  SAM_HASH_ALG_INVALID: { error: 'invalid_request', description: 'Invalid parameter hashAlgorithmOID' },
+};
+
+export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
+  const { provider, log } = deps;
+  const csrfFor = (uid: string) => createHmac('sha256', deps.csrfKey).update(`interaction:${uid}`).digest('base64url');
+  const csrfOk = (uid: string, sent: string | null) => {
+    const expected = Buffer.from(csrfFor(uid));
+    const got = Buffer.from(sent ?? '');
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+
+  async function finish(ctx: Koa.Context, result: Record<string, unknown>, merge = true) {
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.status = 303;
+    ctx.redirect(redirectTo);
+  }
+
+  async function clientName(clientId: string): Promise<string> {
+    const client = await provider.Client.find(clientId);
+    return String(client?.clientName ?? clientId);
+  }
+
+  async function credentialContext(details: Awaited<ReturnType<Provider['interactionDetails']>>) {
+    const parsed = parseScope(details.params as Record<string, unknown>);
+    if (parsed.kind !== 'credential') return null;
+    const request: CredentialRequest = parsed.request;
+    const userId = String(details.session?.accountId ?? '');
+    const summary = await deps.credentials.summary(request.credentialID);
+    return { request, userId, summary: summary && summary.ownerId === userId ? summary : null };
+  }
+
+  async function renderSignature(ctx: Koa.Context, uid: string, details: Awaited<ReturnType<Provider['interactionDetails']>>, error?: string) {
+    const c = await credentialContext(details);
+    if (!c) return false;
+    if (!c.summary) {
+      await finish(ctx, { error: 'invalid_request', error_description: 'Invalid parameter credentialID' }, false);
+      return true;
+    }
+    if (c.request.numSignatures > c.summary.multisign) {
+      await finish(ctx, { error: 'invalid_request', error_description: 'numSignatures is higher than the multisign of the credential' }, false);
+      return true;
+    }
+    setPageHeaders(ctx);
+    if (error) ctx.status = 400;
+    ctx.body = signaturePage({
+      lang: pickLang(details.params.lang),
+      action: `${INTERACTION_PREFIX}${uid}/confirm`,
+      csrf: csrfFor(uid),
+      clientName: await clientName(String(details.params.client_id)),
+      subjectDN: c.summary.subjectDN,
+      issuerDN: c.summary.issuerDN,
+      algorithm: c.summary.algorithm,
+      numSignatures: c.request.numSignatures,
+      documents: c.request.documents,
+      description: c.request.description,
+      error,
+    });
+    return true;
+  }
+
+  /** Scope service needs nothing more than the sign-in: the grant is recorded without a page. */
+  async function grantService(ctx: Koa.Context, details: Awaited<ReturnType<Provider['interactionDetails']>>) {
+    const grant = new provider.Grant({ accountId: String(details.session!.accountId), clientId: String(details.params.client_id) });
+    grant.addOIDCScope('service');
+    const grantId = await grant.save();
+    await finish(ctx, { consent: { grantId } });
+  }
+
+  async function show(ctx: Koa.Context, uid: string) {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== uid) ctx.throw(400, 'interaction mismatch');
+    if (details.prompt.name === 'login') {
+      setPageHeaders(ctx);
+      ctx.body = loginPage({
+        lang: pickLang(details.params.lang),
+        action: `${INTERACTION_PREFIX}${uid}/login`,
+        csrf: csrfFor(uid),
+        clientName: await clientName(String(details.params.client_id)),
+      });
+      return;
+    }
+    if (await renderSignature(ctx, uid, details)) return;
+    await grantService(ctx, details);
+  }
+
+  async function login(ctx: Koa.Context, uid: string) {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const form = await readForm(ctx);
+    if (details.uid !== uid || details.prompt.name !== 'login' || !csrfOk(uid, form.get('csrf'))) ctx.throw(403, 'invalid form');
+    const username = form.get('username') ?? '';
+    const password = form.get('password') ?? '';
+    // Counted apart from auth/login's windows (same limits), so that the two endpoints do not lock each other out.
+    const subjects = [`oauth-${userKey(username)}`, `oauth-${ipKey(ctx.ip)}`];
+    const render = (error: string) => {
+      setPageHeaders(ctx);
+      ctx.status = 400;
+      return loginPage({ lang: pickLang(details.params.lang), action: `${INTERACTION_PREFIX}${uid}/login`, csrf: csrfFor(uid), clientName: '', username, error });
+    };
+    try {
+      await deps.limiter.check(subjects);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'rateLimited') throw err;
+      ctx.body = render('Too many failed attempts. Try again later.');
+      ctx.status = 429;
+      return;
+    }
+    const user = password.length <= 1024 ? await deps.users.authenticate(username, password) : null;
+    if (!user) {
+      await deps.limiter.fail(subjects);
+      log.info({ event: 'oauth.login.failed' }, 'sign-in refused');
+      ctx.body = render('Wrong username or password.');
+      return;
+    }
+    await deps.limiter.reset(subjects[0]!);
+    await finish(ctx, { login: { accountId: user.id } }, false);
+  }
+
+  async function confirm(ctx: Koa.Context, uid: string) {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const form = await readForm(ctx);
+    if (details.uid !== uid || details.prompt.name !== 'consent' || !csrfOk(uid, form.get('csrf'))) ctx.throw(403, 'invalid form');
+    if (form.get('action') === 'cancel') {
+      await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the authorization' }, false);
+      return;
+    }
+    const c = await credentialContext(details);
+    if (!c || !c.summary) {
+      await finish(ctx, { error: 'invalid_request', error_description: 'Invalid parameter credentialID' }, false);
+      return;
+    }
+    const clientId = String(details.params.client_id);
+    let activated: { sad: string; expiresIn: number };
+    try {
+      activated = await deps.sam.activate({
+        ctx: { requestId: randomUUID(), sourceIp: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 256) },
+        userId: c.userId,
+        clientId,
+        credentialID: c.request.credentialID,
+        numSignatures: c.request.numSignatures,
+        hashes: c.request.documents.length ? c.request.documents.map((d) => d.hash) : undefined,
+        hashAlgorithmOID: c.request.hashAlgorithmOID,
+        factors: { pin: form.get('pin') || undefined, otp: form.get('otp') || undefined },
+        scal: c.summary.scal,
+      });
+    } catch (err) {
+      const code = (err as SamError).code;
+      if (err instanceof SamError || (err as Error)?.name === 'SamError') {
+        const inline = INLINE[code];
+        if (inline) {
+          await renderSignature(ctx, uid, details, inline);
+          return;
+        }
+        const out = TO_CLIENT[code];
+        if (out) {
+          await finish(ctx, { error: out.error, error_description: out.description }, false);
+          return;
+        }
+      }
+      throw err;
+    }
+    const grant = new provider.Grant({ accountId: c.userId, clientId });
+    const requested = String(details.params.scope ?? '').split(' ');
+    if (requested.includes('credential')) grant.addOIDCScope('credential');
+    const grantId = await grant.save();
+    await deps.grants.save({
+      grantId,
+      userId: c.userId,
+      clientId,
+      credentialID: c.request.credentialID,
+      sad: activated.sad,
+      authorizationDetails: c.request.authorizationDetails ?? null,
+      expiresAt: new Date(Date.now() + activated.expiresIn * 1000),
+    });
+    log.info({ event: 'oauth.credential.authorized', credentialID: c.request.credentialID, clientId }, 'signature authorized');
+    await finish(ctx, { consent: { grantId } });
+  }
+
+  return async (ctx, next) => {
+    if (!ctx.path.startsWith(INTERACTION_PREFIX)) return next();
+    const [first, action, ...rest] = ctx.path.slice(INTERACTION_PREFIX.length).split('/');
+    if (!first || rest.length) return ctx.throw(404);
+    const uid: string = first;
+    try {
+      if (ctx.method === 'GET' && action === undefined) return await show(ctx, uid);
+      if (ctx.method === 'POST' && action === 'login') return await login(ctx, uid);
+      if (ctx.method === 'POST' && action === 'confirm') return await confirm(ctx, uid);
+      ctx.throw(404);
+    } catch (err) {
+      const e = err as { status?: number; name?: string; message?: string };
+      const status = e.status && e.status < 500 ? e.status : e.name === 'SessionNotFound' ? 400 : 500;
+      if (status >= 500) log.error({ err }, 'interaction failed');
+      setPageHeaders(ctx);
+      ctx.status = status;
+      ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head><body><main><h1>This request cannot continue</h1><p role="alert">${
+        status === 400 || e.name === 'SessionNotFound' ? 'The sign-in session has expired or is invalid. Go back to the application and start again.' : status < 500 ? 'The request was refused.' : 'Something went wrong.'
+      }</p></main></body></html>`;
+    }
+  };
+}

@@ -1,0 +1,124 @@
+// Server-rendered pages of the authorization server (CSC v2 §8.4.2 gives the authorization server "full screen
+// control"). Plain HTML forms: no script, usable with a keyboard and a screen reader (every field has a <label>,
+// errors are announced with role="alert"), and styled inline so that a strict CSP (no external resources) holds.
+
+export type Lang = 'en';
+
+/** Texts per language; English is the default and the only one so far (a `lang` without a translation gets it,
+ *  as CSC v2 §8.4.2 lang allows). The labels are the accessible names the browser tests look for. */
+const TEXTS = {
+  en: {
+    signInTitle: 'Sign in',
+    signInIntro: (client: string) => `${client} asks you to sign in to the remote signing service.`,
+    username: 'Username',
+    password: 'Password',
+    signIn: 'Sign in',
+    authorizeTitle: 'Authorize signature',
+    authorizeIntro: (client: string) => `${client} asks you to authorize a signature with your credential.`,
+    credential: 'Credential',
+    subject: 'Subject',
+    issuer: 'Issuer',
+    algorithm: 'Algorithm',
+    numSignatures: 'Number of signatures',
+    documents: 'Documents',
+    document: 'Document',
+    description: 'Description',
+    pin: 'PIN',
+    otp: 'One-time password',
+    authorize: 'Authorize signature',
+    cancel: 'Cancel',
+  },
+} as const;
+
+export function pickLang(_requested: unknown): Lang {
+  return 'en';
+}
+
+export const esc = (s: unknown): string =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const STYLE = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#111}
+label{display:block;margin-top:1rem;font-weight:600}input{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}
+button{font-size:1rem;padding:.5rem 1rem;margin:1.2rem .5rem 0 0}[role=alert]{color:#a00;font-weight:600}
+dt{font-weight:600}code{font-size:.95em}`;
+
+function page(lang: Lang, title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${STYLE}</style></head>
+<body><main>${body}</main></body></html>`;
+}
+
+function alert(error?: string): string {
+  return error ? `<p role="alert" id="form-error">${esc(error)}</p>` : '';
+}
+
+export function loginPage(v: { lang: Lang; action: string; csrf: string; clientName: string; username?: string; error?: string }): string {
+  const t = TEXTS[v.lang];
+  return page(
+    v.lang,
+    t.signInTitle,
+    `<h1>${esc(t.signInTitle)}</h1>
+<p>${esc(t.signInIntro(v.clientName))}</p>
+${alert(v.error)}
+<form method="post" action="${esc(v.action)}" autocomplete="on">
+<input type="hidden" name="csrf" value="${esc(v.csrf)}">
+<label for="username">${esc(t.username)}</label>
+<input id="username" name="username" autocomplete="username" required value="${esc(v.username ?? '')}"${v.error ? ' aria-describedby="form-error"' : ''}>
+<label for="password">${esc(t.password)}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">${esc(t.signIn)}</button>
+</form>`,
+  );
+}
+
+/** A short, readable fingerprint of a document's hash: the first 8 bytes in hex groups, so that a person can
+ *  compare it with what the signature application shows. */
+export function fingerprint(hash: Uint8Array): string {
+  const hex = Buffer.from(hash.subarray(0, 8)).toString('hex').toUpperCase();
+  return `${hex.match(/.{4}/g)!.join(' ')} …`;
+}
+
+export type SignatureView = {
+  lang: Lang;
+  action: string;
+  csrf: string;
+  clientName: string;
+  subjectDN: string;
+  issuerDN: string;
+  algorithm: string;
+  numSignatures: number;
+  documents: { label?: string; hash: Uint8Array }[];
+  description?: string;
+  error?: string;
+};
+
+export function signaturePage(v: SignatureView): string {
+  const t = TEXTS[v.lang];
+  const docs = v.documents.length
+    ? `<h2>${esc(t.documents)}</h2><ul>${v.documents
+        .map((d, i) => `<li>${esc(d.label ?? `${t.document} ${i + 1}`)} — <code>${esc(fingerprint(d.hash))}</code></li>`)
+        .join('')}</ul>`
+    : '';
+  return page(
+    v.lang,
+    t.authorizeTitle,
+    `<h1>${esc(t.authorizeTitle)}</h1>
+<p>${esc(t.authorizeIntro(v.clientName))}</p>
+${v.description ? `<p><strong>${esc(t.description)}:</strong> ${esc(v.description)}</p>` : ''}
+<h2>${esc(t.credential)}</h2>
+<dl><dt>${esc(t.subject)}</dt><dd>${esc(v.subjectDN)}</dd><dt>${esc(t.issuer)}</dt><dd>${esc(v.issuerDN)}</dd>
+<dt>${esc(t.algorithm)}</dt><dd>${esc(v.algorithm)}</dd><dt>${esc(t.numSignatures)}</dt><dd>${v.numSignatures}</dd></dl>
+${docs}
+${alert(v.error)}
+<form method="post" action="${esc(v.action)}" autocomplete="off">
+<input type="hidden" name="csrf" value="${esc(v.csrf)}">
+<label for="pin">${esc(t.pin)}</label>
+<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off"${v.error ? ' aria-describedby="form-error"' : ''}>
+<label for="otp">${esc(t.otp)}</label>
+<input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code"${v.error ? ' aria-describedby="form-error"' : ''}>
+<button type="submit" name="action" value="authorize">${esc(t.authorize)}</button>
+<button type="submit" name="action" value="cancel">${esc(t.cancel)}</button>
+</form>`,
+  );
+}

@@ -1,0 +1,163 @@
+// Helpers for the OAuth tests: a signature application's side of CSC v2 §8.4 (PKCE, PAR, token requests), and a
+// cookie-keeping user agent that fills the sign-in and signature pages over plain HTTP, as a browser without
+// JavaScript would. The browser test drives the same pages in Chromium instead.
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { ClientRegistry, type NewClient } from '../../authz/oauth/clients.ts';
+import { admin, type Server, totp } from './harness.ts';
+
+export const REDIRECT = 'http://127.0.0.1:9/callback';
+export const SHA256 = '2.16.840.1.101.3.4.2.1';
+
+export const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+export const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function pkce() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export async function registerClient(c: NewClient) {
+  const db = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+  try {
+    return await new ClientRegistry(db).create(c);
+  } finally {
+    await db.end();
+  }
+}
+
+export async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+  try {
+    return (await db.query<T>(text, values)).rows;
+  } finally {
+    await db.end();
+  }
+}
+
+export type Signer = { username: string; password: string; otpSecret: string; credentialID: string; pin: string };
+
+let seq = 0;
+/** A user with a TOTP enrolment and an ES256 credential (SCAL 2). */
+export async function newSigner(server: Server, opts: { multisign?: number } = {}): Promise<Signer> {
+  const username = `oauth${process.pid}x${++seq}x${Date.now().toString(36)}`;
+  const password = 'correct horse battery';
+  expect((await admin(server, 'user:create', '--username', username, '--password', password, '--name', `Signer ${seq}`)).code).toBe(0);
+  const otp = await admin(server, 'otp:enroll', '--username', username);
+  const cred = await admin(server, 'credential:create', '--username', username, '--algo', 'ES256', '--pin', '246810', '--multisign', String(opts.multisign ?? 5), '--auth', 'oauth2code');
+  expect(cred.code, cred.stderr).toBe(0);
+  return { username, password, otpSecret: otp.json.secret, credentialID: cred.json.credentialID, pin: '246810' };
+}
+
+/** A user agent with a cookie jar (names only: the pages of one server). */
+export class Agent {
+  cookies = new Map<string, string>();
+  constructor(readonly server: Server) {}
+
+  private store(res: Response) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(';');
+      const i = pair!.indexOf('=');
+      const name = pair!.slice(0, i).trim();
+      const value = pair!.slice(i + 1).trim();
+      const expired = attrs.some((a) => /expires=Thu, 01 Jan 1970/i.test(a)) || value === '';
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(new URL(url, this.server.url), { ...init, headers, redirect: 'manual' });
+    this.store(res);
+    return res;
+  }
+
+  post(url: string, form: Record<string, string>): Promise<Response> {
+    return this.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  }
+}
+
+export type Outcome =
+  | { kind: 'callback'; url: URL; params: URLSearchParams }
+  | { kind: 'page'; status: number; html: string; url: string };
+
+/** Follows redirects within the server until the redirect to the client, or a page to fill. */
+export async function follow(agent: Agent, start: string): Promise<Outcome> {
+  let url = start;
+  for (let i = 0; i < 12; i++) {
+    if (url.startsWith(REDIRECT) || url.startsWith('http://127.0.0.1:9/')) {
+      const u = new URL(url);
+      return { kind: 'callback', url: u, params: u.searchParams };
+    }
+    const res = await agent.request(url);
+    if (res.status >= 300 && res.status < 400) {
+      url = new URL(res.headers.get('location')!, new URL(url, agent.server.url)).toString();
+      continue;
+    }
+    return { kind: 'page', status: res.status, html: await res.text(), url };
+  }
+  throw new Error('too many redirects');
+}
+
+export const formAction = (html: string) => /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+export const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+/** Submits a page's form and follows on. */
+export async function submit(agent: Agent, page: Outcome, fields: Record<string, string>): Promise<Outcome> {
+  if (page.kind !== 'page') throw new Error('no page to submit');
+  const action = formAction(page.html);
+  if (!action) throw new Error(`no form on the page (${page.status}): ${page.html.slice(0, 500)}`);
+  const res = await agent.post(action, { csrf: csrfOf(page.html), ...fields });
+  if (res.status >= 300 && res.status < 400) return follow(agent, new URL(res.headers.get('location')!, agent.server.url).toString());
+  return { kind: 'page', status: res.status, html: await res.text(), url: action };
+}
+
+export function authorizeUrl(server: Server, params: Record<string, string>): string {
+  return `${server.url}/oauth2/authorize?${new URLSearchParams(params)}`;
+}
+
+/** Runs an authorization request to its callback: signs in, and confirms with PIN + TOTP when asked. */
+export async function authorize(
+  agent: Agent,
+  signer: Signer,
+  start: string,
+  opts: { pin?: string; otpOffset?: number } = {},
+): Promise<Outcome> {
+  let out = await follow(agent, start);
+  if (out.kind === 'page' && out.html.includes('/login"')) {
+    out = await submit(agent, out, { username: signer.username, password: signer.password });
+  }
+  if (out.kind === 'page' && out.html.includes('/confirm"')) {
+    out = await submit(agent, out, { action: 'authorize', pin: opts.pin ?? signer.pin, otp: await totp(signer.otpSecret, opts.otpOffset ?? 0) });
+  }
+  return out;
+}
+
+export async function token(server: Server, client: { id: string; secret?: string }, form: Record<string, string>, how: 'basic' | 'post' = 'basic') {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const body = new URLSearchParams(form);
+  if (client.secret && how === 'basic') {
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+  } else if (client.secret) {
+    body.set('client_id', client.id);
+    body.set('client_secret', client.secret);
+  }
+  const res = await fetch(`${server.url}/oauth2/token`, { method: 'POST', headers, body: body.toString() });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+export async function par(server: Server, client: { id: string; secret: string }, params: Record<string, string>) {
+  const res = await fetch(`${server.url}/oauth2/pushed_authorize`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
