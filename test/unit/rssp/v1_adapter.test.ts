@@ -83,6 +83,15 @@ describe('v1 layouts', () => {
     expect(oauth.OTP).toBeUndefined();
   });
 
+  it('credentials/info: an OTP sent by e-mail or SMS is "online" (sendOTP first), a TOTP is "offline"', () => {
+    for (const channel of ['email', 'sms'] as const) {
+      const info = toV1Info(view, true, channel);
+      expect(validateV1Response('credentials/info', 200, info)).toEqual([]);
+      expect(info.OTP).toMatchObject({ presence: 'true', type: 'online', ID: channel });
+    }
+    expect(toV1Info(view, true, 'totp').OTP).toMatchObject({ type: 'offline', ID: 'totp' });
+  });
+
   it('info: v1 version string and exactly the routed methods', () => {
     const info = serviceInfoV1(loadConfig({ NODE_ENV: 'test' }));
     expect(validateV1Response('info', 200, info)).toEqual([]);
