@@ -55,19 +55,19 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const url = values.url ?? process.env.CSC_URL;
+  const url = values.url ?? (process.env.CSC_URL || undefined);
   if (!url) throw new UsageError('--url is required');
   if (!['auto', 'pades', 'cades'].includes(values.format!)) throw new UsageError('--format must be auto, pades or cades');
   if (values.hash && !['sha256', 'sha384', 'sha512'].includes(values.hash)) throw new UsageError('--hash must be sha256, sha384 or sha512');
   if (positionals.length === 0 && !values['export-root']) throw new UsageError('no file to sign');
 
-  const api = new CscApi({ baseUrl: url, accessToken: values.token ?? process.env.CSC_TOKEN });
+  const api = new CscApi({ baseUrl: url, accessToken: values.token ?? (process.env.CSC_TOKEN || undefined) });
   if (!api.accessToken) {
-    const username = values.username ?? process.env.CSC_USERNAME ?? (await ask('Username: '));
-    const password = values.password ?? process.env.CSC_PASSWORD ?? (await ask('Password: ', { secret: true }));
+    const username = values.username ?? (process.env.CSC_USERNAME || undefined) ?? (await ask('Username: '));
+    const password = values.password ?? (process.env.CSC_PASSWORD || undefined) ?? (await ask('Password: ', { secret: true }));
     await api.login(username, password);
   }
-  let credentialID = values.credential ?? process.env.CSC_CREDENTIAL;
+  let credentialID = values.credential ?? (process.env.CSC_CREDENTIAL || undefined);
   if (!credentialID) {
     const ids = await api.listCredentials();
     if (ids.length !== 1) throw new UsageError(ids.length ? `several credentials, choose one with --credential: ${ids.join(', ')}` : 'this account has no credential');
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     const factors: FactorSource = async (objects) => {
       const out: { id: string; value: string }[] = [];
       for (const o of objects) {
-        const given = o.id === 'PIN' ? (values.pin ?? process.env.CSC_PIN) : o.id === 'OTP' ? values.otp : undefined;
+        const given = o.id === 'PIN' ? (values.pin ?? (process.env.CSC_PIN || undefined)) : o.id === 'OTP' ? values.otp : undefined;
         out.push({ id: o.id, value: given ?? (await ask(`${o.label ?? o.id}: `, { secret: true })) });
       }
       return out;

@@ -1,7 +1,7 @@
 // Issue #5 item 2: the signing client end to end — `npm run sign` (client/cli.ts) against the service as a
 // separate process, its PDFs checked by poppler's pdfsig with the exported CA root trusted in an NSS database,
 // its .p7s files by `openssl cms -verify`, ECDSA and RSA credentials, batches under one SAD.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +44,31 @@ async function sign(...args: string[]): Promise<{ code: number; stdout: string; 
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/**
+ * The CLI in a pseudo-terminal (util-linux `script`), answering each prompt as it appears, as a user would type.
+ * Returns everything the terminal showed.
+ */
+async function signOnTerminal(args: string[], answers: string[]): Promise<{ code: number; screen: string }> {
+  const cmd = [process.execPath, '--import', 'tsx', 'client/cli.ts', '--url', server.url, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, CSC_PASSWORD: '', CSC_PIN: '' } });
+  let screen = '';
+  let next = 0;
+  let answeredAt = 0;
+  const onData = (d: Buffer) => {
+    screen += d.toString();
+    // Answer a prompt once: only when a new "Label: " has appeared since the last answer.
+    const shown = screen.slice(answeredAt).replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''); // readline's cursor moves
+    if (next < answers.length && /[A-Za-z)] ?: $/.test(shown)) {
+      answeredAt = screen.length;
+      child.stdin.write(`${answers[next++]}\r`);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
+  return { code, screen };
 }
 
 function workDir(): string {
@@ -92,7 +117,12 @@ function expectValidPades(out: string, signatures = 1) {
 }
 
 beforeAll(async () => {
-  server = await startServer();
+  // Failed logins are counted per source IP in Redis (authz/login_limiter.ts), and every test server on this
+  // machine shares one Redis and 127.0.0.1: our deliberate bad logins go to a database of their own so that they
+  // never throttle another suite's server.
+  const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  redis.pathname = '/9';
+  server = await startServer({ REDIS_URL: redis.toString(), LOGIN_MAX_FAILURES: '1000' });
 }, 120_000);
 
 afterAll(async () => {
@@ -205,6 +235,24 @@ describe('npm run sign', () => {
     expect(badLogin.code).toBe(1);
     expect(badLogin.stderr).toMatch(/^\s*sign: auth\/login: \w+ \(.+\) \[HTTP 40\d\]$/m);
     expect(badLogin.stderr).not.toContain('wrong');
+  }, 60_000);
+});
+
+describe('npm run sign on a terminal', () => {
+  it('asks for the password, the PIN and the OTP without echoing them', async () => {
+    const signer = await newSigner();
+    await newCredential(signer, 'ES256');
+    const dir = workDir();
+    writeFileSync(path.join(dir, 'doc.txt'), 'typed on a terminal');
+    const otp = await totp(signer.otpSecret);
+    const { code, screen } = await signOnTerminal(['--username', signer.username, path.join(dir, 'doc.txt')], [signer.password, '123456', otp]);
+    expect(code, screen).toBe(0);
+    expect(screen).toContain('Password: ');
+    expect(screen).toMatch(/PIN[^\n]*: /);
+    expect(screen).not.toContain(signer.password);
+    expect(screen).not.toContain('123456');
+    expect(screen).not.toContain(otp);
+    expect(readFileSync(path.join(dir, 'doc.txt.p7s')).length).toBeGreaterThan(500);
   }, 60_000);
 });
 
