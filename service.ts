@@ -102,9 +102,10 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     }
     app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, audit }));
     app.use(oauth.middleware);
-    app.use(cscV2Routes({ config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials }));
-    // CSC v1.0.4.0 compatibility for signature applications not yet on v2: same use cases, same SAM.
-    app.use(cscV1Routes({ config, log, sam, tokens: authz.tokens, auth: authz.auth, users: authz.users, credentials }));
+    const rsspDeps = { config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials };
+    app.use(cscV2Routes(rsspDeps));
+    // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
+    app.use(cscV1Routes(rsspDeps));
 
     const server = http.createServer(app.callback());
     server.keepAliveTimeout = 65_000;
