@@ -15,7 +15,8 @@ export type ErrorExpectation = {
 
 /** Fails unless `a` is a well-formed CSC error with an acceptable status; returns what was seen. */
 export function expectCscError(a: HttpAnswer, what: string, exp: ErrorExpectation): string {
-  if (a.status >= 500) fail(`${what}: answered ${a.status}, a server error, to a client mistake (expected ${exp.statuses.join(' or ')}): ${describe(a)}`);
+  if (a.status === 501 && !exp.statuses.includes(501)) fail(`${what}: answered 501 Not Implemented instead of ${exp.statuses.join(' or ')}: is the method really there?`);
+  if (a.status >= 500 && !exp.statuses.includes(a.status)) fail(`${what}: answered ${a.status}, a server error, to a client mistake (expected ${exp.statuses.join(' or ')}): ${describe(a)}`);
   if (a.status >= 200 && a.status < 300) fail(`${what}: accepted (HTTP ${a.status}) instead of refusing with ${exp.statuses.join(' or ')}: ${describe(a)}`);
   const issues: string[] = [];
   if (!exp.statuses.includes(a.status)) issues.push(`status ${a.status}, expected ${exp.statuses.join(' or ')}`);
