@@ -213,7 +213,7 @@ describe('audit trail', () => {
     const { rows } = await sql.query('SELECT seq::int AS seq, signature FROM sam.audit_checkpoints ORDER BY seq LIMIT 1');
     const original: Buffer = rows[0].signature;
     const forged = Buffer.from(original);
-    forged[forged.length - 1] ^= 0x01;
+    forged[forged.length - 1] = forged[forged.length - 1]! ^ 0x01;
     await sql.query('UPDATE sam.audit_checkpoints SET signature = $2 WHERE seq = $1', [rows[0].seq, forged]);
     const verdict = await verifyLive();
     expect(verdict.intact).toBe(false);
