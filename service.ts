@@ -21,6 +21,8 @@ import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
 import { createAuditTrail } from './sam/audit/trail.ts';
 import { createSam } from './sam/index.ts';
+import { createNotifier } from './sam/notify/create_notifier.ts';
+import { outboxDir, readOutbox } from './sam/notify/outbox_notifier.ts';
 import { openPkcs11Hsm } from './sam/hsm/pkcs11/index.ts';
 import { ensureDevToken } from './softhsm-config/dev_token.ts';
 
@@ -80,7 +82,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const hsm = await openPkcs11Hsm({ module, tokenLabel: config.sam.tokenLabel, pin, sessions: config.sam.sessions, log });
     closers.push(() => hsm.close());
 
-    const sam = await createSam({ db, hsm, config: config.sam, log });
+    // Out-of-band one-time passwords (CSC v2 §11.8): SMTP, SMS gateway, or the development outbox.
+    const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log) });
     const audit = await createAuditTrail({ db, hsm, log, config: config.audit });
     closers.push(() => audit.close());
     const authz = await createAuthz({ db, kv, config, log });
@@ -100,7 +103,9 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       closers.push(async () => sampler.stop());
       app.use(runtimeMetricsRoute({ adminToken, sampler }));
     }
-    app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, audit }));
+    app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, audit,
+      outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
+    }));
     app.use(oauth.middleware);
     const rsspDeps = { config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials };
     app.use(cscV2Routes(rsspDeps));

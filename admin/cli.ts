@@ -70,10 +70,12 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'scal', help: '1 | 2 (default 2: each authorization is bound to the hashes)' },
       { name: 'auth', help: 'explicit | oauth2code (default explicit)' },
       { name: 'description', help: 'free text shown to signature applications (at most 255 characters)' },
+      { name: 'otp', help: 'totp | email | sms: where the one-time password comes from (default totp)' },
     ],
     async run(f, api) {
       printJson(
         await api('POST', `/admin/users/${enc(f.username!)}/credentials`, {
+          otp: f.otp,
           algo: f.algo,
           rsaBits: num(f['rsa-bits']),
           pin: f.pin,
@@ -83,6 +85,13 @@ export const COMMANDS: Record<string, Command> = {
           description: f.description,
         }),
       );
+    },
+  },
+  'outbox:show': {
+    summary: 'development outbox: the e-mails and SMS (one-time passwords) the service would have sent',
+    flags: [{ name: 'username', help: 'only the messages for this user' }],
+    async run(f, api) {
+      printJson(await api('POST', '/admin/outbox', { username: f.username }));
     },
   },
   'credential:list': {

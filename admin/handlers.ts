@@ -10,6 +10,7 @@ import type { UserStore } from '../authz/users.ts';
 import type { CredentialService } from '../rssp/app/credential_service.ts';
 import { certificatesFromPem, toPem } from './pem.ts';
 import { matching, onlyKnown, oneOf, optionalInt, optionalString, requiredString, type Body } from './params.ts';
+import type { OutboxReader } from './outbox_handlers.ts';
 
 export type AdminDeps = {
   adminToken: string;
@@ -19,6 +20,8 @@ export type AdminDeps = {
   credentials: Pick<CredentialService, 'create' | 'get' | 'listByOwner' | 'importChain' | 'csr'>;
   /** The audit trail: every admin action is recorded in it, and exported from it. */
   audit?: AuditTrail;
+  /** The development outbox of out-of-band messages (outbox:show). */
+  outbox?: OutboxReader;
 };
 
 export type AdminRequest = { params: string[]; body: Body; ctx: RequestContext };
@@ -68,7 +71,7 @@ export const enrollOtp: Handler = async (deps, { params, body, ctx }) => {
 };
 
 export const createCredential: Handler = async (deps, { params, body, ctx }) => {
-  onlyKnown(body, ['algo', 'rsaBits', 'pin', 'multisign', 'scal', 'authMode', 'description']);
+  onlyKnown(body, ['algo', 'rsaBits', 'pin', 'multisign', 'scal', 'authMode', 'description', 'otp']);
   const user = await userNamed(deps, params[0]!);
   const algo = oneOf(body, 'algo', ALGOS, true)!;
   const rsaBits = oneOf(body, 'rsaBits', [2048, 3072] as const, false);
@@ -81,6 +84,8 @@ export const createCredential: Handler = async (deps, { params, body, ctx }) => 
   const authMode = oneOf(body, 'authMode', ['explicit', 'oauth2code'] as const, false);
   // CSC v2 §11.4 bounds the description to 255 characters.
   const description = optionalString(body, 'description', 255);
+  // Where the one-time password comes from: an authenticator app (default) or a code sent per getChallenge.
+  const otpChannel = oneOf(body, 'otp', ['totp', 'email', 'sms'] as const, false);
   const { credentialID } = await deps.credentials.create(ctx, {
     ownerId: user.id,
     algo,
@@ -90,11 +95,12 @@ export const createCredential: Handler = async (deps, { params, body, ctx }) => 
     scal,
     authMode,
     description,
+    otpChannel,
   });
   return {
     status: 201,
     body: { credentialID },
-    audit: { username: user.username, userId: user.id, credentialID, algo, rsaBits, multisign, scal, authMode },
+    audit: { username: user.username, userId: user.id, credentialID, algo, rsaBits, multisign, scal, authMode, otpChannel },
   };
 };
 

@@ -7,6 +7,7 @@ import { CscError } from '../core/errors.ts';
 import { SamError, type RequestContext, type SamErrorCode } from '../core/sam_port.ts';
 import * as audit from './audit_handlers.ts';
 import * as h from './handlers.ts';
+import { showOutbox } from './outbox_handlers.ts';
 import { readJsonBody } from './params.ts';
 
 type Route = { method: 'GET' | 'POST' | 'PUT'; path: RegExp; action: string; handler: h.Handler };
@@ -32,6 +33,7 @@ export const ADMIN_ROUTES: Route[] = [
   route('GET', '/ca/certificate', 'ca.certificate', h.caCertificate),
   route('POST', '/audit/export', 'audit.export', audit.exportAudit),
   route('POST', '/audit/verify', 'audit.verify', audit.verifyAudit),
+  route('POST', '/outbox', 'outbox.show', showOutbox),
 ];
 
 /** SAM refusals the admin can cause, as the operator should read them; anything else is a server error. */

@@ -46,6 +46,13 @@ export const CSC_ERRORS = {
   invalidPin: { status: 400, error: 'invalid_pin', description: 'The PIN is invalid' },
   otpNotEnrolled: { status: 400, error: 'invalid_request', description: 'No one-time password is enrolled for the user' },
 
+  // credentials/getChallenge (§11.8) and credentials/extendTransaction (§11.9)
+  invalidAuthObjectID: { status: 400, error: 'invalid_request', description: 'Invalid parameter authObjectID' },
+  noOtpRecipient: { status: 400, error: 'invalid_request', description: 'No e-mail address or phone number is registered to send the one-time password to' },
+  tooManyChallenges: { status: 429, error: 'access_denied', description: 'Too many one-time passwords requested for this credential; try again later' },
+  otpNotDelivered: { status: 503, error: 'temporarily_unavailable', description: 'The one-time password could not be delivered; try again later' },
+  sadExtensionLimit: { status: 400, error: 'invalid_request', description: 'The transaction cannot be extended any further' },
+
   // signatures/signHash (§11.10)
   missingSad: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter SAD' },
   invalidSad: { status: 400, error: 'invalid_request', description: 'Invalid parameter SAD' },

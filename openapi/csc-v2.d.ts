@@ -130,6 +130,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/getChallenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a one-time password out of band for a credential (CSC v2 §11.8).
+         * @description For credentials whose `OTP` authentication object is delivered by e-mail or SMS (credentials/info
+         *     announces it with type "ChallengeResponse" and a description naming the channel). The Signature
+         *     Activation Module generates the code, keeps only its hash and sends it to the address in the user's
+         *     record; it is valid for a few minutes (5 by default) and once, and only the latest code sent counts.
+         *     Answers 204: the challenge travels out of band, never in the response. A credential allows a
+         *     limited number of challenges per window (5 per 2 hours by default); beyond it the answer is 429 with
+         *     `Retry-After`.
+         */
+        post: operations["credentialsGetChallenge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/extendTransaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace an unexpired SAD by a later one for the rest of a multi-signature transaction (CSC v2 §11.9).
+         * @description The new SAD authorizes exactly what the old one still authorized — the same user, client, credential,
+         *     hash algorithm, and the hashes (or, for a SCAL 1 SAD without hashes, the count) not yet signed. The
+         *     `hashes` listed must be among those; at SCAL 2 at least one is required. New content is never
+         *     authorized by an extension. The old SAD is revoked at once (superseded), so each SAD can be extended
+         *     once. A transaction cannot be extended beyond a policy limit counted from its first authorization
+         *     (1 hour by default); an expired SAD cannot be extended.
+         */
+        post: operations["credentialsExtendTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/signatures/signHash": {
         parameters: {
             query?: never;
@@ -474,6 +525,31 @@ export interface components {
             /** @description Seconds the SAD stays usable. camelCase here, unlike the token endpoints' expires_in. */
             expiresIn?: number;
         };
+        GetChallengeRequest: {
+            /** @description The credential to be authorized with the one-time password. */
+            credentialID: string;
+            /** @description The `id` of the authentication object that needs a challenge; "OTP" here. */
+            authObjectID: string;
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
+        ExtendTransactionRequest: {
+            /** @description The credential the SAD was issued for. */
+            credentialID: string;
+            /** @description The current, unexpired SAD (from credentials/authorize or an earlier extension). */
+            SAD: string;
+            /**
+             * @description Digests still to be signed under this transaction; each must be one the SAD still covers.
+             *     Required for SCAL 2 credentials.
+             */
+            hashes?: components["schemas"]["Digest"][];
+            /** @description The hash algorithm of `hashes`; required with them, and the one the SAD was bound to. */
+            hashAlgorithmOID?: components["schemas"]["Oid"];
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
         SignHashRequest: {
             /** @description The credential whose key signs. */
             credentialID: string;
@@ -787,6 +863,68 @@ export interface operations {
         };
         responses: {
             /** @description The SAD and its lifetime. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizeResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    credentialsGetChallenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GetChallengeRequest"];
+            };
+        };
+        responses: {
+            /** @description The one-time password was handed to the e-mail or SMS channel. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    credentialsExtendTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendTransactionRequest"];
+            };
+        };
+        responses: {
+            /** @description The new SAD and its lifetime. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -11,6 +11,8 @@ export type CscOperation =
   | 'credentials/list'
   | 'credentials/info'
   | 'credentials/authorize'
+  | 'credentials/getChallenge'
+  | 'credentials/extendTransaction'
   | 'signatures/signHash';
 
 export const CSC_OPERATIONS: readonly CscOperation[] = [
@@ -20,6 +22,8 @@ export const CSC_OPERATIONS: readonly CscOperation[] = [
   'credentials/list',
   'credentials/info',
   'credentials/authorize',
+  'credentials/getChallenge',
+  'credentials/extendTransaction',
   'signatures/signHash',
 ];
 
@@ -54,5 +58,7 @@ export type AuthObjectType = S['AuthObjectType'];
 export type AuthObject = S['AuthObject'];
 export type AuthorizeRequest = S['AuthorizeRequest'];
 export type AuthorizeResponse = S['AuthorizeResponse'];
+export type GetChallengeRequest = S['GetChallengeRequest'];
+export type ExtendTransactionRequest = S['ExtendTransactionRequest'];
 export type SignHashRequest = S['SignHashRequest'];
 export type SignHashResponse = S['SignHashResponse'];

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { CscError } from '../../core/errors.ts';
 import type { UserDirectory } from '../../core/ports.ts';
-import type { KeyAlgo, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
+import type { KeyAlgo, OtpChannel, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
 import type { AuthMode, CredentialRecord, CredentialRepo, Scal } from './credential.ts';
 
 export type SignatureAlgoName = 'ES256' | 'ES384' | 'RS256' | 'RS384' | 'PS256';
@@ -21,6 +21,8 @@ export type CreateCredentialCommand = {
   /** Default explicit (credentials/authorize). */
   authMode?: AuthMode;
   description?: string;
+  /** Where the one-time password comes from (default totp); email/sms need the address in the user record. */
+  otpChannel?: OtpChannel;
 };
 
 /** Key type in the token for a JOSE-style algorithm name. PS256 keys are restricted to RSASSA-PSS. */
@@ -60,6 +62,13 @@ export class CredentialService {
     }
     const user = await this.deps.users.byId(cmd.ownerId);
     if (!user) throw new CscError('userNotFound');
+    // A code that cannot be delivered would make the credential unusable: refuse it now, not at first use.
+    if (cmd.otpChannel === 'email' && !user.email) {
+      throw new CscError('invalidRequest', { description: 'The user has no e-mail address to send one-time passwords to' });
+    }
+    if (cmd.otpChannel === 'sms' && !user.phone) {
+      throw new CscError('invalidRequest', { description: 'The user has no phone number to send one-time passwords to' });
+    }
 
     const { keyAlgo, pssOnly } = keyAlgoFor(cmd.algo, cmd.rsaBits);
     const credentialID = newCredentialID();
@@ -71,6 +80,7 @@ export class CredentialService {
       pssOnly,
       pin: cmd.pin,
       subject: this.subjectOf(user),
+      ...(cmd.otpChannel ? { otpChannel: cmd.otpChannel } : {}),
     });
     await this.deps.repo.insert({
       credentialID,

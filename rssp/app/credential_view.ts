@@ -17,7 +17,8 @@ export type ViewOptions = {
 };
 
 export type AuthObject = {
-  type: 'Password';
+  /** "ChallengeResponse" for an OTP sent out of band after credentials/getChallenge (CSC v2 §8.3.1.5, §11.8). */
+  type: 'Password' | 'ChallengeResponse';
   id: 'PIN' | 'OTP';
   format: 'N' | 'A';
   generator?: 'totp';
@@ -56,6 +57,24 @@ export const AUTH_OBJECTS: AuthObject[] = [
     description: 'The 6-digit code shown by your authenticator app',
   },
 ];
+
+/** The OTP object of a credential whose code is sent by e-mail or SMS: the application calls
+ *  credentials/getChallenge with authObjectID "OTP" (answered 204), then sends what the person received. */
+export function outOfBandOtpObject(channel: 'email' | 'sms'): AuthObject {
+  return {
+    type: 'ChallengeResponse',
+    id: 'OTP',
+    format: 'N',
+    label: 'OTP',
+    description: channel === 'email' ? 'The code sent to your e-mail address' : 'The code sent to your phone by SMS',
+  };
+}
+
+/** The authentication objects of a credential, by where its one-time password comes from. */
+export function authObjectsFor(state: CredentialState): AuthObject[] {
+  const channel = state.otpChannel ?? 'totp';
+  return AUTH_OBJECTS.map((o) => (o.id === 'OTP' && channel !== 'totp' ? outOfBandOtpObject(channel) : { ...o }));
+}
 
 export type CertValidity = 'valid' | 'expired' | 'notYetValid' | 'unknown';
 
@@ -101,7 +120,7 @@ export async function credentialInfoView(
   // expression and objects only exist for explicit authorization (CSC v2 §11.4 auth/expression, auth/objects).
   if (opts.authInfo && record.authMode === 'explicit') {
     auth.expression = AUTH_EXPRESSION;
-    auth.objects = AUTH_OBJECTS.map((o) => ({ ...o }));
+    auth.objects = authObjectsFor(state);
   }
 
   return {

@@ -9,6 +9,8 @@ export const IMPLEMENTED_METHODS = [
   'credentials/list',
   'credentials/info',
   'credentials/authorize',
+  'credentials/getChallenge',
+  'credentials/extendTransaction',
   'signatures/signHash',
 ] as const satisfies readonly CscOperation[];
 
@@ -18,8 +20,6 @@ export type ImplementedMethod = (typeof IMPLEMENTED_METHODS)[number];
  *  no CSC method at all (404). */
 export const UNIMPLEMENTED_METHODS: ReadonlySet<string> = new Set([
   'credentials/authorizeCheck',
-  'credentials/getChallenge',
-  'credentials/extendTransaction',
   'credentials/sendOTP',
   'signatures/signDoc',
   'signatures/signPolling',

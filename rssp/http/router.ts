@@ -8,6 +8,8 @@ import { OPENAPI_YAML_PATH } from '../../openapi/validate.ts';
 import { authLogin } from './actions/auth_login.ts';
 import { authRevoke } from './actions/auth_revoke.ts';
 import { credentialsAuthorize } from './actions/credentials_authorize.ts';
+import { credentialsExtendTransaction } from './actions/credentials_extend_transaction.ts';
+import { credentialsGetChallenge } from './actions/credentials_get_challenge.ts';
 import { credentialsInfo } from './actions/credentials_info.ts';
 import { credentialsList } from './actions/credentials_list.ts';
 import { info } from './actions/info.ts';
@@ -29,6 +31,8 @@ const ROUTES: Record<ImplementedMethod, Action> = {
   'credentials/list': credentialsList,
   'credentials/info': credentialsInfo,
   'credentials/authorize': credentialsAuthorize,
+  'credentials/getChallenge': credentialsGetChallenge,
+  'credentials/extendTransaction': credentialsExtendTransaction,
   'signatures/signHash': signaturesSignHash,
 };
 

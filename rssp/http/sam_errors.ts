@@ -32,8 +32,17 @@ export const SAM_ERRORS: Partial<Record<SamErrorCode, CscErrorName>> = {
   SAM_SIGN_ALGO_PARAMS_INVALID: 'invalidSignAlgoParams',
   SAM_CERT_NOT_VALID: 'certificateNotValid',
   SAM_HSM_UNAVAILABLE: 'hsmUnavailable',
+  SAM_CHALLENGE_NOT_APPLICABLE: 'invalidAuthObjectID',
+  SAM_CHALLENGE_RATE_LIMITED: 'tooManyChallenges',
+  SAM_NO_RECIPIENT: 'noOtpRecipient',
+  SAM_NOTIFY_FAILED: 'otpNotDelivered',
+  SAM_SAD_EXTENSION_LIMIT: 'sadExtensionLimit',
 };
 
 export function cscErrorFromSam(err: SamError): CscError {
+  // A rate-limited challenge carries the seconds until the next one is allowed (RFC 9110 §10.2.3 Retry-After).
+  if (err.code === 'SAM_CHALLENGE_RATE_LIMITED' && /^[0-9]+$/.test(err.detail ?? '')) {
+    return new CscError('tooManyChallenges', { cause: err, headers: { 'Retry-After': err.detail! } });
+  }
   return new CscError(SAM_ERRORS[err.code] ?? 'serverError', { cause: err });
 }

@@ -45,6 +45,8 @@ const MINIMAL: Record<CscOperation, Record<string, unknown>> = {
   'credentials/list': {},
   'credentials/info': { credentialID: 'cred-1' },
   'credentials/authorize': { credentialID: 'cred-1', numSignatures: 1 },
+  'credentials/getChallenge': { credentialID: 'cred-1', authObjectID: 'OTP' },
+  'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
   'signatures/signHash': { credentialID: 'cred-1', hashes: [b64()], signAlgo: ECDSA_SHA256 },
 };
 
@@ -129,6 +131,8 @@ describe('validateRequest: valid bodies', () => {
         authData: [{ id: 'PIN', value: '123456' }, { id: 'OTP', value: '000000' }, { id: 'OOB' }],
         description: 'x'.repeat(500), clientData: 'tx-1',
       },
+      'credentials/getChallenge': { credentialID: 'c', authObjectID: 'OTP', clientData: 'tx-1' },
+      'credentials/extendTransaction': { credentialID: 'c', SAD: 's', hashes: [b64()], hashAlgorithmOID: SHA256, clientData: 'tx-1' },
       'signatures/signHash': {
         credentialID: 'c', SAD: 'eyJhbGciOiJFUzI1NiJ9.e30.sig', hashes: [b64(48)], hashAlgorithmOID: '2.16.840.1.101.3.4.2.2',
         signAlgo: '1.2.840.113549.1.1.10', signAlgoParams: 'MDSgDzANBglghkgBZQMEAgEFAKEcMBoGCSqGSIb3DQEBCDANBglghkgBZQMEAgEFAKIDAgEg',
@@ -243,6 +247,8 @@ describe('validateRequest: refusals', () => {
       credentialID: 'string', numSignatures: 'integer', hashes: 'array', hashAlgorithmOID: 'string', authData: 'array',
       description: 'string',
     },
+    'credentials/getChallenge': { credentialID: 'string', authObjectID: 'string' },
+    'credentials/extendTransaction': { credentialID: 'string', SAD: 'string', hashes: 'array', hashAlgorithmOID: 'string' },
     'signatures/signHash': {
       credentialID: 'string', SAD: 'string', hashes: 'array', hashAlgorithmOID: 'string', signAlgo: 'string',
       signAlgoParams: 'string', operationMode: 'string', validity_period: 'integer', response_uri: 'string',
