@@ -86,7 +86,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log) });
     const audit = await createAuditTrail({ db, hsm, log, config: config.audit });
     closers.push(() => audit.close());
-    const authz = await createAuthz({ db, kv, config, log });
+    const authz = await createAuthz({ db, kv, config, log, audit });
     const credentials = new CredentialService({ repo: new PgCredentialRepo(db), sam, users: authz.users });
     // The OAuth 2.0 authorization server (CSC v2 §8.4); bearer tokens of the CSC API come from it or auth/login.
     const oauth = await createOAuthServer({

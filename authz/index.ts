@@ -1,5 +1,6 @@
 // Builds the authz part from the shared stores: the user directory, auth/login + auth/revoke, and the verifier
 // of the tokens they issue. Migrations are applied by the composition root (core/db.ts migrate) beforehand.
+import type { AuditTrail } from '../core/audit_port.ts';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
 import type { Kv } from '../core/kv.ts';
@@ -21,6 +22,8 @@ export async function createAuthz(deps: {
   kv: Kv;
   config: Config;
   log: Logger;
+  /** Where sign-ins and token events are recorded (issue #4 item 5). */
+  audit?: AuditTrail;
   /** Clock, for tests of expiry. */
   now?: () => number;
 }): Promise<{ tokens: TokenVerifier; auth: ServiceAuth; users: UserStore; limiter: LoginLimiter }> {
@@ -28,6 +31,6 @@ export async function createAuthz(deps: {
   const users = new UserStore(deps.db);
   const store = new TokenStore(deps.db);
   const limiter = new LoginLimiter(deps.kv, { maxFailures: deps.config.authz.loginMaxFailures, now: deps.now });
-  const auth = new ServiceAuthImpl({ db: deps.db, users, tokens: store, limiter, config: deps.config.authz, log, now: deps.now });
+  const auth = new ServiceAuthImpl({ db: deps.db, users, tokens: store, limiter, config: deps.config.authz, log, audit: deps.audit, now: deps.now });
   return { tokens: new LoginTokenVerifier(store, deps.now), auth, users, limiter };
 }

@@ -10,7 +10,9 @@ import type { Config } from '../core/config.ts';
 import { tx, type Db } from '../core/db.ts';
 import { CscError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { AuditTrail, SecurityEntry } from '../core/audit_port.ts';
 import type { AccessGrant, LoginResult, ServiceAuth } from '../core/ports.ts';
+import type { RequestContext } from '../core/sam_port.ts';
 import { ipKey, LoginLimiter, userKey } from './login_limiter.ts';
 import { TOKEN_PATTERN, TokenStore } from './token_store.ts';
 import type { UserStore } from './users.ts';
@@ -25,6 +27,8 @@ export type ServiceAuthDeps = {
   limiter: LoginLimiter;
   config: Pick<Config['authz'], 'serviceTokenLifetimeSeconds' | 'refreshTokenLifetimeSeconds'>;
   log: Logger;
+  /** Sign-ins and token events go to the audit trail (issue #4 item 5); absent in unit tests of this file. */
+  audit?: AuditTrail;
   now?: () => number;
 };
 
@@ -40,8 +44,9 @@ export class ServiceAuthImpl implements ServiceAuth {
     if (cmd.basic && cmd.refreshToken !== undefined) {
       throw new CscError('invalidRequest', { description: 'Send either HTTP Basic credentials or refresh_token, not both' });
     }
-    if (cmd.basic) return this.loginWithPassword(cmd.basic, cmd.rememberMe, cmd.sourceIp);
-    if (cmd.refreshToken !== undefined) return this.loginWithRefreshToken(cmd.refreshToken, cmd.rememberMe, cmd.sourceIp);
+    const ctx: RequestContext = cmd.ctx ?? { requestId: randomUUID(), sourceIp: cmd.sourceIp };
+    if (cmd.basic) return this.loginWithPassword(cmd.basic, cmd.rememberMe, cmd.sourceIp, ctx);
+    if (cmd.refreshToken !== undefined) return this.loginWithRefreshToken(cmd.refreshToken, cmd.rememberMe, cmd.sourceIp, ctx);
     throw new CscError('invalidRequest', { description: 'HTTP Basic credentials or refresh_token are required' });
   }
 
@@ -49,13 +54,22 @@ export class ServiceAuthImpl implements ServiceAuth {
     basic: { username: string; password: string },
     rememberMe: boolean,
     sourceIp: string | undefined,
+    ctx: RequestContext,
   ): Promise<LoginResult> {
     const { limiter, users, log } = this.deps;
     const subjects = [userKey(basic.username), ...(sourceIp ? [ipKey(sourceIp)] : [])];
-    await limiter.check(subjects);
+    try {
+      await limiter.check(subjects);
+    } catch (err) {
+      await this.audit({ event: 'signin', result: 'refused', errorCode: 'rateLimited', ctx, detail: { method: 'password' } });
+      throw err;
+    }
     const user = await users.authenticate(basic.username, basic.password);
     if (!user) {
       await limiter.fail(subjects);
+      // The user id only when the account exists: the typed username itself stays out (it may be a password).
+      const known = await users.byUsername(basic.username).catch(() => null);
+      await this.audit({ event: 'signin', result: 'refused', errorCode: 'invalidCredentials', ctx, userId: known?.id, detail: { method: 'password' } });
       // The username is not logged: a password typed into the username field would end up in the logs.
       log.warn({ event: 'login_failed', sourceIp }, 'auth/login refused');
       throw new CscError('invalidCredentials');
@@ -82,10 +96,19 @@ export class ServiceAuthImpl implements ServiceAuth {
       return out;
     });
     log.info({ event: 'login', userId: user.id, familyId, rememberMe }, 'auth/login with password');
+    await this.audit({ event: 'signin', result: 'ok', ctx, userId: user.id, clientId: loginClientId(familyId), detail: { method: 'password' } });
+    await this.audit({
+      event: 'token.issue',
+      result: 'ok',
+      ctx,
+      userId: user.id,
+      clientId: loginClientId(familyId),
+      detail: { family: familyId, refresh: result.refresh_token !== undefined },
+    });
     return result;
   }
 
-  private async loginWithRefreshToken(token: string, rememberMe: boolean, sourceIp: string | undefined): Promise<LoginResult> {
+  private async loginWithRefreshToken(token: string, rememberMe: boolean, sourceIp: string | undefined, ctx: RequestContext): Promise<LoginResult> {
     const { limiter, tokens, log } = this.deps;
     const subjects = sourceIp ? [ipKey(sourceIp)] : [];
     await limiter.check(subjects);
@@ -125,12 +148,28 @@ export class ServiceAuthImpl implements ServiceAuth {
     switch (outcome.kind) {
       case 'ok':
         log.info({ event: 'login_refresh', userId: outcome.row.userId, familyId: outcome.row.familyId, rememberMe }, 'auth/login with refresh token');
+        await this.audit({
+          event: 'token.refresh',
+          result: 'ok',
+          ctx,
+          userId: outcome.row.userId,
+          clientId: outcome.row.clientId,
+          detail: { family: outcome.row.familyId, refresh: outcome.out.refresh_token !== undefined },
+        });
         return outcome.out;
       case 'reused':
         log.warn(
           { event: 'refresh_token_reuse', userId: outcome.row.userId, familyId: outcome.row.familyId, revoked: outcome.revoked, sourceIp },
           'a used refresh token was presented again: the whole login family is revoked',
         );
+        await this.audit({
+          event: 'token.revoke',
+          result: 'ok',
+          ctx,
+          userId: outcome.row.userId,
+          clientId: outcome.row.clientId,
+          detail: { family: outcome.row.familyId, reason: 'refresh token reused', revoked: outcome.revoked },
+        });
         break;
       case 'expired':
         log.info({ event: 'login_refresh_expired', userId: outcome.row.userId, familyId: outcome.row.familyId }, 'expired refresh token');
@@ -140,7 +179,21 @@ export class ServiceAuthImpl implements ServiceAuth {
         log.warn({ event: 'login_refresh_unknown', sourceIp }, 'unknown refresh token');
         break;
     }
+    await this.audit({
+      event: 'token.refresh',
+      result: 'refused',
+      errorCode: 'invalidRefreshToken',
+      ctx,
+      userId: outcome.kind === 'unknown' ? undefined : outcome.row.userId,
+      detail: { outcome: outcome.kind },
+    });
     throw new CscError('invalidRefreshToken');
+  }
+
+  /** Fails closed: a sign-in or token event that cannot be recorded fails the request (500), since the trail must
+   *  hold every security event. */
+  private async audit(entry: SecurityEntry): Promise<void> {
+    await this.deps.audit?.record(entry);
   }
 
   private issueAccess(c: Parameters<TokenStore['issue']>[0], userId: string, familyId: string, now: number): Promise<string> {
@@ -159,19 +212,28 @@ export class ServiceAuthImpl implements ServiceAuth {
    *  what RFC 7009 §2.1 asks when the hinted kind does not match. Another user's token is reported exactly like an
    *  unknown one, so that the answer does not tell whether a token exists. Revoking a token that is already
    *  revoked or expired succeeds: the caller gets the state it asked for. */
-  async revoke(cmd: { caller: AccessGrant; token: string; tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<void> {
+  async revoke(cmd: Parameters<ServiceAuth['revoke']>[0]): Promise<void> {
     const hint: unknown = cmd.tokenTypeHint;
     if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') throw new CscError('invalidTokenTypeHint');
     if (typeof cmd.token !== 'string') throw new CscError('invalidTokenParameter');
     const row = await this.deps.tokens.find(cmd.token);
     if (!row || row.userId !== cmd.caller.userId) throw new CscError('invalidTokenParameter');
     const at = new Date(this.now());
+    let revoked = 1;
     if (row.kind === 'refresh') {
-      const revoked = await this.deps.tokens.revokeFamily(row.familyId, at);
+      revoked = await this.deps.tokens.revokeFamily(row.familyId, at);
       this.deps.log.info({ event: 'revoke', userId: row.userId, familyId: row.familyId, kind: row.kind, revoked }, 'auth/revoke');
     } else {
       await this.deps.tokens.revoke(row.hash, at);
       this.deps.log.info({ event: 'revoke', userId: row.userId, familyId: row.familyId, kind: row.kind }, 'auth/revoke');
     }
+    await this.audit({
+      event: 'token.revoke',
+      result: 'ok',
+      ctx: cmd.ctx ?? { requestId: randomUUID() },
+      userId: row.userId,
+      clientId: row.clientId,
+      detail: { family: row.familyId, kind: row.kind, revoked },
+    });
   }
 }

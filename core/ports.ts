@@ -1,5 +1,6 @@
 // Ports between the parts other than the SAM's (that one is core/sam_port.ts). rssp depends on these
 // interfaces; authz implements them.
+import type { RequestContext } from './sam_port.ts';
 
 /** What a verified bearer token grants. */
 export type AccessGrant = {
@@ -48,8 +49,10 @@ export interface ServiceAuth {
     refreshToken?: string;
     rememberMe: boolean;
     sourceIp?: string;
+    /** Who asked, for the audit trail (request id, IP, user agent). */
+    ctx?: RequestContext;
   }): Promise<LoginResult>;
 
   /** Revokes `token` (access or refresh, per the hint) when it belongs to the caller's user. Throws CscError. */
-  revoke(cmd: { caller: AccessGrant; token: string; tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<void>;
+  revoke(cmd: { caller: AccessGrant; token: string; tokenTypeHint?: 'access_token' | 'refresh_token'; ctx?: RequestContext }): Promise<void>;
 }

@@ -245,6 +245,10 @@ describe('audit trail', () => {
     const res = await adminApi('/admin/audit/verify', { username });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ intact: true, problems: [] });
+    // The signer's sign-in and the token it got are in the trail too.
+    const lines = parseAuditLines(await (await adminApi('/admin/audit/export', { username })).text());
+    const events = lines.flatMap((l) => (l.type === 'record' ? [`${l.event}:${l.result}`] : []));
+    expect(events).toEqual(expect.arrayContaining(['signin:ok', 'token.issue:ok', 'activate:ok', 'sign:ok']));
     const bad = await adminApi('/admin/audit/export', { from: 'yesterday' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter from: an ISO 8601 date or time' });

@@ -21,6 +21,7 @@ async function login(ctx: CscContext, deps: RsspDeps) {
     refreshToken: body.refresh_token,
     rememberMe: body.rememberMe === true,
     sourceIp: ctx.state.request.sourceIp,
+    ctx: ctx.state.request,
   });
   return {
     access_token: result.access_token,

@@ -9,7 +9,7 @@ type RevokeBody = { token: string; token_type_hint?: 'access_token' | 'refresh_t
 
 const revoke: Step = async (ctx, deps) => {
   const body = ctx.state.body as RevokeBody;
-  await deps.auth.revoke({ caller: required(ctx.state.grant, 'grant'), token: body.token, tokenTypeHint: body.token_type_hint });
+  await deps.auth.revoke({ caller: required(ctx.state.grant, 'grant'), token: body.token, tokenTypeHint: body.token_type_hint, ctx: ctx.state.request });
 };
 
 export const authRevoke: Action = [
