@@ -4,6 +4,7 @@ import { authGroup } from './checks/auth.ts';
 import { credentialsGroup } from './checks/credentials.ts';
 import { errorsGroup } from './checks/errors.ts';
 import { infoGroup } from './checks/info.ts';
+import { sessionEndGroup } from './checks/session_end.ts';
 import { signingGroup } from './checks/signing.ts';
 import type { ConformanceOptions } from './options.ts';
 import { Session } from './session.ts';
@@ -20,7 +21,7 @@ export type Report = {
   results: CheckResult[];
 };
 
-export const GROUPS: Group<Session>[] = [infoGroup, authGroup, credentialsGroup, errorsGroup, signingGroup];
+export const GROUPS: Group<Session>[] = [infoGroup, authGroup, credentialsGroup, errorsGroup, signingGroup, sessionEndGroup];
 
 export async function runConformance(options: ConformanceOptions, onResult?: (r: CheckResult) => void): Promise<Report> {
   const session = new Session(options);

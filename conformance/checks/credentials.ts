@@ -164,6 +164,20 @@ const keyMatchesCert: Check<Session> = {
   },
 };
 
+const algosOffered: Check<Session> = {
+  id: 'credentials.info_algos_in_info',
+  title: 'the credential\'s key.algo are among the signAlgorithms that info announces',
+  clause: 'CSC v2 §11.1 signAlgorithms, §11.4 key/algo',
+  async run(s) {
+    const c = s.needCredential();
+    const sa = s.needInfo().signAlgorithms;
+    const announced = isObject(sa) && isStringArray(sa.algos) ? sa.algos : skip('info.signAlgorithms.algos could not be read');
+    const algos = isObject(c.info.key) && isStringArray(c.info.key.algo) ? c.info.key.algo : skip('key.algo could not be read');
+    failIfAny(algos.filter((a) => !announced.includes(a)).map((a) => `key.algo "${a}" is not in info.signAlgorithms.algos`));
+    return `${algos.length} algorithm(s), all announced`;
+  },
+};
+
 const certificatesSingleNone: Check<Session> = {
   id: 'credentials.info_certificates_single_none',
   title: 'certificates "single" returns the end entity only, "none" no certificate',
@@ -184,5 +198,5 @@ const certificatesSingleNone: Check<Session> = {
 
 export const credentialsGroup: Group<Session> = {
   name: 'credentials',
-  checks: () => [list, listWithInfo, info, certificatesEncoding, certInfo, keyMatchesCert, certificatesSingleNone],
+  checks: () => [list, listWithInfo, info, certificatesEncoding, certInfo, keyMatchesCert, algosOffered, certificatesSingleNone],
 };

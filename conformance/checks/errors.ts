@@ -138,6 +138,23 @@ function probesFor(s: Session): Probe[] {
       expect: { statuses: [400, 401] },
     },
     withToken({
+      id: 'errors.missing_token_parameter[auth/revoke]',
+      title: 'no token parameter',
+      clause: 'CSC v2 §11.3 errors',
+      method: 'auth/revoke',
+      body: { json: {} },
+      expect: BAD_REQUEST,
+    }),
+    withToken({
+      id: 'errors.invalid_token_type_hint[auth/revoke]',
+      title: 'token_type_hint outside access_token|refresh_token',
+      clause: 'CSC v2 §11.3 errors',
+      method: 'auth/revoke',
+      // Not the session's own token: a lenient service might revoke it despite the bad hint.
+      body: { json: { token: `conformance-kit-${randomBytes(16).toString('hex')}`, token_type_hint: 'session_key' } },
+      expect: BAD_REQUEST,
+    }),
+    withToken({
       id: 'errors.invalid_certificates[credentials/list]',
       title: 'certificates outside none|single|chain',
       clause: 'CSC v2 §11.4 errors',
@@ -240,13 +257,14 @@ const errorDescriptions: Check<Session> = {
   title: 'refusals explain themselves with error_description',
   clause: 'CSC v2 §10.1 (error_description highly RECOMMENDED)',
   async run(s) {
-    if (!s.refusals.length) skip('no refusal was provoked');
-    const without = s.refusals.filter(({ answer }) => {
+    const refusals = s.refusals.filter(({ answer }) => answer.status >= 400);
+    if (!refusals.length) skip('no refusal was provoked');
+    const without = refusals.filter(({ answer }) => {
       const j = answer.json as Record<string, unknown> | undefined;
       return !(j && typeof j.error_description === 'string' && j.error_description.length > 0);
     });
-    if (without.length) fail(`${without.length} of ${s.refusals.length} refusals have no error_description: ${without.map((r) => r.what).join(', ')}`);
-    return `${s.refusals.length} refusals carry error_description`;
+    if (without.length) fail(`${without.length} of ${refusals.length} refusals have no error_description: ${without.map((r) => r.what).join(', ')}`);
+    return `${refusals.length} refusals carry error_description`;
   },
 };
 

@@ -93,8 +93,12 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
         tokens.add(token);
         return { access_token: token, expires_in: 3600 };
       }
-      case 'auth/revoke':
+      case 'auth/revoke': {
+        if (typeof body.token !== 'string') throw bad('Missing (or invalid type) string parameter token');
+        if (body.token_type_hint !== undefined && !['access_token', 'refresh_token'].includes(body.token_type_hint as string)) throw bad('Invalid string parameter token_type_hint');
+        if (!tokens.delete(body.token)) throw bad('Invalid string parameter token');
         return undefined;
+      }
       case 'credentials/list': {
         const c = certificates();
         return { credentialIDs: creds.map((x) => x.id), ...(body.credentialInfo === true ? { credentialInfos: creds.map((x) => ({ credentialID: x.id, ...credentialInfo(x, c) })) } : {}) };
