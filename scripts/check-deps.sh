@@ -15,4 +15,6 @@ check "rssp, authz and admin use the SAM port, not SAM internals" \
   "$(grep -rlE "from ['\"](\.\./)+sam/" rssp authz admin 2>/dev/null)"
 check "use cases (app/) import neither Koa nor pg" \
   "$(grep -rlE "from ['\"](koa|pg)['\"]" rssp/app sam/app 2>/dev/null)"
+check "conformance/ is a black-box kit: it imports no part of the service (it must work against any RSSP)" \
+  "$(grep -rlE "from ['\"](\.\./)+(core|openapi|authz|rssp|sam|admin|client|softhsm-config)/|from ['\"](\.\./)+(service|main)\.ts" conformance 2>/dev/null)"
 exit $fail
