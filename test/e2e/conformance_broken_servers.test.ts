@@ -16,7 +16,7 @@ import { runConformance } from '../../conformance/runner.ts';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-type Flaws = { rawEcdsa?: boolean; serverErrorOnBadInput?: boolean; lyingMethodList?: boolean; hashNotBoundToSad?: boolean };
+type Flaws = { rawEcdsa?: boolean; serverErrorOnBadInput?: boolean; lyingMethodList?: boolean; hashNotBoundToSad?: boolean; sloppyEncodings?: boolean };
 
 type FakeCredential = { id: string; secretKey: Uint8Array; cert: X509Certificate };
 
@@ -35,7 +35,25 @@ async function fakeCredential(id: string): Promise<FakeCredential> {
 
 const gt = (d: string) => new Date(d).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}/, '');
 
-function credentialInfo(c: FakeCredential, certificates: string) {
+function credentialInfo(c: FakeCredential, certificates: string, sloppy = false) {
+  if (sloppy) {
+    // The usual slips: SCAL and multisign with each other's types, a decimal serial, ISO dates, PEM-style line breaks.
+    const b64 = c.cert.raw.toString('base64');
+    return {
+      key: { status: 'enabled', algo: ['1.2.840.10045.4.3.2'], len: 256, curve: '1.2.840.10045.3.1.7' },
+      cert: {
+        ...(certificates === 'none' ? {} : { certificates: [b64.replace(/(.{64})/g, '$1\n')] }),
+        issuerDN: c.cert.issuer,
+        serialNumber: BigInt(`0x${c.cert.serialNumber}`).toString(10),
+        subjectDN: c.cert.subject,
+        validFrom: new Date(c.cert.validFrom).toISOString(),
+        validTo: gt(c.cert.validTo),
+      },
+      auth: { mode: 'explicit', objects: [{ type: 'Password', id: 'PIN', format: 'N' }] },
+      SCAL: 2,
+      multisign: '2',
+    };
+  }
   return {
     key: { status: 'enabled', algo: ['1.2.840.10045.4.3.2', '1.2.840.10045.2.1'], len: 256, curve: '1.2.840.10045.3.1.7' },
     cert: {
@@ -101,10 +119,10 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
       }
       case 'credentials/list': {
         const c = certificates();
-        return { credentialIDs: creds.map((x) => x.id), ...(body.credentialInfo === true ? { credentialInfos: creds.map((x) => ({ credentialID: x.id, ...credentialInfo(x, c) })) } : {}) };
+        return { credentialIDs: creds.map((x) => x.id), ...(body.credentialInfo === true ? { credentialInfos: creds.map((x) => ({ credentialID: x.id, ...credentialInfo(x, c, flaws.sloppyEncodings) })) } : {}) };
       }
       case 'credentials/info':
-        return credentialInfo(cred(), certificates());
+        return credentialInfo(cred(), certificates(), flaws.sloppyEncodings);
       case 'credentials/authorize': {
         const c = cred();
         const n = body.numSignatures;
@@ -235,6 +253,34 @@ describe('conformance kit against deliberately broken servers', () => {
     expect(failed['scal2.hash_not_authorized']).toBe('signed a hash that was not authorized: the SAD is not bound to the hashes (SCAL 2 broken)');
     // The stray signature used up one of the SAD's two: the second authorized hash is then refused, as it should be.
     expect(Object.keys(failed).sort()).toEqual(['scal2.hash_not_authorized', 'signing.second_hash']);
+  });
+
+  it('sloppy encodings: SCAL as a number, multisign as a string, decimal serial, ISO dates, line breaks in base64', async () => {
+    const { failed } = await failuresAgainst({ sloppyEncodings: true });
+    expect(failed['credentials.info']).toBe('SCAL 2 is not the string "1" or "2"; multisign "2" is not a number ≥ 1');
+    expect(failed['credentials.info_certificates']).toBe('cert.certificates[0] contains line breaks (CSC v2 §5.2 forbids them)');
+    expect(failed['credentials.info_cert_info']).toMatch(/^cert\.serialNumber \d+ differs from the certificate's [0-9A-F]+; cert\.validFrom "\d{4}-\d\d-\d\dT[^"]+Z" is not GeneralizedTime YYYYMMDDHHMMSSZ$/);
+    expect(failed['credentials.list_credential_info']).toContain('credentialInfos[0]: SCAL 2 is not the string "1" or "2"');
+    // SCAL given as a number is not "2": the kit does not assume hash binding, and says why it skips.
+    expect(Object.keys(failed).sort()).toEqual(['credentials.info', 'credentials.info_cert_info', 'credentials.info_certificates', 'credentials.list_credential_info']);
+  });
+
+  it('with --token: auth/login is not exercised and the token is never revoked', async () => {
+    const fake = await fakeRssp({}, creds);
+    try {
+      const login = await fetch(`${fake.url}/auth/login`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('alice:secret').toString('base64')}`, 'content-type': 'application/json' }, body: '{}' });
+      const { access_token } = (await login.json()) as { access_token: string };
+      const report = await runConformance({ baseUrl: fake.url, token: access_token, pin: '1234' });
+      expect(report.summary.fail).toBe(0);
+      expect(report.results.filter((r) => r.status === 'skip').map((r) => [r.id, r.reason])).toEqual([
+        ['auth.login', 'a token was given (--token); auth/login not exercised'],
+        ['auth.revoke', 'the token was given (--token); the kit revokes only tokens it obtained itself'],
+      ]);
+      const still = await fetch(`${fake.url}/credentials/list`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(still.status).toBe(200);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('the CLI exits 1 and writes the failure into report.json and junit.xml', async () => {
