@@ -4,7 +4,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
 import { CscApi, CscClientError } from './csc_api.ts';
+import { authorizeCredentialWithOAuth, discoverOAuth } from './oauth_flow.ts';
 import type { HashAlg } from './cms/signed_data.ts';
 import { PdfReadError } from './pdf/reader.ts';
 import { ProgressBar } from './progress.ts';
@@ -23,6 +25,12 @@ other files get a detached FILE.p7s (CAdES B-B).
   --credential ID      credential to sign with (env CSC_CREDENTIAL; default: the only one listed)
   --pin PIN            the credential's PIN (env CSC_PIN; asked when missing)
   --otp CODE           the one-time password (asked when missing)
+  --oauth              authorize in the browser (OAuth 2.0, CSC v2 §8.4) even if PIN/OTP would do;
+                       credentials in oauth2code mode always use it
+  --client-id ID       the OAuth client registered for this application (env CSC_CLIENT_ID)
+  --client-secret S    its secret, for a confidential client (env CSC_CLIENT_SECRET)
+  --redirect-uri URI   its registered loopback redirect URI (default http://127.0.0.1/callback, any port)
+  --no-browser         print the authorization URL instead of opening a browser
   --format F           auto (default) | pades | cades
   --hash H             sha256 | sha384 | sha512 (default: from the key)
   --pss                RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5
@@ -43,6 +51,11 @@ async function main(argv: string[]): Promise<number> {
       credential: { type: 'string' },
       pin: { type: 'string' },
       otp: { type: 'string' },
+      oauth: { type: 'boolean', default: false },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      'redirect-uri': { type: 'string', default: 'http://127.0.0.1/callback' },
+      'no-browser': { type: 'boolean', default: false },
       format: { type: 'string', default: 'auto' },
       hash: { type: 'string' },
       pss: { type: 'boolean', default: false },
@@ -95,13 +108,26 @@ async function main(argv: string[]): Promise<number> {
       }
       return out;
     };
+    const clientId = values['client-id'] ?? (process.env.CSC_CLIENT_ID || undefined);
+    if (values.oauth && !clientId) throw new UsageError('--oauth needs --client-id');
+    const oauth = clientId
+      ? async (req: Parameters<typeof authorizeCredentialWithOAuth>[0]) => {
+          const endpoints = await discoverOAuth(api);
+          return authorizeCredentialWithOAuth(req, {
+            endpoints,
+            client: { clientId, clientSecret: values['client-secret'] ?? (process.env.CSC_CLIENT_SECRET || undefined), redirectUri: values['redirect-uri']! },
+            openUrl: (u) => openBrowser(u, values['no-browser']!),
+          });
+        }
+      : undefined;
     const bar = new ProgressBar();
     const labels = { prepare: 'preparing', authorize: 'authorize', sign: 'signing', assemble: 'writing' } as const;
     const { outputs } = await signDocuments({
       api,
       credentialID,
       documents,
-      factors,
+      factors: values.oauth ? undefined : factors,
+      oauth,
       hash: values.hash as HashAlg | undefined,
       pss: values.pss,
       onProgress: (e) => {
@@ -124,6 +150,18 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** Shows the authorization URL, and unless told not to, opens it with the desktop's handler. */
+function openBrowser(url: string, printOnly: boolean): void {
+  process.stderr.write(`\nAuthorize the signature in your browser:\n${url}\n\n`);
+  if (printOnly) return;
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    spawn(opener, [url], { detached: true, stdio: 'ignore' }).on('error', () => {}).unref();
+  } catch {
+    /* no browser here: the printed URL is enough */
+  }
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -43,9 +43,11 @@ export class CscApi {
   }
 
   /** POSTs one CSC method (all of them are POST with JSON, CSC v2 §9.1). */
-  async call<T>(method: string, body: unknown, auth: 'bearer' | { basic: [string, string] } | 'none' = 'bearer'): Promise<T> {
+  async call<T>(method: string, body: unknown, auth: 'bearer' | { bearer: string } | { basic: [string, string] } | 'none' = 'bearer'): Promise<T> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (auth === 'bearer') {
+    if (typeof auth === 'object' && 'bearer' in auth) {
+      headers.authorization = `Bearer ${auth.bearer}`;
+    } else if (auth === 'bearer') {
       if (!this.accessToken) throw new CscClientError(method, 0, 'no_token', 'log in first (username and password, or an access token)');
       headers.authorization = `Bearer ${this.accessToken}`;
     } else if (auth !== 'none') {
@@ -99,8 +101,9 @@ export class CscApi {
     });
   }
 
-  /** signatures/signHash (CSC v2 §11.10). `sad` may be omitted when the access token is credential-scoped. */
-  async signHash(cmd: { credentialID: string; sad?: string; hashes: Uint8Array[]; hashAlgorithmOID: string; signAlgo: string; signAlgoParams?: Uint8Array }): Promise<Uint8Array[]> {
+  /** signatures/signHash (CSC v2 §11.10). `sad` is omitted when `bearer` is a credential-scoped OAuth access
+   *  token (§8.4.4), which then stands in for it. */
+  async signHash(cmd: { credentialID: string; sad?: string; bearer?: string; hashes: Uint8Array[]; hashAlgorithmOID: string; signAlgo: string; signAlgoParams?: Uint8Array }): Promise<Uint8Array[]> {
     const r = await this.call<{ signatures: string[] }>('signatures/signHash', {
       credentialID: cmd.credentialID,
       ...(cmd.sad ? { SAD: cmd.sad } : {}),
@@ -108,7 +111,7 @@ export class CscApi {
       hashAlgorithmOID: cmd.hashAlgorithmOID,
       signAlgo: cmd.signAlgo,
       ...(cmd.signAlgoParams ? { signAlgoParams: Buffer.from(cmd.signAlgoParams).toString('base64') } : {}),
-    });
+    }, cmd.bearer ? { bearer: cmd.bearer } : 'bearer');
     if (!Array.isArray(r.signatures) || r.signatures.length !== cmd.hashes.length) {
       throw new CscClientError('signatures/signHash', 200, 'invalid_response', `expected ${cmd.hashes.length} signatures`);
     }

@@ -1,10 +1,12 @@
 // The signature application's use case: sign many documents with one remote authorization. Every document is
 // prepared first (PDF incremental update or detached content, then CMS signed attributes), the digests of all
-// signed attributes go into ONE credentials/authorize (one SAD, numSignatures = number of documents, CSC v2
-// §11.6) and one signatures/signHash (§11.10); each returned signature is verified locally under the
-// certificate's key before it is embedded, so a bad signature never leaves the client as a "signed" file.
+// signed attributes go into ONE authorization — credentials/authorize (one SAD, numSignatures = number of
+// documents, CSC v2 §11.6) or one OAuth credential authorization (§8.4) — and one signatures/signHash (§11.10);
+// each returned signature is verified locally under the certificate's key before it is embedded, so a bad
+// signature never leaves the client as a "signed" file.
 import { createHash, createPublicKey, constants, verify } from 'node:crypto';
 import { type AuthObject, CscApi, CscClientError, type CredentialInfo } from './csc_api.ts';
+import type { CredentialAuthorizationRequest } from './oauth_flow.ts';
 import { HASH_OIDS, type HashAlg, keyKind, parseCertificate, prepareSignerInfo, type SignatureScheme, signatureAlgorithm } from './cms/signed_data.ts';
 import { preparePdfSignature } from './pdf/signature_update.ts';
 
@@ -20,7 +22,10 @@ export type SignDocumentsOptions = {
   credentialID: string;
   documents: DocumentInput[];
   /** Supplies the values of the credential's authentication objects (explicit mode, CSC v2 §8.3). */
-  factors: FactorSource;
+  factors?: FactorSource;
+  /** Authorizes through OAuth 2.0 instead (CSC v2 §8.4), returning a credential-scoped access token; used for
+   *  credentials whose auth mode is oauth2code, or whenever no `factors` are given. */
+  oauth?: (req: CredentialAuthorizationRequest) => Promise<{ accessToken: string }>;
   hash?: HashAlg;
   /** RSA keys: RSASSA-PSS instead of PKCS#1 v1.5. */
   pss?: boolean;
@@ -79,7 +84,9 @@ export async function signDocuments(opts: SignDocumentsOptions): Promise<{ outpu
   if (documents.length > info.multisign) {
     throw new SigningError(`${documents.length} documents need ${documents.length} signatures, but one authorization of this credential allows at most ${info.multisign} (multisign)`);
   }
-  if (info.auth && info.auth.mode !== 'explicit') throw new SigningError(`the credential uses ${info.auth.mode} authorization; this client supports explicit (PIN/OTP) authorization`);
+  const useOAuth = info.auth?.mode === 'oauth2code' || (opts.oauth !== undefined && opts.factors === undefined);
+  if (useOAuth && !opts.oauth) throw new SigningError('this credential is authorized through OAuth 2.0 (auth mode oauth2code): give the OAuth client settings (--client-id, --redirect-uri)');
+  if (!useOAuth && !opts.factors) throw new SigningError('no way to authorize: give the PIN/OTP source or the OAuth client settings');
   const chain = chainOf(info);
   const scheme = pickScheme(info, chain[0]!, opts.hash, opts.pss ?? false);
   const signingTime = opts.signingTime ?? new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -99,12 +106,19 @@ export async function signDocuments(opts: SignDocumentsOptions): Promise<{ outpu
   const hashes = prepared.map((p) => p.signer.toBeSigned);
   const hashAlgorithmOID = HASH_OIDS[scheme.hash];
   progress({ phase: 'authorize', done: 0, total: documents.length });
-  const factors = await opts.factors(info.auth?.objects ?? []);
-  const { SAD } = await api.authorize({ credentialID, hashes, hashAlgorithmOID, authData: factors, description: `Sign ${documents.length} document(s)` });
+  const description = `Sign ${documents.length} document(s)`;
+  let sad: string | undefined;
+  let bearer: string | undefined;
+  if (useOAuth) {
+    bearer = (await opts.oauth!({ credentialID, hashes, hashAlgorithmOID, description })).accessToken;
+  } else {
+    const factors = await opts.factors!(info.auth?.objects ?? []);
+    sad = (await api.authorize({ credentialID, hashes, hashAlgorithmOID, authData: factors, description })).SAD;
+  }
 
   progress({ phase: 'sign', done: 0, total: documents.length });
   const alg = signatureAlgorithm(scheme);
-  const signatures = await api.signHash({ credentialID, sad: SAD, hashes, hashAlgorithmOID, signAlgo: alg.oid, signAlgoParams: alg.params });
+  const signatures = await api.signHash({ credentialID, sad, bearer, hashes, hashAlgorithmOID, signAlgo: alg.oid, signAlgoParams: alg.params });
 
   const outputs: DocumentOutput[] = [];
   for (const [i, p] of prepared.entries()) {

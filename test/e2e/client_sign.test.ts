@@ -7,11 +7,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CscApi } from '../../client/csc_api.ts';
 import { signDocuments } from '../../client/sign_documents.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
 import { admin, type Server, startServer, totp } from './harness.ts';
+import { registerClient } from './oauth_harness.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -205,7 +208,7 @@ describe('npm run sign', () => {
     expect(out.split(/^Signature #\d+:$/m)[1]).toContain('- Not total document signed');
   }, 60_000);
 
-  it('refusals are clear: a wrong PIN, more files than multisign, a file that is not a PDF signed as PAdES', async () => {
+  it('refusals are clear: a wrong PIN, more files than multisign, not a PDF signed as PAdES, a bad login, an oauth2code credential without OAuth settings', async () => {
     const signer = await newSigner();
     const credentialID = await newCredential(signer, 'ES256', 2);
     const dir = workDir();
@@ -214,13 +217,16 @@ describe('npm run sign', () => {
       return path.join(dir, `${n}.txt`);
     });
     const base = ['--username', signer.username, '--password', signer.password, '--credential', credentialID];
+    const oauthOnly = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '123456', '--auth', 'oauth2code');
+    expect(oauthOnly.code, oauthOnly.stderr).toBe(0);
 
     // Independent refusals, run side by side (each is a CLI process start).
-    const [wrongPin, tooMany, notPdf, badLogin] = await Promise.all([
+    const [wrongPin, tooMany, notPdf, badLogin, noOAuthClient] = await Promise.all([
       sign(...base, '--pin', '999999', '--otp', await totp(signer.otpSecret), files[0]!),
       sign(...base, '--pin', '123456', '--otp', '000000', ...files),
       sign(...base, '--pin', '123456', '--otp', '000000', '--format', 'pades', files[0]!),
       sign('--username', signer.username, '--password', 'wrong', files[0]!),
+      sign(...base.slice(0, -1), oauthOnly.json.credentialID, '--pin', '123456', '--otp', '000000', files[0]!),
     ]);
     expect(wrongPin.code).toBe(1);
     expect(wrongPin.stderr).toContain('sign: credentials/authorize: invalid_authentication_data (The authentication data is invalid) [HTTP 400]');
@@ -235,6 +241,9 @@ describe('npm run sign', () => {
     expect(badLogin.code).toBe(1);
     expect(badLogin.stderr).toMatch(/^\s*sign: auth\/login: \w+ \(.+\) \[HTTP 40\d\]$/m);
     expect(badLogin.stderr).not.toContain('wrong');
+
+    expect(noOAuthClient.code).toBe(1);
+    expect(noOAuthClient.stderr).toContain('sign: this credential is authorized through OAuth 2.0 (auth mode oauth2code): give the OAuth client settings (--client-id, --redirect-uri)');
   }, 60_000);
 });
 
@@ -253,6 +262,80 @@ describe('npm run sign on a terminal', () => {
     expect(screen).not.toContain('123456');
     expect(screen).not.toContain(otp);
     expect(readFileSync(path.join(dir, 'doc.txt.p7s')).length).toBeGreaterThan(500);
+  }, 60_000);
+});
+
+describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
+  async function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+  }
+
+  it('an oauth2code credential: the user authorizes in Chromium, the code returns to the loopback redirect, PKCE exchange, two PDFs under one token', async () => {
+    const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
+    const client = await registerClient({ name: 'rssp signing client', redirectUris: [redirectUri] });
+    const signer = await newSigner();
+    const cred = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '123456', '--multisign', '2', '--auth', 'oauth2code');
+    expect(cred.code, cred.stderr).toBe(0);
+    const dir = workDir();
+    writeFileSync(path.join(dir, 'a.pdf'), classicPdf());
+    writeFileSync(path.join(dir, 'b.pdf'), xrefStreamPdf());
+    const root = path.join(dir, 'root.pem');
+
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'client/cli.ts', '--url', server.url, '--username', signer.username, '--password', signer.password,
+        '--client-id', client.client_id, '--client-secret', client.client_secret!, '--redirect-uri', redirectUri, '--no-browser',
+        '--export-root', root, path.join(dir, 'a.pdf'), path.join(dir, 'b.pdf')],
+      { cwd: ROOT, env: { ...process.env, CSC_PIN: '', CSC_PASSWORD: '' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number>((r) => child.on('exit', (c) => r(c ?? -1)));
+    const deadline = Date.now() + 20_000;
+    let authUrl: string | undefined;
+    while (!(authUrl = /^(http\S+\/oauth2\/authorize\?\S+)$/m.exec(stderr)?.[1])) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no authorization URL:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const q = new URL(authUrl).searchParams;
+    expect(q.get('scope')).toBe('credential');
+    expect(q.get('code_challenge_method')).toBe('S256');
+    expect(q.get('redirect_uri')).toBe(redirectUri);
+    expect(q.get('numSignatures')).toBe('2');
+    expect(q.get('hashes')!.split(',')).toHaveLength(2);
+    expect(q.get('hashes')).toMatch(/^[A-Za-z0-9_,-]+$/); // base64url, comma-separated (§8.4.2)
+
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(authUrl);
+      await page.fill('#username', signer.username);
+      await page.fill('#password', signer.password);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('#pin');
+      await page.fill('#pin', '123456');
+      await page.fill('#otp', await totp(signer.otpSecret));
+      await page.click('button[value=authorize]');
+      await page.waitForURL(`${redirectUri}?**`);
+      expect(await page.textContent('body')).toContain('Authorization received');
+    } finally {
+      await browser.close();
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(JSON.parse(stdout).signed).toHaveLength(2);
+    const nss = await nssDbTrusting(root);
+    expectValidPades(await pdfsig(path.join(dir, 'a-signed.pdf'), nss));
+    expectValidPades(await pdfsig(path.join(dir, 'b-signed.pdf'), nss));
   }, 60_000);
 });
 
