@@ -200,6 +200,8 @@ describe('npm run sign', () => {
     expect(ok, ok.out).toMatchObject({ ok: true });
 
     // A second signature, by an ECDSA credential, on the signed PDF: an update of a file that already has an AcroForm.
+    // (A different certificate on purpose: pdfsig 22.12 reports "Unknown issue with Certificate" for the second of
+    // two signatures by the same certificate, also when both CMS are made by `openssl cms -sign`.)
     const ecCredential = await newCredential(signer, 'ES256');
     const second = await sign('--username', signer.username, '--password', signer.password, '--credential', ecCredential, '--pin', '123456', '--otp', await totp(signer.otpSecret, 1), '--out-dir', path.join(dir, 'again'), path.join(dir, 'doc-signed.pdf'));
     expect(second.code, second.stderr).toBe(0);
