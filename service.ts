@@ -14,6 +14,7 @@ import type { Config } from './core/config.ts';
 import { createPool, migrate } from './core/db.ts';
 import { startEmbeddedPg } from './core/embedded_pg.ts';
 import { createMemoryKv, createRedisKv } from './core/kv.ts';
+import { RateLimiter, ratePolicy } from './core/policy.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
@@ -107,7 +108,9 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
     }));
     app.use(oauth.middleware);
-    const rsspDeps = { config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials };
+    // Throttling of auth/login and credentials/authorize (core/policy.ts), on the shared Kv so that every instance counts.
+    const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
+    const rsspDeps = { config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials, limits };
     app.use(cscV2Routes(rsspDeps));
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
     app.use(cscV1Routes(rsspDeps));

@@ -84,6 +84,16 @@ const schema = z.object({
   /** Body template; {{to}} and {{text}} are replaced, escaped for the Content-Type header. Default
    *  {"to":"{{to}}","text":"{{text}}"} as application/json. */
   SMS_GATEWAY_BODY: z.string().default('{"to":"{{to}}","text":"{{text}}"}'),
+  /** Length of the rate-limit windows below, seconds. Default 60. */
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 3600).default(60),
+  /** auth/login requests per source IP and window before 429. Sheds load only (wrong passwords are counted by
+   *  LOGIN_MAX_FAILURES), so it fails open when Redis is unreachable. Default 300. */
+  LOGIN_RATE_PER_IP: int(1, 1_000_000).default(300),
+  /** credentials/authorize requests per client and window before 429. Protects factors: fails closed. Default 60. */
+  AUTHORIZE_RATE_PER_CLIENT: int(1, 1_000_000).default(60),
+  /** credentials/authorize requests per source IP and window before 429. Protects factors: fails closed. Default
+   *  300 (several signature applications may share an address behind a NAT). */
+  AUTHORIZE_RATE_PER_IP: int(1, 1_000_000).default(300),
   /** Audit records between two checkpoints (the chain head signed in the HSM). Default 1000: a rewrite of the
    *  trail shows at the next checkpoint, so fewer records mean less history exposed to an undetected rewrite. */
   AUDIT_CHECKPOINT_RECORDS: int(1, 1_000_000).default(1000),
@@ -162,6 +172,8 @@ export type Config = {
   };
   admin: { token?: string };
   audit: { checkpointRecords: number; checkpointMinutes: number };
+  /** Throttling (core/policy.ts). */
+  policy: { rateWindowSeconds: number; loginPerIp: number; authorizePerClient: number; authorizePerIp: number };
   /** What CSC `info` publishes about the service (CSC v2 §11.1). */
   service: { name: string; region: string; description: string; logoUrl: string };
   authz: {
@@ -268,6 +280,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN') },
     audit: { checkpointRecords: e.AUDIT_CHECKPOINT_RECORDS, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
+    policy: {
+      rateWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      loginPerIp: e.LOGIN_RATE_PER_IP,
+      authorizePerClient: e.AUTHORIZE_RATE_PER_CLIENT,
+      authorizePerIp: e.AUTHORIZE_RATE_PER_IP,
+    },
     service: {
       name: e.SERVICE_NAME,
       region: e.SERVICE_REGION,

@@ -20,6 +20,8 @@ export const CSC_ERRORS = {
   methodNotAllowed: { status: 405, error: 'invalid_request', description: 'API methods are called with POST' },
   notImplemented: { status: 501, error: 'not_implemented', description: 'The method is not implemented by this service' },
   rateLimited: { status: 429, error: 'access_denied', description: 'Too many requests' },
+  /** A limit that protects factors could not be checked (its store is down): refused rather than unthrottled. */
+  rateLimitUnavailable: { status: 503, error: 'temporarily_unavailable', description: 'Request limits cannot be checked now; try again later' },
 
   // auth/login, auth/revoke (§11.2, §11.3)
   malformedAuthentication: { status: 401, error: 'invalid_request', description: 'Malformed authentication parameter' },

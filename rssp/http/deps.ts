@@ -5,6 +5,7 @@ import type { Logger } from '../../core/log.ts';
 import type { ServiceAuth, TokenVerifier, UserDirectory } from '../../core/ports.ts';
 import type { SignatureActivation } from '../../core/sam_port.ts';
 import type { CredentialService } from '../app/credential_service.ts';
+import type { Limits } from './steps/rate_limit.ts';
 
 export type RsspDeps = {
   config: Config;
@@ -14,4 +15,6 @@ export type RsspDeps = {
   auth: ServiceAuth;
   users: UserDirectory;
   credentials: CredentialService;
+  /** Throttling of auth/login and credentials/authorize (core/policy.ts). */
+  limits?: Limits;
 };

@@ -2,6 +2,7 @@
 // exchange for a service access token. rssp reads the wire format; authz (deps.auth) decides.
 import { isBasicHeader, missingBasicCredentials, parseBasicCredentials } from '../steps/basic_credentials.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
+import { limitLogin } from '../steps/rate_limit.ts';
 import { respond } from '../steps/respond.ts';
 import { validateBody } from '../steps/validate_body.ts';
 import type { Action, CscContext } from '../step.ts';
@@ -31,6 +32,7 @@ async function login(ctx: CscContext, deps: RsspDeps) {
 }
 
 export const authLogin: Action = [
+  limitLogin,
   readJsonBody(),
   validateBody('auth/login'),
   respond(login),

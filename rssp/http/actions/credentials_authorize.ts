@@ -6,6 +6,7 @@ import { CscError } from '../../../core/errors.ts';
 import { decodeHashes } from '../steps/decode_hashes.ts';
 import { factorsFrom } from '../steps/factors.ts';
 import { loadOwnCredential } from '../steps/load_credential.ts';
+import { limitAuthorize } from '../steps/rate_limit.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respond } from '../steps/respond.ts';
@@ -62,6 +63,7 @@ export async function activate(ctx: CscContext, deps: RsspDeps) {
 
 export const credentialsAuthorize: Action = [
   requireBearer(),
+  limitAuthorize,
   requireScope('service'),
   readJsonBody(),
   validateBody('credentials/authorize'),

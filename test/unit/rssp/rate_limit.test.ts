@@ -1,0 +1,103 @@
+// Throttling over HTTP (issue #4 item 4): credentials/authorize per client and per IP, auth/login per IP, answered
+// 429 with Retry-After before the SAM is asked; authorize fails closed (503) when the store is unreachable, login
+// fails open. The rssp routes with fake SAM and authz, the real limiter on an in-process Kv (or a broken one).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryKv, type Kv } from '../../../core/kv.ts';
+import { RateLimiter, type RatePolicy } from '../../../core/policy.ts';
+import { addCredential, b64, csc, OID, sha256, signer, startApp, type TestApp } from './helpers.ts';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startApp();
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+const policy = (over: Partial<Record<keyof RatePolicy, number>> = {}): RatePolicy => ({
+  loginPerIp: { name: `login-${Math.random()}`, max: over.loginPerIp ?? 100, windowSeconds: 3600, protectsFactors: false },
+  authorizePerClient: { name: `client-${Math.random()}`, max: over.authorizePerClient ?? 100, windowSeconds: 3600, protectsFactors: true },
+  authorizePerIp: { name: `ip-${Math.random()}`, max: over.authorizePerIp ?? 100, windowSeconds: 3600, protectsFactors: true },
+});
+
+const down: Kv = {
+  get: () => Promise.reject(new Error('ECONNREFUSED')),
+  set: () => Promise.reject(new Error('ECONNREFUSED')),
+  del: () => Promise.reject(new Error('ECONNREFUSED')),
+  incr: () => Promise.reject(new Error('ECONNREFUSED')),
+  close: async () => {},
+};
+
+function use(kv: Kv, p: RatePolicy) {
+  app.deps.limits = { limiter: new RateLimiter(kv, app.deps.log), policy: p };
+}
+
+async function authorize(token: string, credentialID: string) {
+  const h = sha256('doc');
+  return csc(
+    app,
+    'credentials/authorize',
+    { credentialID, numSignatures: 1, hashes: [b64(h)], hashAlgorithmOID: OID.sha256, authData: [{ id: 'PIN', value: '123456' }] },
+    { bearer: token },
+  );
+}
+
+describe('rate limits', () => {
+  it('credentials/authorize: the request past the per-client limit gets 429 with Retry-After, and never reaches the SAM', async () => {
+    use(createMemoryKv(), policy({ authorizePerClient: 2 }));
+    const s = signer(app);
+    const cred = await addCredential(app, s.user.id);
+    expect((await authorize(s.token, cred.credentialID)).status).toBe(200);
+    expect((await authorize(s.token, cred.credentialID)).status).toBe(200);
+    const calls = app.sam.calls.filter((c) => c.method === 'activate').length;
+    const res = await authorize(s.token, cred.credentialID);
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ error: 'access_denied', error_description: 'Too many requests' });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(3600);
+    expect(app.sam.calls.filter((c) => c.method === 'activate').length).toBe(calls);
+    // Another client (another login session) still has its budget.
+    const other = signer(app);
+    const cred2 = await addCredential(app, other.user.id);
+    expect((await authorize(other.token, cred2.credentialID)).status).toBe(200);
+  });
+
+  it('credentials/authorize: the per-IP limit spans clients', async () => {
+    use(createMemoryKv(), policy({ authorizePerIp: 1 }));
+    const a = signer(app);
+    const b = signer(app);
+    const ca = await addCredential(app, a.user.id);
+    const cb = await addCredential(app, b.user.id);
+    expect((await authorize(a.token, ca.credentialID)).status).toBe(200);
+    const res = await authorize(b.token, cb.credentialID);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+  });
+
+  it('credentials/authorize fails closed when the store is unreachable: 503, no SAM call', async () => {
+    use(down, policy());
+    const s = signer(app);
+    const cred = await addCredential(app, s.user.id);
+    const calls = app.sam.calls.length;
+    const res = await authorize(s.token, cred.credentialID);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: 'temporarily_unavailable', error_description: 'Request limits cannot be checked now; try again later' });
+    expect(app.sam.calls.length).toBe(calls);
+  });
+
+  it('auth/login: 429 with Retry-After past the per-IP request rate; fails open when the store is unreachable', async () => {
+    use(createMemoryKv(), policy({ loginPerIp: 1 }));
+    const basic = `Basic ${Buffer.from('alice:secret').toString('base64')}`;
+    const first = await csc(app, 'auth/login', {}, { authorization: basic });
+    expect(first.status).not.toBe(429);
+    const second = await csc(app, 'auth/login', {}, { authorization: basic });
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+    use(down, policy({ loginPerIp: 1 }));
+    const open = await csc(app, 'auth/login', {}, { authorization: basic });
+    expect(open.status).toBe(first.status);
+    expect(app.logLines.join('')).toContain('rate-limit store unreachable: allowing (fail open)');
+  });
+});
