@@ -16,26 +16,36 @@ import { runConformance } from '../../conformance/runner.ts';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-type Flaws = { rawEcdsa?: boolean; serverErrorOnBadInput?: boolean; lyingMethodList?: boolean; hashNotBoundToSad?: boolean; sloppyEncodings?: boolean };
+type Flaws = { rawEcdsa?: boolean; serverErrorOnBadInput?: boolean; lyingMethodList?: boolean; hashNotBoundToSad?: boolean; sloppyEncodings?: boolean; rootFirst?: boolean };
 
-type FakeCredential = { id: string; secretKey: Uint8Array; cert: X509Certificate };
+type FakeCredential = { id: string; secretKey: Uint8Array; cert: X509Certificate; ca: X509Certificate };
 
 const IMPLEMENTED = ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'signatures/signHash'];
 const SPEC_METHODS = [...IMPLEMENTED, 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'credentials/sendOTP', 'signatures/signDoc', 'signatures/signPolling', 'signatures/timestamp'];
 
-/** A P-256 key and a self-signed certificate for it, made with openssl as an outside CA would. */
+/** A P-256 key and its certificate, issued by a throw-away CA with openssl as an outside CA would. */
 async function fakeCredential(id: string): Promise<FakeCredential> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rssp-fake-'));
-  writeFileSync(path.join(dir, 'key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
-  await run('openssl', ['req', '-x509', '-key', path.join(dir, 'key.pem'), '-subj', `/CN=Fake Signer ${id}`, '-days', '2', '-out', path.join(dir, 'cert.pem')]);
-  const cert = new X509Certificate(readFileSync(path.join(dir, 'cert.pem')));
-  return { id, secretKey: Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url'), cert };
+  const f = (name: string) => path.join(dir, name);
+  writeFileSync(f('key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'),
+    '-subj', `/CN=Fake CA ${id}`, '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+  await run('openssl', ['req', '-new', '-key', f('key.pem'), '-subj', `/CN=Fake Signer ${id}`, '-out', f('ee.csr')]);
+  await run('openssl', ['x509', '-req', '-in', f('ee.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-set_serial', '0x0a1b2c3d4e5f', '-days', '1', '-out', f('ee.pem')]);
+  return {
+    id,
+    secretKey: Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url'),
+    cert: new X509Certificate(readFileSync(f('ee.pem'))),
+    ca: new X509Certificate(readFileSync(f('ca.pem'))),
+  };
 }
 
 const gt = (d: string) => new Date(d).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}/, '');
 
-function credentialInfo(c: FakeCredential, certificates: string, sloppy = false) {
+function credentialInfo(c: FakeCredential, certificates: string, flaws: Flaws) {
+  const sloppy = flaws.sloppyEncodings;
+  const chain = flaws.rootFirst ? [c.ca, c.cert] : [c.cert, c.ca];
   if (sloppy) {
     // The usual slips: SCAL and multisign with each other's types, a decimal serial, ISO dates, PEM-style line breaks.
     const b64 = c.cert.raw.toString('base64');
@@ -58,7 +68,7 @@ function credentialInfo(c: FakeCredential, certificates: string, sloppy = false)
     key: { status: 'enabled', algo: ['1.2.840.10045.4.3.2', '1.2.840.10045.2.1'], len: 256, curve: '1.2.840.10045.3.1.7' },
     cert: {
       status: 'valid',
-      ...(certificates === 'none' ? {} : { certificates: [c.cert.raw.toString('base64')] }),
+      ...(certificates === 'none' ? {} : { certificates: (certificates === 'single' ? [c.cert] : chain).map((x) => x.raw.toString('base64')) }),
       issuerDN: c.cert.issuer,
       serialNumber: c.cert.serialNumber,
       subjectDN: c.cert.subject,
@@ -119,10 +129,10 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
       }
       case 'credentials/list': {
         const c = certificates();
-        return { credentialIDs: creds.map((x) => x.id), ...(body.credentialInfo === true ? { credentialInfos: creds.map((x) => ({ credentialID: x.id, ...credentialInfo(x, c, flaws.sloppyEncodings) })) } : {}) };
+        return { credentialIDs: creds.map((x) => x.id), ...(body.credentialInfo === true ? { credentialInfos: creds.map((x) => ({ credentialID: x.id, ...credentialInfo(x, c, flaws) })) } : {}) };
       }
       case 'credentials/info':
-        return credentialInfo(cred(), certificates(), flaws.sloppyEncodings);
+        return credentialInfo(cred(), certificates(), flaws);
       case 'credentials/authorize': {
         const c = cred();
         const n = body.numSignatures;
@@ -253,6 +263,18 @@ describe('conformance kit against deliberately broken servers', () => {
     expect(failed['scal2.hash_not_authorized']).toBe('signed a hash that was not authorized: the SAD is not bound to the hashes (SCAL 2 broken)');
     // The stray signature used up one of the SAD's two: the second authorized hash is then refused, as it should be.
     expect(Object.keys(failed).sort()).toEqual(['scal2.hash_not_authorized', 'signing.second_hash']);
+  });
+
+  it('a chain with the root first: order, certInfo and the signature checks fail, each saying why', async () => {
+    const { failed } = await failuresAgainst({ rootFirst: true });
+    expect(failed['credentials.info_certificates']).toBe(
+      'cert.certificates[0] is a CA certificate, not the end entity; cert.certificates[0] is not issued by cert.certificates[1] (wrong order or foreign certificate)',
+    );
+    expect(failed['credentials.info_cert_info']).toMatch(/^cert\.serialNumber 0A1B2C3D4E5F differs from the certificate's [0-9A-F]+/);
+    expect(failed['signing.sign_hash']).toBe('signatures[0]: DER ECDSA signature does not verify under the certificate key');
+    expect(Object.keys(failed).sort()).toEqual([
+      'credentials.info_cert_info', 'credentials.info_certificates', 'credentials.info_certificates_single_none', 'signing.second_hash', 'signing.sign_hash',
+    ]);
   });
 
   it('sloppy encodings: SCAL as a number, multisign as a string, decimal serial, ISO dates, line breaks in base64', async () => {
