@@ -1,7 +1,7 @@
 // The error model every refusal must follow (CSC v2 §10.1): a 4xx status of Table 2, Content-Type
 // application/json, and a JSON object with a string `error` (and, highly recommended, `error_description`).
 import { fail } from './check.ts';
-import { describe, type HttpAnswer } from './http_client.ts';
+import { describeAnswer, type HttpAnswer } from './http_client.ts';
 import { isObject } from './encodings.ts';
 
 export const isJsonContentType = (ct: string) => /^application\/json\s*(;|$)/i.test(ct);
@@ -16,8 +16,8 @@ export type ErrorExpectation = {
 /** Fails unless `a` is a well-formed CSC error with an acceptable status; returns what was seen. */
 export function expectCscError(a: HttpAnswer, what: string, exp: ErrorExpectation): string {
   if (a.status === 501 && !exp.statuses.includes(501)) fail(`${what}: answered 501 Not Implemented instead of ${exp.statuses.join(' or ')}: is the method really there?`);
-  if (a.status >= 500 && !exp.statuses.includes(a.status)) fail(`${what}: answered ${a.status}, a server error, to a client mistake (expected ${exp.statuses.join(' or ')}): ${describe(a)}`);
-  if (a.status >= 200 && a.status < 300) fail(`${what}: accepted (HTTP ${a.status}) instead of refusing with ${exp.statuses.join(' or ')}: ${describe(a)}`);
+  if (a.status >= 500 && !exp.statuses.includes(a.status)) fail(`${what}: answered ${a.status}, a server error, to a client mistake (expected ${exp.statuses.join(' or ')}): ${describeAnswer(a)}`);
+  if (a.status >= 200 && a.status < 300) fail(`${what}: accepted (HTTP ${a.status}) instead of refusing with ${exp.statuses.join(' or ')}: ${describeAnswer(a)}`);
   const issues: string[] = [];
   if (!exp.statuses.includes(a.status)) issues.push(`status ${a.status}, expected ${exp.statuses.join(' or ')}`);
   if (!isJsonContentType(a.contentType)) issues.push(`Content-Type "${a.contentType}", expected application/json (CSC v2 §10.1)`);
@@ -30,15 +30,15 @@ export function expectCscError(a: HttpAnswer, what: string, exp: ErrorExpectatio
     }
     if ('error_description' in a.json && typeof a.json.error_description !== 'string') issues.push('"error_description" is not a string');
   }
-  if (issues.length) fail(`${what}: ${issues.join('; ')} — ${describe(a)}`);
+  if (issues.length) fail(`${what}: ${issues.join('; ')} — ${describeAnswer(a)}`);
   const body = a.json as Record<string, unknown>;
   return `${what}: ${a.status} ${String(body.error)}${typeof body.error_description === 'string' ? ` "${body.error_description}"` : ''}`;
 }
 
 /** Fails unless `a` is 200 with a JSON object body; returns that object. */
 export function expectJsonOk(a: HttpAnswer, what: string): Record<string, unknown> {
-  if (a.status !== 200) fail(`${what}: expected 200, got ${describe(a)}`);
+  if (a.status !== 200) fail(`${what}: expected 200, got ${describeAnswer(a)}`);
   if (!isJsonContentType(a.contentType)) fail(`${what}: Content-Type "${a.contentType}", expected application/json (CSC v2 §7.1)`);
-  if (!isObject(a.json)) fail(`${what}: body is not a JSON object: ${describe(a)}`);
+  if (!isObject(a.json)) fail(`${what}: body is not a JSON object: ${describeAnswer(a)}`);
   return a.json as Record<string, unknown>;
 }

@@ -52,7 +52,7 @@ export class CscHttp {
 }
 
 /** A short, secret-free rendering of an answer for failure messages. */
-export function describe(a: HttpAnswer): string {
+export function describeAnswer(a: HttpAnswer): string {
   // Tokens and SADs in a body are secrets of the signer: keep them out of reports.
   const redacted = a.text.replace(/"(access_token|refresh_token|SAD)"\s*:\s*"[^"]*"/g, '"$1":"[redacted]"');
   const body = redacted.length > 160 ? `${redacted.slice(0, 160)}…` : redacted;

@@ -3,7 +3,7 @@
 import { type Check, fail, failIfAny, type Group } from '../check.ts';
 import { isObject, isStringArray } from '../encodings.ts';
 import { expectJsonOk, isJsonContentType } from '../expect_error.ts';
-import { describe } from '../http_client.ts';
+import { describeAnswer } from '../http_client.ts';
 import { DOTTED_OID } from '../oids.ts';
 import type { Session } from '../session.ts';
 import { CSC_V2_METHODS, OAUTH2_METHODS } from './methods.ts';
@@ -103,7 +103,7 @@ const listedAnswer: Check<Session> = {
       const a = await s.http.post(m, { json: {} });
       // Without a token a real method refuses with 400/401; 404, 405 and 501 say the method is not there.
       if ([404, 405, 501].includes(a.status)) issues.push(`${m} is listed but answers ${a.status}`);
-      else if (!isJsonContentType(a.contentType)) issues.push(`${m} answers without a JSON body: ${describe(a)}`);
+      else if (!isJsonContentType(a.contentType)) issues.push(`${m} answers without a JSON body: ${describeAnswer(a)}`);
     }
     failIfAny(issues);
     return `${probe.length} listed methods answer (${probe.join(', ')})`;

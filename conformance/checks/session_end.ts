@@ -1,7 +1,7 @@
 // Ending the session (CSC v2 §11.3): run last, because it revokes the access token the other checks used.
 import { type Check, fail, type Group, skip } from '../check.ts';
 import { expectCscError } from '../expect_error.ts';
-import { describe } from '../http_client.ts';
+import { describeAnswer } from '../http_client.ts';
 import type { Session } from '../session.ts';
 
 const revoke: Check<Session> = {
@@ -14,7 +14,7 @@ const revoke: Check<Session> = {
     const bearer = s.bearer();
     s.needMethod('auth/revoke');
     const a = await s.http.post('auth/revoke', { json: { token: s.token, token_type_hint: 'access_token' } }, bearer);
-    if (a.status !== 204) fail(`expected 204 No Content, got ${describe(a)}`);
+    if (a.status !== 204) fail(`expected 204 No Content, got ${describeAnswer(a)}`);
     if (a.text !== '') fail('204 with a body');
     const after = await s.http.post('credentials/list', { json: {} }, bearer);
     s.token = undefined;
