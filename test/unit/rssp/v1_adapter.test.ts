@@ -13,6 +13,11 @@ import { toV1Error } from '../../../rssp/http/v1/errors.ts';
 import { V1_METHODS } from '../../../rssp/http/v1/methods.ts';
 import { asV2Body } from '../../../rssp/http/v1/steps/as_v2_body.ts';
 import type { CscContext } from '../../../rssp/http/step.ts';
+import { limitAuthorize, limitLogin } from '../../../rssp/http/steps/rate_limit.ts';
+import { authLoginV1 } from '../../../rssp/http/v1/actions/auth_login.ts';
+import { credentialsAuthorizeV1 } from '../../../rssp/http/v1/actions/credentials_authorize.ts';
+import { credentialsAuthorize } from '../../../rssp/http/actions/credentials_authorize.ts';
+import { authLogin } from '../../../rssp/http/actions/auth_login.ts';
 
 describe('v1 page tokens', () => {
   it('round-trip a credential id, including unusual characters', () => {
@@ -97,5 +102,14 @@ describe('v1 layouts', () => {
     expect(validateV1Response('info', 200, info)).toEqual([]);
     expect(info.specs).toBe('1.0.4.0');
     expect(info.methods).toEqual([...V1_METHODS]);
+  });
+});
+
+describe('v1 is no way around the v2 throttles', () => {
+  it('auth/login and credentials/authorize run the same limiter steps, in the same place, as v2', () => {
+    expect(authLoginV1.indexOf(limitLogin)).toBe(authLogin.indexOf(limitLogin));
+    expect(authLoginV1.indexOf(limitLogin)).toBe(0);
+    expect(credentialsAuthorizeV1.indexOf(limitAuthorize)).toBe(credentialsAuthorize.indexOf(limitAuthorize));
+    expect(credentialsAuthorizeV1.indexOf(limitAuthorize)).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 // CSC v1 §11.2 auth/login: the same exchange as v2 (HTTP Basic, or a refresh token from a rememberMe login), the
 // same authz use case; only the body is checked against the v1 document.
 import { isBasicHeader, missingBasicCredentials, parseBasicCredentials } from '../../steps/basic_credentials.ts';
+import { limitLogin } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { respond } from '../../steps/respond.ts';
 import type { Action, CscContext } from '../../step.ts';
@@ -27,4 +28,5 @@ async function login(ctx: CscContext, deps: RsspDeps) {
   };
 }
 
-export const authLoginV1: Action = [readJsonBody(), validateV1Body('auth/login'), respond(login)];
+// Throttled like v2 auth/login (core/policy.ts): the same limiter and counters, whichever version is called.
+export const authLoginV1: Action = [limitLogin, readJsonBody(), validateV1Body('auth/login'), respond(login)];

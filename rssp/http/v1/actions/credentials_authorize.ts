@@ -5,6 +5,7 @@
 import { activate, checkHashAlgorithm, checkNumSignatures, requireExplicitMode } from '../../actions/credentials_authorize.ts';
 import { decodeHashes } from '../../steps/decode_hashes.ts';
 import { loadOwnCredential } from '../../steps/load_credential.ts';
+import { limitAuthorize } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
@@ -27,6 +28,8 @@ const factorsAsAuthData: Step = (ctx) => {
 
 export const credentialsAuthorizeV1: Action = [
   requireBearer(),
+  // The same per-client and per-IP throttle as v2 (core/policy.ts): v1 is no way around it.
+  limitAuthorize,
   requireScope('service'),
   readJsonBody(),
   validateV1Body('credentials/authorize'),
