@@ -9,8 +9,16 @@ export const RAR_TYPES = ['credential', 'https://cloudsignatureconsortium.org/20
 /** The CSC parameters that carry a credential authorization (§8.4.2 input parameters defined in this spec). */
 export const CSC_CREDENTIAL_PARAMS = ['credentialID', 'numSignatures', 'hashes', 'hashAlgorithmOID', 'description'] as const;
 
+/** The name under which `authorization_details` reaches oidc-provider: with its own RAR feature off it would still
+ *  treat the standard name as RAR (and ask for resource indicators), so the mount renames it (oauth/index.ts). */
+export const RAR_PARAM = 'csc_authorization_details';
+
+/** Set by the mount (never by a client: it strips it) when it gives a RAR-only request the scope "credential",
+ *  which oidc-provider needs in order to issue a code at all. */
+export const RAR_SCOPE_MARK = 'csc_rar_scope';
+
 /** Every extra parameter the authorization endpoint accepts beyond OAuth's own. */
-export const EXTRA_PARAMS = [...CSC_CREDENTIAL_PARAMS, 'authorization_details', 'lang', 'clientData', 'account_token'] as const;
+export const EXTRA_PARAMS = [...CSC_CREDENTIAL_PARAMS, RAR_PARAM, RAR_SCOPE_MARK, 'lang', 'clientData', 'account_token'] as const;
 
 export type DocumentDigest = { hash: Uint8Array; label?: string };
 
@@ -68,17 +76,17 @@ function scopes(p: Params): Set<string> {
 /** Decides the request's kind and checks it fully. Throws CredentialRequestError. */
 export function parseScope(p: Params): ParsedScope {
   const s = scopes(p);
-  const rar = present(p, 'authorization_details');
+  const rar = present(p, RAR_PARAM);
   const cscParams = CSC_CREDENTIAL_PARAMS.filter((n) => present(p, n));
   if (s.has('service') && (s.has('credential') || rar)) {
     throw new CredentialRequestError('invalid_scope', 'scope service cannot be combined with a credential authorization');
   }
   if (rar) {
-    if (s.has('credential') || cscParams.length) {
+    if ((s.has('credential') && p[RAR_SCOPE_MARK] !== '1') || cscParams.length) {
       // §8.4.2 authorization_details: neither scope credential nor its parameters alongside.
       throw bad('authorization_details cannot be combined with scope credential or the parameters ' + (cscParams.join(', ') || 'of scope credential'));
     }
-    return { kind: 'credential', request: parseAuthorizationDetails(p.authorization_details) };
+    return { kind: 'credential', request: parseAuthorizationDetails(p[RAR_PARAM]) };
   }
   if (s.has('credential')) return { kind: 'credential', request: parseCscParams(p) };
   if (cscParams.length) throw bad(`${cscParams.join(', ')} may only be used with scope credential`);

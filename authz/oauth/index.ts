@@ -12,7 +12,7 @@ import type { LoginLimiter } from '../login_limiter.ts';
 import { interactionRoutes } from '../pages/interaction.ts';
 import type { UserStore } from '../users.ts';
 import { CredentialGrantStore } from './credential_grants.ts';
-import { sameAuthorizationDetails } from './credential_request.ts';
+import { RAR_PARAM, RAR_SCOPE_MARK, sameAuthorizationDetails } from './credential_request.ts';
 import { loadKeys } from './keys.ts';
 import type { CredentialCatalog } from './ports.ts';
 import { createProvider, INTERACTION_PREFIX } from './provider.ts';
@@ -61,7 +61,10 @@ export async function createOAuthServer(deps: {
   const provider = createProvider({ db: deps.db, kv: deps.kv, config: deps.config, users: deps.users, keys });
 
   provider.on('server_error', (_ctx, err) => log.error({ err }, 'oauth server error'));
-  provider.on('grant.error', (_ctx, err) => log.info({ error: (err as { error?: string }).error }, 'token request refused'));
+  provider.on('grant.error', (_ctx, err) => {
+    const e = err as { error?: string; error_detail?: string };
+    log.info({ error: e.error, detail: e.error_detail }, 'token request refused');
+  });
 
   // CSC v2 §8.4.4 output: the token response of a credential authorization carries the credentialID, and the
   // authorization_details as approved when RAR was used.
@@ -98,8 +101,11 @@ export async function createOAuthServer(deps: {
       oauthError(ctx, 413, 'invalid_request', 'request body too large');
       return false;
     }
-    (ctx.req as unknown as { body: string }).body = raw;
     const form = new URLSearchParams(raw);
+    // oidc-provider must not see authorization_details (see RAR_PARAM); they are checked here instead.
+    const forwarded = new URLSearchParams(form);
+    forwarded.delete('authorization_details');
+    (ctx.req as unknown as { body: string }).body = forwarded.toString();
     const code = form.get('code');
     if (form.get('grant_type') !== 'authorization_code' || !code || code.length > 256) return true;
     const ac = await provider.AuthorizationCode.find(code).catch(() => undefined);
@@ -122,12 +128,50 @@ export async function createOAuthServer(deps: {
     return true;
   }
 
+  /** authorization_details travel to oidc-provider as RAR_PARAM, on oauth2/authorize and oauth2/pushed_authorize;
+   *  a RAR request without scope gets scope "credential" (marked as implied, so that it is not taken for mixing). */
+  function rewrite(q: URLSearchParams): URLSearchParams {
+    const values = q.getAll('authorization_details');
+    q.delete(RAR_PARAM);
+    q.delete(RAR_SCOPE_MARK);
+    q.delete('authorization_details');
+    for (const v of values) q.append(RAR_PARAM, v);
+    if (values.length && !q.get('scope')) {
+      q.set('scope', 'credential');
+      q.set(RAR_SCOPE_MARK, '1');
+    }
+    return q;
+  }
+
+  async function renameRar(ctx: Koa.Context): Promise<boolean> {
+    if (ctx.method === 'GET') {
+      const q = new URLSearchParams(ctx.querystring);
+      if (q.has('authorization_details') || q.has(RAR_PARAM) || q.has(RAR_SCOPE_MARK)) ctx.req.url = `${ctx.path}?${rewrite(q)}`;
+      return true;
+    }
+    if (ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) return true;
+    const raw = await readRaw(ctx);
+    if (raw === null) {
+      oauthError(ctx, 413, 'invalid_request', 'request body too large');
+      return false;
+    }
+    (ctx.req as unknown as { body: string }).body = rewrite(new URLSearchParams(raw)).toString();
+    return true;
+  }
+
+  const publicHost = new URL(deps.config.publicUrl).host;
+
   const middleware: Koa.Middleware = async (ctx, next) => {
     if (ctx.path.startsWith(INTERACTION_PREFIX)) return pages(ctx, next);
     const metadata = ctx.path === METADATA_PATH;
     if (!metadata && !ctx.path.startsWith('/oauth2/')) return next();
-    if (metadata) ctx.req.url = '/.well-known/openid-configuration';
+    if (metadata) {
+      ctx.req.url = '/.well-known/openid-configuration';
+      // Endpoint URLs are built from the request's host; the metadata must name the issuer's (RFC 8414 §3.3).
+      ctx.req.headers.host = publicHost;
+    }
     if (ctx.path === '/oauth2/token' && ctx.method === 'POST' && !(await checkTokenRequest(ctx))) return;
+    if ((ctx.path === '/oauth2/authorize' || ctx.path === '/oauth2/pushed_authorize') && !(await renameRar(ctx))) return;
     ctx.respond = false;
     await handle(ctx.req, ctx.res);
   };

@@ -12,7 +12,7 @@ import type { Db } from '../../core/db.ts';
 import type { Kv } from '../../core/kv.ts';
 import type { UserDirectory } from '../../core/ports.ts';
 import { adapterFactory } from './adapters.ts';
-import { CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_TYPES } from './credential_request.ts';
+import { CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM, RAR_TYPES } from './credential_request.ts';
 import type { AsKeys } from './keys.ts';
 
 /** Paths of CSC v2 §8.4 under the issuer (= PUBLIC_URL), so `info.oauth2` is PUBLIC_URL + "/". */
@@ -75,7 +75,7 @@ export function createProvider(deps: {
   );
   // One validator sees the whole request (CSC v2 §8.4.2): kinds, mixing, formats. Runs at oauth2/authorize (also
   // for a request_uri, on the pushed parameters) and at oauth2/pushed_authorize.
-  extraParams.authorization_details = (ctx) => {
+  extraParams[RAR_PARAM] = (ctx) => {
     try {
       parseScope(ctx.oidc.params as Record<string, unknown>);
     } catch (err) {

@@ -17,18 +17,29 @@ import {
   SHA256,
   type Signer,
   newSigner,
+  nextOtp,
+  sql,
+  submit,
   token,
+  follow,
+  formAction,
 } from './oauth_harness.ts';
+import { admin } from './harness.ts';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
 
 let server: Server;
 let client: { id: string; secret: string };
 let signer: Signer;
+/** Each signer gets about three activations per 30 s (TOTP steps), so the refusals spread over a few. */
+let signer2: Signer;
+let signer3: Signer;
 
 beforeAll(async () => {
   server = await startServer();
   const c = await registerClient({ name: 'Example Signing App', redirectUris: [REDIRECT] });
   client = { id: c.client_id, secret: c.client_secret! };
-  signer = await newSigner(server);
+  [signer, signer2, signer3] = await Promise.all([newSigner(server), newSigner(server), newSigner(server)]);
 }, 120_000);
 
 afterAll(async () => {
@@ -114,5 +125,321 @@ describe('Flow 1: service authorization, then credential authorization (two redi
     const after = await csc(server, 'credentials/list', {}, { bearer: serviceToken });
     expect(after.status).toBe(401);
     expect(after.body.error).toBe('invalid_token');
+  });
+});
+
+const RAR_URI = 'https://cloudsignatureconsortium.org/2025/credential';
+const ES256 = '1.2.840.10045.4.3.2';
+
+async function signHash(bearer: string, credentialID: string, hashes: Buffer[], extra: Record<string, unknown> = {}) {
+  return csc(server, 'signatures/signHash', { credentialID, hashes: hashes.map((h) => h.toString('base64')), hashAlgorithmOID: SHA256, signAlgo: ES256, ...extra }, { bearer });
+}
+
+/** A credential token for `hashes` through the CSC parameters. */
+async function credentialToken(s: Signer, hashes: Buffer[], credentialID = s.credentialID) {
+  const agent = new Agent(server);
+  const req = base({ scope: 'credential', credentialID, numSignatures: String(hashes.length), hashes: hashes.map(b64url).join(','), hashAlgorithmOID: SHA256 });
+  const cb = await codeFor(agent, req.params, s);
+  const t = await token(server, client, { grant_type: 'authorization_code', code: cb.get('code')!, redirect_uri: REDIRECT, code_verifier: req.verifier });
+  expect(t.status, JSON.stringify(t.body)).toBe(200);
+  return t.body.access_token as string;
+}
+
+async function serviceToken(s: Signer) {
+  const agent = new Agent(server);
+  const req = base({ scope: 'service' });
+  const cb = await codeFor(agent, req.params, s);
+  const t = await token(server, client, { grant_type: 'authorization_code', code: cb.get('code')!, redirect_uri: REDIRECT, code_verifier: req.verifier });
+  expect(t.status).toBe(200);
+  return t.body as { access_token: string; refresh_token: string };
+}
+
+describe('Flow 2: credential authorization directly (one redirect)', () => {
+  it('PAR with RAR authorization_details (v2.2 type): token echoes them with credentialID, signHash without SAD verifies', async () => {
+    const hashes = [digest('flow2-a'), digest('flow2-b')];
+    const details = [
+      {
+        type: RAR_URI,
+        credentialID: signer.credentialID,
+        documentDigests: [
+          { hash: hashes[0]!.toString('base64'), label: 'Contract' },
+          { hash: hashes[1]!.toString('base64'), label: 'Terms of service' },
+        ],
+        hashAlgorithmOID: SHA256,
+      },
+    ];
+    const p = pkce();
+    const pushed = await par(server, client, {
+      response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256',
+      authorization_details: JSON.stringify(details),
+    });
+    expect(pushed.status, JSON.stringify(pushed.body)).toBe(201);
+    expect(pushed.body.request_uri).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+    const agent = new Agent(server);
+    // The signature page names the documents with a short fingerprint of each hash.
+    let out = await follow(agent, authorizeUrl(server, { client_id: client.id, request_uri: pushed.body.request_uri }));
+    out = await submit(agent, out, { username: signer.username, password: signer.password });
+    expect(out.kind).toBe('page');
+    if (out.kind !== 'page') return;
+    expect(out.html).toContain('Example Signing App');
+    expect(out.html).toContain('Contract');
+    expect(out.html).toContain(hashes[0]!.subarray(0, 2).toString('hex').toUpperCase());
+    expect(out.html).toMatch(/Number of signatures<\/dt><dd>2</);
+    out = await submit(agent, out, { action: 'authorize', pin: signer.pin, otp: await nextOtp(signer) });
+    expect(out.kind).toBe('callback');
+    if (out.kind !== 'callback') return;
+    const t = await token(server, client, {
+      grant_type: 'authorization_code', code: out.params.get('code')!, redirect_uri: REDIRECT, code_verifier: p.verifier, authorization_details: JSON.stringify(details),
+    });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    expect(t.body.credentialID).toBe(signer.credentialID);
+    expect(t.body.authorization_details).toEqual(details);
+    expect(t.body.refresh_token).toBeUndefined();
+    const signed = await signHash(t.body.access_token, signer.credentialID, hashes);
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    const svc = await serviceToken(signer);
+    expect(await verifies(signer.credentialID, svc.access_token, hashes[1]!, signed.body.signatures[1])).toBe(true);
+  });
+
+  it('RAR type "credential" (v2.0) directly on oauth2/authorize, with client_secret_post at the token endpoint', async () => {
+    const h = digest('flow2-direct');
+    const details = [{ type: 'credential', credentialID: signer.credentialID, documentDigests: [{ hash: h.toString('base64'), label: 'Invoice' }], hashAlgorithmOID: SHA256 }];
+    const req = base({ authorization_details: JSON.stringify(details) });
+    const cb = await codeFor(new Agent(server), req.params);
+    const t = await token(server, client, { grant_type: 'authorization_code', code: cb.get('code')!, redirect_uri: REDIRECT, code_verifier: req.verifier, authorization_details: JSON.stringify(details) }, 'post');
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    expect(t.body.authorization_details).toEqual(details);
+    expect((await signHash(t.body.access_token, signer.credentialID, [h])).status).toBe(200);
+  });
+
+  it('private_key_jwt client authentication (RFC 7523)', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const c = await registerClient({ name: 'JWT App', redirectUris: [REDIRECT], authMethod: 'private_key_jwt', jwks: { keys: [jwk] } });
+    expect(c.client_secret).toBeUndefined();
+    const p = pkce();
+    const params = { response_type: 'code', client_id: c.client_id, redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256', scope: 'service' };
+    const cb = await codeFor(new Agent(server), params);
+    const issuer = `http://localhost:${new URL(server.url).port}`;
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer(c.client_id).setSubject(c.client_id).setAudience(issuer).setJti(randomUUID()).setIssuedAt().setExpirationTime('2m')
+      .sign(privateKey);
+    const form = {
+      grant_type: 'authorization_code', code: cb.get('code')!, redirect_uri: REDIRECT, code_verifier: p.verifier, client_id: c.client_id,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion,
+    };
+    const t = await token(server, { id: c.client_id }, form);
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    // The same assertion cannot be replayed (its jti is remembered in PostgreSQL).
+    const again = await token(server, { id: c.client_id }, form);
+    expect(again.status).toBe(401);
+    expect(again.body.error).toBe('invalid_client');
+  });
+});
+
+describe('metadata and discovery', () => {
+  it('RFC 8414 metadata with the CSC endpoints, S256 only, RFC 9207 iss, RAR types', async () => {
+    const res = await fetch(`${server.url}/.well-known/oauth-authorization-server`);
+    expect(res.status).toBe(200);
+    const m = (await res.json()) as Record<string, any>;
+    const issuer = `http://localhost:${new URL(server.url).port}`;
+    expect(m).toMatchObject({
+      issuer,
+      authorization_endpoint: `${issuer}/oauth2/authorize`,
+      token_endpoint: `${issuer}/oauth2/token`,
+      revocation_endpoint: `${issuer}/oauth2/revoke`,
+      pushed_authorization_request_endpoint: `${issuer}/oauth2/pushed_authorize`,
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      authorization_details_types_supported: ['credential', RAR_URI],
+      response_types_supported: ['code'],
+    });
+    expect(m.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+    const info = await csc(server, 'info', {});
+    expect(info.body.authType).toEqual(['basic', 'oauth2code']);
+    expect(info.body.oauth2Issuer).toBe(issuer);
+    expect(info.body.oauth2).toBe(`${issuer}/`);
+  });
+});
+
+describe('refusals', () => {
+  it('no PKCE, and the "plain" method', async () => {
+    const { params } = base({ scope: 'service' });
+    const none = await follow(new Agent(server), authorizeUrl(server, { ...params, code_challenge: '', code_challenge_method: '' }));
+    expect(none.kind === 'callback' && Object.fromEntries(none.params)).toMatchObject({
+      error: 'invalid_request', error_description: 'Authorization Server policy requires PKCE to be used for this request',
+    });
+    const plain = await follow(new Agent(server), authorizeUrl(server, { ...params, code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }));
+    expect(plain.kind === 'callback' && Object.fromEntries(plain.params)).toMatchObject({
+      error: 'invalid_request', error_description: 'not supported value of code_challenge_method',
+    });
+  });
+
+  it('a redirect URI that differs by one character is not redirected to', async () => {
+    const { params } = base({ scope: 'service' });
+    const out = await follow(new Agent(server), authorizeUrl(server, { ...params, redirect_uri: REDIRECT.slice(0, -1) + 'K' }));
+    expect(out.kind).toBe('page');
+    if (out.kind === 'page') {
+      expect(out.status).toBe(400);
+      expect(out.html).toContain("redirect_uri did not match any of the client&#39;s registered redirect_uris");
+    }
+  });
+
+  it('a replayed code is refused and revokes the token it issued', async () => {
+    const h = digest('replay');
+    const agent = new Agent(server);
+    const req = base({ scope: 'credential', credentialID: signer2.credentialID, numSignatures: '1', hashes: b64url(h), hashAlgorithmOID: SHA256 });
+    const cb = await codeFor(agent, req.params, signer2);
+    const form = { grant_type: 'authorization_code', code: cb.get('code')!, redirect_uri: REDIRECT, code_verifier: req.verifier };
+    const first = await token(server, client, form);
+    expect(first.status).toBe(200);
+    const second = await token(server, client, form);
+    expect(second.status).toBe(400);
+    expect(second.body.error).toBe('invalid_grant');
+    const res = await signHash(first.body.access_token, signer2.credentialID, [h]);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'The access token is not valid' });
+  });
+
+  it('a credential token for credential A used on credential B', async () => {
+    const other = await admin(server, 'credential:create', '--username', signer2.username, '--algo', 'ES256', '--pin', signer2.pin, '--multisign', '5');
+    expect(other.code).toBe(0);
+    const h = digest('a-on-b');
+    const tok = await credentialToken(signer2, [h]);
+    const asBearer = await signHash(tok, other.json.credentialID, [h]);
+    // rssp refuses a credential-scoped token on any other credential before the SAM is asked.
+    expect(asBearer.status, JSON.stringify(asBearer.body)).toBe(403);
+    expect(asBearer.body).toEqual({ error: 'access_denied', error_description: 'The access token does not allow this method' });
+    const svc = await serviceToken(signer2);
+    const asSad = await signHash(svc.access_token, other.json.credentialID, [h], { SAD: tok });
+    expect(asSad.status).toBe(400);
+    expect(asSad.body).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter SAD' });
+  });
+
+  it('hashes the token did not authorize, and more signatures than numSignatures', async () => {
+    const h = digest('authorized');
+    const tok = await credentialToken(signer2, [h]);
+    const wrong = await signHash(tok, signer2.credentialID, [digest('not authorized')]);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toEqual({ error: 'invalid_request', error_description: 'Hash is not authorized by the SAD' });
+    expect((await signHash(tok, signer2.credentialID, [h])).status).toBe(200);
+    const twice = await signHash(tok, signer2.credentialID, [h]);
+    expect(twice.status).toBe(400);
+    expect(twice.body).toEqual({ error: 'invalid_request', error_description: 'The SAD has been used for all the signatures it authorizes' });
+  });
+
+  it('a service token cannot sign without a SAD; a revoked credential token cannot sign', async () => {
+    const h = digest('service-sign');
+    const svc = await serviceToken(signer3);
+    const res = await signHash(svc.access_token, signer3.credentialID, [h]);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Missing (or invalid type) string parameter SAD' });
+    // Refresh works for scope service only.
+    const refreshed = await token(server, client, { grant_type: 'refresh_token', refresh_token: svc.refresh_token });
+    expect(refreshed.status).toBe(200);
+    expect((await csc(server, 'credentials/list', {}, { bearer: refreshed.body.access_token })).status).toBe(200);
+
+    const tok = await credentialToken(signer3, [h]);
+    const rev = await fetch(`${server.url}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+      body: new URLSearchParams({ token: tok }).toString(),
+    });
+    expect(rev.status).toBe(200);
+    const after = await signHash(tok, signer3.credentialID, [h]);
+    expect(after.status).toBe(401);
+    expect(after.body.error).toBe('invalid_token');
+  });
+
+  it('a PAR request_uri used twice, or after its expiry', async () => {
+    const h = digest('par-twice');
+    const p = pkce();
+    const params = {
+      response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256',
+      scope: 'credential', credentialID: signer3.credentialID, numSignatures: '1', hashes: b64url(h), hashAlgorithmOID: SHA256,
+    };
+    const pushed = await par(server, client, params);
+    expect(pushed.status).toBe(201);
+    const url = authorizeUrl(server, { client_id: client.id, request_uri: pushed.body.request_uri });
+    expect((await authorize(new Agent(server), signer3, url)).kind).toBe('callback');
+    const again = await follow(new Agent(server), url);
+    expect(again.kind === 'page' && again.status).toBe(400);
+    expect(again.kind === 'page' && again.html).toContain('request_uri is invalid, expired, or was already used');
+
+    const pushed2 = await par(server, client, params);
+    const id = String(pushed2.body.request_uri).split(':').pop();
+    await sql("UPDATE authz.oauth_models SET expires_at = now() - interval '1 second' WHERE model = 'PushedAuthorizationRequest' AND id = $1", [id]);
+    const expired = await follow(new Agent(server), authorizeUrl(server, { client_id: client.id, request_uri: pushed2.body.request_uri }));
+    expect(expired.kind === 'page' && expired.html).toContain('request_uri is invalid, expired, or was already used');
+  });
+
+  it('a long hash list works through PAR', async () => {
+    const many = await newSigner(server, { multisign: 60 });
+    const hashes = Array.from({ length: 60 }, (_, i) => digest(`doc-${i}`));
+    const p = pkce();
+    const pushed = await par(server, client, {
+      response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256',
+      scope: 'credential', credentialID: many.credentialID, numSignatures: '60', hashes: hashes.map(b64url).join(','), hashAlgorithmOID: SHA256,
+    });
+    expect(pushed.status).toBe(201);
+    const out = await authorize(new Agent(server), many, authorizeUrl(server, { client_id: client.id, request_uri: pushed.body.request_uri }));
+    expect(out.kind).toBe('callback');
+    if (out.kind !== 'callback') return;
+    const t = await token(server, client, { grant_type: 'authorization_code', code: out.params.get('code')!, redirect_uri: REDIRECT, code_verifier: p.verifier });
+    const signed = await signHash(t.body.access_token, many.credentialID, hashes);
+    expect(signed.status).toBe(200);
+    expect(signed.body.signatures).toHaveLength(60);
+  });
+
+  it('tampered authorization_details at the token endpoint, and mixing both request styles', async () => {
+    const h = digest('tamper');
+    const details = [{ type: 'credential', credentialID: signer3.credentialID, documentDigests: [{ hash: h.toString('base64'), label: 'Loan' }], hashAlgorithmOID: SHA256 }];
+    const req = base({ authorization_details: JSON.stringify(details) });
+    const cb = await codeFor(new Agent(server), req.params, signer3);
+    const form = { grant_type: 'authorization_code', code: cb.get('code')!, redirect_uri: REDIRECT, code_verifier: req.verifier };
+    const tampered = [{ ...details[0]!, documentDigests: [{ hash: digest('other').toString('base64'), label: 'Loan' }] }];
+    const bad = await token(server, client, { ...form, authorization_details: JSON.stringify(tampered) });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ error: 'invalid_authorization_details', error_description: 'authorization_details differ from those authorized' });
+    const missing = await token(server, client, form);
+    expect(missing.body).toEqual({ error: 'invalid_request', error_description: 'authorization_details is required: the authorization request used it' });
+    expect((await token(server, client, { ...form, authorization_details: JSON.stringify(details) })).status).toBe(200);
+
+    const mixed = base({ scope: 'credential', credentialID: signer3.credentialID, numSignatures: '1', authorization_details: JSON.stringify(details) });
+    const out = await follow(new Agent(server), authorizeUrl(server, mixed.params));
+    expect(out.kind === 'callback' && Object.fromEntries(out.params)).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'authorization_details cannot be combined with scope credential or the parameters credentialID, numSignatures',
+    });
+  });
+
+  it('wrong factors are shown inline and count towards the lockout; Cancel returns access_denied', async () => {
+    const s = await newSigner(server);
+    const agent = new Agent(server);
+    const req = base({ scope: 'credential', credentialID: s.credentialID, numSignatures: '1', hashes: b64url(digest('lock')), hashAlgorithmOID: SHA256 });
+    let out = await follow(agent, authorizeUrl(server, req.params));
+    out = await submit(agent, out, { username: s.username, password: s.password });
+    for (let i = 0; i < 5; i++) {
+      // The PIN is judged first, so the wrong attempts do not spend TOTP steps.
+      out = await submit(agent, out, { action: 'authorize', pin: '000000', otp: '000000' });
+      expect(out.kind === 'page' && out.status).toBe(400);
+      expect(out.kind === 'page' && out.html).toContain(i < 4 ? 'The PIN is wrong.' : 'The PIN is wrong.');
+    }
+    // Locked now: even the right factors are refused, before they are looked at.
+    out = await submit(agent, out, { action: 'authorize', pin: s.pin, otp: await nextOtp(s) });
+    expect(out.kind === 'page' && out.html).toContain('This credential is locked after too many wrong attempts');
+    out = await submit(agent, out, { action: 'cancel' });
+    expect(out.kind === 'callback' && Object.fromEntries(out.params)).toMatchObject({
+      error: 'access_denied', error_description: 'The user cancelled the authorization', state: 'st-1',
+    });
+  });
+
+  it('a form without the CSRF token is refused', async () => {
+    const agent = new Agent(server);
+    const out = await follow(agent, authorizeUrl(server, base({ scope: 'service' }).params));
+    if (out.kind !== 'page') throw new Error('expected the sign-in page');
+    const res = await agent.post(formAction(out.html)!, { csrf: 'forged', username: signer.username, password: signer.password });
+    expect(res.status).toBe(403);
   });
 });

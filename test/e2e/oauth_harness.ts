@@ -3,9 +3,10 @@
 // JavaScript would. The browser test drives the same pages in Chromium instead.
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { generate } from 'otplib';
 import { expect } from 'vitest';
 import { ClientRegistry, type NewClient } from '../../authz/oauth/clients.ts';
-import { admin, type Server, totp } from './harness.ts';
+import { admin, type Server } from './harness.ts';
 
 export const REDIRECT = 'http://127.0.0.1:9/callback';
 export const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -37,7 +38,17 @@ export async function sql<T extends pg.QueryResultRow>(text: string, values: unk
   }
 }
 
-export type Signer = { username: string; password: string; otpSecret: string; credentialID: string; pin: string };
+export type Signer = { username: string; password: string; otpSecret: string; credentialID: string; pin: string; lastStep?: number };
+
+/** The SAM accepts each TOTP step once per user, and only steps after the last one used, within ±1 step of now.
+ *  This picks the next usable step, waiting for the clock when the three around now are spent. */
+export async function nextOtp(s: Signer): Promise<string> {
+  const nowStep = () => Math.floor(Date.now() / 30_000);
+  let step = Math.max((s.lastStep ?? -Infinity) + 1, nowStep() - 1);
+  while (step > nowStep() + 1) await new Promise((r) => setTimeout(r, 500));
+  s.lastStep = step;
+  return generate({ secret: s.otpSecret, epoch: step * 30 + 1 });
+}
 
 let seq = 0;
 /** A user with a TOTP enrolment and an ES256 credential (SCAL 2). */
@@ -125,14 +136,14 @@ export async function authorize(
   agent: Agent,
   signer: Signer,
   start: string,
-  opts: { pin?: string; otpOffset?: number } = {},
+  opts: { pin?: string } = {},
 ): Promise<Outcome> {
   let out = await follow(agent, start);
   if (out.kind === 'page' && out.html.includes('/login"')) {
     out = await submit(agent, out, { username: signer.username, password: signer.password });
   }
   if (out.kind === 'page' && out.html.includes('/confirm"')) {
-    out = await submit(agent, out, { action: 'authorize', pin: opts.pin ?? signer.pin, otp: await totp(signer.otpSecret, opts.otpOffset ?? 0) });
+    out = await submit(agent, out, { action: 'authorize', pin: opts.pin ?? signer.pin, otp: await nextOtp(signer) });
   }
   return out;
 }
