@@ -206,6 +206,34 @@ describe('CSC v1 client flow', () => {
     expect(missing).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'Missing (or invalid type) string parameter credentialID' } });
   });
 
+  it('an e-mailed OTP: info says "online", sendOTP sends a code (development outbox), authorize with it, sign', async () => {
+    const other = await newSigner();
+    const created = await admin(server, 'credential:create', '--username', other.username, '--algo', 'ES256', '--pin', '123456', '--otp', 'email');
+    expect(created.code, created.stderr).toBe(0);
+    const cred: string = created.json.credentialID;
+    const info = await v1(server, 'credentials/info', { credentialID: cred, authInfo: true }, { bearer: other.token });
+    expect(info.body.OTP).toMatchObject({ presence: 'true', type: 'online', ID: 'email' });
+    const sent = await v1(server, 'credentials/sendOTP', { credentialID: cred, clientData: 'tx-2' }, { bearer: other.token });
+    expect(sent.status).toBe(204);
+    const outbox = await admin(server, 'outbox:show', '--username', other.username);
+    expect(outbox.code, outbox.stderr).toBe(0);
+    const messages = outbox.json.messages as { channel: string; to: string; text: string }[];
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!).toMatchObject({ channel: 'email', to: `${other.username}@example.org` });
+    const code = /\b(\d{6})\b/.exec(messages[0]!.text)?.[1];
+    expect(code).toBeDefined();
+    const h = digest('e-mailed');
+    const auth = await v1(server, 'credentials/authorize', { credentialID: cred, numSignatures: 1, hash: [b64(h)], PIN: '123456', OTP: code }, { bearer: other.token });
+    expect(auth.status).toBe(200);
+    const signed = await v1(server, 'signatures/signHash', { credentialID: cred, SAD: auth.body.SAD, hash: [b64(h)], signAlgo: OID.ecdsaSha256 }, { bearer: other.token });
+    expect(signed.status).toBe(200);
+    const full = await v1(server, 'credentials/info', { credentialID: cred }, { bearer: other.token });
+    expect(await opensslVerify({ certPem: pem(full.body.cert.certificates[0]), digest: h, signature: Buffer.from(signed.body.signatures[0], 'base64'), hash: 'sha256' })).toBe(true);
+    // The code was single-use.
+    const reuse = await v1(server, 'credentials/authorize', { credentialID: cred, numSignatures: 1, hash: [b64(h)], PIN: '123456', OTP: code }, { bearer: other.token });
+    expect(reuse).toMatchObject({ status: 400, body: { error: 'invalid_authentication_data' } });
+  }, 30_000);
+
   it('auth/revoke ends the token', async () => {
     const other = await newSigner();
     const revoked = await v1(server, 'auth/revoke', { token: other.token }, { bearer: other.token });
