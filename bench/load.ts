@@ -1,0 +1,281 @@
+// The load generator, a process of its own (bench/run.ts starts it per scenario and algorithm) so that its CPU is
+// not the server's. Keep-alive HTTP to the running service. Reads its job as JSON from BENCH_JOB, prints one JSON
+// line (LoadResult) on stdout.
+//
+// Scenarios (issue #6):
+//   batch  — SADs for `batchSize` hashes minted beforehand; one signHash with all of them per SAD.
+//   single — one-hash SADs minted beforehand; one signHash per SAD.
+//   full   — per document: credentials/authorize with PIN + TOTP, then signHash; nothing prepared.
+// Only the signHash calls (batch, single) or the whole documents (full) are timed; minting is preparation.
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { generate } from 'otplib';
+import { SHA256_OID } from './algos.ts';
+import { rate, summarize, type LatencySummary } from './stats.ts';
+
+export type BenchUser = { bearer: string; credentialID: string; pin: string; otpSecret?: string };
+
+export type LoadJob = {
+  url: string;
+  adminToken: string;
+  scenario: 'batch' | 'single' | 'full';
+  algo: string;
+  signAlgo: string;
+  concurrency: number;
+  durationMs: number;
+  /** batch, single: SADs minted beforehand (each signed once). */
+  sads: number;
+  batchSize: number;
+  /** Parallel authorize calls while minting: PIN checks are scrypt on the thread pool, and the lockout counter
+   *  admits at most MAX_FACTOR_FAILURES attempts in flight per credential. */
+  mintConcurrency: number;
+  /** Longest time spent minting; whatever was minted by then is used. */
+  mintMaxMs: number;
+  users: BenchUser[];
+};
+
+export type ServerMetrics = { eventLoopDelayMaxMs: number; eventLoopDelayP99Ms: number; peakRssBytes: number; rssBytes: number; windowMs: number };
+
+export type LoadResult = {
+  scenario: LoadJob['scenario'];
+  algo: string;
+  concurrency: number;
+  requests: number;
+  documents: number;
+  signatures: number;
+  errors: number;
+  firstError?: string;
+  elapsedMs: number;
+  requestsPerSec: number;
+  signaturesPerSec: number;
+  latencyMs: LatencySummary;
+  /** full: the two calls of each document apart. */
+  authorizeMs?: LatencySummary;
+  signHashMs?: LatencySummary;
+  prepareMs: number;
+  server: ServerMetrics;
+  loaderPeakRssBytes: number;
+};
+
+const job = JSON.parse(process.env.BENCH_JOB ?? 'null') as LoadJob;
+if (!job) throw new Error('BENCH_JOB is required');
+const base = new URL(job.url);
+const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(job.concurrency, job.mintConcurrency) });
+let loaderPeakRss = process.memoryUsage.rss();
+const rssTimer = setInterval(() => (loaderPeakRss = Math.max(loaderPeakRss, process.memoryUsage.rss())), 200);
+
+function post(path: string, body: unknown, bearer: string, method = 'POST'): Promise<{ status: number; body: any }> {
+  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path,
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          'x-bench-phase': `${job.scenario}-${job.algo}`,
+          ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* keep the text */
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+const digest = () => createHash('sha256').update(randomBytes(32)).digest();
+const b64 = (b: Buffer) => b.toString('base64');
+
+let errors = 0;
+let firstError: string | undefined;
+function fail(what: string, res: { status: number; body: unknown }): void {
+  errors++;
+  firstError ??= `${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+}
+
+async function authorize(user: BenchUser, hashes: Buffer[], otp?: string): Promise<string | null> {
+  const authData = [{ id: 'PIN', value: user.pin }, ...(otp ? [{ id: 'OTP', value: otp }] : [])];
+  const res = await post(
+    '/csc/v2/credentials/authorize',
+    { credentialID: user.credentialID, numSignatures: hashes.length, hashes: hashes.map(b64), hashAlgorithmOID: SHA256_OID, authData },
+    user.bearer,
+  );
+  if (res.status !== 200 || typeof res.body?.SAD !== 'string') {
+    fail('authorize', res);
+    return null;
+  }
+  return res.body.SAD;
+}
+
+async function signHash(user: BenchUser, sad: string, hashes: Buffer[]): Promise<boolean> {
+  const res = await post(
+    '/csc/v2/signatures/signHash',
+    { credentialID: user.credentialID, SAD: sad, hashes: hashes.map(b64), hashAlgorithmOID: SHA256_OID, signAlgo: job.signAlgo },
+    user.bearer,
+  );
+  if (res.status !== 200 || !Array.isArray(res.body?.signatures) || res.body.signatures.length !== hashes.length) {
+    fail('signHash', res);
+    return false;
+  }
+  return true;
+}
+
+async function metrics(reset: boolean): Promise<ServerMetrics> {
+  const res = await post('/admin/runtime-metrics', undefined, job.adminToken, reset ? 'POST' : 'GET');
+  if (res.status !== 200) throw new Error(`runtime metrics: ${res.status} (is RUNTIME_METRICS=1 set?)`);
+  return res.body as ServerMetrics;
+}
+
+/** Runs `work` on `n` parallel loops, each taking the next index until `until()` says stop. */
+async function pool(n: number, count: number, until: () => boolean, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < count && !until()) await work(next++);
+    }),
+  );
+}
+
+async function prepared(): Promise<LoadResult> {
+  const size = job.scenario === 'batch' ? job.batchSize : 1;
+  const items: { user: BenchUser; sad: string; hashes: Buffer[] }[] = [];
+  const t0 = performance.now();
+  // Round robin over the credentials; each credential gets at most mintConcurrency / users in flight. Bounded in
+  // time too (each activation is a scrypt PIN check): on a busy machine fewer SADs are minted, never a longer run.
+  const mintEnd = t0 + job.mintMaxMs;
+  await pool(job.mintConcurrency, job.sads, () => performance.now() >= mintEnd, async (i) => {
+    const user = job.users[i % job.users.length]!;
+    const hashes = Array.from({ length: size }, digest);
+    const sad = await authorize(user, hashes);
+    if (sad) items.push({ user, sad, hashes });
+  });
+  const prepareMs = performance.now() - t0;
+  if (items.length === 0) throw new Error(`no SAD could be minted: ${firstError}`);
+  const errorsBefore = errors;
+
+  await metrics(true);
+  const latencies: number[] = [];
+  let signatures = 0;
+  const start = performance.now();
+  const end = start + job.durationMs;
+  await pool(job.concurrency, items.length, () => performance.now() >= end, async (i) => {
+    const it = items[i]!;
+    const t = performance.now();
+    if (await signHash(it.user, it.sad, it.hashes)) {
+      latencies.push(performance.now() - t);
+      signatures += it.hashes.length;
+    }
+  });
+  const elapsedMs = performance.now() - start;
+  const server = await metrics(false);
+  return {
+    scenario: job.scenario,
+    algo: job.algo,
+    concurrency: job.concurrency,
+    requests: latencies.length,
+    documents: signatures,
+    signatures,
+    errors: errors - errorsBefore,
+    firstError,
+    elapsedMs,
+    requestsPerSec: rate(latencies.length, elapsedMs),
+    signaturesPerSec: rate(signatures, elapsedMs),
+    latencyMs: summarize(latencies),
+    prepareMs,
+    server,
+    loaderPeakRssBytes: loaderPeakRss,
+  };
+}
+
+/** TOTP time steps are accepted once per user, increasing (RFC 6238 §5.2), within ±1 step of now: each user signs
+ *  at most one document per step. The previous step is not used: under load an authorize can take seconds, and a
+ *  code of the previous step may expire on the way. */
+function nextStep(last: number): number | null {
+  const current = Math.floor(Date.now() / 1000 / 30);
+  const step = Math.max(last + 1, current);
+  return step <= current + 1 ? step : null;
+}
+
+async function full(): Promise<LoadResult> {
+  await metrics(true);
+  const docs: number[] = [];
+  const auth: number[] = [];
+  const sign: number[] = [];
+  const start = performance.now();
+  const end = start + job.durationMs;
+  const workers = Math.min(job.concurrency, job.users.length);
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      const user = job.users[w]!;
+      let last = -Infinity;
+      while (performance.now() < end) {
+        const step = nextStep(last);
+        if (step === null) {
+          // This user's steps are spent until the clock moves on.
+          const wait = 30_000 - (Date.now() % 30_000) + 50;
+          if (performance.now() + wait >= end) break;
+          await new Promise((r) => setTimeout(r, wait));
+          continue;
+        }
+        last = step;
+        const otp = await generate({ secret: user.otpSecret!, epoch: step * 30 });
+        const hashes = [digest()];
+        const t0 = performance.now();
+        const sad = await authorize(user, hashes, otp);
+        if (!sad) continue;
+        const t1 = performance.now();
+        if (await signHash(user, sad, hashes)) {
+          const t2 = performance.now();
+          docs.push(t2 - t0);
+          auth.push(t1 - t0);
+          sign.push(t2 - t1);
+        }
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - start;
+  const server = await metrics(false);
+  return {
+    scenario: 'full',
+    algo: job.algo,
+    concurrency: workers,
+    requests: docs.length * 2,
+    documents: docs.length,
+    signatures: docs.length,
+    errors,
+    firstError,
+    elapsedMs,
+    requestsPerSec: rate(docs.length * 2, elapsedMs),
+    signaturesPerSec: rate(docs.length, elapsedMs),
+    latencyMs: summarize(docs),
+    authorizeMs: summarize(auth),
+    signHashMs: summarize(sign),
+    prepareMs: 0,
+    server,
+    loaderPeakRssBytes: loaderPeakRss,
+  };
+}
+
+const result = job.scenario === 'full' ? await full() : await prepared();
+clearInterval(rssTimer);
+agent.destroy();
+process.stdout.write(JSON.stringify(result) + '\n');

@@ -1,0 +1,307 @@
+// `npm run bench` (issue #6, docs/performance.md): in one run on one SoftHSM token and one machine,
+//   1. the raw PKCS#11 rate (bench/raw.ts, a child process, before the service starts, on the service's token);
+//   2. the service end to end over HTTP, started as its own process exactly as `npm start` does (PostgreSQL and
+//      Redis when DATABASE_URL/REDIS_URL are set, embedded otherwise), driven by bench/load.ts in a third process
+//      for the batch, single and full scenarios of each algorithm;
+// then prints a table and writes the JSON to bench/results/.
+//
+//   npm run bench -- [--duration 10] [--concurrency 32] [--scenarios raw,batch,single,full] [--algos p256,rsa2048]
+//                    [--batch-sads 200] [--single-sads 800] [--mint-seconds 25] [--batch-size 100] [--full-users N] [--log-level info]
+//                    [--out file] [--keep-data] [--cpu-prof dir]
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ALGOS, type AlgoName } from './algos.ts';
+import type { BenchUser, LoadJob, LoadResult } from './load.ts';
+import type { RawResult } from './raw.ts';
+import { ratio, shares } from './stats.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '32' },
+    scenarios: { type: 'string', default: 'raw,batch,single,full' },
+    algos: { type: 'string', default: 'p256,rsa2048' },
+    'batch-sads': { type: 'string', default: '200' },
+    'single-sads': { type: 'string', default: '800' },
+    /** Longest time spent minting the SADs of one batch or single run. */
+    'mint-seconds': { type: 'string', default: '25' },
+    'batch-size': { type: 'string', default: '100' },
+    'full-users': { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+    out: { type: 'string' },
+    'keep-data': { type: 'boolean', default: false },
+    /** Directory for a V8 CPU profile of the service (node --cpu-prof); summarise with bench/cpu_summary.ts. */
+    'cpu-prof': { type: 'string' },
+  },
+});
+
+const durationMs = Number(values.duration) * 1000;
+const concurrency = Number(values.concurrency);
+const scenarios = new Set(values.scenarios.split(','));
+const algos = values.algos.split(',') as AlgoName[];
+for (const a of algos) if (!ALGOS[a]) throw new Error(`unknown algo ${a}; known: ${Object.keys(ALGOS).join(', ')}`);
+const batchSize = Number(values['batch-size']);
+const fullUsers = Number(values['full-users'] ?? concurrency);
+// The service sizes its PKCS#11 pool the same way (core/config.ts SAM_SESSIONS).
+const sessions = Number(process.env.SAM_SESSIONS || process.env.UV_THREADPOOL_SIZE || 4);
+const PIN = '246810';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rssp-bench-'));
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+function node(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').pop()!) : reject(new Error(`${script} exited ${code}:\n${err}`))));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+type Service = { url: string; adminToken: string; stop(): Promise<void> };
+
+async function startService(): Promise<Service> {
+  const port = await freePort();
+  const logFile = path.join(dataDir, 'service.log');
+  const fd = openSync(logFile, 'a');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: values['log-level'],
+    RUNTIME_METRICS: '1',
+    // Every bench client logs in from 127.0.0.1; on a shared Redis, other clients' failed logins from the same
+    // address would otherwise throttle the set-up (authz login throttling per IP).
+    LOGIN_MAX_FAILURES: process.env.LOGIN_MAX_FAILURES ?? '1000',
+  };
+  delete env.SOFTHSM2_CONF;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...probeArgs(), 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
+    try {
+      const res = await fetch(`${url}/csc/v2/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('service did not start in time');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    adminToken: readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim(),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The step profile (bench/step_probe.ts) is preloaded into the service when present: it times PIN hashing, HSM
+ *  calls and database queries per route, for the share of each step in the full scenario. */
+function probeArgs(): string[] {
+  const cpu = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+  return [...cpu, '--import', './bench/step_probe.ts'];
+}
+
+async function call(svc: Service, method: string, p: string, body: unknown, auth: string): Promise<any> {
+  const res = await fetch(`${svc.url}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: auth },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** A user with `credentials` credentials of `algo`, logged in (auth/login, CSC v2 §11.2). */
+async function makeUser(svc: Service, name: string, algo: AlgoName, opts: { scal: '1' | '2'; otp: boolean; credentials: number; multisign: number }): Promise<BenchUser[]> {
+  const admin = `Bearer ${svc.adminToken}`;
+  const password = `pw-${name}-bench`;
+  await call(svc, 'POST', '/admin/users', { username: name, password }, admin);
+  const otpSecret = opts.otp ? (await call(svc, 'POST', `/admin/users/${name}/otp`, {}, admin)).secret : undefined;
+  const a = ALGOS[algo];
+  const ids: string[] = [];
+  for (let i = 0; i < opts.credentials; i++) {
+    const body = { algo: a.adminAlgo, ...(a.rsaBits ? { rsaBits: a.rsaBits } : {}), pin: PIN, multisign: opts.multisign, scal: opts.scal };
+    ids.push((await call(svc, 'POST', `/admin/users/${name}/credentials`, body, admin)).credentialID);
+  }
+  const basic = `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`;
+  const { access_token } = await call(svc, 'POST', '/csc/v2/auth/login', {}, basic);
+  return ids.map((credentialID) => ({ bearer: access_token, credentialID, pin: PIN, ...(otpSecret ? { otpSecret } : {}) }));
+}
+
+async function inParallel<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]!();
+    }
+  }));
+  return out;
+}
+
+function machine() {
+  let softhsm = 'unknown';
+  try {
+    softhsm = execFileSync('softhsm2-util', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    /* not on PATH */
+  }
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    softhsm,
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+    samSessions: sessions,
+    database: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite',
+    kv: process.env.REDIS_URL ? 'Redis (REDIS_URL)' : 'in-process',
+    clusterWorkers: Number(process.env.CLUSTER_WORKERS || 1),
+    logLevel: values['log-level'],
+  };
+}
+
+type Row = LoadResult & { ratio: number | null; ratioSignVerify: number | null };
+
+const started = new Date();
+const raw: RawResult[] = [];
+const rows: Row[] = [];
+let profile: unknown = null;
+let svc: Service | null = null;
+try {
+  if (scenarios.has('raw')) {
+    log(`raw PKCS#11 rate: ${algos.join(', ')}, concurrency ${concurrency}, ${sessions} sessions`);
+    const out = await node('bench/raw.ts', ['--duration', String(durationMs / 1000), '--concurrency', String(concurrency), '--algos', algos.join(','), '--sessions', String(sessions)], {
+      ...process.env,
+      DATA_DIR: dataDir,
+    });
+    raw.push(...(JSON.parse(out) as RawResult[]));
+  }
+  const e2e = ['batch', 'single', 'full'].filter((s) => scenarios.has(s)) as LoadJob['scenario'][];
+  if (e2e.length) {
+    log('starting the service');
+    svc = await startService();
+    const s = svc;
+    for (const algo of algos) {
+      log(`${algo}: creating users and credentials`);
+      const stamp = Date.now().toString(36);
+      // batch and single: SCAL 1 credentials with a PIN and no OTP. Each SAD still binds its exact hashes (SCAL 1
+      // with hashes binds as strictly, sam/app/activate.ts) and signHash runs every check it runs at SCAL 2; only
+      // activation differs, and it is preparation here. Two credentials, so that minting at 4 in flight stays
+      // under the lockout's in-flight limit per credential.
+      const prepared = e2e.some((x) => x !== 'full')
+        ? await makeUser(s, `bench-${algo}-${stamp}`, algo, { scal: '1', otp: false, credentials: 2, multisign: batchSize })
+        : [];
+      // full: SCAL 2, PIN + TOTP, one user per concurrent signer: a TOTP step is accepted once per user.
+      const full = e2e.includes('full')
+        ? (await inParallel(4, Array.from({ length: fullUsers }, (_, i) => () => makeUser(s, `bench-${algo}-${stamp}-u${i}`, algo, { scal: '2', otp: true, credentials: 1, multisign: 1 })))).flat()
+        : [];
+      for (const scenario of e2e) {
+        const job: LoadJob = {
+          url: s.url,
+          adminToken: s.adminToken,
+          scenario,
+          algo,
+          signAlgo: ALGOS[algo].signAlgo,
+          concurrency,
+          durationMs,
+          sads: scenario === 'batch' ? Number(values['batch-sads']) : Number(values['single-sads']),
+          batchSize,
+          mintConcurrency: 4,
+          mintMaxMs: Number(values['mint-seconds']) * 1000,
+          users: scenario === 'full' ? full : prepared,
+        };
+        log(`${algo} ${scenario}: ${scenario === 'full' ? `${Math.min(concurrency, full.length)} signers` : `minting ${job.sads} SADs, then signHash at concurrency ${concurrency}`}`);
+        const result = JSON.parse(await node('bench/load.ts', [], { ...process.env, BENCH_JOB: JSON.stringify(job) })) as LoadResult;
+        const r = raw.find((x) => x.algo === algo);
+        rows.push({ ...result, ratio: ratio(result.signaturesPerSec, r?.sign.opsPerSec), ratioSignVerify: ratio(result.signaturesPerSec, r?.signVerify.opsPerSec) });
+        if (result.errors) log(`  ${result.errors} error(s); first: ${result.firstError}`);
+      }
+    }
+  }
+} finally {
+  await svc?.stop();
+  profile = readProfile();
+  if (!values['keep-data']) rmSync(dataDir, { recursive: true, force: true });
+  else log(`data kept in ${dataDir}`);
+}
+
+/** What bench/step_probe.ts recorded in the service, per phase and route, with each step's share of the wall time. */
+function readProfile(): unknown {
+  let totals: Record<string, { requests: number; wallMs: number; steps: Record<string, { count: number; ms: number }> }>;
+  try {
+    totals = JSON.parse(readFileSync(path.join(dataDir, 'step-profile.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+  return Object.fromEntries(
+    Object.entries(totals).map(([key, t]) => {
+      const stepMs = Object.fromEntries(Object.entries(t.steps).map(([k, v]) => [k, v.ms]));
+      const other = Math.max(0, t.wallMs - Object.values(stepMs).reduce((a, b) => a + b, 0));
+      return [key, { requests: t.requests, meanWallMs: t.wallMs / t.requests, perRequestMs: Object.fromEntries(Object.entries({ ...stepMs, other }).map(([k, v]) => [k, v / t.requests])), share: shares({ ...stepMs, other }), calls: Object.fromEntries(Object.entries(t.steps).map(([k, v]) => [k, v.count / t.requests])) }];
+    }),
+  );
+}
+
+const report = {
+  startedAt: started.toISOString(),
+  options: { durationS: durationMs / 1000, concurrency, scenarios: [...scenarios], algos, batchSize, fullUsers },
+  machine: machine(),
+  raw,
+  endToEnd: rows,
+  profile,
+};
+
+const fmt = (x: number | null | undefined, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+const mb = (b: number | undefined) => (b ? (b / 1048576).toFixed(0) : '-');
+const lines: string[] = [];
+lines.push(['scenario', 'algo', 'req/s', 'sig/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max loop ms', 'peak RSS MB', 'e2e/raw', 'e2e/raw+verify', 'n', 'errors'].join(' | '));
+for (const r of raw) {
+  lines.push(['raw sign', r.algo, fmt(r.sign.opsPerSec), fmt(r.sign.opsPerSec), fmt(r.sign.latencyMs.p50, 1), fmt(r.sign.latencyMs.p95, 1), fmt(r.sign.latencyMs.p99, 1), '-', mb(r.peakRssBytes), '1.00', '-', String(r.sign.ops), '0'].join(' | '));
+  lines.push(['raw sign+verify', r.algo, fmt(r.signVerify.opsPerSec), fmt(r.signVerify.opsPerSec), fmt(r.signVerify.latencyMs.p50, 1), fmt(r.signVerify.latencyMs.p95, 1), fmt(r.signVerify.latencyMs.p99, 1), '-', mb(r.peakRssBytes), fmt(r.signVerify.opsPerSec / r.sign.opsPerSec, 2), '1.00', String(r.signVerify.ops), '0'].join(' | '));
+}
+for (const r of rows) {
+  lines.push([r.scenario, r.algo, fmt(r.requestsPerSec), fmt(r.signaturesPerSec), fmt(r.latencyMs.p50, 1), fmt(r.latencyMs.p95, 1), fmt(r.latencyMs.p99, 1), fmt(r.server.eventLoopDelayMaxMs, 1), mb(r.server.peakRssBytes), fmt(r.ratio, 2), fmt(r.ratioSignVerify, 2), String(r.requests), String(r.errors)].join(' | '));
+}
+process.stdout.write(`\n${lines.join('\n')}\n`);
+for (const r of rows.filter((x) => x.scenario === 'full')) {
+  process.stdout.write(`full ${r.algo}: authorize p50 ${fmt(r.authorizeMs?.p50, 1)} ms, signHash p50 ${fmt(r.signHashMs?.p50, 1)} ms per document\n`);
+}
+const outFile = values.out ?? path.join(ROOT, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+mkdirSync(path.dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
+process.stdout.write(`\nJSON: ${path.relative(process.cwd(), outFile)}\n`);
