@@ -5,18 +5,21 @@
 import { inflateSync } from 'node:zlib';
 import { PdfDict, PdfLexer, PdfName, PdfRef, PdfSyntaxError, type PdfStream, type PdfValue } from './objects.ts';
 
-type XrefEntry = { kind: 'offset'; offset: number } | { kind: 'compressed'; stream: number; index: number } | { kind: 'free' };
+export type XrefEntry = { kind: 'offset'; offset: number } | { kind: 'compressed'; stream: number; index: number } | { kind: 'free' };
 
 export class PdfReadError extends Error {}
 
 export class PdfDocument {
   readonly text: string;
   /** The trailer dictionary of the newest section (for an xref stream, the stream's dictionary). */
-  readonly trailer: PdfDict;
+  trailer!: PdfDict;
   /** Offset of the newest cross-reference section: the /Prev of our update. */
   readonly startxref: number;
   /** Whether the newest section is a cross-reference stream; the update then writes one too. */
-  readonly usesXrefStream: boolean;
+  usesXrefStream = false;
+  /** True when the cross-reference data was wrong and rebuilt by scanning the objects (§7.5.6 leaves damaged files
+   *  to the reader): the update then lists every object itself instead of pointing at the broken data by /Prev. */
+  rebuilt = false;
   private readonly xref = new Map<number, XrefEntry>();
   private readonly objStmCache = new Map<number, Map<number, PdfValue>>();
 
@@ -39,9 +42,11 @@ export class PdfDocument {
         seen.add(prev);
         prev = this.readSection(prev).trailer.get('Prev');
       }
+      // A root that does not parse where the table says means offsets are off (a common writer bug).
+      this.checkedObject(this.trailer.get('Root') instanceof PdfRef ? (this.trailer.get('Root') as PdfRef).num : -1);
     } catch (err) {
-      if (err instanceof PdfSyntaxError) throw new PdfReadError(`cannot read the cross-reference data: ${err.message}`);
-      throw err;
+      if (!(err instanceof PdfSyntaxError || err instanceof PdfReadError)) throw err;
+      this.rebuild(err.message);
     }
     if (!(this.trailer.get('Root') instanceof PdfRef)) throw new PdfReadError('the trailer has no /Root');
     if (typeof this.trailer.get('Size') !== 'number') throw new PdfReadError('the trailer has no /Size');
@@ -165,6 +170,76 @@ export class PdfDocument {
 
   /** The value of object `num` (its newest version). */
   object(num: number): PdfValue {
+    try {
+      return this.checkedObject(num);
+    } catch (err) {
+      if (this.rebuilt || !(err instanceof PdfSyntaxError || err instanceof PdfReadError)) throw err;
+      this.rebuild(err.message);
+      return this.checkedObject(num);
+    }
+  }
+
+  /** Every object number with where it lives: what a rebuilt file's update lists in full. */
+  entries(): [number, XrefEntry][] {
+    return [...this.xref].sort((a, b) => a[0] - b[0]);
+  }
+
+  /**
+   * Rebuilds the cross-reference data by scanning for "n g obj" (the newest definition of a number wins) and the
+   * objects held in object streams, and takes the last trailer — or cross-reference stream dictionary — that
+   * names a /Root. A file with no such trailer is refused rather than guessed at.
+   */
+  private rebuild(reason: string): void {
+    this.xref.clear();
+    this.objStmCache.clear();
+    this.rebuilt = true;
+    const t = this.text;
+    const streams: number[] = [];
+    let trailer: PdfDict | undefined;
+    for (const m of t.matchAll(/(?<![0-9])(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj\b/g)) {
+      const num = Number(m[1]);
+      this.xref.set(num, { kind: 'offset', offset: m.index });
+      const head = t.slice(m.index, m.index + 300);
+      if (/\/Type\s*\/ObjStm/.test(head)) streams.push(num);
+      if (/\/Type\s*\/XRef/.test(head)) {
+        try {
+          const d = this.parseIndirect(m.index).value;
+          if (d instanceof PdfDict && d.get('Root') instanceof PdfRef) trailer = d;
+        } catch {
+          /* a damaged stream: keep looking */
+        }
+      }
+    }
+    for (let at = t.indexOf('trailer'); at >= 0; at = t.indexOf('trailer', at + 7)) {
+      try {
+        const d = new PdfLexer(t, at + 7).dict();
+        if (d.get('Root') instanceof PdfRef) trailer = d;
+      } catch {
+        /* not a trailer after all */
+      }
+    }
+    if (!trailer) throw new PdfReadError(`the cross-reference data is damaged (${reason}) and no trailer names the document's /Root`);
+    for (const num of streams) {
+      try {
+        const { stream } = this.parseIndirect((this.xref.get(num) as { offset: number }).offset);
+        if (!stream) continue;
+        const lx = new PdfLexer(Buffer.from(this.decode(stream)).toString('latin1'));
+        for (let i = 0; i < ((stream.dict.get('N') as number) ?? 0); i++) {
+          const objNum = Number(lx.word());
+          lx.word();
+          if (!this.xref.has(objNum)) this.xref.set(objNum, { kind: 'compressed', stream: num, index: i });
+        }
+      } catch {
+        /* an unreadable object stream: its objects stay unknown */
+      }
+    }
+    const size = Math.max(...this.xref.keys()) + 1;
+    this.trailer = new PdfDict(Object.fromEntries(trailer.entries));
+    this.trailer.set('Size', Math.max(size, typeof trailer.get('Size') === 'number' ? (trailer.get('Size') as number) : 0));
+    this.usesXrefStream = true;
+  }
+
+  private checkedObject(num: number): PdfValue {
     const e = this.xref.get(num);
     if (!e || e.kind === 'free') return null;
     if (e.kind === 'offset') {

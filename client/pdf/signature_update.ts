@@ -133,7 +133,8 @@ export function preparePdfSignature(original: Uint8Array, opts: PrepareOptions):
   const trailerEntries = (size: number) => {
     const t = new PdfDict({ Size: size, Root: doc.root });
     for (const k of ['Info', 'ID']) if (doc.trailer.get(k) !== undefined) t.set(k, doc.trailer.get(k)!);
-    t.set('Prev', doc.startxref);
+    // A rebuilt file's old cross-reference data is wrong: this section then lists every object and has no /Prev.
+    if (!doc.rebuilt) t.set('Prev', doc.startxref);
     return t;
   };
   const xrefOffset = base + out.length;
@@ -141,14 +142,24 @@ export function preparePdfSignature(original: Uint8Array, opts: PrepareOptions):
     // A cross-reference stream (§7.5.8) without filter, listing itself too.
     const xrefNum = newSize;
     offsets.set(xrefNum, xrefOffset);
-    const nums = [...offsets.keys()].sort((a, b) => a - b);
+    const all = new Map<number, [number, number, number]>(); // number -> [type, field 2, field 3] (§7.5.8.3)
+    if (doc.rebuilt) {
+      all.set(0, [0, 0, 0xffff]);
+      for (const [num, e] of doc.entries()) {
+        if (e.kind === 'offset') all.set(num, [1, e.offset, 0]);
+        else if (e.kind === 'compressed') all.set(num, [2, e.stream, e.index]);
+      }
+      for (let n = 0; n <= xrefNum; n++) if (!all.has(n)) all.set(n, [0, 0, 0]);
+    }
+    for (const [num, off] of offsets) all.set(num, [1, off, 0]);
+    const nums = [...all.keys()].sort((a, b) => a - b);
     const rows: number[] = [];
     const index: number[] = [];
     for (const num of nums) {
       if (index.length && index[index.length - 2]! + index[index.length - 1]! === num) index[index.length - 1]!++;
       else index.push(num, 1);
-      const off = offsets.get(num)!;
-      rows.push(1, (off >>> 24) & 0xff, (off >>> 16) & 0xff, (off >>> 8) & 0xff, off & 0xff, 0, 0);
+      const [type, a, b] = all.get(num)!;
+      rows.push(type, (a >>> 24) & 0xff, (a >>> 16) & 0xff, (a >>> 8) & 0xff, a & 0xff, (b >>> 8) & 0xff, b & 0xff);
     }
     const d = trailerEntries(newSize + 1);
     d.set('Type', new PdfName('XRef')).set('W', [1, 4, 2]).set('Index', index).set('Length', rows.length);

@@ -43,7 +43,7 @@ async function pdfsig(file: string): Promise<string> {
 }
 
 describe('PDFs from other producers', () => {
-  it('Chromium print-to-PDF and pdftocairo output: signed as an incremental update, pdfsig finds the signature valid and trusted', async () => {
+  it('Chromium print-to-PDF, pdftocairo output and a damaged file: signed as an incremental update, pdfsig finds the signature valid and trusted', async () => {
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -58,7 +58,9 @@ describe('PDFs from other producers', () => {
     }
     writeFileSync(f('fixture.pdf'), classicPdf());
     await run('pdftocairo', ['-pdf', f('fixture.pdf'), f('cairo.pdf')]);
-    const inputs = { chromium: printed, cairo: readFileSync(f('cairo.pdf')) };
+    // And a file whose xref offsets are all wrong (bytes inserted after the header): rebuilt, then listed in full.
+    const damaged = Buffer.from(classicPdf().toString('latin1').replace('%PDF-1.4\n', '%PDF-1.4\n% inserted\n'), 'latin1');
+    const inputs = { chromium: printed, cairo: readFileSync(f('cairo.pdf')), damaged };
 
     for (const [name, original] of Object.entries(inputs)) {
       const signed = signPdf(original);

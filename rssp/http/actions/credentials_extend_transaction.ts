@@ -15,14 +15,14 @@ import type { RsspDeps } from '../deps.ts';
 type ExtendBody = { credentialID: string; SAD: string; hashes?: string[]; hashAlgorithmOID?: string; clientData?: string };
 
 /** §11.9: hashes are mandatory at SCAL 2, and come with the OID of their algorithm. */
-const checkHashes: Step = (ctx) => {
+export const checkHashes: Step = (ctx) => {
   const body = ctx.state.body as ExtendBody;
   if (!ctx.state.hashes && required(ctx.state.credential, 'credential').scal === '2') throw new CscError('hashesRequired');
   if (ctx.state.hashes && body.hashAlgorithmOID === undefined) throw new CscError('missingHashAlgorithmOID');
   if (body.hashAlgorithmOID !== undefined && !Object.hasOwn(HASHES, body.hashAlgorithmOID)) throw new CscError('invalidHashAlgorithmOID');
 };
 
-async function extend(ctx: CscContext, deps: RsspDeps) {
+export async function extend(ctx: CscContext, deps: RsspDeps) {
   const body = ctx.state.body as ExtendBody;
   const grant = required(ctx.state.grant, 'grant');
   const credential = required(ctx.state.credential, 'credential');

@@ -38,8 +38,7 @@ describe('PdfDocument', () => {
     expect(() => new PdfDocument(truncated)).toThrow(new PdfReadError('no startxref: the file is truncated or not a PDF'));
     const encrypted = Buffer.from(classicPdf().toString('latin1').replace('/Root 1 0 R', '/Root 1 0 R /Encrypt 5 0 R'), 'latin1');
     expect(() => new PdfDocument(encrypted)).toThrow(new PdfReadError('encrypted PDFs are not supported'));
-    const badOffset = Buffer.from(classicPdf().toString('latin1').replace(/startxref\n\d+/, 'startxref\n12'), 'latin1');
-    expect(() => new PdfDocument(badOffset)).toThrow(PdfReadError);
+    expect(() => new PdfDocument(Buffer.from(classicPdf().toString('latin1').replace(/startxref\n\d+/, 'startxref\n999999'), 'latin1'))).toThrow(new PdfReadError('startxref points outside the file'));
   });
 });
 
@@ -129,6 +128,37 @@ describe('preparePdfSignature', () => {
     const page = doc.resolve(new PdfRef(4, 0)) as PdfDict;
     expect(page.get('Annots')).toEqual([new PdfRef(6, 0), new PdfRef(8, 0)]);
     expect(prepared.bytes[text.length]).toBe(0x0a); // the update starts on a new line although %%EOF had none
+  });
+
+  describe('damaged cross-reference data is rebuilt by scanning, and the update then lists every object', () => {
+    const shiftStartxref = (b: Buffer) => Buffer.from(b.toString('latin1').replace(/startxref\n(\d+)/, (_, n: string) => `startxref\n${Number(n) + 7}`), 'latin1');
+    // A comment inserted after the header moves every object without fixing the table (a common writer bug).
+    const shiftObjects = (b: Buffer) => Buffer.from(b.toString('latin1').replace('%PDF-1.4\n', '%PDF-1.4\n% moved by an editor\n'), 'latin1');
+    const cases: [string, Buffer][] = [
+      ['startxref off (classic)', shiftStartxref(classicPdf())],
+      ['table offsets off (classic)', shiftObjects(classicPdf())],
+      ['startxref off (xref stream + object stream)', shiftStartxref(xrefStreamPdf())],
+    ];
+    for (const [label, damaged] of cases) {
+      it(label, () => {
+        const doc = new PdfDocument(damaged);
+        expect((doc.resolve(doc.root) as PdfDict).get('Type')).toEqual(new PdfName('Catalog'));
+        expect(doc.rebuilt).toBe(true);
+        const prepared = preparePdfSignature(damaged, { signingTime: when, contentsSize: 64 });
+        const after = new PdfDocument(prepared.bytes);
+        expect(after.rebuilt).toBe(false); // our section is complete and correct
+        expect(after.trailer.get('Prev')).toBeUndefined();
+        const pages = after.resolve((after.resolve(after.root) as PdfDict).get('Pages')) as PdfDict;
+        expect(pages.get('Count')).toBe(1);
+        const acro = (after.resolve(after.root) as PdfDict).get('AcroForm') as PdfDict;
+        expect((after.resolve((acro.get('Fields') as PdfRef[])[0]) as PdfDict).get('FT')).toEqual(new PdfName('Sig'));
+      });
+    }
+
+    it('refuses a damaged file without any trailer naming /Root', () => {
+      const noTrailer = Buffer.from(classicPdf().toString('latin1').replace(/trailer\n<<[^]*?>>\n/, '').replace(/startxref\n\d+/, 'startxref\n5'), 'latin1');
+      expect(() => new PdfDocument(noTrailer)).toThrow(/^the cross-reference data is damaged \(.+\) and no trailer names the document's \/Root$/);
+    });
   });
 
   it('writes PDF dates in UTC', () => {
