@@ -110,7 +110,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     app.use(oauth.middleware);
     // Throttling of auth/login and credentials/authorize (core/policy.ts), on the shared Kv so that every instance counts.
     const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
-    const rsspDeps = { config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials, limits };
+    const rsspDeps = { config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials, limits, audit };
     app.use(cscV2Routes(rsspDeps));
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
     app.use(cscV1Routes(rsspDeps));

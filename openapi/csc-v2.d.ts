@@ -120,10 +120,34 @@ export interface paths {
          * @description The signature application forwards the factors the user typed (`authData`); the Signature
          *     Activation Module checks them and mints a SAD bound to the user, the credential, the calling
          *     client and — at SCAL 2 — the exact `hashes` listed here. The SAD allows at most `numSignatures`
-         *     signatures and only until it expires. This service answers synchronously (200); the 202
-         *     "authorization still underway" variant of §11.6 is not used.
+         *     signatures and only until it expires. For a credential approved out of band the answer is 202
+         *     with a `handle`: the person receives a link to a page where they approve with their factors, and
+         *     the application polls credentials/authorizeCheck for the SAD (`authData` is then not needed).
          */
         post: operations["credentialsAuthorize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/authorizeCheck": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Poll an authorization that is approved out of band (CSC v2 §11.7).
+         * @description After credentials/authorize answered 202: 202 with the same handle while the person has not decided,
+         *     200 with the SAD once they approved (given out once; the handle is then spent), and 400 when the
+         *     request expired (5 minutes by default), was refused, or the credential locked meanwhile. Only the
+         *     user and application that made the request can poll it.
+         */
+        post: operations["credentialsAuthorizeCheck"];
         delete?: never;
         options?: never;
         head?: never;
@@ -175,6 +199,33 @@ export interface paths {
          *     (1 hour by default); an expired SAD cannot be extended.
          */
         post: operations["credentialsExtendTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/signatureEvidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The evidence of signatures made with a credential (extension of this service, not a CSC method).
+         * @description An extension of this service, outside the CSC API v2 method list (`info` does not announce it): the audit
+         *     record of each signatures/signHash call that consumed a SAD for a digest of the caller's credential —
+         *     who, when, from which client, IP address and user agent, with which hashes and algorithms, under which
+         *     SAD and with which factors — with the sequence number and hash of the record in the tamper-evident audit
+         *     trail and the checkpoint (the head of the trail signed in the HSM) that covers it, when one exists yet. A
+         *     signature application keeps it in its own archive; the operator's `audit:verify` proves the trail still
+         *     holds the record. Same bearer rules as credentials/info: a service token of the credential's owner.
+         *     Newest first, at most 100.
+         */
+        post: operations["extSignatureEvidence"];
         delete?: never;
         options?: never;
         head?: never;
@@ -525,6 +576,17 @@ export interface components {
             /** @description Seconds the SAD stays usable. camelCase here, unlike the token endpoints' expires_in. */
             expiresIn?: number;
         };
+        AuthorizePendingResponse: {
+            /** @description Opaque value to poll credentials/authorizeCheck with. */
+            handle: string;
+        };
+        AuthorizeCheckRequest: {
+            /** @description The handle credentials/authorize answered with (202). */
+            handle: string;
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
         GetChallengeRequest: {
             /** @description The credential to be authorized with the one-time password. */
             credentialID: string;
@@ -549,6 +611,59 @@ export interface components {
             clientData?: components["schemas"]["ClientData"];
         } & {
             [key: string]: unknown;
+        };
+        SignatureEvidenceRequest: {
+            /** @description The caller's credential whose signatures are asked for. */
+            credentialID: string;
+            /** @description Only the records that signed this digest (base64, either alphabet). */
+            hash?: components["schemas"]["Digest"];
+            /** @description Only the records made under this SAD, by its identifier (`sadId` of an earlier answer). */
+            SAD?: string;
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
+        SignatureEvidenceResponse: {
+            evidence: components["schemas"]["SignatureEvidence"][];
+        };
+        SignatureEvidence: {
+            /** @description Sequence number of the record in the audit trail. */
+            seq: number;
+            /** @description SHA-256 (hex) of the record, as chained. */
+            recordHash: string;
+            /**
+             * Format: date-time
+             * @description When the SAD was consumed for these hashes (UTC).
+             */
+            at: string;
+            /** @description The signer. */
+            userID: string | null;
+            /** @description The signature application (OAuth client or login session). */
+            clientID: string | null;
+            sourceIP: string | null;
+            userAgent: string | null;
+            credentialID: string | null;
+            /** @description The digests signed. */
+            hashes: components["schemas"]["Base64Out"][];
+            hashAlgorithmOID: string | null;
+            signAlgo: string | null;
+            /** @description Identifier (jti) of the SAD consumed. */
+            sadId: string | null;
+            /** @description Factors the SAD was issued on: "pwd" (PIN), "otp". */
+            factors: string[];
+            /** @description Request id of the signHash call (X-Request-Id). */
+            requestID: string | null;
+            /** @description The first signed head of the trail at or after this record; null until one is written. */
+            checkpoint: null | {
+                seq: number;
+                hash: string;
+                /** Format: date-time */
+                at: string;
+                /** @description RFC 7638 thumbprint of the audit key. */
+                kid: string;
+                /** @description ECDSA P-256 (DER, base64) over SHA-256 of "rssp-audit-checkpoint-v1", seq, hash and at joined by line feeds. */
+                signature: string;
+            };
         };
         SignHashRequest: {
             /** @description The credential whose key signs. */
@@ -871,6 +986,56 @@ export interface operations {
                     "application/json": components["schemas"]["AuthorizeResponse"];
                 };
             };
+            /** @description The person approves out of band; poll credentials/authorizeCheck with the handle. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizePendingResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    credentialsAuthorizeCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizeCheckRequest"];
+            };
+        };
+        responses: {
+            /** @description Approved; the SAD and its remaining lifetime. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizeResponse"];
+                };
+            };
+            /** @description Still waiting for the person. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizePendingResponse"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -940,6 +1105,39 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    extSignatureEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignatureEvidenceRequest"];
+            };
+        };
+        responses: {
+            /** @description The evidence records found (an empty list when none matches). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignatureEvidenceResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
             503: components["responses"]["Unavailable"];
         };
     };

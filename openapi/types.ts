@@ -13,7 +13,9 @@ export type CscOperation =
   | 'credentials/authorize'
   | 'credentials/getChallenge'
   | 'credentials/extendTransaction'
-  | 'signatures/signHash';
+  | 'signatures/signHash'
+  /** Extension of this service, not a CSC method: the evidence of signatures (issue #4). */
+  | 'ext/signatureEvidence';
 
 export const CSC_OPERATIONS: readonly CscOperation[] = [
   'info',
@@ -25,6 +27,7 @@ export const CSC_OPERATIONS: readonly CscOperation[] = [
   'credentials/getChallenge',
   'credentials/extendTransaction',
   'signatures/signHash',
+  'ext/signatureEvidence',
 ];
 
 type Post<Op extends CscOperation> = paths[`/${Op}`]['post'];
@@ -61,4 +64,6 @@ export type AuthorizeResponse = S['AuthorizeResponse'];
 export type GetChallengeRequest = S['GetChallengeRequest'];
 export type ExtendTransactionRequest = S['ExtendTransactionRequest'];
 export type SignHashRequest = S['SignHashRequest'];
+export type SignatureEvidenceRequest = S['SignatureEvidenceRequest'];
+export type SignatureEvidenceResponse = S['SignatureEvidenceResponse'];
 export type SignHashResponse = S['SignHashResponse'];

@@ -1,5 +1,6 @@
 // What the CSC API needs from the rest of the service. Everything is a port or a use case, so that the routes can
 // be served in-process (one-process mode) or in front of a remote SAM (split mode) unchanged.
+import type { AuditTrail } from '../../core/audit_port.ts';
 import type { Config } from '../../core/config.ts';
 import type { Logger } from '../../core/log.ts';
 import type { ServiceAuth, TokenVerifier, UserDirectory } from '../../core/ports.ts';
@@ -15,6 +16,8 @@ export type RsspDeps = {
   auth: ServiceAuth;
   users: UserDirectory;
   credentials: CredentialService;
+  /** The audit trail, for the evidence of signatures (ext/signatureEvidence). */
+  audit?: Pick<AuditTrail, 'evidence'>;
   /** Throttling of auth/login and credentials/authorize (core/policy.ts). */
   limits?: Limits;
 };

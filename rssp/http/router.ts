@@ -13,6 +13,7 @@ import { credentialsGetChallenge } from './actions/credentials_get_challenge.ts'
 import { credentialsInfo } from './actions/credentials_info.ts';
 import { credentialsList } from './actions/credentials_list.ts';
 import { info } from './actions/info.ts';
+import { extSignatureEvidence } from './actions/ext_signature_evidence.ts';
 import { signaturesSignHash } from './actions/signatures_sign_hash.ts';
 import type { RsspDeps } from './deps.ts';
 import { errorHandler } from './error_handler.ts';
@@ -34,6 +35,11 @@ const ROUTES: Record<ImplementedMethod, Action> = {
   'credentials/getChallenge': credentialsGetChallenge,
   'credentials/extendTransaction': credentialsExtendTransaction,
   'signatures/signHash': signaturesSignHash,
+};
+
+/** Methods of this service beyond the CSC list (documented in the OpenAPI document, not announced by `info`). */
+const EXTENSIONS: Record<string, Action> = {
+  'ext/signatureEvidence': extSignatureEvidence,
 };
 
 /** Static documents next to the methods, read once. */
@@ -58,7 +64,7 @@ function serveDocument(ctx: CscContext, name: string, cache: Map<string, Buffer>
 async function dispatch(ctx: CscContext, deps: RsspDeps, cache: Map<string, Buffer>): Promise<void> {
   const name = ctx.path.slice(CSC_V2_PREFIX.length);
   if (Object.hasOwn(DOCUMENTS, name)) return serveDocument(ctx, name, cache);
-  const action = Object.hasOwn(ROUTES, name) ? ROUTES[name as ImplementedMethod] : undefined;
+  const action = Object.hasOwn(ROUTES, name) ? ROUTES[name as ImplementedMethod] : Object.hasOwn(EXTENSIONS, name) ? EXTENSIONS[name] : undefined;
   if (!action) {
     // CSC v2 §10: 501 for a method of the specification that this service does not implement.
     throw new CscError(UNIMPLEMENTED_METHODS.has(name) ? 'notImplemented' : 'methodNotFound');

@@ -23,6 +23,8 @@ let sql: pg.Client;
 let username: string;
 let credentialID: string;
 let hashes: Buffer[];
+let token: string;
+let sadJti: string;
 
 async function adminApi(p: string, body: unknown = {}): Promise<Response> {
   const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
@@ -103,6 +105,8 @@ beforeAll(async () => {
     { bearer: login.body.access_token },
   );
   expect(signed.status).toBe(200);
+  token = login.body.access_token;
+  sadJti = JSON.parse(Buffer.from(auth.body.SAD.split('.')[1], 'base64url').toString()).jti;
 }, 180_000);
 
 afterAll(async () => {
@@ -239,6 +243,38 @@ describe('audit trail', () => {
     expect(verdict.problems[0]).toMatchObject({ kind: 'altered', seq });
     await asIntruder(() => sql.query('UPDATE sam.audit SET user_agent = $2, hash = $3 WHERE seq = $1', [seq, before.user_agent, before.hash]));
     expect((await verifyLive()).intact).toBe(true);
+  });
+
+  it('serves the evidence of a signature to the signer\'s application, matching the exported record and its checkpoint', async () => {
+    const exported = parseAuditLines(await (await adminApi('/admin/audit/export', { credentialID })).text());
+    const res = await csc(server, 'ext/signatureEvidence', { credentialID, hash: hashes[1]!.toString('base64url') }, { bearer: token });
+    expect(res.status).toBe(200);
+    expect(res.body.evidence).toHaveLength(1);
+    const e = res.body.evidence[0];
+    expect(e).toMatchObject({
+      credentialID,
+      hashes: hashes.map((h) => h.toString('base64')),
+      hashAlgorithmOID: SHA256,
+      signAlgo: ECDSA_SHA256,
+      sadId: sadJti,
+      factors: ['pwd', 'otp'],
+    });
+    expect(e.clientID).toMatch(/^login:/);
+    const record = exported.find((l): l is AuditRecordLine => l.type === 'record' && l.seq === e.seq)!;
+    expect(record.hash).toBe(e.recordHash);
+    expect(e.checkpoint.seq).toBeGreaterThanOrEqual(e.seq);
+    expect(exported).toContainEqual({ type: 'checkpoint', ...e.checkpoint });
+    // By SAD id too; a digest that was not signed has no evidence.
+    expect((await csc(server, 'ext/signatureEvidence', { credentialID, SAD: sadJti }, { bearer: token })).body.evidence).toHaveLength(1);
+    const none = await csc(server, 'ext/signatureEvidence', { credentialID, hash: createHash('sha256').update('other').digest('base64') }, { bearer: token });
+    expect(none.body).toEqual({ evidence: [] });
+    // Not to someone else: the credential is not theirs.
+    const mallory = `mallory-${randomBytes(3).toString('hex')}`;
+    await admin(server, 'user:create', '--username', mallory, '--password', 'another horse battery');
+    const other = await csc(server, 'auth/login', {}, { basic: [mallory, 'another horse battery'] });
+    const refused = await csc(server, 'ext/signatureEvidence', { credentialID }, { bearer: other.body.access_token });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter credentialID' });
   });
 
   it('answers the same verdict through the admin API', async () => {

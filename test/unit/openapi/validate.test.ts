@@ -48,6 +48,7 @@ const MINIMAL: Record<CscOperation, Record<string, unknown>> = {
   'credentials/getChallenge': { credentialID: 'cred-1', authObjectID: 'OTP' },
   'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
   'signatures/signHash': { credentialID: 'cred-1', hashes: [b64()], signAlgo: ECDSA_SHA256 },
+  'ext/signatureEvidence': { credentialID: 'cred-1' },
 };
 
 describe('the document', () => {
@@ -138,6 +139,7 @@ describe('validateRequest: valid bodies', () => {
         signAlgo: '1.2.840.113549.1.1.10', signAlgoParams: 'MDSgDzANBglghkgBZQMEAgEFAKEcMBoGCSqGSIb3DQEBCDANBglghkgBZQMEAgEFAKIDAgEg',
         operationMode: 'S', validity_period: 60_000, response_uri: 'https://app.example/done', clientData: 'tx-1',
       },
+      'ext/signatureEvidence': { credentialID: 'c', hash: b64(), SAD: 'jti-1', clientData: 'tx-1' },
     };
     for (const op of CSC_OPERATIONS) expect(refusal(op, full[op]), op).toBe('ok');
   });
@@ -253,6 +255,7 @@ describe('validateRequest: refusals', () => {
       credentialID: 'string', SAD: 'string', hashes: 'array', hashAlgorithmOID: 'string', signAlgo: 'string',
       signAlgoParams: 'string', operationMode: 'string', validity_period: 'integer', response_uri: 'string',
     },
+    'ext/signatureEvidence': { credentialID: 'string', hash: 'string', SAD: 'string' },
   };
   for (const op of CSC_OPERATIONS) {
     it(`${op}: a field of the wrong JSON type is "Missing (or invalid type) <type> parameter <name>"`, () => {

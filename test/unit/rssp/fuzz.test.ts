@@ -10,6 +10,7 @@ let credentialID: string;
 
 beforeAll(async () => {
   app = await startApp();
+  app.deps.audit = { evidence: async () => [] };
   const s = signer(app);
   token = s.token;
   const chain = makeChain('Fuzz', new Date(Date.now() - 86400_000), new Date(Date.now() + 86400_000));
@@ -71,6 +72,7 @@ function validBodies(): Record<CscOperation, Record<string, unknown>> {
       response_uri: 'https://x.example',
       clientData: 'c',
     },
+    'ext/signatureEvidence': { credentialID, hash: b64(sha256('a')), SAD: 's', clientData: 'c' },
   };
 }
 
