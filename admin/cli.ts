@@ -9,7 +9,8 @@ import path from 'node:path';
 import QRCode from 'qrcode';
 import { parseAuditLines, verifyAuditExport, type AuditLine } from '../core/audit_chain.ts';
 
-type Flag = { name: string; required?: boolean; int?: boolean; help: string };
+/** `multi`: the flag may be repeated; the values reach `run` joined by newlines. */
+type Flag = { name: string; required?: boolean; int?: boolean; multi?: boolean; help: string };
 
 type Command = {
   summary: string;
@@ -189,6 +190,40 @@ export const COMMANDS: Record<string, Command> = {
       if (!verdict.intact) throw new CliError(`audit trail NOT intact: ${verdict.problems[0]!.message}`);
     },
   },
+  'client:create': {
+    summary: 'register a signature application with the OAuth authorization server; prints client_id (and client_secret once)',
+    flags: [
+      { name: 'name', required: true, help: 'shown to people on the sign-in and signature pages' },
+      { name: 'redirect-uri', required: true, multi: true, help: 'an exact redirect URI (repeat the flag for several)' },
+      { name: 'auth', help: 'client_secret_basic | client_secret_post | private_key_jwt (default client_secret_basic)' },
+      { name: 'jwks-file', help: 'JSON Web Key Set with the public keys of a private_key_jwt client' },
+    ],
+    async run(f, api) {
+      let jwks: unknown;
+      if (f['jwks-file'] !== undefined) {
+        try {
+          jwks = JSON.parse(readFileSync(f['jwks-file'], 'utf8'));
+        } catch (err) {
+          throw new CliError(`cannot read ${f['jwks-file']} as JSON: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+      }
+      printJson(await api('POST', '/admin/clients', { name: f.name, redirectUris: f['redirect-uri']!.split('\n'), auth: f.auth, jwks }));
+    },
+  },
+  'client:list': {
+    summary: 'list the registered OAuth clients (never their secrets)',
+    flags: [],
+    async run(_f, api) {
+      printJson(await api('GET', '/admin/clients'));
+    },
+  },
+  'client:delete': {
+    summary: 'delete an OAuth client with every grant and token issued to it',
+    flags: [{ name: 'id', required: true, help: 'the client_id' }],
+    async run(f, api) {
+      printJson(await api('DELETE', `/admin/clients/${enc(f.id!)}`, {}));
+    },
+  },
   'ca:cert': {
     summary: 'print the certificate (PEM) of the CA that certifies new credentials',
     flags: [],
@@ -232,7 +267,7 @@ export function parseArgs(argv: string[]): { command: string; flags: Record<stri
     const value = m[2] ?? rest[++i];
     if (value === undefined) throw new CliError(`--${name} needs a value`, 2);
     if (flag.int && !/^[0-9]{1,9}$/.test(value)) throw new CliError(`--${name} must be a whole number`, 2);
-    flags[name] = value;
+    flags[name] = flag.multi && flags[name] !== undefined ? `${flags[name]}\n${value}` : value;
   }
   const missing = spec.flags.filter((f) => f.required && flags[f.name] === undefined).map((f) => `--${f.name}`);
   if (missing.length) throw new CliError(`${command} needs ${missing.join(', ')}`, 2);

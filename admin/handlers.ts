@@ -6,6 +6,7 @@ import type { Logger } from '../core/log.ts';
 import type { AuditTrail } from '../core/audit_port.ts';
 import type { User } from '../core/ports.ts';
 import type { RequestContext, SignatureActivation } from '../core/sam_port.ts';
+import type { ClientRegistry } from '../authz/oauth/clients.ts';
 import type { UserStore } from '../authz/users.ts';
 import type { CredentialService } from '../rssp/app/credential_service.ts';
 import { certificatesFromPem, toPem } from './pem.ts';
@@ -18,6 +19,8 @@ export type AdminDeps = {
   sam: SignatureActivation;
   users: Pick<UserStore, 'create' | 'byUsername' | 'byId'>;
   credentials: Pick<CredentialService, 'create' | 'get' | 'listByOwner' | 'importChain' | 'csr'>;
+  /** OAuth clients of the authorization server (authz/oauth/clients.ts); absent, the client routes answer 404. */
+  clients?: Pick<ClientRegistry, 'create' | 'list' | 'delete'>;
   /** The audit trail: every admin action is recorded in it, and exported from it. */
   audit?: AuditTrail;
   /** The development outbox of out-of-band messages (outbox:show). */

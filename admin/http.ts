@@ -6,11 +6,12 @@ import type Koa from 'koa';
 import { CscError } from '../core/errors.ts';
 import { SamError, type RequestContext, type SamErrorCode } from '../core/sam_port.ts';
 import * as audit from './audit_handlers.ts';
+import * as ch from './client_handlers.ts';
 import * as h from './handlers.ts';
 import { showOutbox } from './outbox_handlers.ts';
 import { readJsonBody } from './params.ts';
 
-type Route = { method: 'GET' | 'POST' | 'PUT'; path: RegExp; action: string; handler: h.Handler };
+type Route = { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: RegExp; action: string; handler: h.Handler };
 
 const SEG = '([^/]+)';
 const route = (method: Route['method'], path: string, action: string, handler: h.Handler): Route => ({
@@ -31,6 +32,9 @@ export const ADMIN_ROUTES: Route[] = [
   route('POST', '/credentials/:p/csr', 'credential.csr', h.credentialCsr),
   route('PUT', '/credentials/:p/certificates', 'credential.import-cert', h.importCertificates),
   route('GET', '/ca/certificate', 'ca.certificate', h.caCertificate),
+  route('POST', '/clients', 'client.create', ch.createClient),
+  route('GET', '/clients', 'client.list', ch.listClients),
+  route('DELETE', '/clients/:p', 'client.delete', ch.deleteClient),
   route('POST', '/audit/export', 'audit.export', audit.exportAudit),
   route('POST', '/audit/verify', 'audit.verify', audit.verifyAudit),
   route('POST', '/outbox', 'outbox.show', showOutbox),

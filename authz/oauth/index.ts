@@ -11,6 +11,7 @@ import type { SignatureActivation } from '../../core/sam_port.ts';
 import type { LoginLimiter } from '../login_limiter.ts';
 import { interactionRoutes } from '../pages/interaction.ts';
 import type { UserStore } from '../users.ts';
+import { ClientRegistry } from './clients.ts';
 import { CredentialGrantStore } from './credential_grants.ts';
 import { RAR_PARAM, RAR_SCOPE_MARK, sameAuthorizationDetails } from './credential_request.ts';
 import { loadKeys } from './keys.ts';
@@ -26,7 +27,7 @@ export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 /** oidc-provider's own limit for form bodies. */
 const MAX_TOKEN_BODY = 56 * 1024;
 
-export type OAuthServer = { middleware: Koa.Middleware; tokens: OAuthTokenVerifier; provider: Provider };
+export type OAuthServer = { middleware: Koa.Middleware; tokens: OAuthTokenVerifier; provider: Provider; clients: ClientRegistry };
 
 async function readRaw(ctx: Koa.Context): Promise<string | null> {
   const chunks: Buffer[] = [];
@@ -176,5 +177,5 @@ export async function createOAuthServer(deps: {
     await handle(ctx.req, ctx.res);
   };
 
-  return { middleware, tokens: new OAuthTokenVerifier(provider, grants), provider };
+  return { middleware, tokens: new OAuthTokenVerifier(provider, grants), provider, clients: new ClientRegistry(deps.db, deps.config.env === 'production') };
 }

@@ -24,7 +24,7 @@ import {
   follow,
   formAction,
 } from './oauth_harness.ts';
-import { admin } from './harness.ts';
+import { admin, tmpFile } from './harness.ts';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 
@@ -37,8 +37,10 @@ let signer3: Signer;
 
 beforeAll(async () => {
   server = await startServer();
-  const c = await registerClient({ name: 'Example Signing App', redirectUris: [REDIRECT] });
-  client = { id: c.client_id, secret: c.client_secret! };
+  // The operator registers the application with the admin CLI (issue #3 item 8).
+  const c = await admin(server, 'client:create', '--name', 'Example Signing App', '--redirect-uri', REDIRECT, '--redirect-uri', `${REDIRECT}2`);
+  expect(c.code, c.stderr).toBe(0);
+  client = { id: c.json.client_id, secret: c.json.client_secret };
   [signer, signer2, signer3] = await Promise.all([newSigner(server), newSigner(server), newSigner(server)]);
 }, 120_000);
 
@@ -235,6 +237,28 @@ describe('Flow 2: credential authorization directly (one redirect)', () => {
     const again = await token(server, { id: c.client_id }, form);
     expect(again.status).toBe(401);
     expect(again.body.error).toBe('invalid_client');
+  });
+});
+
+describe('admin', () => {
+  it('client:create with private_key_jwt needs a JWKS file; client:list shows no secret; client:delete ends the client', async () => {
+    const noJwks = await admin(server, 'client:create', '--name', 'No keys', '--redirect-uri', REDIRECT, '--auth', 'private_key_jwt');
+    expect(noJwks.code).toBe(1);
+    expect(noJwks.stderr).toContain('private_key_jwt needs a JWKS with at least one public key');
+    const fragment = await admin(server, 'client:create', '--name', 'Fragment', '--redirect-uri', `${REDIRECT}#x`);
+    expect(fragment.stderr).toContain('A redirect URI must not contain a fragment');
+    const { publicKey } = await generateKeyPair('ES256');
+    const file = tmpFile('jwks.json', JSON.stringify({ keys: [await exportJWK(publicKey)] }));
+    const created = await admin(server, 'client:create', '--name', 'Keyed App', '--redirect-uri', REDIRECT, '--auth', 'private_key_jwt', '--jwks-file', file);
+    expect(created.code, created.stderr).toBe(0);
+    expect(Object.keys(created.json)).toEqual(['client_id']);
+    const list = await admin(server, 'client:list');
+    const row = list.json.find((c: { client_id: string }) => c.client_id === created.json.client_id);
+    expect(row).toMatchObject({ client_name: 'Keyed App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt' });
+    expect(JSON.stringify(list.json)).not.toContain(client.secret);
+    expect((await admin(server, 'client:delete', '--id', created.json.client_id)).code).toBe(0);
+    const gone = await follow(new Agent(server), authorizeUrl(server, { ...base({ scope: 'service' }).params, client_id: created.json.client_id }));
+    expect(gone.kind === 'page' && gone.html).toContain('invalid_client');
   });
 });
 

@@ -1,0 +1,38 @@
+// Admin routes of the OAuth clients (issue #3 item 8): the signature applications allowed to use the
+// authorization server. The registry (authz/oauth/clients.ts) validates; these handlers only read the request.
+import { CscError } from '../core/errors.ts';
+import type { Handler } from './handlers.ts';
+import { onlyKnown, requiredString } from './params.ts';
+
+function registry(deps: Parameters<Handler>[0]) {
+  if (!deps.clients) throw new CscError('adminRouteNotFound');
+  return deps.clients;
+}
+
+export const createClient: Handler = async (deps, { body }) => {
+  onlyKnown(body, ['name', 'redirectUris', 'auth', 'jwks']);
+  const name = requiredString(body, 'name');
+  const redirectUris = body.redirectUris;
+  if (!Array.isArray(redirectUris) || !redirectUris.every((u) => typeof u === 'string')) {
+    throw new CscError('invalidRequest', { description: 'redirectUris must be an array of strings' });
+  }
+  const auth = body.auth === undefined ? undefined : String(body.auth);
+  const created = await registry(deps).create({
+    name,
+    redirectUris,
+    authMethod: auth as Parameters<NonNullable<Parameters<Handler>[0]['clients']>['create']>[0]['authMethod'],
+    jwks: body.jwks,
+  });
+  // The secret is shown once, here; the audit row names the client only.
+  return { status: 201, body: created, audit: { clientId: created.client_id, name, auth: auth ?? 'client_secret_basic' } };
+};
+
+export const listClients: Handler = async (deps) => {
+  const clients = await registry(deps).list();
+  return { status: 200, body: clients, audit: { count: clients.length } };
+};
+
+export const deleteClient: Handler = async (deps, { params }) => {
+  await registry(deps).delete(params[0]!);
+  return { status: 200, body: { deleted: params[0] }, audit: { clientId: params[0] } };
+};
