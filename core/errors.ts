@@ -55,11 +55,6 @@ export const CSC_ERRORS = {
   otpNotDelivered: { status: 503, error: 'temporarily_unavailable', description: 'The one-time password could not be delivered; try again later' },
   sadExtensionLimit: { status: 400, error: 'invalid_request', description: 'The transaction cannot be extended any further' },
 
-  // credentials/authorizeCheck (§11.7)
-  invalidHandle: { status: 400, error: 'invalid_request', description: 'Invalid parameter handle' },
-  approvalExpired: { status: 400, error: 'invalid_request', description: 'The authorization request has expired' },
-  approvalRefused: { status: 400, error: 'access_denied', description: 'The user refused the authorization' },
-
   // signatures/signHash (§11.10)
   missingSad: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter SAD' },
   invalidSad: { status: 400, error: 'invalid_request', description: 'Invalid parameter SAD' },

@@ -11,7 +11,6 @@ export type CscOperation =
   | 'credentials/list'
   | 'credentials/info'
   | 'credentials/authorize'
-  | 'credentials/authorizeCheck'
   | 'credentials/getChallenge'
   | 'credentials/extendTransaction'
   | 'signatures/signHash'
@@ -25,7 +24,6 @@ export const CSC_OPERATIONS: readonly CscOperation[] = [
   'credentials/list',
   'credentials/info',
   'credentials/authorize',
-  'credentials/authorizeCheck',
   'credentials/getChallenge',
   'credentials/extendTransaction',
   'signatures/signHash',
@@ -63,8 +61,6 @@ export type AuthObjectType = S['AuthObjectType'];
 export type AuthObject = S['AuthObject'];
 export type AuthorizeRequest = S['AuthorizeRequest'];
 export type AuthorizeResponse = S['AuthorizeResponse'];
-export type AuthorizeCheckRequest = S['AuthorizeCheckRequest'];
-export type AuthorizePendingResponse = S['AuthorizePendingResponse'];
 export type GetChallengeRequest = S['GetChallengeRequest'];
 export type ExtendTransactionRequest = S['ExtendTransactionRequest'];
 export type SignHashRequest = S['SignHashRequest'];
