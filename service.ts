@@ -18,6 +18,7 @@ import { RateLimiter, ratePolicy } from './core/policy.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
+import { approvalPages } from './rssp/approval/approval_page.ts';
 import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
 import { createAuditTrail } from './sam/audit/trail.ts';
@@ -111,6 +112,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     // Throttling of auth/login and credentials/authorize (core/policy.ts), on the shared Kv so that every instance counts.
     const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
     const rsspDeps = { config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials, limits, audit };
+    // Approval pages of asynchronous authorization (CSC v2 §11.7), reached by the link sent to the person.
+    app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));
     app.use(cscV2Routes(rsspDeps));
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
     app.use(cscV1Routes(rsspDeps));

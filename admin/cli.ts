@@ -72,11 +72,13 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'auth', help: 'explicit | oauth2code (default explicit)' },
       { name: 'description', help: 'free text shown to signature applications (at most 255 characters)' },
       { name: 'otp', help: 'totp | email | sms: where the one-time password comes from (default totp)' },
+      { name: 'approval', help: 'inline | async: async answers authorize with 202 and sends the user an approval link' },
     ],
     async run(f, api) {
       printJson(
         await api('POST', `/admin/users/${enc(f.username!)}/credentials`, {
           otp: f.otp,
+          approval: f.approval,
           algo: f.algo,
           rsaBits: num(f['rsa-bits']),
           pin: f.pin,

@@ -74,7 +74,7 @@ export const enrollOtp: Handler = async (deps, { params, body, ctx }) => {
 };
 
 export const createCredential: Handler = async (deps, { params, body, ctx }) => {
-  onlyKnown(body, ['algo', 'rsaBits', 'pin', 'multisign', 'scal', 'authMode', 'description', 'otp']);
+  onlyKnown(body, ['algo', 'rsaBits', 'pin', 'multisign', 'scal', 'authMode', 'description', 'otp', 'approval']);
   const user = await userNamed(deps, params[0]!);
   const algo = oneOf(body, 'algo', ALGOS, true)!;
   const rsaBits = oneOf(body, 'rsaBits', [2048, 3072] as const, false);
@@ -89,6 +89,8 @@ export const createCredential: Handler = async (deps, { params, body, ctx }) => 
   const description = optionalString(body, 'description', 255);
   // Where the one-time password comes from: an authenticator app (default) or a code sent per getChallenge.
   const otpChannel = oneOf(body, 'otp', ['totp', 'email', 'sms'] as const, false);
+  // 'async': credentials/authorize answers 202 and the person approves on the page sent to them (CSC v2 §11.7).
+  const approval = oneOf(body, 'approval', ['inline', 'async'] as const, false);
   const { credentialID } = await deps.credentials.create(ctx, {
     ownerId: user.id,
     algo,
@@ -99,11 +101,12 @@ export const createCredential: Handler = async (deps, { params, body, ctx }) => 
     authMode,
     description,
     otpChannel,
+    approval,
   });
   return {
     status: 201,
     body: { credentialID },
-    audit: { username: user.username, userId: user.id, credentialID, algo, rsaBits, multisign, scal, authMode, otpChannel },
+    audit: { username: user.username, userId: user.id, credentialID, algo, rsaBits, multisign, scal, authMode, otpChannel, approval },
   };
 };
 

@@ -58,6 +58,9 @@ const schema = z.object({
    *  authorization that started it, seconds. Default 3600: sole control means a person's consent does not
    *  stretch indefinitely. */
   SAD_MAX_TRANSACTION_SECONDS: int(30, 86400).default(3600),
+  /** Seconds an asynchronous authorization (credentials/authorize answered 202, CSC v2 §11.7) waits for the person
+   *  to approve on the page before it expires. Default 300. */
+  ASYNC_APPROVAL_LIFETIME_SECONDS: int(30, 3600).default(300),
   /** SMTP server for e-mail OTPs. Unset: e-mail goes to the development outbox (DATA_DIR/outbox). */
   SMTP_HOST: z.string().optional(),
   /** Default 587 (submission with STARTTLS); 465 with SMTP_SECURE=true. */
@@ -155,6 +158,8 @@ export type Config = {
     otpChallenge?: { digits: number; lifetimeSeconds: number; max: number; windowSeconds: number };
     /** credentials/extendTransaction bound (CSC v2 §11.9). Absent: 3600. */
     sadMaxTransactionSeconds?: number;
+    /** Pending asynchronous authorizations expire after this. Absent: 300. */
+    approvalLifetimeSeconds?: number;
   };
   /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
   notify: {
@@ -251,6 +256,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         windowSeconds: e.OTP_CHALLENGE_WINDOW_SECONDS,
       },
       sadMaxTransactionSeconds: e.SAD_MAX_TRANSACTION_SECONDS,
+      approvalLifetimeSeconds: e.ASYNC_APPROVAL_LIFETIME_SECONDS,
     },
     notify: {
       ...(e.SMTP_HOST

@@ -55,6 +55,11 @@ export const CSC_ERRORS = {
   otpNotDelivered: { status: 503, error: 'temporarily_unavailable', description: 'The one-time password could not be delivered; try again later' },
   sadExtensionLimit: { status: 400, error: 'invalid_request', description: 'The transaction cannot be extended any further' },
 
+  // credentials/authorizeCheck (§11.7)
+  invalidHandle: { status: 400, error: 'invalid_request', description: 'Invalid parameter handle' },
+  approvalExpired: { status: 400, error: 'invalid_request', description: 'The authorization request has expired' },
+  approvalRefused: { status: 400, error: 'access_denied', description: 'The user refused the authorization' },
+
   // signatures/signHash (§11.10)
   missingSad: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter SAD' },
   invalidSad: { status: 400, error: 'invalid_request', description: 'Invalid parameter SAD' },
@@ -78,6 +83,7 @@ export const CSC_ERRORS = {
   v1InvalidHashAlgo: { status: 400, error: 'invalid_request', description: 'Invalid parameter hashAlgo' },
   v1InvalidPageToken: { status: 400, error: 'invalid_request', description: 'Invalid parameter pageToken' },
   v1OtpOffline: { status: 400, error: 'invalid_request', description: 'The OTP of this credential is generated offline: there is nothing to send' },
+  v1ApprovalOutOfBand: { status: 400, error: 'invalid_request', description: 'This credential is approved out of band, which CSC v1 cannot do: use /csc/v2' },
 
   // admin API and user management (admin/README.md); not part of the CSC wire format
   adminUnauthorized: { status: 401, error: 'invalid_token', description: 'Missing or invalid admin token' },

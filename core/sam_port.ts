@@ -41,7 +41,11 @@ export type CredentialState = {
   hasPin: boolean;
   /** Absent from SAMs that predate out-of-band OTPs: TOTP. */
   otpChannel?: OtpChannel;
+  /** 'async': credentials/authorize answers 202 and the person approves on a page (CSC v2 §11.6, §11.7). */
+  approval?: Approval;
 };
+
+export type Approval = 'inline' | 'async';
 
 export type SamErrorCode =
   | 'SAM_CREDENTIAL_UNKNOWN'
@@ -85,7 +89,13 @@ export type SamErrorCode =
   /** The notifier could not hand the message over (SMTP server or SMS gateway down). */
   | 'SAM_NOTIFY_FAILED'
   /** extendTransaction beyond the longest transaction the policy allows. */
-  | 'SAM_SAD_EXTENSION_LIMIT';
+  | 'SAM_SAD_EXTENSION_LIMIT'
+  /** authorizeCheck with a handle that is unknown, not the caller's, or already answered with its SAD. */
+  | 'SAM_APPROVAL_UNKNOWN'
+  /** The asynchronous authorization was not approved in time (or its SAD expired before it was fetched). */
+  | 'SAM_APPROVAL_EXPIRED'
+  /** The person refused the asynchronous authorization. */
+  | 'SAM_APPROVAL_REFUSED';
 
 /** A refusal or failure of the SAM. `detail` may name a CKR_* code; it never carries a secret. */
 export class SamError extends Error {
@@ -98,6 +108,17 @@ export class SamError extends Error {
     this.name = 'SamError';
   }
 }
+
+export type ApprovalView = {
+  credentialID: string;
+  clientId: string;
+  numSignatures: number;
+  hashAlgorithmOID: string | null;
+  hashes: Uint8Array[];
+  description: string | null;
+  state: 'pending' | 'approved' | 'refused' | 'expired';
+  expiresAt: string;
+};
 
 export interface SignatureActivation {
   /** Generates a key pair in the token, has the configured CA certify it, and binds the credential to it. */
@@ -112,6 +133,8 @@ export interface SignatureActivation {
     subject: { commonName: string; email?: string };
     /** Default totp. */
     otpChannel?: OtpChannel;
+    /** Default inline. */
+    approval?: Approval;
   }): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }>;
 
   /** PKCS#10 request signed by the credential's key, for an external CA (issue #2 §6). */
@@ -174,6 +197,34 @@ export interface SignatureActivation {
     hashAlgorithmOID?: string;
     scal: '1' | '2';
   }): Promise<{ sad: string; expiresIn: number }>;
+
+  /** CSC v2 §11.6 answered 202: records the request (hashes bound as in activate), sends the person a link to the
+   *  approval page, and returns the handle the application polls with. */
+  requestApproval(cmd: {
+    ctx: RequestContext;
+    userId: string;
+    clientId: string;
+    credentialID: string;
+    numSignatures: number;
+    hashes?: Uint8Array[];
+    hashAlgorithmOID?: string;
+    scal: '1' | '2';
+    description?: string;
+    recipient: Recipient;
+    /** The page's URL without the secret, e.g. https://sign.example.org/approve/ */
+    linkBase: string;
+  }): Promise<{ handle: string; expiresIn: number }>;
+
+  /** CSC v2 §11.7: pending, or the SAD once (after approval); throws after expiry or refusal. */
+  checkApproval(cmd: { ctx: RequestContext; handle: string; userId: string; clientId: string }): Promise<
+    { status: 'pending' } | { status: 'approved'; sad: string; expiresIn: number }
+  >;
+
+  /** What the approval page shows for the secret of its link; null when the link is unknown. */
+  approvalView(cmd: { link: string }): Promise<ApprovalView | null>;
+
+  /** The person's decision on the page: approve with the credential's factors, or refuse. */
+  decideApproval(cmd: { ctx: RequestContext; link: string; approve: boolean; factors: Factors }): Promise<{ state: 'approved' | 'refused' }>;
 
   /** DER certificate of the CA that certifies new credentials (development CA under embedded defaults). */
   caCertificate(): Promise<Uint8Array>;

@@ -11,6 +11,7 @@ export type CscOperation =
   | 'credentials/list'
   | 'credentials/info'
   | 'credentials/authorize'
+  | 'credentials/authorizeCheck'
   | 'credentials/getChallenge'
   | 'credentials/extendTransaction'
   | 'signatures/signHash'
@@ -24,6 +25,7 @@ export const CSC_OPERATIONS: readonly CscOperation[] = [
   'credentials/list',
   'credentials/info',
   'credentials/authorize',
+  'credentials/authorizeCheck',
   'credentials/getChallenge',
   'credentials/extendTransaction',
   'signatures/signHash',
@@ -61,6 +63,8 @@ export type AuthObjectType = S['AuthObjectType'];
 export type AuthObject = S['AuthObject'];
 export type AuthorizeRequest = S['AuthorizeRequest'];
 export type AuthorizeResponse = S['AuthorizeResponse'];
+export type AuthorizeCheckRequest = S['AuthorizeCheckRequest'];
+export type AuthorizePendingResponse = S['AuthorizePendingResponse'];
 export type GetChallengeRequest = S['GetChallengeRequest'];
 export type ExtendTransactionRequest = S['ExtendTransactionRequest'];
 export type SignHashRequest = S['SignHashRequest'];

@@ -16,6 +16,7 @@ import { ensureSamKeys } from './app/sad/sam_keys.ts';
 import { signHash } from './app/sign_hash.ts';
 import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
 import { DEFAULT_MAX_TRANSACTION_SECONDS, extendTransaction } from './app/extend_transaction.ts';
+import { approvalView, checkApproval, decideApproval, DEFAULT_APPROVAL_LIFETIME_SECONDS, requestApproval } from './app/async_approval.ts';
 import { pgCaStore } from './ledger/ca_store.ts';
 import type { Notifier } from './notify/notifier.ts';
 
@@ -47,6 +48,7 @@ export async function createSam(deps: {
       maxFailures: deps.config.maxFailures,
       otpChallenge: deps.config.otpChallenge ?? DEFAULT_OTP_CHALLENGE_POLICY,
       sadMaxTransactionSeconds: deps.config.sadMaxTransactionSeconds ?? DEFAULT_MAX_TRANSACTION_SECONDS,
+      approvalLifetimeSeconds: deps.config.approvalLifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS,
     },
   };
   return {
@@ -61,6 +63,10 @@ export async function createSam(deps: {
     signHash: (cmd) => signHash(d, cmd),
     getChallenge: (cmd) => getChallenge(d, cmd),
     extendTransaction: (cmd) => extendTransaction(d, cmd),
+    requestApproval: (cmd) => requestApproval(d, cmd),
+    checkApproval: (cmd) => checkApproval(d, cmd),
+    approvalView: (cmd) => approvalView(d, cmd),
+    decideApproval: (cmd) => decideApproval(d, cmd),
     caCertificate: async () => ca.certificate,
   };
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { CscError } from '../../core/errors.ts';
 import type { UserDirectory } from '../../core/ports.ts';
-import type { KeyAlgo, OtpChannel, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
+import type { Approval, KeyAlgo, OtpChannel, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
 import type { AuthMode, CredentialRecord, CredentialRepo, Scal } from './credential.ts';
 
 export type SignatureAlgoName = 'ES256' | 'ES384' | 'RS256' | 'RS384' | 'PS256';
@@ -23,6 +23,8 @@ export type CreateCredentialCommand = {
   description?: string;
   /** Where the one-time password comes from (default totp); email/sms need the address in the user record. */
   otpChannel?: OtpChannel;
+  /** 'async': approved out of band on the approval page (CSC v2 §11.7); default inline. */
+  approval?: Approval;
 };
 
 /** Key type in the token for a JOSE-style algorithm name. PS256 keys are restricted to RSASSA-PSS. */
@@ -66,6 +68,9 @@ export class CredentialService {
     if (cmd.otpChannel === 'email' && !user.email) {
       throw new CscError('invalidRequest', { description: 'The user has no e-mail address to send one-time passwords to' });
     }
+    if (cmd.approval === 'async' && !user.email && !user.phone) {
+      throw new CscError('invalidRequest', { description: 'The user has no e-mail address or phone number to send approval links to' });
+    }
     if (cmd.otpChannel === 'sms' && !user.phone) {
       throw new CscError('invalidRequest', { description: 'The user has no phone number to send one-time passwords to' });
     }
@@ -81,6 +86,7 @@ export class CredentialService {
       pin: cmd.pin,
       subject: this.subjectOf(user),
       ...(cmd.otpChannel ? { otpChannel: cmd.otpChannel } : {}),
+      ...(cmd.approval ? { approval: cmd.approval } : {}),
     });
     await this.deps.repo.insert({
       credentialID,

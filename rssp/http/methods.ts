@@ -9,6 +9,7 @@ export const IMPLEMENTED_METHODS = [
   'credentials/list',
   'credentials/info',
   'credentials/authorize',
+  'credentials/authorizeCheck',
   'credentials/getChallenge',
   'credentials/extendTransaction',
   'signatures/signHash',
@@ -19,7 +20,6 @@ export type ImplementedMethod = (typeof IMPLEMENTED_METHODS)[number];
 /** Methods of CSC v2 that this service does not offer: 501 Not Implemented (CSC v2 §10), unlike a name that is
  *  no CSC method at all (404). */
 export const UNIMPLEMENTED_METHODS: ReadonlySet<string> = new Set([
-  'credentials/authorizeCheck',
   'credentials/sendOTP',
   'signatures/signDoc',
   'signatures/signPolling',

@@ -8,6 +8,7 @@ import { OPENAPI_YAML_PATH } from '../../openapi/validate.ts';
 import { authLogin } from './actions/auth_login.ts';
 import { authRevoke } from './actions/auth_revoke.ts';
 import { credentialsAuthorize } from './actions/credentials_authorize.ts';
+import { credentialsAuthorizeCheck } from './actions/credentials_authorize_check.ts';
 import { credentialsExtendTransaction } from './actions/credentials_extend_transaction.ts';
 import { credentialsGetChallenge } from './actions/credentials_get_challenge.ts';
 import { credentialsInfo } from './actions/credentials_info.ts';
@@ -32,6 +33,7 @@ const ROUTES: Record<ImplementedMethod, Action> = {
   'credentials/list': credentialsList,
   'credentials/info': credentialsInfo,
   'credentials/authorize': credentialsAuthorize,
+  'credentials/authorizeCheck': credentialsAuthorizeCheck,
   'credentials/getChallenge': credentialsGetChallenge,
   'credentials/extendTransaction': credentialsExtendTransaction,
   'signatures/signHash': signaturesSignHash,

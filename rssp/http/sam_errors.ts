@@ -37,6 +37,9 @@ export const SAM_ERRORS: Partial<Record<SamErrorCode, CscErrorName>> = {
   SAM_NO_RECIPIENT: 'noOtpRecipient',
   SAM_NOTIFY_FAILED: 'otpNotDelivered',
   SAM_SAD_EXTENSION_LIMIT: 'sadExtensionLimit',
+  SAM_APPROVAL_UNKNOWN: 'invalidHandle',
+  SAM_APPROVAL_EXPIRED: 'approvalExpired',
+  SAM_APPROVAL_REFUSED: 'approvalRefused',
 };
 
 export function cscErrorFromSam(err: SamError): CscError {

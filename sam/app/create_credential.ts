@@ -34,6 +34,7 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
       notBefore: validity.notBefore,
       notAfter: validity.notAfter,
       otpChannel: cmd.otpChannel ?? 'totp',
+      approval: cmd.approval ?? 'inline',
     });
   } catch (err) {
     // Two creations racing for one id: the loser's key stays unused in the token.

@@ -21,6 +21,8 @@ export type SamDeps = {
     otpChallenge: OtpChallengePolicy;
     /** Longest a transaction may be extended to, from its first authorization (CSC v2 §11.9). */
     sadMaxTransactionSeconds: number;
+    /** Seconds a pending asynchronous authorization waits for the person (CSC v2 §11.7). */
+    approvalLifetimeSeconds: number;
   };
 };
 

@@ -82,5 +82,6 @@ function toState(c: CredentialRecord): CredentialState {
     ...(c.notAfter ? { notAfter: c.notAfter.toISOString() } : {}),
     hasPin: c.pinHash !== null,
     otpChannel: c.otpChannel,
+    approval: c.approval,
   };
 }

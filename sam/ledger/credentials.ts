@@ -1,5 +1,5 @@
 // sam.credentials: the binding of an owner to a key in the HSM, its PIN hash, and its durable lockout state.
-import type { KeyAlgo, OtpChannel } from '../../core/sam_port.ts';
+import type { Approval, KeyAlgo, OtpChannel } from '../../core/sam_port.ts';
 import type { Queryable } from './queryable.ts';
 
 export type CredentialRecord = {
@@ -17,6 +17,8 @@ export type CredentialRecord = {
   notAfter: Date | null;
   /** Where the possession factor comes from (migration 003): TOTP, or a code sent by e-mail or SMS. */
   otpChannel: OtpChannel;
+  /** 'async': approved out of band on a page (migration 004). */
+  approval: Approval;
 };
 
 type Row = {
@@ -33,10 +35,11 @@ type Row = {
   not_before: Date | null;
   not_after: Date | null;
   otp_channel: OtpChannel;
+  approval: Approval;
 };
 
 const COLUMNS =
-  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, failures, locked_at, not_before, not_after, otp_channel';
+  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, failures, locked_at, not_before, not_after, otp_channel, approval';
 
 function fromRow(r: Row): CredentialRecord {
   return {
@@ -53,17 +56,18 @@ function fromRow(r: Row): CredentialRecord {
     notBefore: r.not_before,
     notAfter: r.not_after,
     otpChannel: r.otp_channel,
+    approval: r.approval,
   };
 }
 
 export async function insertCredential(
   q: Queryable,
-  c: Omit<CredentialRecord, 'enabled' | 'failures' | 'lockedAt' | 'otpChannel'> & { otpChannel?: OtpChannel },
+  c: Omit<CredentialRecord, 'enabled' | 'failures' | 'lockedAt' | 'otpChannel' | 'approval'> & { otpChannel?: OtpChannel; approval?: Approval },
 ): Promise<void> {
   await q.query(
-    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [c.credentialId, c.ownerId, c.keyId, c.keyAlgo, c.pssOnly, Buffer.from(c.spki), c.pinHash, c.notBefore, c.notAfter, c.otpChannel ?? 'totp'],
+    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [c.credentialId, c.ownerId, c.keyId, c.keyAlgo, c.pssOnly, Buffer.from(c.spki), c.pinHash, c.notBefore, c.notAfter, c.otpChannel ?? 'totp', c.approval ?? 'inline'],
   );
 }
 

@@ -3,6 +3,7 @@
 // against the credential's published policy and forwards; it never decides whether the factors are right.
 import { HASHES } from '../../../core/algorithms.ts';
 import { CscError } from '../../../core/errors.ts';
+import { deferWhenApprovedOutOfBand } from '../steps/async_approval.ts';
 import { decodeHashes } from '../steps/decode_hashes.ts';
 import { factorsFrom } from '../steps/factors.ts';
 import { loadOwnCredential } from '../steps/load_credential.ts';
@@ -72,5 +73,6 @@ export const credentialsAuthorize: Action = [
   checkNumSignatures,
   decodeHashes({ required: false }),
   checkHashAlgorithm,
-  respond(activate),
+  // §11.6 202: credentials approved out of band get a handle instead of a SAD (steps/async_approval.ts).
+  deferWhenApprovedOutOfBand(respond(activate)),
 ];

@@ -45,6 +45,7 @@ const MINIMAL: Record<CscOperation, Record<string, unknown>> = {
   'credentials/list': {},
   'credentials/info': { credentialID: 'cred-1' },
   'credentials/authorize': { credentialID: 'cred-1', numSignatures: 1 },
+  'credentials/authorizeCheck': { handle: 'h' },
   'credentials/getChallenge': { credentialID: 'cred-1', authObjectID: 'OTP' },
   'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
   'signatures/signHash': { credentialID: 'cred-1', hashes: [b64()], signAlgo: ECDSA_SHA256 },
@@ -132,6 +133,7 @@ describe('validateRequest: valid bodies', () => {
         authData: [{ id: 'PIN', value: '123456' }, { id: 'OTP', value: '000000' }, { id: 'OOB' }],
         description: 'x'.repeat(500), clientData: 'tx-1',
       },
+      'credentials/authorizeCheck': { handle: 'h', clientData: 'tx-1' },
       'credentials/getChallenge': { credentialID: 'c', authObjectID: 'OTP', clientData: 'tx-1' },
       'credentials/extendTransaction': { credentialID: 'c', SAD: 's', hashes: [b64()], hashAlgorithmOID: SHA256, clientData: 'tx-1' },
       'signatures/signHash': {
@@ -249,6 +251,7 @@ describe('validateRequest: refusals', () => {
       credentialID: 'string', numSignatures: 'integer', hashes: 'array', hashAlgorithmOID: 'string', authData: 'array',
       description: 'string',
     },
+    'credentials/authorizeCheck': { handle: 'string' },
     'credentials/getChallenge': { credentialID: 'string', authObjectID: 'string' },
     'credentials/extendTransaction': { credentialID: 'string', SAD: 'string', hashes: 'array', hashAlgorithmOID: 'string' },
     'signatures/signHash': {

@@ -58,6 +58,7 @@ function validBodies(): Record<CscOperation, Record<string, unknown>> {
       description: 'd',
       clientData: 'c',
     },
+    'credentials/authorizeCheck': { handle: 'h', clientData: 'c' },
     'credentials/getChallenge': { credentialID, authObjectID: 'OTP', clientData: 'c' },
     'credentials/extendTransaction': { credentialID, SAD: 's', hashes: [b64(sha256('a'))], hashAlgorithmOID: OID.sha256, clientData: 'c' },
     'signatures/signHash': {

@@ -183,6 +183,22 @@ export class FakeSam implements SignatureActivation {
     this.record('extendTransaction', cmd);
     return { sad: `extended-${cmd.credentialID}`, expiresIn: 300 };
   }
+  async requestApproval(cmd: Parameters<SignatureActivation['requestApproval']>[0]) {
+    this.record('requestApproval', cmd);
+    return { handle: `handle-${cmd.credentialID}`, expiresIn: 300 };
+  }
+  async checkApproval(cmd: Parameters<SignatureActivation['checkApproval']>[0]) {
+    this.record('checkApproval', cmd);
+    return { status: 'approved' as const, sad: `approved-${cmd.handle}`, expiresIn: 300 };
+  }
+  async approvalView(cmd: Parameters<SignatureActivation['approvalView']>[0]) {
+    this.record('approvalView', cmd);
+    return null;
+  }
+  async decideApproval(cmd: Parameters<SignatureActivation['decideApproval']>[0]) {
+    this.record('decideApproval', cmd);
+    return { state: cmd.approve ? ('approved' as const) : ('refused' as const) };
+  }
   async caCertificate() {
     return new Uint8Array([0x30, 0x00]);
   }
