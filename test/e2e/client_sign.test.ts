@@ -367,4 +367,25 @@ describe('the client library', () => {
       expect(ok, ok.out).toMatchObject({ ok: true });
     }
   }, 60_000);
+
+  it('an ES384 credential: the hash follows the curve (SHA-384), and pdfsig says so', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'ES384');
+    const api = new CscApi({ baseUrl: server.url });
+    await api.login(signer.username, signer.password);
+    const otp = await totp(signer.otpSecret);
+    const { outputs, info } = await signDocuments({
+      api,
+      credentialID,
+      documents: [{ name: 'p384.pdf', data: classicPdf(), format: 'pades' }],
+      factors: async (objects) => objects.map((o) => ({ id: o.id, value: o.id === 'PIN' ? '123456' : otp })),
+    });
+    const dir = workDir();
+    const chain = info.cert!.certificates!;
+    writeFileSync(path.join(dir, 'root.pem'), `-----BEGIN CERTIFICATE-----\n${chain[chain.length - 1]!.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`);
+    writeFileSync(path.join(dir, 'p384-signed.pdf'), outputs[0]!.data);
+    const out = await pdfsig(path.join(dir, 'p384-signed.pdf'), await nssDbTrusting(path.join(dir, 'root.pem')));
+    expectValidPades(out);
+    expect(out).toContain('- Signing Hash Algorithm: SHA-384');
+  }, 60_000);
 });

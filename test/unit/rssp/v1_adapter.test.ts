@@ -12,6 +12,8 @@ import { toV1Info } from '../../../rssp/http/v1/actions/credentials_info.ts';
 import { toV1Error } from '../../../rssp/http/v1/errors.ts';
 import { V1_METHODS } from '../../../rssp/http/v1/methods.ts';
 import { asV2Body } from '../../../rssp/http/v1/steps/as_v2_body.ts';
+import { refuseOutOfBandApproval } from '../../../rssp/http/v1/steps/refuse_out_of_band_approval.ts';
+import type { RsspDeps } from '../../../rssp/http/deps.ts';
 import type { CscContext } from '../../../rssp/http/step.ts';
 import { limitAuthorize, limitLogin } from '../../../rssp/http/steps/rate_limit.ts';
 import { authLoginV1 } from '../../../rssp/http/v1/actions/auth_login.ts';
@@ -146,5 +148,25 @@ describe('v1 actions run the named steps of their v2 counterparts', () => {
   it('the throttles come at the same place as in v2', () => {
     expect(authLoginV1.indexOf(limitLogin)).toBe(authLogin.indexOf(limitLogin));
     expect(credentialsAuthorizeV1.indexOf(limitAuthorize)).toBe(credentialsAuthorize.indexOf(limitAuthorize));
+  });
+});
+
+describe('refuseOutOfBandApproval', () => {
+  const run = (approval: string | undefined) => {
+    const ctx = { state: { credential: { credentialID: 'c1' } } } as unknown as CscContext;
+    const asked: string[][] = [];
+    const deps = { sam: { state: async (ids: string[]) => (asked.push(ids), [{ credentialID: 'c1', ...(approval ? { approval } : {}) }]) } } as unknown as RsspDeps;
+    return { result: refuseOutOfBandApproval(ctx, deps), asked };
+  };
+
+  it('refuses a credential the SAM approves out of band: v1 has no 202, and must not activate it inline', async () => {
+    const { result, asked } = run('async');
+    await expect(result).rejects.toThrowError(new CscError('v1ApprovalOutOfBand'));
+    expect(asked).toEqual([['c1']]);
+  });
+
+  it('lets inline credentials through, and SAMs that do not report approval', async () => {
+    await expect(run('inline').result).resolves.toBeUndefined();
+    await expect(run(undefined).result).resolves.toBeUndefined();
   });
 });

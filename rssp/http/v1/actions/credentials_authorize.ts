@@ -12,6 +12,7 @@ import { respond } from '../../steps/respond.ts';
 import type { Action, Step } from '../../step.ts';
 import { asV2Body } from '../steps/as_v2_body.ts';
 import { hashAlgorithmFromLength } from '../steps/hash_algorithm_from_length.ts';
+import { refuseOutOfBandApproval } from '../steps/refuse_out_of_band_approval.ts';
 import { validateV1Body } from '../steps/validate_v1_body.ts';
 
 /** v1 PIN / OTP → v2 authData (CSC v2 §8.3.1); the SAM judges the values, rssp only forwards them. */
@@ -37,6 +38,7 @@ export const credentialsAuthorizeV1: Action = [
   factorsAsAuthData,
   loadOwnCredential(),
   requireExplicitMode,
+  refuseOutOfBandApproval,
   checkNumSignatures,
   decodeHashes({ required: false }),
   hashAlgorithmFromLength(),
