@@ -1,0 +1,103 @@
+// The reading of a credential authorization request (CSC v2 §8.4.2): CSC parameters or RAR, never both.
+import { describe, expect, it } from 'vitest';
+import { CredentialRequestError, parseScope, RAR_PARAM, RAR_SCOPE_MARK, sameAuthorizationDetails } from '../../../authz/oauth/credential_request.ts';
+
+const SHA256 = '2.16.840.1.101.3.4.2.1';
+const h1 = Buffer.alloc(32, 1);
+const h2 = Buffer.alloc(32, 2);
+
+function refusal(params: Record<string, unknown>) {
+  try {
+    parseScope(params);
+  } catch (err) {
+    if (err instanceof CredentialRequestError) return { error: err.error, description: err.description };
+    throw err;
+  }
+  throw new Error('accepted');
+}
+
+const rar = (d: unknown) => ({ [RAR_PARAM]: JSON.stringify(d), scope: 'credential', [RAR_SCOPE_MARK]: '1' });
+
+describe('parseScope', () => {
+  it('defaults to service without scope or authorization_details', () => {
+    expect(parseScope({})).toEqual({ kind: 'service' });
+    expect(parseScope({ scope: 'service' })).toEqual({ kind: 'service' });
+  });
+
+  it('reads the CSC parameters, hashes in base64url and comma-separated', () => {
+    const r = parseScope({ scope: 'credential', credentialID: 'c1', numSignatures: '2', hashes: `${h1.toString('base64url')},${h2.toString('base64url')}`, hashAlgorithmOID: SHA256, description: 'two' });
+    expect(r).toEqual({
+      kind: 'credential',
+      request: { style: 'csc', credentialID: 'c1', numSignatures: 2, documents: [{ hash: new Uint8Array(h1) }, { hash: new Uint8Array(h2) }], hashAlgorithmOID: SHA256, description: 'two' },
+    });
+  });
+
+  it('reads RAR of both type names, normalising hashes to standard base64', () => {
+    for (const type of ['credential', 'https://cloudsignatureconsortium.org/2025/credential']) {
+      const r = parseScope(rar([{ type, credentialID: 'c1', documentDigests: [{ hash: h1.toString('base64url'), label: 'A' }], hashAlgorithmOID: SHA256 }]));
+      expect(r.kind === 'credential' && r.request).toMatchObject({
+        style: 'rar',
+        numSignatures: 1,
+        authorizationDetails: [{ type, credentialID: 'c1', documentDigests: [{ hash: h1.toString('base64'), label: 'A' }], hashAlgorithmOID: SHA256 }],
+      });
+    }
+  });
+
+  it('refuses mixing the two styles, and service with credential', () => {
+    const d = [{ type: 'credential', credentialID: 'c1', numSignatures: 1 }];
+    expect(refusal({ [RAR_PARAM]: JSON.stringify(d), scope: 'credential' })).toEqual({
+      error: 'invalid_request',
+      description: 'authorization_details cannot be combined with scope credential or the parameters of scope credential',
+    });
+    expect(refusal({ ...rar(d), credentialID: 'c1' }).description).toBe(
+      'authorization_details cannot be combined with scope credential or the parameters credentialID',
+    );
+    expect(refusal({ scope: 'service credential' })).toEqual({ error: 'invalid_scope', description: 'scope service cannot be combined with a credential authorization' });
+    expect(refusal({ scope: 'service', credentialID: 'c1' })).toEqual({ error: 'invalid_request', description: 'credentialID may only be used with scope credential' });
+  });
+
+  it('refuses malformed credential requests with a message that names the problem', () => {
+    expect(refusal({ scope: 'credential', numSignatures: '1' }).description).toBe('credentialID is required with scope credential');
+    expect(refusal({ scope: 'credential', credentialID: 'c1' }).description).toBe('numSignatures is required with scope credential');
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '0' }).description).toBe('numSignatures must be an integer from 1 to 1000');
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hashes: 'not base64!', hashAlgorithmOID: SHA256 }).description).toBe(
+      'Invalid parameter hashes: comma-separated base64url hash values expected',
+    );
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '2', hashes: h1.toString('base64url'), hashAlgorithmOID: SHA256 }).description).toBe(
+      'numSignatures (2) must equal the number of hashes (1)',
+    );
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hashes: h1.toString('base64url') }).description).toBe('hashAlgorithmOID is required with hashes');
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '1', description: 'x'.repeat(501) }).description).toBe('description is longer than 500 characters');
+    expect(refusal(rar('nope'))).toEqual({ error: 'invalid_authorization_details', description: 'authorization_details must be a non-empty JSON array' });
+    expect(refusal({ [RAR_PARAM]: '{', scope: 'credential', [RAR_SCOPE_MARK]: '1' }).description).toBe('authorization_details is not valid JSON');
+    expect(refusal(rar([{ type: 'payment', credentialID: 'c1' }])).description).toMatch(/^unsupported authorization details type/);
+    expect(refusal(rar([{ type: 'credential', signatureQualifier: 'eu_eidas_qes' }])).description).toBe('signatureQualifier is not supported; give credentialID');
+    expect(refusal(rar([{ type: 'credential', credentialID: 'c1', documentDigests: [{ hash: h1.toString('base64') }] }])).description).toBe(
+      'hashAlgorithmOID is required with documentDigests',
+    );
+    expect(refusal(rar([{ type: 'credential', credentialID: 'c1' }])).description).toBe('documentDigests or numSignatures is required');
+    expect(refusal(rar([{ type: 'credential', credentialID: 'c1' }, { type: 'credential', credentialID: 'c2' }])).description).toBe(
+      'exactly one authorization detail of type credential is supported per request',
+    );
+  });
+});
+
+describe('sameAuthorizationDetails', () => {
+  const approved = [{ type: 'credential', credentialID: 'c1', documentDigests: [{ hash: h1.toString('base64'), label: 'A' }], hashAlgorithmOID: SHA256 }];
+
+  it('accepts the same details in another base64 alphabet or key order', () => {
+    const sent = [{ hashAlgorithmOID: SHA256, documentDigests: [{ label: 'A', hash: h1.toString('base64url') }], credentialID: 'c1', type: 'credential' }];
+    expect(sameAuthorizationDetails(JSON.stringify(sent), approved)).toBe(true);
+  });
+
+  it('refuses any change of credential, hash, label or algorithm, and garbage', () => {
+    const variants = [
+      { ...approved[0], credentialID: 'c2' },
+      { ...approved[0], documentDigests: [{ hash: h2.toString('base64'), label: 'A' }] },
+      { ...approved[0], documentDigests: [{ hash: h1.toString('base64'), label: 'B' }] },
+      { ...approved[0], hashAlgorithmOID: '2.16.840.1.101.3.4.2.2' },
+    ];
+    for (const v of variants) expect(sameAuthorizationDetails(JSON.stringify([v]), approved)).toBe(false);
+    expect(sameAuthorizationDetails('not json', approved)).toBe(false);
+  });
+});
