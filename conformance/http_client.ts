@@ -8,7 +8,12 @@ export type HttpAnswer = {
   text: string;
   /** The parsed body when it is JSON; undefined otherwise. */
   json: unknown;
+  /** The Retry-After header of a 429 or 503, when given. */
+  retryAfter?: string;
 };
+
+/** A throttled request is retried once when the service asks for a short wait; longer waits are reported. */
+const MAX_RETRY_WAIT_SECONDS = 5;
 
 export type Body = { json: unknown } | { raw: string; contentType?: string };
 
@@ -23,6 +28,14 @@ export class CscHttp {
   }
 
   async post(method: string, body: Body, authorization?: string): Promise<HttpAnswer> {
+    const first = await this.once(method, body, authorization);
+    const wait = Number(first.retryAfter);
+    if (first.status !== 429 || !(wait >= 0 && wait <= MAX_RETRY_WAIT_SECONDS)) return first;
+    await new Promise((r) => setTimeout(r, wait * 1000 + 100));
+    return this.once(method, body, authorization);
+  }
+
+  private async once(method: string, body: Body, authorization?: string): Promise<HttpAnswer> {
     const headers: Record<string, string> = {
       'content-type': 'raw' in body ? (body.contentType ?? 'application/json') : 'application/json',
       accept: 'application/json',
@@ -47,7 +60,8 @@ export class CscHttp {
     } catch {
       json = undefined;
     }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
+    const retryAfter = res.headers.get('retry-after') ?? undefined;
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json, ...(retryAfter === undefined ? {} : { retryAfter }) };
   }
 }
 

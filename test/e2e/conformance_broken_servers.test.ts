@@ -16,7 +16,7 @@ import { runConformance } from '../../conformance/runner.ts';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-type Flaws = { rawEcdsa?: boolean; serverErrorOnBadInput?: boolean; lyingMethodList?: boolean; hashNotBoundToSad?: boolean; sloppyEncodings?: boolean; rootFirst?: boolean };
+type Flaws = { rawEcdsa?: boolean; serverErrorOnBadInput?: boolean; lyingMethodList?: boolean; hashNotBoundToSad?: boolean; sloppyEncodings?: boolean; rootFirst?: boolean; throttleAuthorize?: boolean };
 
 type FakeCredential = { id: string; secretKey: Uint8Array; cert: X509Certificate; ca: X509Certificate };
 
@@ -134,6 +134,7 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
       case 'credentials/info':
         return credentialInfo(cred(), certificates(), flaws);
       case 'credentials/authorize': {
+        if (flaws.throttleAuthorize) throw new Refusal(429, 'access_denied', 'Too many requests');
         const c = cred();
         const n = body.numSignatures;
         if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 2) throw bad('Invalid value for parameter numSignatures');
@@ -192,6 +193,7 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
         if (!(err instanceof Refusal)) return send(500, { error: 'server_error', error_description: 'Unexpected' });
         // The flaw: input the service did not expect ends in a server error instead of a 400.
         if (flaws.serverErrorOnBadInput && err.status === 400) return send(500, { error: 'server_error', error_description: 'TypeError: cannot read properties of undefined' });
+        if (err.status === 429) res.setHeader('Retry-After', '60');
         send(err.status, { error: err.error, error_description: err.description });
       }
     });
@@ -285,6 +287,15 @@ describe('conformance kit against deliberately broken servers', () => {
     expect(failed['credentials.list_credential_info']).toContain('credentialInfos[0]: SCAL 2 is not the string "1" or "2"');
     // SCAL given as a number is not "2": the kit does not assume hash binding, and says why it skips.
     expect(Object.keys(failed).sort()).toEqual(['credentials.info', 'credentials.info_cert_info', 'credentials.info_certificates', 'credentials.list_credential_info']);
+  });
+
+  it('a throttled service (429) is not a failure: the checks it blocks are skipped with the wait it asked for', async () => {
+    const { report, failed } = await failuresAgainst({ throttleAuthorize: true });
+    expect(failed).toEqual({});
+    expect(report.results.find((r) => r.id === 'signing.authorize')).toMatchObject({
+      status: 'skip',
+      reason: 'credentials/authorize: the service throttled the request (429, Retry-After 60); run again later or against a less busy account',
+    });
   });
 
   it('with --token: auth/login is not exercised and the token is never revoked', async () => {

@@ -36,7 +36,9 @@ async function newSigner(algos: string[]): Promise<Signer> {
 beforeAll(async () => {
   // Login throttling counts per address in the shared Redis: other test files' deliberate failures must not
   // throttle this file's logins.
-  server = await startServer({ LOGIN_MAX_FAILURES: '1000' });
+  // The same holds for the request-rate throttles of auth/login and credentials/authorize: the kit probes
+  // authorize a few times per run and this file runs it several times within one window.
+  server = await startServer({ LOGIN_MAX_FAILURES: '1000', LOGIN_RATE_PER_IP: '100000', AUTHORIZE_RATE_PER_CLIENT: '100000', AUTHORIZE_RATE_PER_IP: '100000' });
 }, 120_000);
 
 afterAll(async () => {
@@ -96,6 +98,21 @@ describe('conformance kit against our service', () => {
     const reason = (id: string) => report.results.find((r) => r.id === id)?.reason;
     expect(reason('signing.sign_hash')).toBe('sha256WithRSAEncryption: PKCS#1 v1.5 over DigestInfo verified');
     expect(reason('signing.second_hash')).toBe('RSASSA-PSS: RSASSA-PSS (sha256, salt 32) verified');
+  }, 60_000);
+
+  it('library: a PSS-only RSA credential (PS256) is signed and verified with RSASSA-PSS, SCAL 1 skips the hash binding', async () => {
+    const signer = await newSigner(['PS256']);
+    const scal1 = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '246810', '--scal', '1', '--multisign', '2');
+    expect(scal1.code, scal1.stderr).toBe(0);
+    const pss = await runConformance({ baseUrl: server.url, username: signer.username, password: signer.password, credentialID: signer.credentials[0], pin: '246810', totpSecret: signer.otpSecret });
+    expect(pss.results.filter((r) => r.status !== 'pass'), JSON.stringify(pss.results.filter((r) => r.status !== 'pass'))).toEqual([]);
+    expect(pss.results.find((r) => r.id === 'signing.sign_hash')?.reason).toBe('RSASSA-PSS: RSASSA-PSS (sha256, salt 32) verified');
+    // The next TOTP step: the service accepts each step once per signer (RFC 6238 §5.2).
+    const { generate } = await import('otplib');
+    const otp = await generate({ secret: signer.otpSecret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const s1 = await runConformance({ baseUrl: server.url, username: signer.username, password: signer.password, credentialID: scal1.json.credentialID, pin: '246810', otp });
+    expect(s1.summary.fail, JSON.stringify(s1.results.filter((r) => r.status === 'fail'))).toBe(0);
+    expect(s1.results.filter((r) => r.status === 'skip').map((r) => [r.id, r.reason])).toEqual([['scal2.hash_not_authorized', 'the credential is SCAL 1: hashes are not bound to the SAD']]);
   }, 60_000);
 
   it('skips what needs factors that were not given, and says which', async () => {
