@@ -42,7 +42,8 @@ type Row = {
   matched: boolean;
 };
 
-/** The columns of a record as toRecordLine reads them; `p` qualifies them ('a.') inside a join. */
+/** The columns of a record as toRecordLine reads them; `p` qualifies them ('a.') inside a join. seq and id come out
+ *  as text (bigint), so ORDER BY must name the table's columns (audit.seq), not these aliases. */
 export const recordColumns = (p = '') => `${p}id::text AS id, ${p}seq::text AS seq, encode(${p}prev_hash, 'hex') AS prev_hash,
   encode(${p}hash, 'hex') AS hash, ${at(p)} AS at_text, ${[
     'event', 'result', 'error_code', 'user_id', 'client_id', 'credential_id', 'hash_alg', 'sign_algo', 'hashes', 'sad_jti',
@@ -97,12 +98,12 @@ export async function exportAudit(db: Db, keys: AuditKey[], filter: AuditFilter,
   }
   const { rows } = await db.query<Row>(
     `SELECT ${recordColumns()}, coalesce(${cond.sql}, false) AS matched
-       FROM sam.audit WHERE seq >= $${cond.params.length + 1} OR seq IS NULL ORDER BY seq NULLS LAST, id`,
+       FROM sam.audit WHERE seq >= $${cond.params.length + 1} OR seq IS NULL ORDER BY audit.seq NULLS LAST, audit.id`,
     [...cond.params, fromSeq],
   );
   const { rows: cps } = await db.query<{ seq: string; hash: string; at_text: string; kid: string; signature: Buffer }>(
     `SELECT seq::text AS seq, encode(hash, 'hex') AS hash, ${AT} AS at_text, kid, signature
-       FROM sam.audit_checkpoints WHERE seq >= $1 ORDER BY seq`,
+       FROM sam.audit_checkpoints WHERE seq >= $1 ORDER BY audit_checkpoints.seq`,
     [fromSeq],
   );
 

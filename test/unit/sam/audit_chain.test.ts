@@ -1,0 +1,87 @@
+// The SAM's audit rows as a chain (issue #4 item 5): every row gets a seq and a hash that the verifier's encoding
+// (core/audit_chain.ts) reproduces byte for byte, awkward values included; the lockout and the admin unlock are
+// events of their own; the signHash row carries the SAD's factors. Real SAM code and PostgreSQL, fake HSM.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordHash } from '../../../core/audit_chain.ts';
+import { writeAudit } from '../../../sam/audit/audit_log.ts';
+import { recordColumns, toRecordLine } from '../../../sam/audit/export.ts';
+import { authorize, ctx, digest, ECDSA_SHA256, expectRefusal, newSigner, otpAt, setup, type Env } from './helpers.ts';
+
+let env: Env;
+
+beforeAll(async () => {
+  env = await setup();
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+async function records(where: string, params: unknown[]) {
+  const { rows } = await env.db.query(`SELECT ${recordColumns()} FROM sam.audit WHERE ${where} ORDER BY audit.seq`, params);
+  return rows.map(toRecordLine);
+}
+
+describe('audit chain in the SAM', () => {
+  it('chains every row with a hash the verifier recomputes, for unusual text, empty and null arrays alike', async () => {
+    const requestId = randomUUID();
+    const odd = { requestId, sourceIp: '2001:db8::1', userAgent: 'Zürich ✓ "quoted" \\ back\nslash 𝄞' };
+    await writeAudit(env.db, { event: 'admin', ctx: odd, detail: { action: 'test', note: 'ünïcödé' } }, 'ok');
+    await writeAudit(env.db, { event: 'sign', ctx: odd, hashes: [], amr: [], numSignatures: 0, userId: '' }, 'refused', 'SAM_HASHES_REQUIRED');
+    const rows = await records('request_id = $1', [requestId]);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r.seq).toBeGreaterThan(0);
+      expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(recordHash(r)).toBe(r.hash);
+    }
+    expect(rows[1]!.hashes).toEqual([]);
+    expect(rows[0]!.detail).toBe('{"action":"test","note":"ünïcödé"}');
+  });
+
+  it('a plain INSERT is refused: rows join the chain only through sam.audit_append()', async () => {
+    await expect(env.db.query("INSERT INTO sam.audit (event, result) VALUES ('sign', 'ok')")).rejects.toThrow(
+      'sam.audit is appended only through sam.audit_append()',
+    );
+  });
+
+  it('the signHash row names the SAD and the factors it was issued on', async () => {
+    const s = await newSigner(env);
+    const h = digest('evidence');
+    const sad = await authorize(env, s, [h]);
+    const c = ctx();
+    await env.sam.signHash({ ctx: c, sad, userId: s.userId, clientId: 'client-a', credentialID: s.credentialID, hashes: [h], signAlgo: ECDSA_SHA256 });
+    const [row] = await records('request_id = $1', [c.requestId]);
+    expect(row).toMatchObject({ event: 'sign', result: 'ok', amr: ['pwd', 'otp'], hashes: [Buffer.from(h).toString('base64')], clientId: 'client-a' });
+    expect(recordHash(row!)).toBe(row!.hash);
+  });
+
+  it('the failure that locks a credential leaves a lockout row, and the admin unlock an unlock row', async () => {
+    const s = await newSigner(env);
+    for (let i = 0; i < 5; i++) {
+      await expectRefusal(env, 'SAM_PIN_INVALID', async (c) =>
+        env.sam.activate({
+          ctx: c,
+          userId: s.userId,
+          clientId: 'client-a',
+          credentialID: s.credentialID,
+          numSignatures: 1,
+          hashes: [digest('x')],
+          hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
+          factors: { pin: 'wrong', otp: await otpAt(env, s) },
+          scal: '2',
+        }),
+      );
+    }
+    let events = (await records('credential_id = $1', [s.credentialID])).map((r) => `${r.event}:${r.result}`);
+    expect(events.filter((e) => e === 'lockout:ok')).toHaveLength(1);
+    // Written while the 5th attempt is judged, so just before that attempt's own refused row.
+    expect(events.slice(-2)).toEqual(['lockout:ok', 'activate:refused']);
+    const lockout = (await records("credential_id = $1 AND event = 'lockout'", [s.credentialID]))[0]!;
+    expect(lockout).toMatchObject({ userId: s.userId, clientId: 'client-a', detail: '{"failures":5}' });
+    await env.sam.unlock({ ctx: ctx(), credentialID: s.credentialID });
+    events = (await records('credential_id = $1', [s.credentialID])).map((r) => `${r.event}:${r.result}`);
+    expect(events.at(-1)).toBe('unlock:ok');
+  });
+});
