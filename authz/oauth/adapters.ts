@@ -75,6 +75,8 @@ export class PgModelAdapter implements OidcAdapter {
    *  of every model, not only this adapter's. */
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.db.query('DELETE FROM authz.oauth_models WHERE grant_id = $1', [grantId]);
+    // The SAD behind a revoked grant is not needed any more; its token is gone with the line above.
+    await this.db.query('DELETE FROM authz.oauth_credential_grants WHERE grant_id = $1', [grantId]);
   }
 }
 

@@ -140,7 +140,7 @@ export function createProvider(deps: {
     },
     ttl: {
       AccessToken: (_ctx, token) =>
-        String(token.scope ?? '').split(' ').includes('credential') || !token.scope
+        String(token.scope ?? '').split(' ').includes('credential')
           ? config.authz.credentialTokenLifetimeSeconds
           : config.authz.serviceTokenLifetimeSeconds,
       AuthorizationCode: 60,

@@ -172,10 +172,11 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     const password = form.get('password') ?? '';
     // Counted apart from auth/login's windows (same limits), so that the two endpoints do not lock each other out.
     const subjects = [`oauth-${userKey(username)}`, `oauth-${ipKey(ctx.ip)}`];
+    const name = await clientName(String(details.params.client_id));
     const render = (error: string) => {
       setPageHeaders(ctx);
       ctx.status = 400;
-      return loginPage({ lang: pickLang(details.params.lang), action: `${INTERACTION_PREFIX}${uid}/login`, csrf: csrfFor(uid), clientName: '', username, error });
+      return loginPage({ lang: pickLang(details.params.lang), action: `${INTERACTION_PREFIX}${uid}/login`, csrf: csrfFor(uid), clientName: name, username, error });
     };
     try {
       await deps.limiter.check(subjects);

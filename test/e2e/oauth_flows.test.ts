@@ -459,11 +459,16 @@ describe('refusals', () => {
     });
   });
 
-  it('a form without the CSRF token is refused', async () => {
+  it('a form without the CSRF token is refused; a wrong password is shown inline', async () => {
     const agent = new Agent(server);
     const out = await follow(agent, authorizeUrl(server, base({ scope: 'service' }).params));
     if (out.kind !== 'page') throw new Error('expected the sign-in page');
     const res = await agent.post(formAction(out.html)!, { csrf: 'forged', username: signer.username, password: signer.password });
     expect(res.status).toBe(403);
+    // A wrong password is said on the page, which still names the application.
+    const wrong = await submit(agent, out, { username: signer.username, password: 'not the password' });
+    expect(wrong.kind === 'page' && wrong.status).toBe(400);
+    expect(wrong.kind === 'page' && wrong.html).toContain('<p role="alert" id="form-error">Wrong username or password.</p>');
+    expect(wrong.kind === 'page' && wrong.html).toContain('Example Signing App asks you to sign in');
   });
 });
