@@ -87,6 +87,7 @@ describe('state, setEnabled, unlock', () => {
       notAfter: new Date(ee.validTo).toISOString(),
       hasPin: true,
       otpChannel: 'totp',
+      approval: 'inline',
     });
     expect(states[0]).toMatchObject({ keyAlgo: 'RSA-3072', keyLength: 3072, signAlgos: ['1.2.840.113549.1.1.10'] });
     expect(states[0]!.curve).toBeUndefined();
