@@ -18,7 +18,7 @@ export type OAuthClientConfig = {
   redirectUri: string;
 };
 
-export type OAuthEndpoints = { authorizationEndpoint: string; tokenEndpoint: string };
+export type OAuthEndpoints = { authorizationEndpoint: string; tokenEndpoint: string; parEndpoint?: string };
 
 export type CredentialAuthorizationRequest = {
   credentialID: string;
@@ -33,16 +33,20 @@ export async function discoverOAuth(api: CscApi, fetchImpl: typeof fetch = fetch
   const info = await api.info();
   if (info.oauth2) {
     const base = info.oauth2.endsWith('/') ? info.oauth2 : `${info.oauth2}/`;
-    return { authorizationEndpoint: new URL('oauth2/authorize', base).toString(), tokenEndpoint: new URL('oauth2/token', base).toString() };
+    return {
+      authorizationEndpoint: new URL('oauth2/authorize', base).toString(),
+      tokenEndpoint: new URL('oauth2/token', base).toString(),
+      parEndpoint: new URL('oauth2/pushed_authorize', base).toString(),
+    };
   }
   if (info.oauth2Issuer) {
     const issuer = new URL(info.oauth2Issuer);
     const wellKnown = new URL(`/.well-known/oauth-authorization-server${issuer.pathname === '/' ? '' : issuer.pathname}`, issuer);
     const res = await fetchImpl(wellKnown);
     if (!res.ok) throw new CscClientError('oauth2 metadata', res.status, 'invalid_response', `no RFC 8414 metadata at ${wellKnown}`);
-    const meta = (await res.json()) as { authorization_endpoint?: string; token_endpoint?: string };
+    const meta = (await res.json()) as { authorization_endpoint?: string; token_endpoint?: string; pushed_authorization_request_endpoint?: string };
     if (!meta.authorization_endpoint || !meta.token_endpoint) throw new CscClientError('oauth2 metadata', res.status, 'invalid_response', 'metadata without authorization or token endpoint');
-    return { authorizationEndpoint: meta.authorization_endpoint, tokenEndpoint: meta.token_endpoint };
+    return { authorizationEndpoint: meta.authorization_endpoint, tokenEndpoint: meta.token_endpoint, parEndpoint: meta.pushed_authorization_request_endpoint };
   }
   throw new CscClientError('info', 200, 'unsupported', 'the service offers no OAuth 2.0 authorization server (no oauth2 or oauth2Issuer in info)');
 }
@@ -83,7 +87,19 @@ export type OAuthAuthorizeOptions = {
   openUrl: (url: string) => void | Promise<void>;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Longer authorization URLs go through oauth2/pushed_authorize (CSC v2 §8.4.3, RFC 9126) instead: CSC v2
+   *  Note 15 advises staying under 2083 characters, which some 45 SHA-256 hashes already exceed. */
+  maxUrlLength?: number;
 };
+
+function clientAuthHeaders(client: OAuthClientConfig): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (client.clientSecret) {
+    // RFC 6749 §2.3.1: form-urlencode both parts before Basic.
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
+  }
+  return headers;
+}
 
 /** Runs oauth2/authorize (scope "credential") + oauth2/token; returns the credential-scoped access token. */
 export async function authorizeCredentialWithOAuth(req: CredentialAuthorizationRequest, opts: OAuthAuthorizeOptions): Promise<{ accessToken: string; expiresIn?: number }> {
@@ -110,6 +126,14 @@ export async function authorizeCredentialWithOAuth(req: CredentialAuthorizationR
       ...(req.description ? { description: req.description } : {}),
     };
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    if (url.toString().length > (opts.maxUrlLength ?? 2000)) {
+      if (!opts.endpoints.parEndpoint) throw new CscClientError('oauth2/authorize', 0, 'request_too_long', 'the authorization request is too long for a URL and the service offers no pushed authorization endpoint');
+      const res = await fetchImpl(opts.endpoints.parEndpoint, { method: 'POST', headers: clientAuthHeaders(opts.client), body: new URLSearchParams(params).toString() });
+      const body = (await res.json().catch(() => ({}))) as { request_uri?: string; error?: string; error_description?: string };
+      if (!res.ok || !body.request_uri) throw new CscClientError('oauth2/pushed_authorize', res.status, body.error ?? 'invalid_response', body.error_description ?? 'no request_uri');
+      // RFC 9126 §4: only client_id and request_uri go in the browser's URL.
+      url.search = new URLSearchParams({ client_id: opts.client.clientId, request_uri: body.request_uri }).toString();
+    }
     await opts.openUrl(url.toString());
 
     const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
@@ -125,12 +149,7 @@ export async function authorizeCredentialWithOAuth(req: CredentialAuthorizationR
     if (!code) throw new CscClientError('oauth2/authorize', 0, cb.get('error') ?? 'invalid_response', cb.get('error_description') ?? 'no authorization code');
 
     const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: receiver.uri, code_verifier: verifier, client_id: opts.client.clientId });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    if (opts.client.clientSecret) {
-      // RFC 6749 §2.3.1: form-urlencode both parts before Basic.
-      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(opts.client.clientId)}:${encodeURIComponent(opts.client.clientSecret)}`).toString('base64')}`;
-    }
-    const res = await fetchImpl(opts.endpoints.tokenEndpoint, { method: 'POST', headers, body: form.toString() });
+    const res = await fetchImpl(opts.endpoints.tokenEndpoint, { method: 'POST', headers: clientAuthHeaders(opts.client), body: form.toString() });
     const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     if (!res.ok || !body.access_token) throw new CscClientError('oauth2/token', res.status, body.error ?? 'invalid_response', body.error_description ?? 'no access token');
     return { accessToken: body.access_token, expiresIn: body.expires_in };

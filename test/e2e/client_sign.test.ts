@@ -11,6 +11,7 @@ import net from 'node:net';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CscApi } from '../../client/csc_api.ts';
+import { authorizeCredentialWithOAuth, discoverOAuth } from '../../client/oauth_flow.ts';
 import { signDocuments } from '../../client/sign_documents.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
 import { admin, type Server, startServer, totp } from './harness.ts';
@@ -72,6 +73,38 @@ async function signOnTerminal(args: string[], answers: string[]): Promise<{ code
   child.stderr.on('data', onData);
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
   return { code, screen };
+}
+
+/** The user's side of CSC v2 §8.4 in headless Chromium: sign in, type PIN + OTP, land on the client's redirect. */
+async function approveInBrowser(authUrl: string, signer: Signer, redirectUri: string): Promise<void> {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(authUrl);
+    await page.fill('#username', signer.username);
+    await page.fill('#password', signer.password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#pin');
+    await page.fill('#pin', '123456');
+    await page.fill('#otp', await totp(signer.otpSecret));
+    await page.click('button[value=authorize]');
+    await page.waitForURL(`${redirectUri}?**`);
+    expect(await page.textContent('body')).toContain('Authorization received');
+  } finally {
+    await browser.close();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 function workDir(): string {
@@ -268,15 +301,6 @@ describe('npm run sign on a terminal', () => {
 });
 
 describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
-  async function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-      const srv = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = srv.address() as net.AddressInfo;
-        srv.close(() => resolve(port));
-      });
-    });
-  }
-
   it('an oauth2code credential: the user authorizes in Chromium, the code returns to the loopback redirect, PKCE exchange, two PDFs under one token', async () => {
     const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
     const client = await registerClient({ name: 'rssp signing client', redirectUris: [redirectUri] });
@@ -314,25 +338,7 @@ describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
     expect(q.get('hashes')!.split(',')).toHaveLength(2);
     expect(q.get('hashes')).toMatch(/^[A-Za-z0-9_,-]+$/); // base64url, comma-separated (§8.4.2)
 
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.goto(authUrl);
-      await page.fill('#username', signer.username);
-      await page.fill('#password', signer.password);
-      await page.click('button[type=submit]');
-      await page.waitForSelector('#pin');
-      await page.fill('#pin', '123456');
-      await page.fill('#otp', await totp(signer.otpSecret));
-      await page.click('button[value=authorize]');
-      await page.waitForURL(`${redirectUri}?**`);
-      expect(await page.textContent('body')).toContain('Authorization received');
-    } finally {
-      await browser.close();
-    }
+    await approveInBrowser(authUrl, signer, redirectUri);
     expect(await exited, stderr).toBe(0);
     expect(JSON.parse(stdout).signed).toHaveLength(2);
     const nss = await nssDbTrusting(root);
@@ -387,5 +393,43 @@ describe('the client library', () => {
     const out = await pdfsig(path.join(dir, 'p384-signed.pdf'), await nssDbTrusting(path.join(dir, 'root.pem')));
     expectValidPades(out);
     expect(out).toContain('- Signing Hash Algorithm: SHA-384');
+  }, 60_000);
+
+  it('OAuth through oauth2/pushed_authorize when the request would make too long a URL: only client_id and request_uri reach the browser', async () => {
+    const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
+    const c = await registerClient({ name: 'rssp signing client (PAR)', redirectUris: [redirectUri] });
+    const signer = await newSigner();
+    const cred = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '123456', '--multisign', '3', '--auth', 'oauth2code');
+    expect(cred.code, cred.stderr).toBe(0);
+    const api = new CscApi({ baseUrl: server.url });
+    await api.login(signer.username, signer.password);
+    const docs = ['x', 'y', 'z'].map((n) => ({ name: `${n}.txt`, data: Buffer.from(`pushed ${n}`), format: 'cades' as const }));
+    let shown = '';
+    const { outputs, info } = await signDocuments({
+      api,
+      credentialID: cred.json.credentialID,
+      documents: docs,
+      oauth: async (req) =>
+        authorizeCredentialWithOAuth(req, {
+          endpoints: await discoverOAuth(api),
+          client: { clientId: c.client_id, clientSecret: c.client_secret, redirectUri },
+          maxUrlLength: 0,
+          openUrl: async (u) => {
+            shown = u;
+            await approveInBrowser(u, signer, redirectUri);
+          },
+        }),
+    });
+    expect([...new URL(shown).searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    const dir = workDir();
+    const chain = info.cert!.certificates!;
+    const root = path.join(dir, 'root.pem');
+    writeFileSync(root, `-----BEGIN CERTIFICATE-----\n${chain[chain.length - 1]!.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`);
+    for (const [i, o] of outputs.entries()) {
+      writeFileSync(path.join(dir, docs[i]!.name), docs[i]!.data);
+      writeFileSync(path.join(dir, `${docs[i]!.name}.p7s`), o.data);
+      const ok = await cmsVerify(path.join(dir, `${docs[i]!.name}.p7s`), path.join(dir, docs[i]!.name), root);
+      expect(ok, ok.out).toMatchObject({ ok: true });
+    }
   }, 60_000);
 });
