@@ -21,6 +21,8 @@ const USAGE = `usage: npm run conformance -- --base-url URL [options]
   --timeout MS          per-request timeout (default 15000)
   --quiet               print only failures and the summary
 
+Secrets may come from the environment instead of the command line (where other users of the machine can see
+them): CSC_PASSWORD, CSC_TOKEN, CSC_PIN, CSC_TOTP_SECRET.
 Checks that need a token, a credential or a factor that was not given are skipped with the reason.
 Exit status: 0 when no check failed, 1 when one did, 2 on a usage error.`;
 
@@ -57,7 +59,9 @@ async function main(): Promise<number> {
     console.error(`--base-url http(s)://… is required\n\n${USAGE}`);
     return 2;
   }
-  if ((values.username === undefined) !== (values.password === undefined)) {
+  const env = (name: string) => process.env[name] || undefined;
+  const password = values.password ?? env('CSC_PASSWORD');
+  if ((values.username === undefined) !== (password === undefined)) {
     console.error('--username and --password go together');
     return 2;
   }
@@ -70,12 +74,12 @@ async function main(): Promise<number> {
     {
       baseUrl,
       username: values.username,
-      password: values.password,
-      token: values.token,
+      password,
+      token: values.token ?? env('CSC_TOKEN'),
       credentialID: values.credential,
-      pin: values.pin,
+      pin: values.pin ?? env('CSC_PIN'),
       otp: values.otp,
-      totpSecret: values['totp-secret'],
+      totpSecret: values['totp-secret'] ?? env('CSC_TOTP_SECRET'),
       timeoutMs,
     },
     (r) => {

@@ -43,6 +43,7 @@ export class Session {
   }
 
   needMethod(method: string): void {
+    this.needInfo();
     if (!this.offers(method)) skip(`${method} is not listed in info.methods`);
   }
 

@@ -52,12 +52,14 @@ describe('conformance kit against our service', () => {
   it('CLI: every check passes for an ECDSA credential, exit 0, JSON and JUnit reports written', async () => {
     const signer = await newSigner(['ES256', 'ES384']);
     const out = mkdtempSync(path.join(os.tmpdir(), 'rssp-conformance-'));
-    const args = ['--import', 'tsx', 'conformance/cli.ts', '--base-url', `${server.url}/csc/v2`, '--username', signer.username, '--password', signer.password,
-      '--credential', signer.credentials[0]!, '--pin', '246810', '--totp-secret', signer.otpSecret, '--out', out];
+    // The password and the TOTP secret come from the environment, as the usage recommends for secrets.
+    const args = ['--import', 'tsx', 'conformance/cli.ts', '--base-url', `${server.url}/csc/v2`, '--username', signer.username,
+      '--credential', signer.credentials[0]!, '--pin', '246810', '--out', out];
+    const env = { ...process.env, CSC_PASSWORD: signer.password, CSC_TOTP_SECRET: signer.otpSecret };
     let stdout = '';
     let code = 0;
     try {
-      ({ stdout } = await run(process.execPath, args, { cwd: ROOT }));
+      ({ stdout } = await run(process.execPath, args, { cwd: ROOT, env }));
     } catch (err) {
       const e = err as { code: number; stdout: string };
       [code, stdout] = [e.code, e.stdout];
