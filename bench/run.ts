@@ -92,6 +92,11 @@ async function startService(): Promise<Service> {
     // Every bench client logs in from 127.0.0.1; on a shared Redis, other clients' failed logins from the same
     // address would otherwise throttle the set-up (authz login throttling per IP).
     LOGIN_MAX_FAILURES: process.env.LOGIN_MAX_FAILURES ?? '1000',
+    // A load test is one client from one address: the request-rate limits of authorize and login (core/policy.ts)
+    // would measure the limiter. Every check of the signing path stays on.
+    AUTHORIZE_RATE_PER_CLIENT: process.env.AUTHORIZE_RATE_PER_CLIENT ?? '1000000',
+    AUTHORIZE_RATE_PER_IP: process.env.AUTHORIZE_RATE_PER_IP ?? '1000000',
+    LOGIN_RATE_PER_IP: process.env.LOGIN_RATE_PER_IP ?? '1000000',
   };
   delete env.SOFTHSM2_CONF;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...probeArgs(), 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
