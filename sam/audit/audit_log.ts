@@ -1,12 +1,13 @@
 // The audit trail (DESIGN §2: every decision is audited; issue #4 item 5). One row per activation and per signing
 // attempt, whatever the outcome, and one per other security event (sign-in, tokens, lockout, admin actions). Rows
 // carry what happened and for whom, never a factor or a SAD: the SAD is identified by its jti, hashes are kept
-// because they identify the documents signed. Rows are appended through sam.audit_append(), which chains each to
-// the previous by hash inside the same INSERT (sam/migrations/002_audit_chain.sql): no extra round trip, and the
-// row commits or rolls back with the caller's transaction.
+// because they identify the documents signed. Rows are appended through sam.audit_append() (one statement, no lock:
+// the row commits or rolls back with the caller's transaction), then chained to the previous by hash once
+// committed (sam/audit/seal.ts, sam/migrations/002_audit_chain.sql and 005_audit_seal.sql).
 import type { Logger } from '../../core/log.ts';
 import type { RequestContext } from '../../core/sam_port.ts';
 import type { Queryable } from '../ledger/queryable.ts';
+import { sealSoon } from './seal.ts';
 
 /** Events of the SAM's use cases, and the security events other parts record through core/audit_port.ts.
  *  'sign' is the consumption of the SAD for the listed hashes (the signatures follow, or an 'error' row says why
@@ -66,6 +67,7 @@ export async function writeAudit(q: Queryable, draft: AuditDraft, result: AuditR
       draft.detail ? JSON.stringify(draft.detail) : null,
     ],
   );
+  sealSoon();
 }
 
 /**

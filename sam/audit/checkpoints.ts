@@ -8,6 +8,7 @@ import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Hsm } from '../hsm/hsm.ts';
 import type { AuditKey } from './audit_key.ts';
+import { sealAudit } from './seal.ts';
 
 type HeadRow = { seq: string; hash: string; last_seq: string | null; last_at: Date | null };
 
@@ -24,6 +25,7 @@ async function readHead(db: Db) {
 /** Signs the current head unless a checkpoint already covers it. Several instances may race: the seq is the key,
  *  so the second insert of the same head is a no-op. */
 export async function writeCheckpoint(db: Db, hsm: Hsm, key: AuditKey, now: Date = new Date()): Promise<AuditCheckpointLine | null> {
+  await sealAudit(db);
   const head = await readHead(db);
   if (head.seq === 0 || head.seq <= head.lastSeq) return null;
   const c = { seq: head.seq, hash: head.hash, at: now.toISOString() };
@@ -53,6 +55,7 @@ export function startCheckpointer(deps: {
     if (running) return;
     running = true;
     try {
+      await sealAudit(deps.db); // whatever a write's own seal missed
       const head = await readHead(deps.db);
       const pending = head.seq - head.lastSeq;
       const age = head.lastAt ? now().getTime() - head.lastAt.getTime() : Number.POSITIVE_INFINITY;

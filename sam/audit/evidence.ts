@@ -5,6 +5,7 @@
 import type { SignatureEvidence } from '../../core/audit_port.ts';
 import type { Db } from '../../core/db.ts';
 import { recordColumns, toRecordLine } from './export.ts';
+import { sealAudit } from './seal.ts';
 
 const LIMIT = 100;
 
@@ -12,6 +13,7 @@ export async function findEvidence(
   db: Db,
   q: { userId: string; credentialID: string; hash?: string; sadId?: string },
 ): Promise<SignatureEvidence[]> {
+  await sealAudit(db); // a signature made a moment ago gets its place in the chain first
   const { rows } = await db.query(
     `SELECT ${recordColumns('a.')},
             cp.seq::text AS cp_seq, encode(cp.hash, 'hex') AS cp_hash,

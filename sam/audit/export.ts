@@ -39,6 +39,7 @@ type Row = {
   source_ip: string | null;
   user_agent: string | null;
   detail: string | null;
+  appended: boolean | null;
   matched: boolean;
 };
 
@@ -47,7 +48,7 @@ type Row = {
 export const recordColumns = (p = '') => `${p}id::text AS id, ${p}seq::text AS seq, encode(${p}prev_hash, 'hex') AS prev_hash,
   encode(${p}hash, 'hex') AS hash, ${at(p)} AS at_text, ${[
     'event', 'result', 'error_code', 'user_id', 'client_id', 'credential_id', 'hash_alg', 'sign_algo', 'hashes', 'sad_jti',
-    'num_signatures', 'amr', 'request_id', 'source_ip', 'user_agent', 'detail',
+    'num_signatures', 'amr', 'request_id', 'source_ip', 'user_agent', 'detail', 'appended',
   ].map((c) => p + c).join(', ')}`;
 
 export function toRecordLine(r: Omit<Row, 'matched'>): AuditRecordLine {
@@ -74,6 +75,8 @@ export function toRecordLine(r: Omit<Row, 'matched'>): AuditRecordLine {
     sourceIp: r.source_ip,
     userAgent: r.user_agent,
     detail: r.detail,
+    // Written by the service and not yet chained (sealed moments after commit); absent once sealed.
+    ...(r.seq === null && r.appended ? { pending: true } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { writeAudit } from './audit_log.ts';
 import { startCheckpointer, writeCheckpoint } from './checkpoints.ts';
 import { findEvidence } from './evidence.ts';
 import { exportAudit } from './export.ts';
+import { installSealer } from './seal.ts';
 
 export async function createAuditTrail(deps: {
   db: Db;
@@ -20,6 +21,7 @@ export async function createAuditTrail(deps: {
 }): Promise<AuditTrail & { checkpoint(): Promise<void>; close(): Promise<void> }> {
   const now = deps.now ?? (() => new Date());
   const key = await ensureAuditKey(deps.hsm);
+  const uninstallSealer = installSealer(deps.db, deps.log);
   const timer = startCheckpointer({
     db: deps.db,
     hsm: deps.hsm,
@@ -47,6 +49,7 @@ export async function createAuditTrail(deps: {
     checkpoint: async () => void (await writeCheckpoint(deps.db, deps.hsm, key, now())),
     async close() {
       timer.stop();
+      uninstallSealer();
     },
   };
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordHash } from '../../../core/audit_chain.ts';
 import { writeAudit } from '../../../sam/audit/audit_log.ts';
 import { recordColumns, toRecordLine } from '../../../sam/audit/export.ts';
+import { sealAudit } from '../../../sam/audit/seal.ts';
 import { authorize, ctx, digest, ECDSA_SHA256, expectRefusal, newSigner, otpAt, setup, type Env } from './helpers.ts';
 
 let env: Env;
@@ -18,7 +19,9 @@ afterAll(async () => {
   await env?.close();
 });
 
+/** The rows, once chained: appends are sealed after commit (sam/audit/seal.ts); no sealer runs in this file. */
 async function records(where: string, params: unknown[]) {
+  await sealAudit(env.db);
   const { rows } = await env.db.query(`SELECT ${recordColumns()} FROM sam.audit WHERE ${where} ORDER BY audit.seq`, params);
   return rows.map(toRecordLine);
 }
@@ -38,6 +41,18 @@ describe('audit chain in the SAM', () => {
     }
     expect(rows[1]!.hashes).toEqual([]);
     expect(rows[0]!.detail).toBe('{"action":"test","note":"ünïcödé"}');
+  });
+
+  it('an append takes no lock and no place until sealed; sealing chains it after what came before', async () => {
+    const requestId = randomUUID();
+    await writeAudit(env.db, { event: 'admin', ctx: { requestId } }, 'ok');
+    const before = await env.db.query('SELECT seq, appended FROM sam.audit WHERE request_id = $1', [requestId]);
+    expect(before.rows[0]).toMatchObject({ appended: true });
+    const [row] = await records('request_id = $1', [requestId]);
+    expect(row!.seq).toBeGreaterThan(0);
+    const prev = await env.db.query("SELECT encode(hash, 'hex') AS hash FROM sam.audit WHERE seq = $1", [row!.seq! - 1]);
+    expect(row!.prevHash).toBe(prev.rows[0].hash);
+    expect(recordHash(row!)).toBe(row!.hash);
   });
 
   it('a plain INSERT is refused: rows join the chain only through sam.audit_append()', async () => {
