@@ -2,7 +2,7 @@
 // Client records in PostgreSQL, so the provider reads them through its adapter. A client authenticates at the token
 // endpoint with a secret (client_secret_basic / client_secret_post) or a JWT signed with a key of its JWKS
 // (private_key_jwt, RFC 7523).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../core/db.ts';
 import { CscError } from '../../core/errors.ts';
 
@@ -11,6 +11,17 @@ export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 export type NewClient = { name: string; redirectUris: string[]; authMethod?: ClientAuthMethod; jwks?: unknown };
 export type ClientView = { client_id: string; client_name: string; redirect_uris: string[]; token_endpoint_auth_method: string; created_at: string };
+
+/** Only a hash of each client secret is stored, so a copy of the table authenticates nobody. The secrets are 256
+ *  random bits, so a fast hash is enough (no dictionary to slow down). */
+export const hashClientSecret = (secret: string): string => `sha256:${createHash('sha256').update(secret, 'utf8').digest('base64url')}`;
+
+export function clientSecretMatches(stored: unknown, given: unknown): boolean {
+  if (typeof stored !== 'string' || typeof given !== 'string' || given.length > 512) return false;
+  const a = Buffer.from(stored);
+  const b = Buffer.from(hashClientSecret(given));
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 const invalid = (description: string) => new CscError('invalidRequest', { description });
 
@@ -62,7 +73,7 @@ export class ClientRegistry {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: authMethod,
-      ...(secret ? { client_secret: secret } : {}),
+      ...(secret ? { client_secret: hashClientSecret(secret) } : {}),
       ...(jwks ? { jwks: { keys: jwks.keys } } : {}),
     };
     await this.db.query("INSERT INTO authz.oauth_models (model, id, payload) VALUES ('Client', $1, $2)", [clientId, JSON.stringify(payload)]);

@@ -12,6 +12,7 @@ import type { Db } from '../../core/db.ts';
 import type { Kv } from '../../core/kv.ts';
 import type { UserDirectory } from '../../core/ports.ts';
 import { adapterFactory } from './adapters.ts';
+import { clientSecretMatches } from './clients.ts';
 import { CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM, RAR_TYPES } from './credential_request.ts';
 import type { AsKeys } from './keys.ts';
 
@@ -166,6 +167,14 @@ export function createProvider(deps: {
   };
 
   const provider = new Provider(config.publicUrl, configuration);
+  // Client secrets are stored hashed (clients.ts); client_secret_jwt, the one method that would need the secret
+  // itself as an HMAC key, is not offered.
+  (provider.Client.prototype as unknown as { compareClientSecret(actual: string): boolean }).compareClientSecret = function (
+    this: { clientSecret?: string },
+    actual: string,
+  ) {
+    return clientSecretMatches(this.clientSecret, actual);
+  };
   // TLS ends at the reverse proxy in production (PUBLIC_URL is https); trust its X-Forwarded-* there only.
   provider.proxy = config.env === 'production';
   return provider;

@@ -256,6 +256,12 @@ describe('admin', () => {
     const row = list.json.find((c: { client_id: string }) => c.client_id === created.json.client_id);
     expect(row).toMatchObject({ client_name: 'Keyed App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt' });
     expect(JSON.stringify(list.json)).not.toContain(client.secret);
+    // Only a hash of the secret is stored; a wrong secret is refused.
+    const stored = await sql<{ s: string }>("SELECT payload->>'client_secret' AS s FROM authz.oauth_models WHERE model = 'Client' AND id = $1", [client.id]);
+    expect(stored[0]!.s).toMatch(/^sha256:[A-Za-z0-9_-]{43}$/);
+    const wrongSecret = await token(server, { id: client.id, secret: `${client.secret}x` }, { grant_type: 'refresh_token', refresh_token: 'x' });
+    expect(wrongSecret.status).toBe(401);
+    expect(wrongSecret.body.error).toBe('invalid_client');
     expect((await admin(server, 'client:delete', '--id', created.json.client_id)).code).toBe(0);
     const gone = await follow(new Agent(server), authorizeUrl(server, { ...base({ scope: 'service' }).params, client_id: created.json.client_id }));
     expect(gone.kind === 'page' && gone.html).toContain('invalid_client');
