@@ -166,11 +166,11 @@ function openBrowser(url: string, printOnly: boolean): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`sign: ${err.message}\n\n${USAGE}`);
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`sign: ${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    const known = err instanceof CscClientError || err instanceof SigningError || err instanceof PdfReadError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    const known = err instanceof CscClientError || err instanceof SigningError || err instanceof PdfReadError || (err as { code?: string }).code === 'ENOENT';
     process.stderr.write(`\nsign: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
     process.exit(1);
   },

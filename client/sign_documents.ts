@@ -62,7 +62,9 @@ function pickScheme(info: CredentialInfo, leaf: Uint8Array, hash: HashAlg | unde
   // SHA-256 unless the curve asks for more (ETSI TS 119 312 pairs P-384 with SHA-384).
   const h: HashAlg = hash ?? (kind === 'ec' && info.key.curve === '1.3.132.0.34' ? 'sha384' : kind === 'ec' && info.key.curve === '1.3.132.0.35' ? 'sha512' : 'sha256');
   if (pss && kind !== 'rsa') throw new SigningError('RSASSA-PSS needs an RSA credential');
-  const scheme: SignatureScheme = { kind, hash: h, pss };
+  // A credential that offers RSASSA-PSS and no PKCS#1 v1.5 OID for this hash (e.g. created as PS256) gets PSS.
+  const usePss = pss || (kind === 'rsa' && !info.key.algo.includes(signatureAlgorithm({ kind, hash: h }).oid) && info.key.algo.includes(signatureAlgorithm({ kind, hash: h, pss: true }).oid));
+  const scheme: SignatureScheme = { kind, hash: h, pss: usePss };
   const { oid } = signatureAlgorithm(scheme);
   if (!info.key.algo.includes(oid)) throw new SigningError(`the credential does not offer signature algorithm ${oid} (key/algo: ${info.key.algo.join(', ')})`);
   return scheme;
@@ -112,7 +114,9 @@ export async function signDocuments(opts: SignDocumentsOptions): Promise<{ outpu
   if (useOAuth) {
     bearer = (await opts.oauth!({ credentialID, hashes, hashAlgorithmOID, description })).accessToken;
   } else {
-    const factors = await opts.factors!(info.auth?.objects ?? []);
+    // Without authInfo, assume the usual pair of CSC v2 §8.3.1 (a PIN and an OTP, both typed in).
+    const objects = info.auth?.objects ?? (info.auth ? [] : [{ type: 'Password', id: 'PIN' }, { type: 'Password', id: 'OTP' }]);
+    const factors = await opts.factors!(objects);
     sad = (await api.authorize({ credentialID, hashes, hashAlgorithmOID, authData: factors, description })).SAD;
   }
 

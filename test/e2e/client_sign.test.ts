@@ -348,7 +348,7 @@ describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
 });
 
 describe('the client library', () => {
-  it('signs a batch with exactly one credentials/authorize and one signatures/signHash; RSASSA-PSS CAdES verifies with openssl', async () => {
+  it('signs a batch with exactly one credentials/authorize and one signatures/signHash; a PS256 credential gets RSASSA-PSS, verified by openssl cms', async () => {
     const signer = await newSigner();
     const credentialID = await newCredential(signer, 'PS256');
     const calls: string[] = [];
@@ -360,7 +360,7 @@ describe('the client library', () => {
     await api.login(signer.username, signer.password);
     const docs = ['one', 'two', 'three'].map((n) => ({ name: `${n}.txt`, data: Buffer.from(`document ${n}`), format: 'cades' as const }));
     const otp = await totp(signer.otpSecret);
-    const { outputs, info } = await signDocuments({ api, credentialID, documents: docs, pss: true, factors: async (objects) => objects.map((o) => ({ id: o.id, value: o.id === 'PIN' ? '123456' : otp })) });
+    const { outputs, info } = await signDocuments({ api, credentialID, documents: docs, factors: async (objects) => objects.map((o) => ({ id: o.id, value: o.id === 'PIN' ? '123456' : otp })) });
     expect(calls).toEqual(['auth/login', 'credentials/info', 'credentials/authorize', 'signatures/signHash']);
     const dir = workDir();
     const root = path.join(dir, 'root.pem');
