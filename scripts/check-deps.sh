@@ -17,4 +17,6 @@ check "use cases (app/) import neither Koa nor pg" \
   "$(grep -rlE "from ['\"](koa|pg)['\"]" rssp/app sam/app 2>/dev/null)"
 check "conformance/ is a black-box kit: it imports no part of the service (it must work against any RSSP)" \
   "$(grep -rlE "from ['\"](\.\./)+(core|openapi|authz|rssp|sam|admin|client|softhsm-config)/|from ['\"](\.\./)+(service|main)\.ts" conformance 2>/dev/null)"
+check "client/ is a client of the public CSC API and imports no service code" \
+  "$(grep -rlE "from ['\"](\.\./)+(core|openapi|authz|rssp|sam|admin)/" client 2>/dev/null)"
 exit $fail
