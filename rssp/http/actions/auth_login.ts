@@ -10,7 +10,7 @@ import type { RsspDeps } from '../deps.ts';
 
 type LoginBody = { refresh_token?: string; rememberMe?: boolean; clientData?: string };
 
-async function login(ctx: CscContext, deps: RsspDeps) {
+export async function login(ctx: CscContext, deps: RsspDeps) {
   const body = ctx.state.body as LoginBody;
   const header = ctx.get('Authorization');
   // The Basic header is the normal path; without a refresh token, anything else is the §11.2 "does not match the

@@ -7,7 +7,7 @@ import { required, type Action, type Step } from '../step.ts';
 
 type RevokeBody = { token: string; token_type_hint?: 'access_token' | 'refresh_token'; clientData?: string };
 
-const revoke: Step = async (ctx, deps) => {
+export const revoke: Step = async (ctx, deps) => {
   const body = ctx.state.body as RevokeBody;
   await deps.auth.revoke({ caller: required(ctx.state.grant, 'grant'), token: body.token, tokenTypeHint: body.token_type_hint, ctx: ctx.state.request });
 };
