@@ -35,6 +35,24 @@ export class CscHttp {
     return this.once(method, body, authorization);
   }
 
+  /** GET of a document outside the CSC API (e.g. OAuth metadata, RFC 8414 §3). */
+  async get(url: string): Promise<HttpAnswer> {
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'manual' });
+    } catch (err) {
+      throw new CheckFailed(`no HTTP answer from GET ${url}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
+  }
+
   private async once(method: string, body: Body, authorization?: string): Promise<HttpAnswer> {
     const headers: Record<string, string> = {
       'content-type': 'raw' in body ? (body.contentType ?? 'application/json') : 'application/json',

@@ -1,6 +1,6 @@
 // info (CSC v2 §11.1, §7.4): the one method every service implements, and the map a signature application uses to
 // decide what to call. Its shape must be right and its method list must tell the truth.
-import { type Check, fail, failIfAny, type Group } from '../check.ts';
+import { type Check, fail, failIfAny, type Group, skip } from '../check.ts';
 import { isObject, isStringArray } from '../encodings.ts';
 import { expectJsonOk, isJsonContentType } from '../expect_error.ts';
 import { describeAnswer } from '../http_client.ts';
@@ -143,7 +143,40 @@ const lang: Check<Session> = {
   },
 };
 
+/** RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path. */
+export function metadataUrl(issuer: string): string {
+  const u = new URL(issuer);
+  const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
+  return `${u.origin}/.well-known/oauth-authorization-server${path}`;
+}
+
+const oauthMetadata: Check<Session> = {
+  id: 'info.oauth2_issuer_metadata',
+  title: 'oauth2Issuer publishes authorization server metadata that names it',
+  clause: 'CSC v2 §11.1 oauth2Issuer, RFC 8414 §3',
+  async run(s) {
+    const i = s.needInfo();
+    if (typeof i.oauth2Issuer !== 'string') skip(typeof i.oauth2 === 'string' ? 'only the oauth2 base URI is given; its endpoints are not probed' : 'OAuth 2.0 is not offered');
+    const issuer = i.oauth2Issuer as string;
+    let url: string;
+    try {
+      url = metadataUrl(issuer);
+    } catch {
+      return fail(`oauth2Issuer "${issuer}" is not a URL`);
+    }
+    const a = await s.http.get(url);
+    if (a.status !== 200 || !isObject(a.json)) fail(`GET ${url}: expected 200 with a JSON object, got ${describeAnswer(a)}`);
+    const m = a.json as Record<string, unknown>;
+    const issues: string[] = [];
+    // RFC 8414 §3.3: the issuer in the metadata is identical to the one the client was given.
+    if (m.issuer !== issuer) issues.push(`metadata issuer ${JSON.stringify(m.issuer)} differs from oauth2Issuer "${issuer}"`);
+    for (const k of ['authorization_endpoint', 'token_endpoint']) if (typeof m[k] !== 'string') issues.push(`metadata has no ${k}`);
+    failIfAny(issues);
+    return `${url}: issuer matches, authorization and token endpoints given`;
+  },
+};
+
 export const infoGroup: Group<Session> = {
   name: 'info',
-  checks: () => [available, requiredFields, authType, signAlgorithms, methodsKnown, listedAnswer, unlistedRefused, lang],
+  checks: () => [available, requiredFields, authType, oauthMetadata, signAlgorithms, methodsKnown, listedAnswer, unlistedRefused, lang],
 };

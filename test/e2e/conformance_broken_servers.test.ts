@@ -16,7 +16,7 @@ import { runConformance } from '../../conformance/runner.ts';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-type Flaws = { rawEcdsa?: boolean; serverErrorOnBadInput?: boolean; lyingMethodList?: boolean; hashNotBoundToSad?: boolean; sloppyEncodings?: boolean; rootFirst?: boolean; throttleAuthorize?: boolean };
+type Flaws = { rawEcdsa?: boolean; serverErrorOnBadInput?: boolean; lyingMethodList?: boolean; hashNotBoundToSad?: boolean; sloppyEncodings?: boolean; rootFirst?: boolean; throttleAuthorize?: boolean; foreignIssuer?: boolean };
 
 type FakeCredential = { id: string; secretKey: Uint8Array; cert: X509Certificate; ca: X509Certificate };
 
@@ -94,7 +94,7 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
   const bad = (description: string) => new Refusal(400, 'invalid_request', description);
   const listed = flaws.lyingMethodList ? [...IMPLEMENTED.filter((m) => m !== 'auth/revoke'), 'signatures/signDoc'] : IMPLEMENTED;
 
-  function handle(method: string, auth: string | undefined, body: Record<string, unknown>): unknown {
+  function handle(method: string, auth: string | undefined, body: Record<string, unknown>, origin: string): unknown {
     if (method !== 'info' && method !== 'auth/login') {
       if (!auth) throw new Refusal(401, 'invalid_token', 'Missing access token');
       const m = /^Bearer (\S+)$/.exec(auth);
@@ -113,7 +113,7 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
     switch (method) {
       case 'info':
         if (body.lang !== undefined && typeof body.lang !== 'string') throw bad('Invalid parameter lang');
-        return { specs: '2.0.0.2', name: 'Fake RSSP', logo: 'https://fake.example/logo.png', region: 'IT', lang: 'en', description: 'An imitation', authType: ['basic'], methods: listed,
+        return { specs: '2.0.0.2', name: 'Fake RSSP', logo: 'https://fake.example/logo.png', region: 'IT', lang: 'en', description: 'An imitation', authType: ['basic', 'oauth2code'], oauth2Issuer: origin, methods: listed,
           signAlgorithms: { algos: ['1.2.840.10045.4.3.2', '1.2.840.10045.2.1'] }, signature_formats: { formats: [] }, conformance_levels: [] };
       case 'auth/login': {
         if (auth !== `Basic ${Buffer.from('alice:secret').toString('base64')}`) throw new Refusal(400, 'authentication_error', 'Wrong username or password');
@@ -174,6 +174,11 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
         res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
         res.end(body === undefined ? undefined : JSON.stringify(body));
       };
+      if (req.method === 'GET' && req.url === '/.well-known/oauth-authorization-server') {
+        // RFC 8414 metadata of the imitation's (pretend) authorization server; the flaw names another issuer.
+        const origin = `http://${req.headers.host}`;
+        return send(200, { issuer: flaws.foreignIssuer ? 'https://login.example' : origin, authorization_endpoint: `${origin}/oauth2/authorize`, token_endpoint: `${origin}/oauth2/token` });
+      }
       const method = (req.url ?? '').replace(/^\/csc\/v2\//, '');
       if (!listed.includes(method) && !IMPLEMENTED.includes(method)) {
         return SPEC_METHODS.includes(method) ? send(501, { error: 'not_implemented', error_description: 'Not implemented' }) : send(404, { error: 'invalid_request', error_description: 'Unknown method' });
@@ -187,7 +192,7 @@ async function fakeRssp(flaws: Flaws, creds: FakeCredential[]): Promise<{ url: s
           throw bad('The body is not JSON');
         }
         if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('The body must be a JSON object');
-        const out = handle(method, req.headers.authorization, body as Record<string, unknown>);
+        const out = handle(method, req.headers.authorization, body as Record<string, unknown>, `http://${req.headers.host}`);
         send(out === undefined ? 204 : 200, out);
       } catch (err) {
         if (!(err instanceof Refusal)) return send(500, { error: 'server_error', error_description: 'Unexpected' });
@@ -296,6 +301,11 @@ describe('conformance kit against deliberately broken servers', () => {
       status: 'skip',
       reason: 'credentials/authorize: the service throttled the request (429, Retry-After 60); run again later or against a less busy account',
     });
+  });
+
+  it('OAuth metadata naming another issuer than info.oauth2Issuer is reported', async () => {
+    const { failed } = await failuresAgainst({ foreignIssuer: true });
+    expect(failed).toEqual({ 'info.oauth2_issuer_metadata': expect.stringMatching(/^metadata issuer "https:\/\/login\.example" differs from oauth2Issuer "http:\/\/127\.0\.0\.1:\d+"$/) });
   });
 
   it('with --token: auth/login is not exercised and the token is never revoked', async () => {

@@ -2,6 +2,7 @@
 // predicates must say precisely what is wrong.
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../conformance/check.ts';
+import { metadataUrl } from '../../../conformance/checks/info.ts';
 import { base64Problem, isGeneralizedTime } from '../../../conformance/encodings.ts';
 import { normalizeBaseUrl } from '../../../conformance/options.ts';
 import { textLine, toJunit } from '../../../conformance/report.ts';
@@ -48,6 +49,11 @@ describe('encodings', () => {
   it('GeneralizedTime is exactly YYYYMMDDHHMMSSZ', () => {
     expect(isGeneralizedTime('20260101120000Z')).toBe(true);
     for (const bad of ['2026-01-01T12:00:00Z', '20260101120000', '20261301120000Z', '202601011200Z', '20260101120000.5Z']) expect(isGeneralizedTime(bad), bad).toBe(false);
+  });
+
+  it('OAuth metadata is looked up where RFC 8414 §3.1 puts it, path after the well-known segment', () => {
+    expect(metadataUrl('https://as.example')).toBe('https://as.example/.well-known/oauth-authorization-server');
+    expect(metadataUrl('https://as.example/tenant/one/')).toBe('https://as.example/.well-known/oauth-authorization-server/tenant/one');
   });
 
   it('the base URL gets /csc/v2 unless it ends with it (CSC v2 §7.2)', () => {
