@@ -105,7 +105,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       closers.push(async () => sampler.stop());
       app.use(runtimeMetricsRoute({ adminToken, sampler }));
     }
-    app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, clients: oauth.clients, audit,
+    app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, clients: oauth.clients, oauthKeys: oauth.keys, audit,
       outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
     }));
     app.use(oauth.middleware);

@@ -226,6 +226,13 @@ export const COMMANDS: Record<string, Command> = {
       printJson(await api('DELETE', `/admin/clients/${enc(f.id!)}`, {}));
     },
   },
+  'oauth:rotate-keys': {
+    summary: "add a new signing key for the OAuth authorization server (the previous key stays valid); active at each instance's next start",
+    flags: [],
+    async run(_f, api) {
+      printJson(await api('POST', '/admin/oauth/keys/rotate', {}));
+    },
+  },
   'ca:cert': {
     summary: 'print the certificate (PEM) of the CA that certifies new credentials',
     flags: [],

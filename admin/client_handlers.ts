@@ -36,3 +36,10 @@ export const deleteClient: Handler = async (deps, { params }) => {
   await registry(deps).delete(params[0]!);
   return { status: 200, body: { deleted: params[0] }, audit: { clientId: params[0] } };
 };
+
+/** Puts a new signing key (and cookie key) of the authorization server in front; the previous one stays valid. */
+export const rotateOAuthKeys: Handler = async (deps) => {
+  if (!deps.oauthKeys) throw new CscError('adminRouteNotFound');
+  const { kid } = await deps.oauthKeys.rotate();
+  return { status: 200, body: { kid, note: 'active from the next start of each instance' }, audit: { kid } };
+};

@@ -21,6 +21,8 @@ export type AdminDeps = {
   credentials: Pick<CredentialService, 'create' | 'get' | 'listByOwner' | 'importChain' | 'csr'>;
   /** OAuth clients of the authorization server (authz/oauth/clients.ts); absent, the client routes answer 404. */
   clients?: Pick<ClientRegistry, 'create' | 'list' | 'delete'>;
+  /** Rotation of the authorization server's keys (authz/oauth/keys.ts). */
+  oauthKeys?: { rotate(): Promise<{ kid: string }> };
   /** The audit trail: every admin action is recorded in it, and exported from it. */
   audit?: AuditTrail;
   /** The development outbox of out-of-band messages (outbox:show). */

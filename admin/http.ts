@@ -35,6 +35,7 @@ export const ADMIN_ROUTES: Route[] = [
   route('POST', '/clients', 'client.create', ch.createClient),
   route('GET', '/clients', 'client.list', ch.listClients),
   route('DELETE', '/clients/:p', 'client.delete', ch.deleteClient),
+  route('POST', '/oauth/keys/rotate', 'oauth.rotate-keys', ch.rotateOAuthKeys),
   route('POST', '/audit/export', 'audit.export', audit.exportAudit),
   route('POST', '/audit/verify', 'audit.verify', audit.verifyAudit),
   route('POST', '/outbox', 'outbox.show', showOutbox),

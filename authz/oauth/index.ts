@@ -14,7 +14,7 @@ import type { UserStore } from '../users.ts';
 import { ClientRegistry } from './clients.ts';
 import { CredentialGrantStore } from './credential_grants.ts';
 import { RAR_PARAM, RAR_SCOPE_MARK, sameAuthorizationDetails } from './credential_request.ts';
-import { loadKeys } from './keys.ts';
+import { loadKeys, rotateKeys } from './keys.ts';
 import type { CredentialCatalog } from './ports.ts';
 import { createProvider, INTERACTION_PREFIX } from './provider.ts';
 import { OAuthTokenVerifier } from './token_verifier.ts';
@@ -27,7 +27,14 @@ export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 /** oidc-provider's own limit for form bodies. */
 const MAX_TOKEN_BODY = 56 * 1024;
 
-export type OAuthServer = { middleware: Koa.Middleware; tokens: OAuthTokenVerifier; provider: Provider; clients: ClientRegistry };
+export type OAuthServer = {
+  middleware: Koa.Middleware;
+  tokens: OAuthTokenVerifier;
+  provider: Provider;
+  clients: ClientRegistry;
+  /** Rotation of the server's keys for the admin API; running instances use the new key from their next start. */
+  keys: { rotate(): Promise<{ kid: string }> };
+};
 
 async function readRaw(ctx: Koa.Context): Promise<string | null> {
   const chunks: Buffer[] = [];
@@ -177,5 +184,11 @@ export async function createOAuthServer(deps: {
     await handle(ctx.req, ctx.res);
   };
 
-  return { middleware, tokens: new OAuthTokenVerifier(provider, grants), provider, clients: new ClientRegistry(deps.db, deps.config.env === 'production') };
+  return {
+    middleware,
+    tokens: new OAuthTokenVerifier(provider, grants),
+    provider,
+    clients: new ClientRegistry(deps.db, deps.config.env === 'production'),
+    keys: { rotate: () => rotateKeys(deps.db) },
+  };
 }

@@ -60,7 +60,7 @@ export async function loadKeys(db: Db): Promise<AsKeys> {
 
 /** Adds a new signing key (and cookie key) in front; the service picks it up at its next start. Keys older than
  *  the previous one are retired, so at most two of each kind are live. */
-export async function rotateKeys(db: Db): Promise<void> {
+export async function rotateKeys(db: Db): Promise<{ kid: string }> {
   for (const use of ['sig', 'cookie'] as const) {
     await insert(db, use);
     await db.query(
@@ -69,4 +69,8 @@ export async function rotateKeys(db: Db): Promise<void> {
       [use],
     );
   }
+  const { rows } = await db.query<{ kid: string }>(
+    "SELECT kid FROM authz.oauth_keys WHERE use = 'sig' AND retired_at IS NULL ORDER BY created_at DESC, kid LIMIT 1",
+  );
+  return { kid: rows[0]!.kid };
 }

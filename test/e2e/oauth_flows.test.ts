@@ -263,6 +263,12 @@ describe('admin', () => {
     expect(wrongSecret.status).toBe(401);
     expect(wrongSecret.body.error).toBe('invalid_client');
     expect((await admin(server, 'client:delete', '--id', created.json.client_id)).code).toBe(0);
+    // Key rotation: a new live signing key in front, the previous one kept.
+    const rotated = await admin(server, 'oauth:rotate-keys');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const live = await sql<{ kid: string }>("SELECT kid FROM authz.oauth_keys WHERE use = 'sig' AND retired_at IS NULL ORDER BY created_at DESC");
+    expect(live.map((r) => r.kid)).toHaveLength(2);
+    expect(live[0]!.kid).toBe(rotated.json.kid);
     const gone = await follow(new Agent(server), authorizeUrl(server, { ...base({ scope: 'service' }).params, client_id: created.json.client_id }));
     expect(gone.kind === 'page' && gone.html).toContain('invalid_client');
   });
