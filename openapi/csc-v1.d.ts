@@ -370,7 +370,11 @@ export interface components {
         };
         SignHashRequest: {
             credentialID: string;
-            SAD: string;
+            /**
+             * @description The SAD from credentials/authorize or extendTransaction, or a credential-scoped OAuth access token.
+             *     Required, except when the bearer token is itself a credential-scoped token for this credential.
+             */
+            SAD?: string;
             hash: components["schemas"]["Digest"][];
             /** @description The hash algorithm of `hash`; needed unless signAlgo names it. */
             hashAlgo?: components["schemas"]["Oid"];
