@@ -307,6 +307,9 @@ describe('CSC v1 refusals', () => {
     const missing = await fetch(`${server.url}/csc/v1/no/such/method`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: 'invalid_request', error_description: 'Unknown API method' });
+    const bare = await fetch(`${server.url}/csc/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(bare.status).toBe(404);
+    expect(await bare.json()).toEqual({ error: 'invalid_request', error_description: 'Unknown API method' });
     const unimplemented = await fetch(`${server.url}/csc/v1/signatures/timestamp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(unimplemented.status).toBe(501);
     expect(await unimplemented.json()).toEqual({ error: 'not_implemented', error_description: 'The method is not implemented by this service' });

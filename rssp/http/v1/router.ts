@@ -36,7 +36,7 @@ const ROUTES: Record<V1Method, Action> = {
 };
 
 async function dispatch(ctx: CscContext, deps: RsspDeps, yaml: () => Buffer): Promise<void> {
-  const name = ctx.path.slice(CSC_V1_PREFIX.length);
+  const name = ctx.path.startsWith(CSC_V1_PREFIX) ? ctx.path.slice(CSC_V1_PREFIX.length) : '';
   if (name === 'openapi.yaml') {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       throw new CscError('methodNotAllowed', { description: 'Documents are fetched with GET', headers: { Allow: 'GET, HEAD' } });
@@ -60,7 +60,8 @@ export function cscV1Routes(deps: RsspDeps): Koa.Middleware {
   let yaml: Buffer | undefined;
   const readYaml = () => (yaml ??= readFileSync(OPENAPI_V1_YAML_PATH));
   return async (ctx, next) => {
-    if (!ctx.path.startsWith(CSC_V1_PREFIX)) return next();
+    // The bare base URI too, so that every answer under /csc/v1 is JSON in the CSC error model.
+    if (!ctx.path.startsWith(CSC_V1_PREFIX) && ctx.path !== CSC_V1_PREFIX.slice(0, -1)) return next();
     const cscCtx = ctx as unknown as CscContext;
     assignRequestContext(cscCtx);
     try {
