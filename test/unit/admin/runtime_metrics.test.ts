@@ -37,17 +37,18 @@ describe('runtime metrics route (RUNTIME_METRICS=1, for the benchmark)', () => {
   it('reports the event-loop stall seen in the window, and POST starts a new window', async () => {
     const headers = { authorization: `Bearer ${TOKEN}` };
     await fetch(`${url}/admin/runtime-metrics`, { method: 'POST', headers });
-    const until = Date.now() + 120;
+    const until = Date.now() + 400;
     while (Date.now() < until) {
-      /* block the event loop for ~120 ms */
+      /* block the event loop for ~400 ms */
     }
     await new Promise((r) => setTimeout(r, 30));
     const stalled = (await (await fetch(`${url}/admin/runtime-metrics`, { method: 'POST', headers })).json()) as RuntimeMetrics;
-    expect(stalled.eventLoopDelayMaxMs).toBeGreaterThanOrEqual(80);
+    expect(stalled.eventLoopDelayMaxMs).toBeGreaterThanOrEqual(350);
     expect(stalled.peakRssBytes).toBeGreaterThanOrEqual(stalled.rssBytes * 0.5);
     expect(stalled.pid).toBe(process.pid);
     const after = (await (await fetch(`${url}/admin/runtime-metrics`, { headers })).json()) as RuntimeMetrics;
-    expect(after.eventLoopDelayMaxMs).toBeLessThan(80);
+    // The window restarted: the 400 ms stall is no longer in it (margin for a busy CI machine).
+    expect(after.eventLoopDelayMaxMs).toBeLessThan(350);
   });
 
   it('leaves other paths and methods to the next middleware', async () => {
