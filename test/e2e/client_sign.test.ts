@@ -14,7 +14,7 @@ import { CscApi } from '../../client/csc_api.ts';
 import { authorizeCredentialWithOAuth, discoverOAuth } from '../../client/oauth_flow.ts';
 import { signDocuments } from '../../client/sign_documents.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
-import { admin, type Server, startServer, totp } from './harness.ts';
+import { type Server, startServer, totp } from './harness.ts';
 import { registerClient } from './oauth_harness.ts';
 
 const run = promisify(execFile);
@@ -23,20 +23,26 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 let server: Server;
 type Signer = { username: string; password: string; otpSecret: string };
 
+/** The admin API over HTTP (admin/README.md): the same operations as `npm run admin`, without a process start
+ *  each — these tests are about the signing client, and the admin CLI has its own tests. */
+async function adminApi(route: string, body: Record<string, unknown> = {}): Promise<any> {
+  const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
+  const res = await fetch(`${server.url}/admin/${route}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const json = await res.json();
+  expect(res.status, JSON.stringify(json)).toBe(201);
+  return json;
+}
+
 async function newSigner(): Promise<Signer> {
   const username = `signer-${randomBytes(4).toString('hex')}`;
   const password = 'correct horse battery';
-  const created = await admin(server, 'user:create', '--username', username, '--password', password, '--name', 'Sam Signer', '--email', `${username}@example.org`);
-  expect(created.code, created.stderr).toBe(0);
-  const enrolled = await admin(server, 'otp:enroll', '--username', username);
-  expect(enrolled.code, enrolled.stderr).toBe(0);
-  return { username, password, otpSecret: enrolled.json.secret };
+  await adminApi('users', { username, password, name: 'Sam Signer', email: `${username}@example.org` });
+  const enrolled = await adminApi(`users/${username}/otp`);
+  return { username, password, otpSecret: enrolled.secret };
 }
 
-async function newCredential(signer: Signer, algo: string, multisign = 3): Promise<string> {
-  const res = await admin(server, 'credential:create', '--username', signer.username, '--algo', algo, '--pin', '123456', '--multisign', String(multisign));
-  expect(res.code, res.stderr).toBe(0);
-  return res.json.credentialID;
+async function newCredential(signer: Signer, algo: string, multisign = 3, authMode: 'explicit' | 'oauth2code' = 'explicit'): Promise<string> {
+  return (await adminApi(`users/${signer.username}/credentials`, { algo, pin: '123456', multisign, authMode })).credentialID;
 }
 
 /** `npm run sign -- ...` as a user types it. */
@@ -252,8 +258,7 @@ describe('npm run sign', () => {
       return path.join(dir, `${n}.txt`);
     });
     const base = ['--username', signer.username, '--password', signer.password, '--credential', credentialID];
-    const oauthOnly = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '123456', '--auth', 'oauth2code');
-    expect(oauthOnly.code, oauthOnly.stderr).toBe(0);
+    const oauthOnly = await newCredential(signer, 'ES256', 1, 'oauth2code');
 
     // Independent refusals, run side by side (each is a CLI process start).
     const [wrongPin, tooMany, notPdf, badLogin, noOAuthClient] = await Promise.all([
@@ -261,7 +266,7 @@ describe('npm run sign', () => {
       sign(...base, '--pin', '123456', '--otp', '000000', ...files),
       sign(...base, '--pin', '123456', '--otp', '000000', '--format', 'pades', files[0]!),
       sign('--username', signer.username, '--password', 'wrong', files[0]!),
-      sign(...base.slice(0, -1), oauthOnly.json.credentialID, '--pin', '123456', '--otp', '000000', files[0]!),
+      sign(...base.slice(0, -1), oauthOnly, '--pin', '123456', '--otp', '000000', files[0]!),
     ]);
     expect(wrongPin.code).toBe(1);
     expect(wrongPin.stderr).toContain('sign: credentials/authorize: invalid_authentication_data (The authentication data is invalid) [HTTP 400]');
@@ -305,8 +310,7 @@ describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
     const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
     const client = await registerClient({ name: 'rssp signing client', redirectUris: [redirectUri] });
     const signer = await newSigner();
-    const cred = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '123456', '--multisign', '2', '--auth', 'oauth2code');
-    expect(cred.code, cred.stderr).toBe(0);
+    await newCredential(signer, 'ES256', 2, 'oauth2code');
     const dir = workDir();
     writeFileSync(path.join(dir, 'a.pdf'), classicPdf());
     writeFileSync(path.join(dir, 'b.pdf'), xrefStreamPdf());
@@ -399,15 +403,14 @@ describe('the client library', () => {
     const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
     const c = await registerClient({ name: 'rssp signing client (PAR)', redirectUris: [redirectUri] });
     const signer = await newSigner();
-    const cred = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '123456', '--multisign', '3', '--auth', 'oauth2code');
-    expect(cred.code, cred.stderr).toBe(0);
+    const oauthCredential = await newCredential(signer, 'ES256', 3, 'oauth2code');
     const api = new CscApi({ baseUrl: server.url });
     await api.login(signer.username, signer.password);
     const docs = ['x', 'y', 'z'].map((n) => ({ name: `${n}.txt`, data: Buffer.from(`pushed ${n}`), format: 'cades' as const }));
     let shown = '';
     const { outputs, info } = await signDocuments({
       api,
-      credentialID: cred.json.credentialID,
+      credentialID: oauthCredential,
       documents: docs,
       oauth: async (req) =>
         authorizeCredentialWithOAuth(req, {
