@@ -98,12 +98,13 @@ describe('asynchronous authorization over HTTP', () => {
 
   it('authorizeCheck: 202 with the handle while pending, 200 with the SAD after', async () => {
     const s = signer(app);
-    const original = app.sam.checkApproval.bind(app.sam);
-    app.sam.checkApproval = (async () => ({ status: 'pending' })) as SignatureActivation['checkApproval'];
+    const sam = app.sam as { checkApproval: SignatureActivation['checkApproval'] };
+    const original = sam.checkApproval.bind(app.sam);
+    sam.checkApproval = async () => ({ status: 'pending' });
     try {
       expect(await csc(app, 'credentials/authorizeCheck', { handle: 'h-1' }, { bearer: s.token })).toMatchObject({ status: 202, body: { handle: 'h-1' } });
     } finally {
-      app.sam.checkApproval = original;
+      sam.checkApproval = original;
     }
     expect(await csc(app, 'credentials/authorizeCheck', { handle: 'h-1' }, { bearer: s.token })).toMatchObject({
       status: 200,
