@@ -64,6 +64,16 @@ export function preparePdfSignature(original: Uint8Array, opts: PrepareOptions):
   const contentsSize = opts.contentsSize ?? 16_384;
   const catalog = doc.resolve(doc.root);
   if (!(catalog instanceof PdfDict)) throw new PdfReadError('/Root is not a dictionary');
+  // A certification signature that allows no changes (DocMDP /P 1, §12.8.2.2) would be broken by any new signature.
+  const perms = doc.resolve(catalog.get('Perms'));
+  if (perms instanceof PdfDict) {
+    const mdp = doc.resolve(perms.get('DocMDP'));
+    const refs = mdp instanceof PdfDict ? doc.resolve(mdp.get('Reference')) : undefined;
+    for (const r of Array.isArray(refs) ? refs : []) {
+      const params = doc.resolve(doc.resolve(r) instanceof PdfDict ? (doc.resolve(r) as PdfDict).get('TransformParams') : undefined);
+      if (params instanceof PdfDict && params.get('P') === 1) throw new PdfReadError('the document is certified with no changes allowed (DocMDP /P 1): it cannot be signed again');
+    }
+  }
   const pageRef = firstPage(doc, catalog.get('Pages'));
   const page = doc.resolve(pageRef) as PdfDict;
 

@@ -161,6 +161,28 @@ describe('preparePdfSignature', () => {
     });
   });
 
+  it('refuses a document certified with no changes allowed (DocMDP /P 1), accepts /P 2', () => {
+    const certified = (p: number) => {
+      const objects = [
+        '<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
+        `<< /Type /Sig /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P ${p} /V /1.2 >> >>] >>`,
+      ];
+      let text = '%PDF-1.7\n';
+      const offs: number[] = [];
+      objects.forEach((o, i) => {
+        offs.push(text.length);
+        text += `${i + 1} 0 obj ${o} endobj\n`;
+      });
+      const xref = text.length;
+      text += `xref\n0 5\n0000000000 65535 f \n${offs.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer << /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+      return Buffer.from(text, 'latin1');
+    };
+    expect(() => preparePdfSignature(certified(1), { signingTime: when })).toThrow(new PdfReadError('the document is certified with no changes allowed (DocMDP /P 1): it cannot be signed again'));
+    expect(preparePdfSignature(certified(2), { signingTime: when, contentsSize: 64 }).byteRange[0]).toBe(0);
+  });
+
   it('writes PDF dates in UTC', () => {
     expect(pdfDate(new Date(Date.UTC(2027, 0, 2, 3, 4, 5)))).toBe('D:20270102030405Z');
   });
