@@ -289,4 +289,32 @@ describe('audit trail', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter from: an ISO 8601 date or time' });
   });
+
+  // Last: it leaves the trail forged (rows appended since chain onto the forgery, so it cannot simply be put back).
+  it('detects a chain rewritten from a record onwards, every later hash recomputed: it misses the signed head', async () => {
+    await verifyLive(); // a checkpoint covering everything so far
+    const seq = await seqOf("event = 'activate' AND credential_id = $1", [credentialID]);
+    const cp = (await sql.query('SELECT min(seq)::int AS seq FROM sam.audit_checkpoints WHERE seq >= $1', [seq])).rows[0].seq;
+    // What an intruder who knows the format would do: change a row, then re-chain everything after it.
+    await asIntruder(async () => {
+      await sql.query("UPDATE sam.audit SET user_agent = 'forged' WHERE seq = $1", [seq]);
+      await sql.query(`DO $$
+        DECLARE r sam.audit; prev bytea;
+        BEGIN
+          SELECT hash INTO prev FROM sam.audit WHERE seq = ${seq} - 1;
+          FOR r IN SELECT * FROM sam.audit WHERE seq >= ${seq} ORDER BY seq LOOP
+            r.prev_hash := prev;
+            r.hash := sha256(sam.audit_canonical(r));
+            UPDATE sam.audit SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
+            prev := r.hash;
+          END LOOP;
+          UPDATE sam.audit_head SET hash = prev;
+        END $$`);
+    });
+    const verdict = verifyAuditExport(parseAuditLines(await (await adminApi('/admin/audit/export')).text()));
+    expect(verdict.intact).toBe(false);
+    expect(verdict.problems[0]!.kind).toBe('altered');
+    expect(verdict.problems[0]!.message).toMatch(new RegExp(`^records seq \\d+ to ${cp} were rewritten: the chain no longer reaches the head signed at seq ${cp}$`));
+    expect(verdict.problems[0]!.seq).toBeLessThanOrEqual(seq);
+  });
 });
