@@ -105,7 +105,10 @@ export async function signDocuments(opts: SignDocumentsOptions): Promise<{ outpu
   });
   progress({ phase: 'prepare', done: documents.length, total: documents.length });
 
-  const hashes = prepared.map((p) => p.signer.toBeSigned);
+  // The same file twice in a batch gives the same hash: authorize and sign each distinct hash once.
+  const distinct = new Map<string, Uint8Array>();
+  for (const p of prepared) distinct.set(Buffer.from(p.signer.toBeSigned).toString('hex'), p.signer.toBeSigned);
+  const hashes = [...distinct.values()];
   const hashAlgorithmOID = HASH_OIDS[scheme.hash];
   progress({ phase: 'authorize', done: 0, total: documents.length });
   const description = `Sign ${documents.length} document(s)`;
@@ -124,9 +127,10 @@ export async function signDocuments(opts: SignDocumentsOptions): Promise<{ outpu
   const alg = signatureAlgorithm(scheme);
   const signatures = await api.signHash({ credentialID, sad, bearer, hashes, hashAlgorithmOID, signAlgo: alg.oid, signAlgoParams: alg.params });
 
+  const byHash = new Map([...distinct.keys()].map((hex, i) => [hex, signatures[i]!]));
   const outputs: DocumentOutput[] = [];
   for (const [i, p] of prepared.entries()) {
-    const sig = signatures[i]!;
+    const sig = byHash.get(Buffer.from(p.signer.toBeSigned).toString('hex'))!;
     if (!verifyLocally(chain[0]!, scheme, p.signer.signedAttrsDer, sig)) {
       throw new CscClientError('signatures/signHash', 200, 'invalid_signature', `the signature returned for ${p.doc.name} does not verify under the credential's certificate`);
     }

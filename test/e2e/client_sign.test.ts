@@ -378,7 +378,7 @@ describe('the client library', () => {
     }
   }, 60_000);
 
-  it('an ES384 credential: the hash follows the curve (SHA-384), and pdfsig says so', async () => {
+  it('an ES384 credential: the hash follows the curve (SHA-384), and pdfsig says so; a file given twice is signed once', async () => {
     const signer = await newSigner();
     const credentialID = await newCredential(signer, 'ES384');
     const api = new CscApi({ baseUrl: server.url });
@@ -387,7 +387,11 @@ describe('the client library', () => {
     const { outputs, info } = await signDocuments({
       api,
       credentialID,
-      documents: [{ name: 'p384.pdf', data: classicPdf(), format: 'pades' }],
+      // The same file twice: one distinct hash, authorized and signed once, used for both outputs.
+      documents: [
+        { name: 'p384.pdf', data: classicPdf(), format: 'pades' },
+        { name: 'copy.pdf', data: classicPdf(), format: 'pades' },
+      ],
       factors: async (objects) => objects.map((o) => ({ id: o.id, value: o.id === 'PIN' ? '123456' : otp })),
     });
     const dir = workDir();
@@ -397,6 +401,7 @@ describe('the client library', () => {
     const out = await pdfsig(path.join(dir, 'p384-signed.pdf'), await nssDbTrusting(path.join(dir, 'root.pem')));
     expectValidPades(out);
     expect(out).toContain('- Signing Hash Algorithm: SHA-384');
+    expect(Buffer.from(outputs[1]!.data).equals(Buffer.from(outputs[0]!.data))).toBe(true);
   }, 60_000);
 
   it('OAuth through oauth2/pushed_authorize when the request would make too long a URL: only client_id and request_uri reach the browser', async () => {
