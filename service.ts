@@ -69,7 +69,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
 
-    const kv = config.kv.url ? await createRedisKv(config.kv.url) : createMemoryKv();
+    const kv = config.kv.url ? await createRedisKv(config.kv.url, config.kv.prefix) : createMemoryKv();
     closers.push(() => kv.close());
     if (!config.kv.url) log.warn('REDIS_URL is not set: using an in-process store (development only)');
 

@@ -31,6 +31,8 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   /** Redis connection string for data that may be lost (rate limits, caches). Unset: in-process (development only). */
   REDIS_URL: z.string().optional(),
+  /** Prefix of every Redis key, so that several deployments (or test runs) can share one Redis. Default rssp:. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('rssp:'),
   /** Path of the PKCS#11 library. Unset: SoftHSM2 at its usual paths, token initialised under DATA_DIR. */
   PKCS11_MODULE: z.string().optional(),
   /** Label of the token holding the SAM's keys. Default rssp-sam. */
@@ -146,7 +148,7 @@ export type Config = {
   runtimeMetrics: boolean;
   clusterWorkers: number;
   db: { url?: string; poolSize: number };
-  kv: { url?: string };
+  kv: { url?: string; prefix: string };
   sam: {
     module?: string;
     tokenLabel: string;
@@ -241,7 +243,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     runtimeMetrics: e.RUNTIME_METRICS === '1',
     clusterWorkers: e.CLUSTER_WORKERS,
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    kv: { url: e.REDIS_URL },
+    kv: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
     sam: {
       module: e.PKCS11_MODULE,
       tokenLabel: e.SAM_TOKEN_LABEL,

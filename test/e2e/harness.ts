@@ -36,6 +36,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    // Each server its own Redis key space: throttling windows of other runs (same IP, 127.0.0.1) never leak in.
+    REDIS_KEY_PREFIX: `rssp-e2e-${path.basename(dataDir)}:`,
     ...extraEnv,
   };
   delete env.SOFTHSM2_CONF;
