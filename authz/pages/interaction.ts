@@ -21,7 +21,7 @@ import type { CredentialGrantStore } from '../oauth/credential_grants.ts';
 import { parseScope, type CredentialRequest } from '../oauth/credential_request.ts';
 import type { CredentialCatalog } from '../oauth/ports.ts';
 import { INTERACTION_PREFIX } from '../oauth/provider.ts';
-import { loginPage, pickLang, signaturePage } from './render.ts';
+import { errorText, type ErrorKey, loginPage, pickLang, signaturePage } from './render.ts';
 
 export type InteractionDeps = {
   provider: Provider;
@@ -59,13 +59,13 @@ function setPageHeaders(ctx: Koa.Context): void {
 }
 
 /** SAM refusals that the person can fix on the page (they count towards the lockout in the SAM). */
-const INLINE: Partial<Record<SamErrorCode, string>> = {
-  SAM_PIN_INVALID: 'The PIN is wrong.',
-  SAM_OTP_INVALID: 'The one-time password is wrong.',
-  SAM_OTP_REUSED: 'This one-time password was already used; wait for the next one.',
-  SAM_FACTORS_MISSING: 'Enter your PIN and one-time password.',
-  SAM_OTP_NOT_ENROLLED: 'No one-time password generator is enrolled for you; contact your administrator.',
-  SAM_CREDENTIAL_LOCKED: 'This credential is locked after too many wrong attempts; contact your administrator.',
+const INLINE: Partial<Record<SamErrorCode, ErrorKey>> = {
+  SAM_PIN_INVALID: 'wrongPin',
+  SAM_OTP_INVALID: 'wrongOtp',
+  SAM_OTP_REUSED: 'otpReused',
+  SAM_FACTORS_MISSING: 'factorsMissing',
+  SAM_OTP_NOT_ENROLLED: 'otpNotEnrolled',
+  SAM_CREDENTIAL_LOCKED: 'locked',
 };
 
 /** SAM refusals that end the authorization: reported to the client (RFC 6749 §4.1.2.1). */
@@ -89,6 +89,8 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     const got = Buffer.from(sent ?? '');
     return got.length === expected.length && timingSafeEqual(got, expected);
   };
+
+  const langOf = (ctx: Koa.Context, details: { params: Record<string, unknown> }) => pickLang(details.params.lang, ctx.get('accept-language'));
 
   async function finish(ctx: Koa.Context, result: Record<string, unknown>, merge = true) {
     const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
@@ -124,7 +126,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     setPageHeaders(ctx);
     if (error) ctx.status = 400;
     ctx.body = signaturePage({
-      lang: pickLang(details.params.lang),
+      lang: langOf(ctx, details),
       action: `${INTERACTION_PREFIX}${uid}/confirm`,
       csrf: csrfFor(uid),
       clientName: await clientName(String(details.params.client_id)),
@@ -153,7 +155,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     if (details.prompt.name === 'login') {
       setPageHeaders(ctx);
       ctx.body = loginPage({
-        lang: pickLang(details.params.lang),
+        lang: langOf(ctx, details),
         action: `${INTERACTION_PREFIX}${uid}/login`,
         csrf: csrfFor(uid),
         clientName: await clientName(String(details.params.client_id)),
@@ -176,13 +178,13 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     const render = (error: string) => {
       setPageHeaders(ctx);
       ctx.status = 400;
-      return loginPage({ lang: pickLang(details.params.lang), action: `${INTERACTION_PREFIX}${uid}/login`, csrf: csrfFor(uid), clientName: name, username, error });
+      return loginPage({ lang: langOf(ctx, details), action: `${INTERACTION_PREFIX}${uid}/login`, csrf: csrfFor(uid), clientName: name, username, error });
     };
     try {
       await deps.limiter.check(subjects);
     } catch (err) {
       if ((err as { code?: string }).code !== 'rateLimited') throw err;
-      ctx.body = render('Too many failed attempts. Try again later.');
+      ctx.body = render(errorText(langOf(ctx, details), 'tooManyLogins'));
       ctx.status = 429;
       return;
     }
@@ -190,7 +192,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     if (!user) {
       await deps.limiter.fail(subjects);
       log.info({ event: 'oauth.login.failed' }, 'sign-in refused');
-      ctx.body = render('Wrong username or password.');
+      ctx.body = render(errorText(langOf(ctx, details), 'wrongPassword'));
       return;
     }
     await deps.limiter.reset(subjects[0]!);
@@ -229,7 +231,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
       if (err instanceof SamError || (err as Error)?.name === 'SamError') {
         const inline = INLINE[code];
         if (inline) {
-          await renderSignature(ctx, uid, details, inline);
+          await renderSignature(ctx, uid, details, errorText(langOf(ctx, details), inline));
           return;
         }
         const out = TO_CLIENT[code];

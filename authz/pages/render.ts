@@ -2,10 +2,10 @@
 // control"). Plain HTML forms: no script, usable with a keyboard and a screen reader (every field has a <label>,
 // errors are announced with role="alert"), and styled inline so that a strict CSP (no external resources) holds.
 
-export type Lang = 'en';
+export type Lang = 'en' | 'fr';
 
-/** Texts per language; English is the default and the only one so far (a `lang` without a translation gets it,
- *  as CSC v2 §8.4.2 lang allows). The labels are the accessible names the browser tests look for. */
+/** Texts per language; English is the default, and a `lang` without a translation gets it (CSC v2 §8.4.2 lang).
+ *  The English labels are the accessible names the browser tests look for. */
 const TEXTS = {
   en: {
     signInTitle: 'Sign in',
@@ -27,10 +27,62 @@ const TEXTS = {
     otp: 'One-time password',
     authorize: 'Authorize signature',
     cancel: 'Cancel',
+    errors: {
+      wrongPassword: 'Wrong username or password.',
+      tooManyLogins: 'Too many failed attempts. Try again later.',
+      wrongPin: 'The PIN is wrong.',
+      wrongOtp: 'The one-time password is wrong.',
+      otpReused: 'This one-time password was already used; wait for the next one.',
+      factorsMissing: 'Enter your PIN and one-time password.',
+      otpNotEnrolled: 'No one-time password generator is enrolled for you; contact your administrator.',
+      locked: 'This credential is locked after too many wrong attempts; contact your administrator.',
+    },
+  },
+  fr: {
+    signInTitle: 'Connexion',
+    signInIntro: (client: string) => `${client} vous demande de vous connecter au service de signature à distance.`,
+    username: "Nom d'utilisateur",
+    password: 'Mot de passe',
+    signIn: 'Se connecter',
+    authorizeTitle: 'Autoriser la signature',
+    authorizeIntro: (client: string) => `${client} vous demande d'autoriser une signature avec votre certificat.`,
+    credential: 'Certificat',
+    subject: 'Titulaire',
+    issuer: 'Émetteur',
+    algorithm: 'Algorithme',
+    numSignatures: 'Nombre de signatures',
+    documents: 'Documents',
+    document: 'Document',
+    description: 'Description',
+    pin: 'Code PIN',
+    otp: 'Mot de passe à usage unique',
+    authorize: 'Autoriser la signature',
+    cancel: 'Annuler',
+    errors: {
+      wrongPassword: "Nom d'utilisateur ou mot de passe incorrect.",
+      tooManyLogins: 'Trop de tentatives échouées. Réessayez plus tard.',
+      wrongPin: 'Le code PIN est incorrect.',
+      wrongOtp: 'Le mot de passe à usage unique est incorrect.',
+      otpReused: 'Ce mot de passe à usage unique a déjà servi ; attendez le suivant.',
+      factorsMissing: 'Saisissez votre code PIN et votre mot de passe à usage unique.',
+      otpNotEnrolled: "Aucun générateur de mots de passe à usage unique n'est enregistré pour vous ; contactez votre administrateur.",
+      locked: 'Ce certificat est bloqué après trop de tentatives erronées ; contactez votre administrateur.',
+    },
   },
 } as const;
 
-export function pickLang(_requested: unknown): Lang {
+export type ErrorKey = keyof (typeof TEXTS)['en']['errors'];
+
+export const errorText = (lang: Lang, key: ErrorKey): string => TEXTS[lang].errors[key];
+
+/** CSC v2 §8.4.2 lang: the `lang` parameter (RFC 5646), else the browser's Accept-Language, else English. */
+export function pickLang(requested: unknown, acceptLanguage = ''): Lang {
+  const primary = (tag: string) => tag.trim().toLowerCase().split(/[-_;]/)[0];
+  if (typeof requested === 'string' && requested !== '') return primary(requested) === 'fr' ? 'fr' : 'en';
+  for (const part of acceptLanguage.split(',')) {
+    const p = primary(part);
+    if (p === 'fr' || p === 'en') return p;
+  }
   return 'en';
 }
 
