@@ -15,6 +15,7 @@ import {
   approvalByHandle,
   approvalByLink,
   claimForDecision,
+  deleteApproval,
   insertApproval,
   markApproved,
   markRefused,
@@ -100,6 +101,7 @@ export async function requestApproval(deps: SamDeps, cmd: RequestCmd): Promise<{
       });
     } catch (err) {
       deps.log.warn({ event: 'sam.approval.undelivered', credentialID: cmd.credentialID, err: (err as Error).message }, 'approval link not delivered');
+      await deleteApproval(deps.db, sha256(handle));
       throw new SamError('SAM_NOTIFY_FAILED', 'approval link');
     }
     await writeAudit(deps.db, draft, 'ok');

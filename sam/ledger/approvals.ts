@@ -79,6 +79,11 @@ export async function insertApproval(
   );
 }
 
+/** A request whose link could not be sent: nobody can ever approve it, so it is not kept. */
+export async function deleteApproval(q: Queryable, handleHash: Buffer): Promise<void> {
+  await q.query(`DELETE FROM sam.approvals WHERE handle_hash = $1 AND state = 'pending'`, [handleHash]);
+}
+
 export async function approvalByHandle(q: Queryable, handleHash: Buffer): Promise<ApprovalRecord | null> {
   const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.approvals WHERE handle_hash = $1`, [handleHash]);
   return rows[0] ? fromRow(rows[0]) : null;

@@ -109,3 +109,22 @@ describe('asynchronous authorization', () => {
     );
   });
 });
+
+describe('asynchronous authorization without delivery', () => {
+  it('keeps no request whose link could not be sent', async () => {
+    const failing = await setup({ notifier: { send: async () => Promise.reject(new Error('down')) } });
+    try {
+      const s = await newSigner(failing);
+      await expect(
+        failing.sam.requestApproval({
+          ctx: ctx(), userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, hashes: [digest('a')],
+          hashAlgorithmOID: SHA256, scal: '2', recipient, linkBase: 'https://x/',
+        }),
+      ).rejects.toMatchObject({ code: 'SAM_NOTIFY_FAILED' });
+      const { rows } = await failing.db.query('SELECT 1 FROM sam.approvals WHERE credential_id = $1', [s.credentialID]);
+      expect(rows).toHaveLength(0);
+    } finally {
+      await failing.close();
+    }
+  });
+});
