@@ -1,0 +1,91 @@
+// The verifier of audit exports (core/audit_chain.ts) on hand-built chains: the problems it names and the order it
+// names them in, without a database. The SQL side of the same encoding is pinned by test/unit/sam/audit_chain.test.ts.
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  AUDIT_FORMAT,
+  checkpointStatement,
+  recordHash,
+  verifyAuditExport,
+  type AuditCheckpointLine,
+  type AuditHeaderLine,
+  type AuditLine,
+  type AuditRecordLine,
+} from '../../../core/audit_chain.ts';
+
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const spki = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+const KID = 'test-kid';
+
+function record(seq: number, prevHash: string, over: Partial<AuditRecordLine> = {}): AuditRecordLine {
+  const r: AuditRecordLine = {
+    type: 'record', id: String(seq + 100), seq, prevHash, hash: null, at: `2026-01-01T00:00:0${seq % 10}.000Z`,
+    event: 'sign', result: 'ok', errorCode: null, userId: 'u', clientId: 'c', credentialID: 'cred', hashAlg: null,
+    signAlgo: null, hashes: ['aGk='], sadJti: 'j', numSignatures: 1, amr: ['pwd', 'otp'], requestId: `r${seq}`,
+    sourceIp: '203.0.113.1', userAgent: 'ua', detail: null, ...over,
+  };
+  return { ...r, hash: recordHash(r) };
+}
+
+function checkpoint(seq: number, hash: string): AuditCheckpointLine {
+  const c = { seq, hash, at: '2026-01-01T00:01:00.000Z' };
+  return { type: 'checkpoint', ...c, kid: KID, signature: sign('sha256', checkpointStatement(c), { key: privateKey, dsaEncoding: 'der' }).toString('base64') };
+}
+
+/** A chain of n records and a checkpoint on its head. */
+function chain(n: number): { header: AuditHeaderLine; records: AuditRecordLine[]; cp: AuditCheckpointLine } {
+  const records: AuditRecordLine[] = [];
+  let prev = '0'.repeat(64);
+  for (let s = 1; s <= n; s++) {
+    const r = record(s, prev);
+    records.push(r);
+    prev = r.hash!;
+  }
+  const header: AuditHeaderLine = { type: 'header', format: AUDIT_FORMAT, exportedAt: '', headSeq: n, fromSeq: 1, filter: {}, keys: [{ kid: KID, spki }] };
+  return { header, records, cp: checkpoint(n, prev) };
+}
+
+const verify = (lines: AuditLine[]) => verifyAuditExport(lines);
+
+describe('verifyAuditExport', () => {
+  it('passes an intact chain with its signed head', () => {
+    const { header, records, cp } = chain(5);
+    expect(verify([header, ...records, cp])).toEqual({ intact: true, records: 5, checkpoints: 1, signedUpTo: 5, problems: [] });
+  });
+
+  it('names the last record deleted: the head says there was one more', () => {
+    const { header, records, cp } = chain(5);
+    const v = verify([header, ...records.slice(0, 4), cp]);
+    expect(v.problems[0]).toEqual({ kind: 'deleted', seq: 5, message: 'record seq 5 was deleted' });
+  });
+
+  it('names a row beyond the head as inserted, even when it chains and hashes right', () => {
+    const { header, records, cp } = chain(3);
+    const extra = record(4, records[2]!.hash!);
+    const v = verify([header, ...records, extra, cp]);
+    expect(v.problems).toEqual([{ kind: 'inserted', seq: 4, id: '104', message: 'record seq 4 (id 104) was inserted: it lies beyond the chain head (seq 3)' }]);
+  });
+
+  it('names two deleted records in a row as one span, and the first altered record before later problems', () => {
+    const { header, records, cp } = chain(8);
+    const altered = { ...records[1]!, userId: 'mallory' };
+    const v = verify([header, records[0]!, altered, records[2]!, records[3]!, records[6]!, records[7]!, cp]);
+    expect(v.problems.map((p) => p.message)).toEqual([
+      'record seq 2 was altered: its content does not match its hash',
+      'record seq 5 was deleted (and 1 after it, up to seq 6)',
+    ]);
+  });
+
+  it('follows the chain across omitted records, and still catches a checkpoint signed by another key', () => {
+    const { header, records, cp } = chain(4);
+    const omitted = { type: 'omitted' as const, id: '102', seq: 2, prevHash: records[1]!.prevHash, hash: records[1]!.hash };
+    expect(verify([header, records[0]!, omitted, records[2]!, records[3]!, cp]).intact).toBe(true);
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const v = verifyAuditExport([header, ...records, cp], { trustedKeys: [{ kid: KID, spki: other }] });
+    expect(v.problems).toEqual([{ kind: 'checkpoint', seq: 4, message: 'checkpoint at seq 4 was altered: its signature does not verify' }]);
+  });
+
+  it('refuses what is not an export', () => {
+    expect(verify([]).problems).toEqual([{ kind: 'format', message: `not an ${AUDIT_FORMAT} export (no header line)` }]);
+  });
+});
