@@ -7,7 +7,7 @@ import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
 import { auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
 import type { DigestSignScheme } from '../hsm/hsm.ts';
 import { getCredential } from '../ledger/credentials.ts';
-import { consumeSad, getSad } from '../ledger/sads.ts';
+import { consumeSad, consumeSeenSad, getSad } from '../ledger/sads.ts';
 import { requireCertificateValid, requireEnabled, requireUnlocked } from './checks/credential.ts';
 import { requireHashLengths } from './checks/hashes.ts';
 import {
@@ -64,7 +64,11 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
 
     // One transaction: the consumption and its audit row commit together or not at all (DESIGN §2.3).
     await tx(deps.db, async (c) => {
-      await consumeSad(c, claims.jti, cmd.hashes, now); // SAM_SAD_EXHAUSTED / SAM_HASH_NOT_AUTHORIZED
+      // One conditional UPDATE from the row read above; the locked re-read only when that row moved or the request
+      // is refused (docs/performance.md: a round trip fewer per signHash).
+      if (!(await consumeSeenSad(c, sad, cmd.hashes, now))) {
+        await consumeSad(c, claims.jti, cmd.hashes, now); // SAM_SAD_EXHAUSTED / SAM_HASH_NOT_AUTHORIZED
+      }
       await writeAudit(c, draft, 'ok');
     });
 

@@ -69,6 +69,29 @@ export async function revokeSad(q: Queryable, jti: string, now: Date): Promise<b
 }
 
 /**
+ * The consumption of `consumeSad` in one round trip instead of two, from the row the caller read moments ago
+ * (signHash reads it for its checks anyway): a conditional UPDATE that applies only if no consumption, revocation
+ * or expiry landed since — `used` moves with every consumption, and the hash list only with it. Must run inside
+ * the caller's transaction, like consumeSad. Returns false when the row moved or the request would be refused;
+ * the caller then takes consumeSad, which re-checks everything under the lock and throws the exact refusal.
+ */
+export async function consumeSeenSad(q: Queryable, seen: SadRecord, requested: Uint8Array[], now: Date): Promise<boolean> {
+  if (seen.revokedAt || seen.expiresAt.getTime() <= now.getTime()) return false;
+  if (seen.used + requested.length > seen.n) return false;
+  let remaining: Uint8Array[] | null = null;
+  if (seen.hashes) {
+    remaining = takeFromMultiset(seen.hashes, requested);
+    if (!remaining) return false;
+  }
+  const res = await q.query(
+    `UPDATE sam.sads SET used = used + $2, hashes = $3::bytea[]
+     WHERE jti = $1 AND used = $4 AND revoked_at IS NULL AND expires_at > $5`,
+    [seen.jti, requested.length, remaining?.map((h) => Buffer.from(h)) ?? null, seen.used, now],
+  );
+  return res.rowCount === 1;
+}
+
+/**
  * Consumes `requested` from the SAD under a row lock. Must run inside a transaction (the caller's `tx()`), so
  * that the consumption commits together with its audit row, or not at all. Concurrent calls with the same SAD
  * serialize on the lock; each sees what the previous one left (DESIGN §2.3: N parallel calls, at most n

@@ -1,0 +1,68 @@
+// consumeSeenSad (sam/ledger/sads.ts): signHash's one-round-trip consumption. It may only apply when the row is
+// still what the caller saw; anything else (a consumption in between, a hash not authorized, revocation, expiry,
+// exhaustion) leaves the row untouched and hands over to the locked consumeSad, which gives the exact refusal.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tx } from '../../../core/db.ts';
+import { consumeSeenSad, getSad, insertSad, revokeSad } from '../../../sam/ledger/sads.ts';
+import { digest, newSigner, setup, SHA256, type Env, type Signer } from './helpers.ts';
+
+let env: Env;
+let signer: Signer;
+beforeAll(async () => {
+  env = await setup();
+  signer = await newSigner(env, { otp: false });
+});
+afterAll(async () => env?.close());
+
+async function newSad(hashes: Uint8Array[], expiresInS = 60): Promise<string> {
+  const jti = randomBytes(16).toString('base64url');
+  await insertSad(env.db, {
+    jti,
+    userId: signer.userId,
+    clientId: 'client-a',
+    credentialId: signer.credentialID,
+    hashAlg: SHA256,
+    n: hashes.length,
+    hashes,
+    expiresAt: new Date(env.clock.now().getTime() + expiresInS * 1000),
+  });
+  return jti;
+}
+
+const seen = async (jti: string) => (await getSad(env.db, jti))!;
+const consume = (row: Awaited<ReturnType<typeof seen>>, hashes: Uint8Array[]) =>
+  tx(env.db, (c) => consumeSeenSad(c, row, hashes, env.clock.now()));
+
+describe('consumeSeenSad', () => {
+  it('consumes from the row as seen, and refuses to apply a stale view', async () => {
+    const [a, b] = [digest('a'), digest('b')];
+    const jti = await newSad([a, b]);
+    const before = await seen(jti);
+    expect(await consume(before, [a])).toBe(true);
+    const after = await seen(jti);
+    expect(after.used).toBe(1);
+    expect(after.hashes!.map((h) => Buffer.from(h).toString('hex'))).toEqual([Buffer.from(b).toString('hex')]);
+    // The old view (used 0) no longer matches: nothing is applied, even for a hash that is still authorized.
+    expect(await consume(before, [b])).toBe(false);
+    expect((await seen(jti)).used).toBe(1);
+  });
+
+  it('hands over, untouched, what the locked path must refuse', async () => {
+    const [a, b, c] = [digest('a2'), digest('b2'), digest('c2')];
+    const jti = await newSad([a, b]);
+    expect(await consume(await seen(jti), [c])).toBe(false); // not authorized
+    expect(await consume(await seen(jti), [a, b, a])).toBe(false); // more than n
+    expect((await seen(jti)).used).toBe(0);
+
+    await revokeSad(env.db, jti, env.clock.now());
+    expect(await consume(await seen(jti), [a])).toBe(false);
+    expect((await seen(jti)).used).toBe(0);
+
+    const expiring = await newSad([a], 30);
+    const row = await seen(expiring);
+    env.clock.advance(31);
+    expect(await consume(row, [a])).toBe(false);
+    expect((await seen(expiring)).used).toBe(0);
+  });
+});
