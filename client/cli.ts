@@ -100,6 +100,14 @@ async function main(argv: string[]): Promise<number> {
       const format: DocumentFormat = values.format === 'auto' ? defaultFormat(file, data) : (values.format as DocumentFormat);
       return { name: file, data, format };
     });
+    const outputPath = (name: string, format: DocumentFormat) => {
+      const base = path.basename(name);
+      return path.join(values['out-dir'] ?? path.dirname(name), format === 'pades' ? base.replace(/(\.pdf)?$/i, '-signed.pdf') : `${base}.p7s`);
+    };
+    // Two inputs writing one output (same name from two folders with --out-dir) would lose a signed file.
+    const targets = documents.map((d) => path.resolve(outputPath(d.name, d.format)));
+    const clash = targets.find((t, i) => targets.indexOf(t) !== i);
+    if (clash) throw new UsageError(`two inputs would both be written to ${clash}`);
     const factors: FactorSource = async (objects) => {
       const out: { id: string; value: string }[] = [];
       for (const o of objects) {
@@ -137,10 +145,8 @@ async function main(argv: string[]): Promise<number> {
     });
     bar.done();
     for (const o of outputs) {
-      const dir = values['out-dir'] ?? path.dirname(o.name);
-      mkdirSync(dir, { recursive: true });
-      const base = path.basename(o.name);
-      const out = path.join(dir, o.format === 'pades' ? base.replace(/(\.pdf)?$/i, '-signed.pdf') : `${base}.p7s`);
+      const out = outputPath(o.name, o.format);
+      mkdirSync(path.dirname(out), { recursive: true });
       writeFileSync(out, o.data);
       summary.signed.push({ input: o.name, output: out, format: o.format });
     }

@@ -3,7 +3,7 @@
 // its .p7s files by `openssl cms -verify`, ECDSA and RSA credentials, batches under one SAD.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -249,7 +249,7 @@ describe('npm run sign', () => {
     expect(out.split(/^Signature #\d+:$/m)[1]).toContain('- Not total document signed');
   }, 60_000);
 
-  it('refusals are clear: a wrong PIN, more files than multisign, not a PDF signed as PAdES, a bad login, an oauth2code credential without OAuth settings', async () => {
+  it('refusals are clear: a wrong PIN, more files than multisign, not a PDF signed as PAdES, a bad login, an oauth2code credential without OAuth settings, two inputs for one output', async () => {
     const signer = await newSigner();
     const credentialID = await newCredential(signer, 'ES256', 2);
     const dir = workDir();
@@ -261,12 +261,15 @@ describe('npm run sign', () => {
     const oauthOnly = await newCredential(signer, 'ES256', 1, 'oauth2code');
 
     // Independent refusals, run side by side (each is a CLI process start).
-    const [wrongPin, tooMany, notPdf, badLogin, noOAuthClient] = await Promise.all([
+    mkdirSync(path.join(dir, 'other'));
+    writeFileSync(path.join(dir, 'other', 'a.txt'), 'another a');
+    const [wrongPin, tooMany, notPdf, badLogin, noOAuthClient, clash] = await Promise.all([
       sign(...base, '--pin', '999999', '--otp', await totp(signer.otpSecret), files[0]!),
       sign(...base, '--pin', '123456', '--otp', '000000', ...files),
       sign(...base, '--pin', '123456', '--otp', '000000', '--format', 'pades', files[0]!),
       sign('--username', signer.username, '--password', 'wrong', files[0]!),
       sign(...base.slice(0, -1), oauthOnly, '--pin', '123456', '--otp', '000000', files[0]!),
+      sign(...base, '--pin', '123456', '--otp', '000000', '--out-dir', path.join(dir, 'out'), files[0]!, path.join(dir, 'other', 'a.txt')),
     ]);
     expect(wrongPin.code).toBe(1);
     expect(wrongPin.stderr).toContain('sign: credentials/authorize: invalid_authentication_data (The authentication data is invalid) [HTTP 400]');
@@ -281,6 +284,9 @@ describe('npm run sign', () => {
     expect(badLogin.code).toBe(1);
     expect(badLogin.stderr).toMatch(/^\s*sign: auth\/login: \w+ \(.+\) \[HTTP 40\d\]$/m);
     expect(badLogin.stderr).not.toContain('wrong');
+
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain(`sign: two inputs would both be written to ${path.join(dir, 'out', 'a.txt.p7s')}`);
 
     expect(noOAuthClient.code).toBe(1);
     expect(noOAuthClient.stderr).toContain('sign: this credential is authorized through OAuth 2.0 (auth mode oauth2code): give the OAuth client settings (--client-id, --redirect-uri)');
