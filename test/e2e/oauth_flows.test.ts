@@ -471,6 +471,19 @@ describe('refusals', () => {
     });
   });
 
+  it("another person's credential, and more signatures than the credential's multisign, go back as invalid_request", async () => {
+    const agent = new Agent(server);
+    const foreign = base({ scope: 'credential', credentialID: signer3.credentialID, numSignatures: '1', hashes: b64url(digest('foreign')), hashAlgorithmOID: SHA256 });
+    const out = await authorize(agent, signer2, authorizeUrl(server, foreign.params));
+    expect(out.kind === 'callback' && Object.fromEntries(out.params)).toMatchObject({ error: 'invalid_request', error_description: 'Invalid parameter credentialID' });
+    const hashes = Array.from({ length: 6 }, (_, i) => b64url(digest(`many-${i}`)));
+    const tooMany = base({ scope: 'credential', credentialID: signer2.credentialID, numSignatures: '6', hashes: hashes.join(','), hashAlgorithmOID: SHA256 });
+    const out2 = await follow(agent, authorizeUrl(server, tooMany.params));
+    expect(out2.kind === 'callback' && Object.fromEntries(out2.params)).toMatchObject({
+      error: 'invalid_request', error_description: 'numSignatures is higher than the multisign of the credential',
+    });
+  });
+
   it('a form without the CSRF token is refused; a wrong password is shown inline', async () => {
     const agent = new Agent(server);
     const out = await follow(agent, authorizeUrl(server, base({ scope: 'service' }).params));
