@@ -17,6 +17,7 @@ import {
   SHA256,
   type Signer,
   newSigner,
+  adminApi,
   nextOtp,
   sql,
   submit,
@@ -339,8 +340,7 @@ describe('refusals', () => {
   });
 
   it('a credential token for credential A used on credential B', async () => {
-    const other = await admin(server, 'credential:create', '--username', signer2.username, '--algo', 'ES256', '--pin', signer2.pin, '--multisign', '5');
-    expect(other.code).toBe(0);
+    const other = { json: await adminApi(server, 'POST', `/admin/users/${signer2.username}/credentials`, { algo: 'ES256', pin: signer2.pin, multisign: 5 }) };
     const h = digest('a-on-b');
     const tok = await credentialToken(signer2, [h]);
     const asBearer = await signHash(tok, other.json.credentialID, [h]);

@@ -2,11 +2,12 @@
 // cookie-keeping user agent that fills the sign-in and signature pages over plain HTTP, as a browser without
 // JavaScript would. The browser test drives the same pages in Chromium instead.
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { generate } from 'otplib';
 import { expect } from 'vitest';
 import { ClientRegistry, type NewClient } from '../../authz/oauth/clients.ts';
-import { admin, type Server } from './harness.ts';
+import { type Server } from './harness.ts';
 
 export const REDIRECT = 'http://127.0.0.1:9/callback';
 export const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -50,16 +51,30 @@ export async function nextOtp(s: Signer): Promise<string> {
   return generate({ secret: s.otpSecret, epoch: step * 30 + 1 });
 }
 
+/** The admin API called directly (the CLI is exercised by the admin tests; spawning it for every fixture is slow). */
+export async function adminApi(server: Server, method: string, path: string, body?: unknown): Promise<any> {
+  const token = readFileSync(`${server.dataDir}/admin-token`, 'utf8').trim();
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+  return json;
+}
+
 let seq = 0;
 /** A user with a TOTP enrolment and an ES256 credential (SCAL 2). */
 export async function newSigner(server: Server, opts: { multisign?: number } = {}): Promise<Signer> {
   const username = `oauth${process.pid}x${++seq}x${Date.now().toString(36)}`;
   const password = 'correct horse battery';
-  expect((await admin(server, 'user:create', '--username', username, '--password', password, '--name', `Signer ${seq}`)).code).toBe(0);
-  const otp = await admin(server, 'otp:enroll', '--username', username);
-  const cred = await admin(server, 'credential:create', '--username', username, '--algo', 'ES256', '--pin', '246810', '--multisign', String(opts.multisign ?? 5), '--auth', 'oauth2code');
-  expect(cred.code, cred.stderr).toBe(0);
-  return { username, password, otpSecret: otp.json.secret, credentialID: cred.json.credentialID, pin: '246810' };
+  await adminApi(server, 'POST', '/admin/users', { username, password, name: `Signer ${seq}` });
+  const otp = await adminApi(server, 'POST', `/admin/users/${username}/otp`);
+  const cred = await adminApi(server, 'POST', `/admin/users/${username}/credentials`, {
+    algo: 'ES256', pin: '246810', multisign: opts.multisign ?? 5, authMode: 'oauth2code',
+  });
+  return { username, password, otpSecret: otp.secret, credentialID: cred.credentialID, pin: '246810' };
 }
 
 /** A user agent with a cookie jar (names only: the pages of one server). */
