@@ -3,6 +3,7 @@
 // refused with the seconds until the next slot. Real PostgreSQL, fake HSM, a recording notifier.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SamError } from '../../../core/sam_port.ts';
+import { newCode } from '../../../sam/app/challenge.ts';
 import type { Notifier, OutboundMessage } from '../../../sam/notify/notifier.ts';
 import { auditRows, ctx, digest, expectRefusal, newSigner, setup, SHA256, type Env, type Signer } from './helpers.ts';
 
@@ -155,6 +156,10 @@ describe('getChallenge', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SamError);
     expect((err as SamError).code).toBe('SAM_FACTORS_MISSING');
+  });
+
+  it('makes codes of the configured length, leading zeros kept', () => {
+    for (const digits of [6, 7, 8]) expect(newCode(digits)).toMatch(new RegExp(`^[0-9]{${digits}}$`));
   });
 
   it('publishes the channel in the credential state', async () => {
