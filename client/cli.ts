@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { CscApi, CscClientError } from './csc_api.ts';
-import { authorizeCredentialWithOAuth, discoverOAuth } from './oauth_flow.ts';
+import { authorizeCredentialWithOAuth, authorizeServiceWithOAuth, discoverOAuth } from './oauth_flow.ts';
 import type { HashAlg } from './cms/signed_data.ts';
 import { PdfReadError } from './pdf/reader.ts';
 import { ProgressBar } from './progress.ts';
@@ -27,6 +27,7 @@ other files get a detached FILE.p7s (CAdES B-B).
   --otp CODE           the one-time password (asked when missing)
   --oauth              authorize in the browser (OAuth 2.0, CSC v2 §8.4) even if PIN/OTP would do;
                        credentials in oauth2code mode always use it
+  --oauth-login        sign in to the service in the browser too (scope "service") instead of a password
   --client-id ID       the OAuth client registered for this application (env CSC_CLIENT_ID)
   --client-secret S    its secret, for a confidential client (env CSC_CLIENT_SECRET)
   --redirect-uri URI   its registered loopback redirect URI (default http://127.0.0.1/callback, any port)
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       pin: { type: 'string' },
       otp: { type: 'string' },
       oauth: { type: 'boolean', default: false },
+      'oauth-login': { type: 'boolean', default: false },
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
       'redirect-uri': { type: 'string', default: 'http://127.0.0.1/callback' },
@@ -75,6 +77,15 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length === 0 && !values['export-root']) throw new UsageError('no file to sign');
 
   const api = new CscApi({ baseUrl: url, accessToken: values.token ?? (process.env.CSC_TOKEN || undefined) });
+  const clientId = values['client-id'] ?? (process.env.CSC_CLIENT_ID || undefined);
+  if ((values.oauth || values['oauth-login']) && !clientId) throw new UsageError(`${values.oauth ? '--oauth' : '--oauth-login'} needs --client-id`);
+  const oauthClient = clientId
+    ? { clientId, clientSecret: values['client-secret'] ?? (process.env.CSC_CLIENT_SECRET || undefined), redirectUri: values['redirect-uri']! }
+    : undefined;
+  const openUrl = (u: string) => openBrowser(u, values['no-browser']!);
+  if (!api.accessToken && values['oauth-login'] && oauthClient) {
+    api.accessToken = (await authorizeServiceWithOAuth({ endpoints: await discoverOAuth(api), client: oauthClient, openUrl })).accessToken;
+  }
   if (!api.accessToken) {
     const username = values.username ?? (process.env.CSC_USERNAME || undefined) ?? (await ask('Username: '));
     const password = values.password ?? (process.env.CSC_PASSWORD || undefined) ?? (await ask('Password: ', { secret: true }));
@@ -116,17 +127,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return out;
     };
-    const clientId = values['client-id'] ?? (process.env.CSC_CLIENT_ID || undefined);
-    if (values.oauth && !clientId) throw new UsageError('--oauth needs --client-id');
-    const oauth = clientId
-      ? async (req: Parameters<typeof authorizeCredentialWithOAuth>[0]) => {
-          const endpoints = await discoverOAuth(api);
-          return authorizeCredentialWithOAuth(req, {
-            endpoints,
-            client: { clientId, clientSecret: values['client-secret'] ?? (process.env.CSC_CLIENT_SECRET || undefined), redirectUri: values['redirect-uri']! },
-            openUrl: (u) => openBrowser(u, values['no-browser']!),
-          });
-        }
+    const oauth = oauthClient
+      ? async (req: Parameters<typeof authorizeCredentialWithOAuth>[0]) => authorizeCredentialWithOAuth(req, { endpoints: await discoverOAuth(api), client: oauthClient, openUrl })
       : undefined;
     const bar = new ProgressBar();
     const labels = { prepare: 'preparing', authorize: 'authorize', sign: 'signing', assemble: 'writing' } as const;

@@ -102,7 +102,27 @@ function clientAuthHeaders(client: OAuthClientConfig): Record<string, string> {
 }
 
 /** Runs oauth2/authorize (scope "credential") + oauth2/token; returns the credential-scoped access token. */
-export async function authorizeCredentialWithOAuth(req: CredentialAuthorizationRequest, opts: OAuthAuthorizeOptions): Promise<{ accessToken: string; expiresIn?: number }> {
+export function authorizeCredentialWithOAuth(req: CredentialAuthorizationRequest, opts: OAuthAuthorizeOptions): Promise<{ accessToken: string; expiresIn?: number }> {
+  return authorizationCodeFlow(
+    {
+      scope: 'credential',
+      credentialID: req.credentialID,
+      numSignatures: String(req.hashes.length),
+      hashes: req.hashes.map((h) => Buffer.from(h).toString('base64url')).join(','),
+      hashAlgorithmOID: req.hashAlgorithmOID,
+      ...(req.description ? { description: req.description } : {}),
+    },
+    opts,
+  );
+}
+
+/** Service authorization through OAuth (scope "service", CSC v2 §8.4.2): the user signs in at the service
+ *  instead of giving this application a password; the token opens credentials/list and credentials/info. */
+export function authorizeServiceWithOAuth(opts: OAuthAuthorizeOptions): Promise<{ accessToken: string; expiresIn?: number }> {
+  return authorizationCodeFlow({ scope: 'service' }, opts);
+}
+
+async function authorizationCodeFlow(request: Record<string, string>, opts: OAuthAuthorizeOptions): Promise<{ accessToken: string; expiresIn?: number }> {
   const fetchImpl = opts.fetch ?? fetch;
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
@@ -115,15 +135,10 @@ export async function authorizeCredentialWithOAuth(req: CredentialAuthorizationR
       response_type: 'code',
       client_id: opts.client.clientId,
       redirect_uri: receiver.uri,
-      scope: 'credential',
       code_challenge: challenge,
       code_challenge_method: 'S256',
       state,
-      credentialID: req.credentialID,
-      numSignatures: String(req.hashes.length),
-      hashes: req.hashes.map((h) => Buffer.from(h).toString('base64url')).join(','),
-      hashAlgorithmOID: req.hashAlgorithmOID,
-      ...(req.description ? { description: req.description } : {}),
+      ...request,
     };
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     if (url.toString().length > (opts.maxUrlLength ?? 2000)) {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CscApi } from '../../client/csc_api.ts';
 import { authorizeCredentialWithOAuth, discoverOAuth } from '../../client/oauth_flow.ts';
@@ -81,24 +81,36 @@ async function signOnTerminal(args: string[], answers: string[]): Promise<{ code
   return { code, screen };
 }
 
-/** The user's side of CSC v2 §8.4 in headless Chromium: sign in, type PIN + OTP, land on the client's redirect. */
-async function approveInBrowser(authUrl: string, signer: Signer, redirectUri: string): Promise<void> {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  try {
-    const page = await browser.newPage();
-    await page.goto(authUrl);
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+/** The user's side of CSC v2 §8.4 in a Chromium page: sign in if asked, type PIN + OTP if asked (scope
+ *  "credential"), and land on the client's loopback redirect. */
+async function approve(page: Page, authUrl: string, signer: Signer, redirectUri: string, opts: { signIn?: boolean } = {}): Promise<void> {
+  const landed = () => page.waitForURL(`${redirectUri}?**`).then(() => 'redirect' as const);
+  await page.goto(authUrl);
+  const signIn = (await page.locator('#username').count()) > 0;
+  if (opts.signIn !== undefined) expect(signIn, 'sign-in page shown').toBe(opts.signIn);
+  if (signIn) {
     await page.fill('#username', signer.username);
     await page.fill('#password', signer.password);
     await page.click('button[type=submit]');
-    await page.waitForSelector('#pin');
+  }
+  if ((await Promise.race([page.waitForSelector('#pin').then(() => 'pin' as const), landed()])) === 'pin') {
     await page.fill('#pin', '123456');
     await page.fill('#otp', await totp(signer.otpSecret));
     await page.click('button[value=authorize]');
-    await page.waitForURL(`${redirectUri}?**`);
-    expect(await page.textContent('body')).toContain('Authorization received');
+    await landed();
+  }
+  expect(await page.textContent('body')).toContain('Authorization received');
+}
+
+async function approveInBrowser(authUrl: string, signer: Signer, redirectUri: string): Promise<void> {
+  const browser = await chromium.launch(CHROMIUM);
+  try {
+    await approve(await browser.newPage(), authUrl, signer, redirectUri);
   } finally {
     await browser.close();
   }
@@ -312,7 +324,7 @@ describe('npm run sign on a terminal', () => {
 });
 
 describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
-  it('an oauth2code credential: the user authorizes in Chromium, the code returns to the loopback redirect, PKCE exchange, two PDFs under one token', async () => {
+  it('--oauth-login and an oauth2code credential: the user signs in and authorizes in Chromium, codes return to the loopback redirect, PKCE exchange, two PDFs under one token', async () => {
     const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
     const client = await registerClient({ name: 'rssp signing client', redirectUris: [redirectUri] });
     const signer = await newSigner();
@@ -324,7 +336,7 @@ describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
 
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'client/cli.ts', '--url', server.url, '--username', signer.username, '--password', signer.password,
+      ['--import', 'tsx', 'client/cli.ts', '--url', server.url, '--oauth-login',
         '--client-id', client.client_id, '--client-secret', client.client_secret!, '--redirect-uri', redirectUri, '--no-browser',
         '--export-root', root, path.join(dir, 'a.pdf'), path.join(dir, 'b.pdf')],
       { cwd: ROOT, env: { ...process.env, CSC_PIN: '', CSC_PASSWORD: '' } },
@@ -334,21 +346,35 @@ describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number>((r) => child.on('exit', (c) => r(c ?? -1)));
-    const deadline = Date.now() + 20_000;
-    let authUrl: string | undefined;
-    while (!(authUrl = /^(http\S+\/oauth2\/authorize\?\S+)$/m.exec(stderr)?.[1])) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no authorization URL:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
+    const nextUrl = async (seen: number): Promise<string> => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const urls = [...stderr.matchAll(/^(http\S+\/oauth2\/authorize\?\S+)$/gm)].map((m) => m[1]!);
+        if (urls.length > seen) return urls[seen]!;
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no authorization URL #${seen + 1}:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const browser = await chromium.launch(CHROMIUM);
+    try {
+      const page = await browser.newPage();
+      // 1. Service authorization (scope "service"): the user signs in at the service, not in this application.
+      const serviceUrl = await nextUrl(0);
+      expect(new URL(serviceUrl).searchParams.get('scope')).toBe('service');
+      await approve(page, serviceUrl, signer, redirectUri, { signIn: true });
+      // 2. Credential authorization for both hashes, in the same browser session: only PIN + OTP are asked.
+      const authUrl = await nextUrl(1);
+      const q = new URL(authUrl).searchParams;
+      expect(q.get('scope')).toBe('credential');
+      expect(q.get('code_challenge_method')).toBe('S256');
+      expect(q.get('redirect_uri')).toBe(redirectUri);
+      expect(q.get('numSignatures')).toBe('2');
+      expect(q.get('hashes')!.split(',')).toHaveLength(2);
+      expect(q.get('hashes')).toMatch(/^[A-Za-z0-9_,-]+$/); // base64url, comma-separated (§8.4.2)
+      await approve(page, authUrl, signer, redirectUri, { signIn: false });
+    } finally {
+      await browser.close();
     }
-    const q = new URL(authUrl).searchParams;
-    expect(q.get('scope')).toBe('credential');
-    expect(q.get('code_challenge_method')).toBe('S256');
-    expect(q.get('redirect_uri')).toBe(redirectUri);
-    expect(q.get('numSignatures')).toBe('2');
-    expect(q.get('hashes')!.split(',')).toHaveLength(2);
-    expect(q.get('hashes')).toMatch(/^[A-Za-z0-9_,-]+$/); // base64url, comma-separated (§8.4.2)
-
-    await approveInBrowser(authUrl, signer, redirectUri);
     expect(await exited, stderr).toBe(0);
     expect(JSON.parse(stdout).signed).toHaveLength(2);
     const nss = await nssDbTrusting(root);
