@@ -10,6 +10,7 @@ import Koa from 'koa';
 import { adminRoutes } from './admin/http.ts';
 import { RuntimeSampler, runtimeMetricsRoute } from './admin/runtime_metrics.ts';
 import { CompositeTokenVerifier, createAuthz, createOAuthServer, credentialCatalog } from './authz/index.ts';
+import { auditOAuthEvents } from './authz/oauth_audit.ts';
 import type { Config } from './core/config.ts';
 import { createPool, migrate } from './core/db.ts';
 import { startEmbeddedPg } from './core/embedded_pg.ts';
@@ -95,6 +96,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       db, kv, config, log, users: authz.users, limiter: authz.limiter, sam, credentials: credentialCatalog(credentials),
     });
     const tokens = new CompositeTokenVerifier([authz.tokens, oauth.tokens]);
+    auditOAuthEvents(oauth.provider, audit, log);
 
     const adminToken = config.admin.token ?? devSecret(config.dataDir, 'admin-token');
 
