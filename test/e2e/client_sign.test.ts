@@ -3,7 +3,7 @@
 // its .p7s files by `openssl cms -verify`, ECDSA and RSA credentials, batches under one SAD.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -125,8 +125,11 @@ async function freePort(): Promise<number> {
   });
 }
 
+const workDirs: string[] = [];
 function workDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'rssp-client-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rssp-client-'));
+  workDirs.push(dir);
+  return dir;
 }
 
 /** An NSS database trusting only `rootPem` as a CA: what pdfsig validates the certificate chain against. */
@@ -181,6 +184,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  for (const d of workDirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('npm run sign', () => {

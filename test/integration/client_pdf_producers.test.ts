@@ -3,12 +3,12 @@
 // service involved: this pins the file handling against writers other than our own fixtures.
 import { execFile } from 'node:child_process';
 import { createHash, createPrivateKey, sign } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareSignerInfo } from '../../client/cms/signed_data.ts';
 import { preparePdfSignature } from '../../client/pdf/signature_update.ts';
 import { classicPdf } from '../unit/client/pdf_fixtures.ts';
@@ -27,6 +27,8 @@ beforeAll(async () => {
   await run('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']);
   await run('certutil', ['-A', '-d', `sql:${f('nss')}`, '-n', 'unit-root', '-t', 'CT,C,C', '-i', f('root.pem')]);
 }, 30_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const der = (pemText: string) => Buffer.from(pemText.replace(/-----[^-]+-----|\s/g, ''), 'base64');
 

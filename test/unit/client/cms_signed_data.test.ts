@@ -2,13 +2,13 @@
 // attributes required by CAdES / PAdES B-B, the value handed to signHash, and a SignedData openssl accepts.
 import { execFile } from 'node:child_process';
 import { createHash, createPrivateKey, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OIDS, prepareSignerInfo, signatureAlgorithm } from '../../../client/cms/signed_data.ts';
 
 const run = promisify(execFile);
@@ -23,6 +23,9 @@ beforeAll(async () => {
   certDer = readFileSync(path.join(dir, 'cert.der'));
   keyPem = readFileSync(path.join(dir, 'key.pem'), 'utf8');
 });
+
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function attrsOf(cms: Uint8Array): Map<string, pkijs.Attribute> {
   const ci = pkijs.ContentInfo.fromBER(cms);
