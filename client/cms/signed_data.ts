@@ -112,7 +112,8 @@ export function prepareSignerInfo(opts: PrepareSignerInfoOptions): PreparedSigne
     attribute(OIDS.signingCertificateV2, signingCertificateV2(leaf, leafDer, opts.scheme.hash)),
   ];
   if (opts.signingTime) attrs.push(attribute(OIDS.signingTime, new asn1js.UTCTime({ valueDate: opts.signingTime })));
-  // DER orders a SET OF by its encodings (X.690 §11.6); verifiers such as NSS re-encode before hashing.
+  // DER orders a SET OF by its encodings (X.690 §11.6): a verifier that re-encodes the attributes before hashing
+  // then gets the very bytes that were signed.
   const encoded = attrs.map((a) => ({ a, der: Buffer.from(a.toSchema().toBER()) })).sort((x, y) => Buffer.compare(x.der, y.der));
   const sorted = encoded.map((e) => e.a);
   const signedAttrsDer = new Uint8Array(new asn1js.Set({ value: sorted.map((a) => a.toSchema()) }).toBER());
