@@ -57,7 +57,14 @@ describe('auth/login', () => {
     const res = await csc(app, 'auth/login', {}, { authorization: basic('alice', 'right'), headers: { 'x-forwarded-for': '203.0.113.9' } });
     expect(res).toMatchObject({ status: 200, body: { access_token: 'new-access-token', expires_in: 3600 } });
     expect(res.body.refresh_token).toBeUndefined();
-    expect(app.auth.logins.at(-1)).toEqual({ basic: { username: 'alice', password: 'right' }, refreshToken: undefined, rememberMe: false, sourceIp: '127.0.0.1' });
+    expect(app.auth.logins.at(-1)).toEqual({
+      basic: { username: 'alice', password: 'right' },
+      refreshToken: undefined,
+      rememberMe: false,
+      sourceIp: '127.0.0.1',
+      // The request context goes along for the audit trail (request id, IP, user agent).
+      ctx: expect.objectContaining({ requestId: expect.any(String), sourceIp: '127.0.0.1' }),
+    });
   });
 
   it('keeps colons in the password (RFC 7617 §2) and returns a refresh token with rememberMe', async () => {
