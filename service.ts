@@ -113,7 +113,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     app.use(oauth.middleware);
     // Throttling of auth/login and credentials/authorize (core/policy.ts), on the shared Kv so that every instance counts.
     const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
-    const rsspDeps = { config, log, sam, tokens, auth: authz.auth, users: authz.users, credentials, limits, audit };
+    const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit };
     // Approval pages of asynchronous authorization (CSC v2 §11.7), reached by the link sent to the person.
     app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));
     app.use(cscV2Routes(rsspDeps));

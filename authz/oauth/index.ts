@@ -7,16 +7,19 @@ import type { Config } from '../../core/config.ts';
 import type { Db } from '../../core/db.ts';
 import type { Kv } from '../../core/kv.ts';
 import type { Logger } from '../../core/log.ts';
+import type { ServiceAuth } from '../../core/ports.ts';
 import type { SignatureActivation } from '../../core/sam_port.ts';
 import type { LoginLimiter } from '../login_limiter.ts';
 import { interactionRoutes } from '../pages/interaction.ts';
 import type { UserStore } from '../users.ts';
+import { PgModelAdapter } from './adapters.ts';
 import { ClientRegistry } from './clients.ts';
 import { CredentialGrantStore } from './credential_grants.ts';
 import { RAR_PARAM, RAR_SCOPE_MARK, sameAuthorizationDetails } from './credential_request.ts';
 import { loadKeys, rotateKeys } from './keys.ts';
 import type { CredentialCatalog } from './ports.ts';
 import { createProvider, INTERACTION_PREFIX } from './provider.ts';
+import { withOAuthRevocation } from './revocation.ts';
 import { OAuthTokenVerifier } from './token_verifier.ts';
 
 export type { CredentialCatalog, CredentialSummary } from './ports.ts';
@@ -34,6 +37,8 @@ export type OAuthServer = {
   clients: ClientRegistry;
   /** Rotation of the server's keys for the admin API; running instances use the new key from their next start. */
   keys: { rotate(): Promise<{ kid: string }> };
+  /** auth/revoke (CSC v2 §11.3) that also revokes the caller's OAuth tokens. */
+  withRevocation(inner: ServiceAuth): ServiceAuth;
 };
 
 async function readRaw(ctx: Koa.Context): Promise<string | null> {
@@ -190,5 +195,6 @@ export async function createOAuthServer(deps: {
     provider,
     clients: new ClientRegistry(deps.db, deps.config.env === 'production'),
     keys: { rotate: () => rotateKeys(deps.db) },
+    withRevocation: (inner) => withOAuthRevocation(inner, provider, new PgModelAdapter(deps.db, 'Grant')),
   };
 }

@@ -388,6 +388,24 @@ describe('refusals', () => {
     expect(after.body.error).toBe('invalid_token');
   });
 
+  it('CSC auth/revoke also revokes OAuth tokens of the caller: an access token, and a refresh token with its grant', async () => {
+    const a = await serviceToken(signer3);
+    const b = await serviceToken(signer3);
+    const revoked = await csc(server, 'auth/revoke', { token: b.access_token }, { bearer: a.access_token });
+    expect(revoked.status).toBe(204);
+    expect((await csc(server, 'credentials/list', {}, { bearer: b.access_token })).status).toBe(401);
+    const byRefresh = await csc(server, 'auth/revoke', { token: a.refresh_token, token_type_hint: 'refresh_token' }, { bearer: a.access_token });
+    expect(byRefresh.status).toBe(204);
+    expect((await csc(server, 'credentials/list', {}, { bearer: a.access_token })).status).toBe(401);
+    expect((await token(server, client, { grant_type: 'refresh_token', refresh_token: a.refresh_token })).body.error).toBe('invalid_grant');
+    // Another person's token is not the caller's to revoke.
+    const other = await serviceToken(signer2);
+    const mine = await serviceToken(signer3);
+    const refused = await csc(server, 'auth/revoke', { token: other.access_token }, { bearer: mine.access_token });
+    expect(refused.status).toBe(400);
+    expect((await csc(server, 'credentials/list', {}, { bearer: other.access_token })).status).toBe(200);
+  });
+
   it('a PAR request_uri used twice, or after its expiry', async () => {
     const h = digest('par-twice');
     const p = pkce();

@@ -1,0 +1,37 @@
+// CSC v2 §8.4 (end): tokens issued by the authorization server may also be revoked with the CSC method auth/revoke
+// (§11.3), not only at oauth2/revoke. This wraps the auth/login implementation: a token it does not know is looked
+// up among the OAuth tokens of the caller's user; an access token is destroyed, a refresh token ends its whole
+// grant (RFC 7009 §2.1), as oauth2/revoke does.
+import type Provider from 'oidc-provider';
+import { CscError } from '../../core/errors.ts';
+import type { ServiceAuth } from '../../core/ports.ts';
+import type { OidcAdapter } from './adapters.ts';
+
+export function withOAuthRevocation(inner: ServiceAuth, provider: Provider, grants: Pick<OidcAdapter, 'revokeByGrantId'>): ServiceAuth {
+  return {
+    login: (cmd) => inner.login(cmd),
+    async revoke(cmd) {
+      try {
+        await inner.revoke(cmd);
+        return;
+      } catch (err) {
+        if (!(err instanceof CscError) || err.code !== 'invalidTokenParameter' || typeof cmd.token !== 'string' || cmd.token.length > 256) throw err;
+        const hint = cmd.tokenTypeHint;
+        if (hint !== 'refresh_token') {
+          const at = await provider.AccessToken.find(cmd.token);
+          if (at && at.accountId === cmd.caller.userId) {
+            await at.destroy();
+            return;
+          }
+        }
+        const rt = await provider.RefreshToken.find(cmd.token);
+        if (rt && rt.accountId === cmd.caller.userId && rt.grantId) {
+          await grants.revokeByGrantId(rt.grantId);
+          await (await provider.Grant.find(rt.grantId))?.destroy();
+          return;
+        }
+        throw err;
+      }
+    },
+  };
+}
