@@ -61,7 +61,15 @@ export class ServiceAuthImpl implements ServiceAuth {
     try {
       await limiter.check(subjects);
     } catch (err) {
-      await this.audit({ event: 'signin', result: 'refused', errorCode: 'rateLimited', ctx, detail: { method: 'password' } });
+      // Throttled (429), or the throttle's store is down (the login fails closed: 500).
+      const throttled = err instanceof CscError;
+      await this.audit({
+        event: 'signin',
+        result: throttled ? 'refused' : 'error',
+        errorCode: throttled ? err.code : 'throttle_unavailable',
+        ctx,
+        detail: { method: 'password' },
+      });
       throw err;
     }
     const user = await users.authenticate(basic.username, basic.password);
