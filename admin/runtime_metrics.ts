@@ -61,7 +61,7 @@ export class RuntimeSampler {
 }
 
 /** GET reads the window; POST reads it and starts a new one. Anything else under the path is left to others. */
-export function runtimeMetricsRoute(opts: { adminToken: string; sampler: RuntimeSampler }): Koa.Middleware {
+export function runtimeMetricsRoute(opts: { adminToken: string; sampler: Pick<RuntimeSampler, 'read' | 'reset'> }): Koa.Middleware {
   const expected = createHash('sha256').update(opts.adminToken).digest();
   return async (ctx, next) => {
     if (ctx.path !== '/admin/runtime-metrics') return next();
