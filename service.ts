@@ -11,6 +11,7 @@ import { adminRoutes } from './admin/http.ts';
 import { RuntimeSampler, runtimeMetricsRoute } from './admin/runtime_metrics.ts';
 import { CompositeTokenVerifier, createAuthz, createOAuthServer, credentialCatalog } from './authz/index.ts';
 import { auditOAuthEvents } from './authz/oauth_audit.ts';
+import { oauthRateLimit } from './authz/oauth_rate_limit.ts';
 import type { Config } from './core/config.ts';
 import { createPool, migrate } from './core/db.ts';
 import { startEmbeddedPg } from './core/embedded_pg.ts';
@@ -110,9 +111,11 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, clients: oauth.clients, oauthKeys: oauth.keys, audit,
       outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
     }));
-    app.use(oauth.middleware);
-    // Throttling of auth/login and credentials/authorize (core/policy.ts), on the shared Kv so that every instance counts.
+    // Throttling of auth/login, credentials/authorize and the OAuth endpoints (core/policy.ts), on the shared Kv so
+    // that every instance counts.
     const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
+    app.use(oauthRateLimit(limits));
+    app.use(oauth.middleware);
     const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit };
     // Approval pages of asynchronous authorization (CSC v2 §11.7), reached by the link sent to the person.
     app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));

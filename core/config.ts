@@ -99,6 +99,12 @@ const schema = z.object({
   /** credentials/authorize requests per source IP and window before 429. Protects factors: fails closed. Default
    *  300 (several signature applications may share an address behind a NAT). */
   AUTHORIZE_RATE_PER_IP: int(1, 1_000_000).default(300),
+  /** Requests to the OAuth endpoints and pages (/oauth2/*) per source IP and window before 429. Sheds load (the
+   *  factors typed on the pages are guarded by LOGIN_MAX_FAILURES and the SAM's lockout): fails open. Default 600. */
+  OAUTH_RATE_PER_IP: int(1, 1_000_000).default(600),
+  /** Requests to the OAuth endpoints per client (client_id or HTTP Basic client) and window before 429. Sheds load:
+   *  fails open. Default 300. */
+  OAUTH_RATE_PER_CLIENT: int(1, 1_000_000).default(300),
   /** Audit records between two checkpoints (the chain head signed in the HSM). Default 1000: a rewrite of the
    *  trail shows at the next checkpoint, so fewer records mean less history exposed to an undetected rewrite. */
   AUDIT_CHECKPOINT_RECORDS: int(1, 1_000_000).default(1000),
@@ -180,7 +186,14 @@ export type Config = {
   admin: { token?: string };
   audit: { checkpointRecords: number; checkpointMinutes: number };
   /** Throttling (core/policy.ts). */
-  policy: { rateWindowSeconds: number; loginPerIp: number; authorizePerClient: number; authorizePerIp: number };
+  policy: {
+    rateWindowSeconds: number;
+    loginPerIp: number;
+    authorizePerClient: number;
+    authorizePerIp: number;
+    oauthPerIp: number;
+    oauthPerClient: number;
+  };
   /** What CSC `info` publishes about the service (CSC v2 §11.1). */
   service: { name: string; region: string; description: string; logoUrl: string };
   authz: {
@@ -293,6 +306,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       loginPerIp: e.LOGIN_RATE_PER_IP,
       authorizePerClient: e.AUTHORIZE_RATE_PER_CLIENT,
       authorizePerIp: e.AUTHORIZE_RATE_PER_IP,
+      oauthPerIp: e.OAUTH_RATE_PER_IP,
+      oauthPerClient: e.OAUTH_RATE_PER_CLIENT,
     },
     service: {
       name: e.SERVICE_NAME,

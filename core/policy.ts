@@ -29,6 +29,8 @@ export type RatePolicy = {
   loginPerIp: RateRule;
   authorizePerClient: RateRule;
   authorizePerIp: RateRule;
+  oauthPerIp: RateRule;
+  oauthPerClient: RateRule;
 };
 
 export function ratePolicy(p: Config['policy']): RatePolicy {
@@ -37,6 +39,8 @@ export function ratePolicy(p: Config['policy']): RatePolicy {
     loginPerIp: { name: 'login-ip', max: p.loginPerIp, windowSeconds: w, protectsFactors: false },
     authorizePerClient: { name: 'authorize-client', max: p.authorizePerClient, windowSeconds: w, protectsFactors: true },
     authorizePerIp: { name: 'authorize-ip', max: p.authorizePerIp, windowSeconds: w, protectsFactors: true },
+    oauthPerIp: { name: 'oauth-ip', max: p.oauthPerIp, windowSeconds: w, protectsFactors: false },
+    oauthPerClient: { name: 'oauth-client', max: p.oauthPerClient, windowSeconds: w, protectsFactors: false },
   };
 }
 

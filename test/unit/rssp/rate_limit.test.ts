@@ -1,7 +1,11 @@
 // Throttling over HTTP (issue #4 item 4): credentials/authorize per client and per IP, auth/login per IP, answered
 // 429 with Retry-After before the SAM is asked; authorize fails closed (503) when the store is unreachable, login
 // fails open. The rssp routes with fake SAM and authz, the real limiter on an in-process Kv (or a broken one).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oauthRateLimit } from '../../../authz/oauth_rate_limit.ts';
 import { createMemoryKv, type Kv } from '../../../core/kv.ts';
 import { RateLimiter, type RatePolicy } from '../../../core/policy.ts';
 import { addCredential, b64, csc, OID, sha256, signer, startApp, type TestApp } from './helpers.ts';
@@ -20,6 +24,8 @@ const policy = (over: Partial<Record<keyof RatePolicy, number>> = {}): RatePolic
   loginPerIp: { name: `login-${Math.random()}`, max: over.loginPerIp ?? 100, windowSeconds: 3600, protectsFactors: false },
   authorizePerClient: { name: `client-${Math.random()}`, max: over.authorizePerClient ?? 100, windowSeconds: 3600, protectsFactors: true },
   authorizePerIp: { name: `ip-${Math.random()}`, max: over.authorizePerIp ?? 100, windowSeconds: 3600, protectsFactors: true },
+  oauthPerIp: { name: `oauth-ip-${Math.random()}`, max: over.oauthPerIp ?? 100, windowSeconds: 3600, protectsFactors: false },
+  oauthPerClient: { name: `oauth-client-${Math.random()}`, max: over.oauthPerClient ?? 100, windowSeconds: 3600, protectsFactors: false },
 });
 
 const down: Kv = {
@@ -99,5 +105,53 @@ describe('rate limits', () => {
     const open = await csc(app, 'auth/login', {}, { authorization: basic });
     expect(open.status).toBe(first.status);
     expect(app.logLines.join('')).toContain('rate-limit store unreachable: allowing (fail open)');
+  });
+});
+
+describe('rate limits on the OAuth endpoints', () => {
+  async function oauthApp(kv: Kv, p: RatePolicy) {
+    const koa = new Koa();
+    koa.use(oauthRateLimit({ limiter: new RateLimiter(kv, app.deps.log), policy: p }));
+    koa.use((ctx) => {
+      ctx.body = { reached: ctx.path };
+    });
+    const server = http.createServer(koa.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it('per client: client_id in the query or the Basic client of the token endpoint; 429 with Retry-After', async () => {
+    const s = await oauthApp(createMemoryKv(), policy({ oauthPerClient: 1 }));
+    try {
+      expect((await fetch(`${s.url}/oauth2/authorize?client_id=app-1`)).status).toBe(200);
+      const second = await fetch(`${s.url}/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('app-1:secret').toString('base64')}` } });
+      expect(second.status).toBe(429);
+      expect(second.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+      expect(await second.json()).toEqual({ error: 'access_denied', error_description: 'Too many requests' });
+      expect((await fetch(`${s.url}/oauth2/authorize?client_id=app-2`)).status).toBe(200);
+      // Other paths are not the OAuth server's business.
+      expect((await fetch(`${s.url}/csc/v2/info`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('per IP across clients, and open (logged) when the store is unreachable', async () => {
+    const s = await oauthApp(createMemoryKv(), policy({ oauthPerIp: 2 }));
+    try {
+      expect((await fetch(`${s.url}/oauth2/authorize?client_id=a`)).status).toBe(200);
+      expect((await fetch(`${s.url}/oauth2/authorize?client_id=b`)).status).toBe(200);
+      expect((await fetch(`${s.url}/oauth2/authorize?client_id=c`)).status).toBe(429);
+    } finally {
+      await s.close();
+    }
+    const d = await oauthApp(down, policy({ oauthPerIp: 1 }));
+    try {
+      expect((await fetch(`${d.url}/oauth2/token`, { method: 'POST' })).status).toBe(200);
+      expect((await fetch(`${d.url}/oauth2/token`, { method: 'POST' })).status).toBe(200);
+    } finally {
+      await d.close();
+    }
   });
 });
