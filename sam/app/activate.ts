@@ -37,7 +37,7 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
     requireNumSignatures(cmd.numSignatures);
     const bound = hashesToBind(cmd);
     const required = await requiredFactors(factorDeps(deps), cred, cmd.userId, cmd.factors, cmd.scal);
-    const amr = await checkFactors({ ...factorDeps(deps), onLocked: (n) => auditLockout(deps, draft, n) }, cred, cmd.userId, cmd.factors, required);
+    const amr = await checkFactors({ ...factorDeps(deps), onLocked: (n, failed) => auditLockout(deps, draft, n, failed) }, cred, cmd.userId, cmd.factors, required);
     draft.amr = amr;
 
     const iat = Math.floor(now.getTime() / 1000);
@@ -97,8 +97,16 @@ function hashesToBind(cmd: ActivateCmd): { hashes: Uint8Array[] | null; hashAlg:
 
 /** The failure that locks a credential is a security event of its own (issue #4 item 5), next to the refused
  *  activation row. A failed write is logged: the lock itself is already durable. */
-async function auditLockout(deps: SamDeps, draft: AuditDraft, failures: number): Promise<void> {
-  const lockout: AuditDraft = { event: 'lockout', ctx: draft.ctx, userId: draft.userId, clientId: draft.clientId, credentialId: draft.credentialId, detail: { failures } };
+async function auditLockout(deps: SamDeps, draft: AuditDraft, failures: number, failed: 'pin' | 'otp'): Promise<void> {
+  const lockout: AuditDraft = {
+    event: 'lockout',
+    ctx: draft.ctx,
+    userId: draft.userId,
+    clientId: draft.clientId,
+    credentialId: draft.credentialId,
+    // The factor whose failure tipped the count; each failure's own row names its factor in error_code.
+    detail: { failures, lastFailed: failed },
+  };
   await writeAudit(deps.db, lockout, 'ok').catch((err) => deps.log.error({ err, event: 'lockout' }, 'audit row not written'));
 }
 

@@ -24,7 +24,7 @@ export type FactorDeps = {
   now: () => Date;
   maxFailures: number;
   /** Called when this failure locked the credential, so that the lockout gets its own audit row. */
-  onLocked?: (failures: number) => Promise<void>;
+  onLocked?: (failures: number, failed: 'pin' | 'otp') => Promise<void>;
 };
 
 /** The possession factor to check: a TOTP seed, or the latest code sent by credentials/getChallenge. */
@@ -74,7 +74,7 @@ export async function checkFactors(
   }
   if (verdict) {
     const { failures, locked } = await confirmFailure(db, cred.credentialId, maxFailures, deps.now());
-    if (locked) await deps.onLocked?.(failures);
+    if (locked) await deps.onLocked?.(failures, verdict.code === 'SAM_PIN_INVALID' ? 'pin' : 'otp');
     throw verdict;
   }
   await resetFailures(db, cred.credentialId);

@@ -97,7 +97,7 @@ describe('audit chain in the SAM', () => {
     // Written while the 5th attempt is judged, so just before that attempt's own refused row.
     expect(events.slice(-2)).toEqual(['lockout:ok', 'activate:refused']);
     const lockout = (await records("credential_id = $1 AND event = 'lockout'", [s.credentialID]))[0]!;
-    expect(lockout).toMatchObject({ userId: s.userId, clientId: 'client-a', detail: '{"failures":5}' });
+    expect(lockout).toMatchObject({ userId: s.userId, clientId: 'client-a', detail: '{"failures":5,"lastFailed":"pin"}' });
     await env.sam.unlock({ ctx: ctx(), credentialID: s.credentialID });
     events = (await records('credential_id = $1', [s.credentialID])).map((r) => `${r.event}:${r.result}`);
     expect(events.at(-1)).toBe('unlock:ok');
