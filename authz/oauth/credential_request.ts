@@ -3,11 +3,20 @@
 // description) or RAR authorization_details (RFC 9396) of type "credential" (CSC v2.0) or
 // "https://cloudsignatureconsortium.org/2025/credential" (CSC v2.2). §8.4.2 forbids mixing the two. Pure: the
 // same function checks the request at oauth2/authorize and PAR, and rebuilds it for the signature page.
+//
+// CSC v1.0.4.0 clients (§8.3.2 oauth2/authorize) send the same parameters except one: the digests are called `hash`
+// (comma-separated base64url, as v2's `hashes`) and there is no hashAlgorithmOID, so the algorithm follows from
+// the digest length as on /csc/v1 credentials/authorize. Every other v1 parameter (lang, credentialID,
+// numSignatures, description, account_token, clientData, PKCE) has the v2 name.
+import { HASHES } from '../../core/algorithms.ts';
 
 export const RAR_TYPES = ['credential', 'https://cloudsignatureconsortium.org/2025/credential'] as const;
 
+/** CSC v1 §8.3.2's name for the digests (v2: `hashes`). */
+export const V1_HASH_PARAM = 'hash';
+
 /** The CSC parameters that carry a credential authorization (§8.4.2 input parameters defined in this spec). */
-export const CSC_CREDENTIAL_PARAMS = ['credentialID', 'numSignatures', 'hashes', 'hashAlgorithmOID', 'description'] as const;
+export const CSC_CREDENTIAL_PARAMS = ['credentialID', 'numSignatures', 'hashes', 'hashAlgorithmOID', 'description', V1_HASH_PARAM] as const;
 
 /** The name under which `authorization_details` reaches oidc-provider: with its own RAR feature off it would still
  *  treat the standard name as RAR (and ask for resource indicators), so the mount renames it (oauth/index.ts). */
@@ -105,22 +114,37 @@ function parseCscParams(p: Params): CredentialRequest {
   if (!CREDENTIAL_ID.test(credentialID)) throw bad('Invalid parameter credentialID');
   if (!present(p, 'numSignatures')) throw bad('numSignatures is required with scope credential');
   const numSignatures = parseNumSignatures(p.numSignatures, 'numSignatures');
+  const v1 = present(p, V1_HASH_PARAM);
+  // One request speaks one version: both names at once would leave it open which digests were meant.
+  if (v1 && present(p, 'hashes')) throw bad('hash (CSC v1) and hashes (CSC v2) cannot be combined');
+  const name = v1 ? V1_HASH_PARAM : 'hashes';
   const documents: DocumentDigest[] = [];
-  if (present(p, 'hashes')) {
-    for (const part of String(p.hashes).split(',')) {
+  if (present(p, name)) {
+    for (const part of String(p[name]).split(',')) {
       const hash = decodeHash(part);
-      if (!hash) throw bad('Invalid parameter hashes: comma-separated base64url hash values expected');
+      if (!hash) throw bad(`Invalid parameter ${name}: comma-separated base64url hash values expected`);
       documents.push({ hash });
     }
     if (documents.length !== numSignatures) throw bad(`numSignatures (${numSignatures}) must equal the number of hashes (${documents.length})`);
-    if (!present(p, 'hashAlgorithmOID')) throw bad('hashAlgorithmOID is required with hashes');
+    if (!v1 && !present(p, 'hashAlgorithmOID')) throw bad('hashAlgorithmOID is required with hashes');
   }
-  const hashAlgorithmOID = present(p, 'hashAlgorithmOID') ? String(p.hashAlgorithmOID) : undefined;
+  let hashAlgorithmOID = present(p, 'hashAlgorithmOID') ? String(p.hashAlgorithmOID) : undefined;
   if (hashAlgorithmOID !== undefined && !OID.test(hashAlgorithmOID)) throw bad('Invalid parameter hashAlgorithmOID');
+  if (v1 && hashAlgorithmOID === undefined) hashAlgorithmOID = hashAlgorithmOfLength(documents);
   const description = present(p, 'description') ? String(p.description) : undefined;
   // §8.4.2 description: at most 500 characters.
   if (description !== undefined && description.length > 500) throw bad('description is longer than 500 characters');
   return { style: 'csc', credentialID, numSignatures, documents, hashAlgorithmOID, description };
+}
+
+/** v1 digests carry no algorithm: SHA-256, -384 and -512 are told apart by length; other or mixed lengths are refused. */
+function hashAlgorithmOfLength(documents: DocumentDigest[]): string {
+  const length = documents[0]!.hash.length;
+  const oid = Object.keys(HASHES).find((o) => HASHES[o]!.length === length);
+  if (!oid || documents.some((d) => d.hash.length !== length)) {
+    throw bad('Invalid parameter hash: SHA-256, SHA-384 or SHA-512 digests of one length expected');
+  }
+  return oid;
 }
 
 function parseAuthorizationDetails(raw: unknown): CredentialRequest {

@@ -26,6 +26,7 @@ import {
   formAction,
 } from './oauth_harness.ts';
 import { admin, tmpFile } from './harness.ts';
+import { v1 } from './v1_client.ts';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 
@@ -238,6 +239,55 @@ describe('Flow 2: credential authorization directly (one redirect)', () => {
     const again = await token(server, { id: c.client_id }, form);
     expect(again.status).toBe(401);
     expect(again.body.error).toBe('invalid_client');
+  });
+});
+
+describe('CSC v1 clients (v1.0.4.0 §8.3.2: `hash` instead of `hashes`, no hashAlgorithmOID)', () => {
+  it('authorizes with `hash` and signs on /csc/v1/signatures/signHash with the credential token as SAD, and as bearer', async () => {
+    const svc = await serviceToken(signer2);
+    const hashes = [digest('v1-oauth-a'), digest('v1-oauth-b')];
+    const agent = new Agent(server);
+    const req = base({ scope: 'credential', credentialID: signer2.credentialID, numSignatures: '2', hash: hashes.map(b64url).join(',') });
+    const cb = await codeFor(agent, req.params, signer2);
+    const t = await token(server, client, { grant_type: 'authorization_code', code: cb.get('code')!, redirect_uri: REDIRECT, code_verifier: req.verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    expect(t.body.credentialID).toBe(signer2.credentialID);
+
+    // v1 style: the service token as bearer, the credential token in SAD.
+    const signed = await v1(
+      server,
+      'signatures/signHash',
+      { credentialID: signer2.credentialID, SAD: t.body.access_token, hash: hashes.map((h) => h.toString('base64')), hashAlgo: SHA256, signAlgo: ES256 },
+      { bearer: svc.access_token },
+    );
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    expect(await verifies(signer2.credentialID, svc.access_token, hashes[0]!, signed.body.signatures[0])).toBe(true);
+    expect(await verifies(signer2.credentialID, svc.access_token, hashes[1]!, signed.body.signatures[1])).toBe(true);
+
+    // The SAD was bound to these digests: another one is refused.
+    const h = digest('v1-oauth-c');
+    const req2 = base({ scope: 'credential', credentialID: signer2.credentialID, numSignatures: '1', hash: b64url(h) });
+    const cb2 = await codeFor(agent, req2.params, signer2);
+    const t2 = await token(server, client, { grant_type: 'authorization_code', code: cb2.get('code')!, redirect_uri: REDIRECT, code_verifier: req2.verifier });
+    expect(t2.status).toBe(200);
+    const other = await v1(server, 'signatures/signHash', { credentialID: signer2.credentialID, hash: [digest('not-authorized').toString('base64')], hashAlgo: SHA256, signAlgo: ES256 }, { bearer: t2.body.access_token });
+    expect(other.status).toBe(400);
+    expect(other.body).toEqual({ error: 'invalid_request', error_description: 'Hash is not authorized by the SAD' });
+    // The credential token as bearer, without SAD.
+    const asBearer = await v1(server, 'signatures/signHash', { credentialID: signer2.credentialID, hash: [h.toString('base64')], hashAlgo: SHA256, signAlgo: ES256 }, { bearer: t2.body.access_token });
+    expect(asBearer.status, JSON.stringify(asBearer.body)).toBe(200);
+    expect(await verifies(signer2.credentialID, svc.access_token, h, asBearer.body.signatures[0])).toBe(true);
+  });
+
+  it('refuses a request carrying both `hash` and `hashes`', async () => {
+    const h = b64url(digest('both'));
+    const both = base({ scope: 'credential', credentialID: signer2.credentialID, numSignatures: '1', hash: h, hashes: h, hashAlgorithmOID: SHA256 });
+    const out = await follow(new Agent(server), authorizeUrl(server, both.params));
+    expect(out.kind === 'callback' && Object.fromEntries(out.params)).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'hash (CSC v1) and hashes (CSC v2) cannot be combined',
+      state: 'st-1',
+    });
   });
 });
 

@@ -32,6 +32,40 @@ describe('parseScope', () => {
     });
   });
 
+  it('reads CSC v1 `hash` as hashes, the algorithm told by the digest length when hashAlgorithmOID is absent (v1 §8.3.2)', () => {
+    const r = parseScope({ scope: 'credential', credentialID: 'c1', numSignatures: '2', hash: `${h1.toString('base64url')},${h2.toString('base64url')}` });
+    expect(r).toEqual({
+      kind: 'credential',
+      request: { style: 'csc', credentialID: 'c1', numSignatures: 2, documents: [{ hash: new Uint8Array(h1) }, { hash: new Uint8Array(h2) }], hashAlgorithmOID: SHA256, description: undefined },
+    });
+    const h384 = Buffer.alloc(48, 3);
+    expect(parseScope({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hash: h384.toString('base64url') })).toMatchObject({
+      request: { hashAlgorithmOID: '2.16.840.1.101.3.4.2.2' },
+    });
+    // An explicit hashAlgorithmOID is kept (the SAM then checks the lengths against it).
+    expect(parseScope({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hash: h1.toString('base64url'), hashAlgorithmOID: SHA256 })).toMatchObject({
+      request: { hashAlgorithmOID: SHA256 },
+    });
+  });
+
+  it('refuses `hash` with `hashes`, digests of an unknown or mixed length, and `hash` outside scope credential', () => {
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hash: h1.toString('base64url'), hashes: h1.toString('base64url'), hashAlgorithmOID: SHA256 })).toEqual({
+      error: 'invalid_request',
+      description: 'hash (CSC v1) and hashes (CSC v2) cannot be combined',
+    });
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hash: Buffer.alloc(20, 1).toString('base64url') }).description).toBe(
+      'Invalid parameter hash: SHA-256, SHA-384 or SHA-512 digests of one length expected',
+    );
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '2', hash: `${h1.toString('base64url')},${Buffer.alloc(48, 1).toString('base64url')}` }).description).toBe(
+      'Invalid parameter hash: SHA-256, SHA-384 or SHA-512 digests of one length expected',
+    );
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hash: 'not base64!' }).description).toBe(
+      'Invalid parameter hash: comma-separated base64url hash values expected',
+    );
+    expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '2', hash: h1.toString('base64url') }).description).toBe('numSignatures (2) must equal the number of hashes (1)');
+    expect(refusal({ scope: 'service', hash: h1.toString('base64url') })).toEqual({ error: 'invalid_request', description: 'hash may only be used with scope credential' });
+  });
+
   it('reads RAR of both type names, normalising hashes to standard base64', () => {
     for (const type of ['credential', 'https://cloudsignatureconsortium.org/2025/credential']) {
       const r = parseScope(rar([{ type, credentialID: 'c1', documentDigests: [{ hash: h1.toString('base64url'), label: 'A' }], hashAlgorithmOID: SHA256 }]));
