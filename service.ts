@@ -94,7 +94,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const credentials = new CredentialService({ repo: new PgCredentialRepo(db), sam, users: authz.users });
     // The OAuth 2.0 authorization server (CSC v2 §8.4); bearer tokens of the CSC API come from it or auth/login.
     const oauth = await createOAuthServer({
-      db, kv, config, log, users: authz.users, limiter: authz.limiter, sam, credentials: credentialCatalog(credentials),
+      db, kv, config, log, users: authz.users, limiter: authz.limiter, sam, credentials: credentialCatalog(credentials), audit,
     });
     const tokens = new CompositeTokenVerifier([authz.tokens, oauth.tokens]);
     auditOAuthEvents(oauth.provider, audit, log);

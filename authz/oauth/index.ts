@@ -3,6 +3,7 @@
 // token endpoint — authorization_details checked against what was approved, and echoed with credentialID.
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
+import type { AuditTrail } from '../../core/audit_port.ts';
 import type { Config } from '../../core/config.ts';
 import type { Db } from '../../core/db.ts';
 import type { Kv } from '../../core/kv.ts';
@@ -67,6 +68,8 @@ export async function createOAuthServer(deps: {
   limiter: LoginLimiter;
   sam: SignatureActivation;
   credentials: CredentialCatalog;
+  /** Where the sign-ins of the pages are recorded (issue #4 item 5). */
+  audit?: Pick<AuditTrail, 'record'>;
 }): Promise<OAuthServer> {
   const log = deps.log.child({ part: 'authz', component: 'oauth' });
   const keys = await loadKeys(deps.db);
@@ -104,6 +107,7 @@ export async function createOAuthServer(deps: {
     credentials: deps.credentials,
     grants,
     csrfKey: keys.cookieKeys[0]!,
+    audit: deps.audit,
   });
 
   /** CSC v2 §8.4.4 authorization_details: required at the token endpoint when the request used them, and equal to

@@ -8,12 +8,17 @@
 //
 // CSRF: every form carries an HMAC of the interaction id under a server key; the interaction itself is bound to
 // the browser by oidc-provider's signed, SameSite cookie, so a forged POST from another site has neither.
+//
+// Sign-ins on these pages go to the audit trail like auth/login's (issue #4 item 5): success, wrong password (with
+// the user only when the account exists), throttled, each with request id, source IP and user agent. The record
+// is awaited before the page answers, so a sign-in is never granted unrecorded (fail closed, as auth/login).
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
+import type { AuditTrail, SecurityEntry } from '../../core/audit_port.ts';
 import type { Config } from '../../core/config.ts';
 import type { Logger } from '../../core/log.ts';
-import { SamError, type SamErrorCode, type SignatureActivation } from '../../core/sam_port.ts';
+import { type RequestContext, SamError, type SamErrorCode, type SignatureActivation } from '../../core/sam_port.ts';
 import type { LoginLimiter } from '../login_limiter.ts';
 import { ipKey, userKey } from '../login_limiter.ts';
 import type { UserStore } from '../users.ts';
@@ -33,7 +38,21 @@ export type InteractionDeps = {
   credentials: CredentialCatalog;
   grants: CredentialGrantStore;
   csrfKey: string;
+  /** Where sign-ins are recorded; absent only in tests that do not look at the trail. */
+  audit?: Pick<AuditTrail, 'record'>;
 };
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request context of a page request: the caller's X-Request-Id when sane (as on the CSC API), else a new one. */
+function requestContext(ctx: Koa.Context): RequestContext {
+  const given = ctx.get('X-Request-Id');
+  return {
+    requestId: SANE_REQUEST_ID.test(given) ? given : randomUUID(),
+    sourceIp: ctx.ip || undefined,
+    userAgent: ctx.get('user-agent').slice(0, 256) || undefined,
+  };
+}
 
 const MAX_FORM = 8 * 1024;
 
@@ -83,6 +102,9 @@ const TO_CLIENT: Partial<Record<SamErrorCode, { error: string; description: stri
 
 export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
   const { provider, log } = deps;
+  const audit = async (entry: SecurityEntry) => {
+    await deps.audit?.record(entry);
+  };
   const csrfFor = (uid: string) => createHmac('sha256', deps.csrfKey).update(`interaction:${uid}`).digest('base64url');
   const csrfOk = (uid: string, sent: string | null) => {
     const expected = Buffer.from(csrfFor(uid));
@@ -174,7 +196,10 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     const password = form.get('password') ?? '';
     // Counted apart from auth/login's windows (same limits), so that the two endpoints do not lock each other out.
     const subjects = [`oauth-${userKey(username)}`, `oauth-${ipKey(ctx.ip)}`];
-    const name = await clientName(String(details.params.client_id));
+    const clientId = String(details.params.client_id);
+    const name = await clientName(clientId);
+    const rc = requestContext(ctx);
+    const detail = { method: 'password', via: 'oauth' };
     const render = (error: string) => {
       setPageHeaders(ctx);
       ctx.status = 400;
@@ -183,7 +208,9 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     try {
       await deps.limiter.check(subjects);
     } catch (err) {
-      if ((err as { code?: string }).code !== 'rateLimited') throw err;
+      const throttled = (err as { code?: string }).code === 'rateLimited';
+      await audit({ event: 'signin', result: throttled ? 'refused' : 'error', errorCode: throttled ? 'rateLimited' : 'throttle_unavailable', ctx: rc, clientId, detail });
+      if (!throttled) throw err;
       ctx.body = render(errorText(langOf(ctx, details), 'tooManyLogins'));
       ctx.status = 429;
       return;
@@ -191,11 +218,15 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     const user = password.length <= 1024 ? await deps.users.authenticate(username, password) : null;
     if (!user) {
       await deps.limiter.fail(subjects);
+      // The user id only when the account exists; the typed username stays out (it may be a mistyped password).
+      const known = await deps.users.byUsername(username).catch(() => null);
+      await audit({ event: 'signin', result: 'refused', errorCode: 'invalidCredentials', ctx: rc, userId: known?.id, clientId, detail });
       log.info({ event: 'oauth.login.failed' }, 'sign-in refused');
       ctx.body = render(errorText(langOf(ctx, details), 'wrongPassword'));
       return;
     }
     await deps.limiter.reset(subjects[0]!);
+    await audit({ event: 'signin', result: 'ok', ctx: rc, userId: user.id, clientId, detail });
     await finish(ctx, { login: { accountId: user.id } }, false);
   }
 
@@ -216,7 +247,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     let activated: { sad: string; expiresIn: number };
     try {
       activated = await deps.sam.activate({
-        ctx: { requestId: randomUUID(), sourceIp: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 256) },
+        ctx: requestContext(ctx),
         userId: c.userId,
         clientId,
         credentialID: c.request.credentialID,

@@ -24,6 +24,7 @@ import {
   token,
   follow,
   formAction,
+  csrfOf,
 } from './oauth_harness.ts';
 import { admin, tmpFile } from './harness.ts';
 import { v1 } from './v1_client.ts';
@@ -288,6 +289,44 @@ describe('CSC v1 clients (v1.0.4.0 §8.3.2: `hash` instead of `hashes`, no hashA
       error_description: 'hash (CSC v1) and hashes (CSC v2) cannot be combined',
       state: 'st-1',
     });
+  });
+});
+
+describe('audit trail of the pages (issue #4 item 5)', () => {
+  it('records a wrong password (naming the user only when the account exists) and a sign-in, with request id, IP and user agent', async () => {
+    const s = await newSigner(server);
+    const agent = new Agent(server);
+    const page = await follow(agent, authorizeUrl(server, base({ scope: 'service' }).params));
+    if (page.kind !== 'page') throw new Error('expected the sign-in page');
+    const post = (requestId: string, username: string, password: string) =>
+      agent.request(formAction(page.html)!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': requestId, 'user-agent': 'PagesAudit/1.0' },
+        body: new URLSearchParams({ csrf: csrfOf(page.html), username, password }).toString(),
+      });
+    const id = randomUUID();
+    expect((await post(`${id}-wrong`, s.username, 'not the password')).status).toBe(400);
+    expect((await post(`${id}-nobody`, `nobody-${id}`, 'whatever')).status).toBe(400);
+    expect((await post(`${id}-right`, s.username, s.password)).status).toBe(303);
+
+    const [user] = await sql<{ id: string }>('SELECT id FROM authz.users WHERE username = $1', [s.username]);
+    const rows = await sql<Record<string, string | null>>(
+      `SELECT request_id, result, error_code, user_id, client_id, source_ip, user_agent, detail FROM sam.audit
+        WHERE event = 'signin' AND request_id LIKE $1 ORDER BY seq`,
+      [`${id}-%`],
+    );
+    const common = { client_id: client.id, source_ip: expect.stringMatching(/127\.0\.0\.1/), user_agent: 'PagesAudit/1.0' };
+    expect(rows).toEqual([
+      { request_id: `${id}-wrong`, result: 'refused', error_code: 'invalidCredentials', user_id: user!.id, ...common, detail: expect.any(String) },
+      { request_id: `${id}-nobody`, result: 'refused', error_code: 'invalidCredentials', user_id: null, ...common, detail: expect.any(String) },
+      { request_id: `${id}-right`, result: 'ok', error_code: null, user_id: user!.id, ...common, detail: expect.any(String) },
+    ]);
+    // Never the typed password nor the unknown username.
+    for (const r of rows) {
+      expect(JSON.parse(r.detail!)).toEqual({ method: 'password', via: 'oauth' });
+      expect(JSON.stringify(r)).not.toContain('not the password');
+      expect(JSON.stringify(r)).not.toContain(`nobody-${id}`);
+    }
   });
 });
 
