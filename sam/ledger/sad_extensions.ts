@@ -3,57 +3,18 @@
 // revoked, all in the caller's transaction. One SAD can therefore be extended once: a second, parallel extension
 // of the same SAD waits on the lock and then finds it revoked.
 import type { Queryable } from './queryable.ts';
+import { SAD_COLUMNS, type SadRecord, type SadRow, sadFromRow } from './sads.ts';
 
-export type ExtendableSad = {
-  jti: string;
-  userId: string;
-  clientId: string;
-  credentialId: string;
-  hashAlg: string | null;
-  n: number;
-  used: number;
-  hashes: Uint8Array[] | null;
-  expiresAt: Date;
-  revokedAt: Date | null;
-  /** Start of the transaction; null for a SAD minted by credentials/authorize (its iat is the start). */
-  originAt: Date | null;
-};
+/** A SAD as extension reads it: its record plus the start of its transaction; null for a SAD minted by
+ *  credentials/authorize (its iat is the start). */
+export type ExtendableSad = SadRecord & { originAt: Date | null };
 
-type Row = {
-  jti: string;
-  user_id: string;
-  client_id: string;
-  credential_id: string;
-  hash_alg: string | null;
-  n: number;
-  used: number;
-  hashes: Buffer[] | null;
-  expires_at: Date;
-  revoked_at: Date | null;
-  origin_at: Date | null;
-};
+type Row = SadRow & { origin_at: Date | null };
 
 export async function lockSadForExtension(q: Queryable, jti: string): Promise<ExtendableSad | null> {
-  const { rows } = await q.query<Row>(
-    `SELECT jti, user_id, client_id, credential_id, hash_alg, n, used, hashes, expires_at, revoked_at, origin_at
-       FROM sam.sads WHERE jti = $1 FOR UPDATE`,
-    [jti],
-  );
+  const { rows } = await q.query<Row>(`SELECT ${SAD_COLUMNS}, origin_at FROM sam.sads WHERE jti = $1 FOR UPDATE`, [jti]);
   const r = rows[0];
-  if (!r) return null;
-  return {
-    jti: r.jti,
-    userId: r.user_id,
-    clientId: r.client_id,
-    credentialId: r.credential_id,
-    hashAlg: r.hash_alg,
-    n: r.n,
-    used: r.used,
-    hashes: r.hashes ? r.hashes.map((h) => new Uint8Array(h)) : null,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
-    originAt: r.origin_at,
-  };
+  return r ? { ...sadFromRow(r), originAt: r.origin_at } : null;
 }
 
 /** Inserts the successor and revokes its parent (superseded: what it still authorized now belongs to the child). */

@@ -19,7 +19,7 @@ export type SadRecord = {
   revokedAt: Date | null;
 };
 
-type Row = {
+export type SadRow = {
   jti: string;
   user_id: string;
   client_id: string;
@@ -32,9 +32,9 @@ type Row = {
   revoked_at: Date | null;
 };
 
-const COLUMNS = 'jti, user_id, client_id, credential_id, hash_alg, n, used, hashes, expires_at, revoked_at';
+export const SAD_COLUMNS = 'jti, user_id, client_id, credential_id, hash_alg, n, used, hashes, expires_at, revoked_at';
 
-function fromRow(r: Row): SadRecord {
+export function sadFromRow(r: SadRow): SadRecord {
   return {
     jti: r.jti,
     userId: r.user_id,
@@ -58,8 +58,8 @@ export async function insertSad(q: Queryable, s: Omit<SadRecord, 'used' | 'revok
 }
 
 export async function getSad(q: Queryable, jti: string): Promise<SadRecord | null> {
-  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.sads WHERE jti = $1`, [jti]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  const { rows } = await q.query<SadRow>(`SELECT ${SAD_COLUMNS} FROM sam.sads WHERE jti = $1`, [jti]);
+  return rows[0] ? sadFromRow(rows[0]) : null;
 }
 
 /** Revocation (token revocation, credential disabled by an admin): later signHash calls answer SAM_SAD_REVOKED. */
@@ -98,9 +98,9 @@ export async function consumeSeenSad(q: Queryable, seen: SadRecord, requested: U
  * signatures).
  */
 export async function consumeSad(q: Queryable, jti: string, requested: Uint8Array[], now: Date): Promise<SadRecord> {
-  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.sads WHERE jti = $1 FOR UPDATE`, [jti]);
+  const { rows } = await q.query<SadRow>(`SELECT ${SAD_COLUMNS} FROM sam.sads WHERE jti = $1 FOR UPDATE`, [jti]);
   if (!rows[0]) throw new SamError('SAM_SAD_INVALID', 'unknown SAD');
-  const sad = fromRow(rows[0]);
+  const sad = sadFromRow(rows[0]);
   // Checked again under the lock: a revocation or expiry may have landed since the caller's first look.
   if (sad.revokedAt) throw new SamError('SAM_SAD_REVOKED');
   if (sad.expiresAt.getTime() <= now.getTime()) throw new SamError('SAM_SAD_EXPIRED');
