@@ -11,7 +11,9 @@ export type CredentialRecord = {
   spki: Uint8Array;
   enabled: boolean;
   pinHash: string | null;
-  failures: number;
+  /** Consecutive failures of each factor (migration 006); either reaching the limit locks the credential. */
+  pinFailures: number;
+  otpFailures: number;
   lockedAt: Date | null;
   notBefore: Date | null;
   notAfter: Date | null;
@@ -30,7 +32,8 @@ type Row = {
   spki: Buffer;
   enabled: boolean;
   pin_hash: string | null;
-  failures: number;
+  pin_failures: number;
+  otp_failures: number;
   locked_at: Date | null;
   not_before: Date | null;
   not_after: Date | null;
@@ -39,7 +42,7 @@ type Row = {
 };
 
 const COLUMNS =
-  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, failures, locked_at, not_before, not_after, otp_channel, approval';
+  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval';
 
 function fromRow(r: Row): CredentialRecord {
   return {
@@ -51,7 +54,8 @@ function fromRow(r: Row): CredentialRecord {
     spki: new Uint8Array(r.spki),
     enabled: r.enabled,
     pinHash: r.pin_hash,
-    failures: r.failures,
+    pinFailures: r.pin_failures,
+    otpFailures: r.otp_failures,
     lockedAt: r.locked_at,
     notBefore: r.not_before,
     notAfter: r.not_after,
@@ -62,7 +66,7 @@ function fromRow(r: Row): CredentialRecord {
 
 export async function insertCredential(
   q: Queryable,
-  c: Omit<CredentialRecord, 'enabled' | 'failures' | 'lockedAt' | 'otpChannel' | 'approval'> & { otpChannel?: OtpChannel; approval?: Approval },
+  c: Omit<CredentialRecord, 'enabled' | 'pinFailures' | 'otpFailures' | 'lockedAt' | 'otpChannel' | 'approval'> & { otpChannel?: OtpChannel; approval?: Approval },
 ): Promise<void> {
   await q.query(
     `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval)
@@ -98,26 +102,36 @@ export async function setCredentialValidity(q: Queryable, credentialId: string, 
   return res.rowCount === 1;
 }
 
-/** Admin unlock: the counter starts again from zero. */
+/** Admin unlock: every factor's counter starts again from zero. */
 export async function unlockCredential(q: Queryable, credentialId: string): Promise<boolean> {
-  const res = await q.query('UPDATE sam.credentials SET failures = 0, locked_at = NULL WHERE credential_id = $1', [credentialId]);
+  const res = await q.query('UPDATE sam.credentials SET pin_failures = 0, otp_failures = 0, locked_at = NULL WHERE credential_id = $1', [
+    credentialId,
+  ]);
   return res.rowCount === 1;
 }
 
+/** The factors with a failure counter of their own (issue #4 item 4). A code sent out of band counts as OTP. */
+export type Factor = 'pin' | 'otp';
+
+/** The column of a factor's counter: a fixed name per factor, never built from input. */
+const COUNTER: Record<Factor, string> = { pin: 'pin_failures', otp: 'otp_failures' };
+
 /**
- * Counts an attempt as failed before its factors are checked, and only while fewer than `max` failures are on
- * record. Parallel guesses therefore cannot exceed `max` checks in total: a guess that finds no slot is refused
- * as locked. Returns false when no slot is left (the credential is, or is now, locked).
+ * Counts an attempt at `factor` as failed before that factor is checked, and only while the credential is
+ * unlocked and fewer than `max` failures of that factor are on record. Parallel guesses therefore cannot exceed
+ * `max` checks of a factor in total: a guess that finds no slot is refused as locked. Returns false when no slot
+ * is left (the credential is, or is now, locked).
  */
-export async function reserveAttempt(q: Queryable, credentialId: string, max: number, now: Date): Promise<boolean> {
+export async function reserveAttempt(q: Queryable, credentialId: string, factor: Factor, max: number, now: Date): Promise<boolean> {
+  const col = COUNTER[factor];
   const res = await q.query(
-    `UPDATE sam.credentials SET failures = failures + 1
-      WHERE credential_id = $1 AND locked_at IS NULL AND failures < $2`,
+    `UPDATE sam.credentials SET ${col} = ${col} + 1
+      WHERE credential_id = $1 AND locked_at IS NULL AND ${col} < $2`,
     [credentialId, max],
   );
   if (res.rowCount === 1) return true;
   // A counter already at max without a lock (the limit was lowered since) locks now.
-  await q.query('UPDATE sam.credentials SET locked_at = $3 WHERE credential_id = $1 AND locked_at IS NULL AND failures >= $2', [
+  await q.query(`UPDATE sam.credentials SET locked_at = $3 WHERE credential_id = $1 AND locked_at IS NULL AND ${col} >= $2`, [
     credentialId,
     max,
     now,
@@ -125,27 +139,34 @@ export async function reserveAttempt(q: Queryable, credentialId: string, max: nu
   return false;
 }
 
-/** The reserved attempt failed: it stays counted, and the credential locks once the count reaches `max`. */
-export async function confirmFailure(q: Queryable, credentialId: string, max: number, now: Date): Promise<{ failures: number; locked: boolean }> {
+/** The reserved attempt at `factor` failed: it stays counted, and the credential locks once that factor's count
+ *  reaches `max`. */
+export async function confirmFailure(
+  q: Queryable,
+  credentialId: string,
+  factor: Factor,
+  max: number,
+  now: Date,
+): Promise<{ failures: number; locked: boolean }> {
+  const col = COUNTER[factor];
   const { rows } = await q.query<{ failures: number; locked: boolean }>(
     `UPDATE sam.credentials
-        SET locked_at = CASE WHEN failures >= $2 THEN coalesce(locked_at, $3) ELSE locked_at END
+        SET locked_at = CASE WHEN ${col} >= $2 THEN coalesce(locked_at, $3) ELSE locked_at END
       WHERE credential_id = $1
-      RETURNING failures, locked_at IS NOT NULL AS locked`,
+      RETURNING ${col} AS failures, locked_at IS NOT NULL AS locked`,
     [credentialId, max, now],
   );
   return rows[0] ?? { failures: max, locked: true };
 }
 
-/** The attempt could not be judged (HSM or database trouble): it does not count, so that an outage cannot lock
- *  credentials. */
-export async function releaseAttempt(q: Queryable, credentialId: string): Promise<void> {
-  await q.query('UPDATE sam.credentials SET failures = greatest(failures - 1, 0) WHERE credential_id = $1 AND locked_at IS NULL', [
-    credentialId,
-  ]);
+/** The reserved attempt at `factor` is not a failure: its factor was right (while the activation failed on
+ *  another), or it could not be judged (HSM or database trouble, so that an outage cannot lock credentials). */
+export async function releaseAttempt(q: Queryable, credentialId: string, factor: Factor): Promise<void> {
+  const col = COUNTER[factor];
+  await q.query(`UPDATE sam.credentials SET ${col} = greatest(${col} - 1, 0) WHERE credential_id = $1 AND locked_at IS NULL`, [credentialId]);
 }
 
-/** The reserved attempt succeeded: consecutive failures start again from zero (DESIGN §2.1). */
+/** The whole activation succeeded: consecutive failures of every factor start again from zero (DESIGN §2.1). */
 export async function resetFailures(q: Queryable, credentialId: string): Promise<void> {
-  await q.query('UPDATE sam.credentials SET failures = 0 WHERE credential_id = $1 AND locked_at IS NULL', [credentialId]);
+  await q.query('UPDATE sam.credentials SET pin_failures = 0, otp_failures = 0 WHERE credential_id = $1 AND locked_at IS NULL', [credentialId]);
 }

@@ -1,15 +1,22 @@
 // Factor verification at activation (DESIGN §2.1), the SAM's half of sole control: a knowledge factor (the
 // credential's PIN, scrypt-hashed) and a possession factor (TOTP from a seed held encrypted under an HSM key).
 //
-// Lockout: the attempt is counted before any factor is checked (reserveAttempt) and only while fewer than
-// maxFailures are on record, so even parallel guesses get at most maxFailures checks. A right answer resets
-// the count; a wrong one keeps it and locks the credential when it reaches maxFailures. The attempt that reaches
-// the limit still answers with its factor error; the next one is refused as locked.
+// Lockout per credential and factor (issue #4 item 4): the PIN and the one-time password (TOTP, or a code sent
+// by credentials/getChallenge) each have a counter of consecutive failures. Each factor's attempt is counted
+// before that factor is checked (reserveAttempt) and only while fewer than maxFailures of it are on record, so
+// even parallel guesses get at most maxFailures checks of each factor. A wrong answer keeps its count and locks
+// the credential when that factor's count reaches maxFailures; the attempt that reaches it still answers with
+// its factor error, the next one is refused as locked.
+//
+// Decision: a right factor in an activation that fails on the other one takes its own reservation back but does
+// not reset its counter; only a whole successful activation (both factors right: sole control shown) resets both.
+// A counter thus only falls when the signer has proved everything, never by half of the proof, which is the
+// conservative reading of "consecutive failures" and keeps the rule the same for PIN and OTP.
 import { SamError } from '../../../core/sam_port.ts';
 import { verifySecret } from '../../../core/slow_hash.ts';
 import type { Db } from '../../../core/db.ts';
 import type { Hsm } from '../../hsm/hsm.ts';
-import { confirmFailure, releaseAttempt, reserveAttempt, resetFailures, type CredentialRecord } from '../../ledger/credentials.ts';
+import { confirmFailure, type Factor, releaseAttempt, reserveAttempt, resetFailures, type CredentialRecord } from '../../ledger/credentials.ts';
 import { claimChallenge, liveChallenge } from '../../ledger/challenges.ts';
 import { claimOtpStep, getOtpSeed } from '../../ledger/otp.ts';
 import { hsmCall } from '../hsm_errors.ts';
@@ -64,47 +71,69 @@ export async function checkFactors(
   required: { pin: boolean; otp: OtpFactor | null },
 ): Promise<Amr[]> {
   const { db, maxFailures } = deps;
-  if (!(await reserveAttempt(db, cred.credentialId, maxFailures, deps.now()))) throw new SamError('SAM_CREDENTIAL_LOCKED');
-  let verdict: SamError | null;
-  try {
-    verdict = await judge(deps, cred, userId, given, required);
-  } catch (err) {
-    await releaseAttempt(db, cred.credentialId);
-    throw err;
-  }
-  if (verdict) {
-    const { failures, locked } = await confirmFailure(db, cred.credentialId, maxFailures, deps.now());
-    if (locked) await deps.onLocked?.(failures, verdict.code === 'SAM_PIN_INVALID' ? 'pin' : 'otp');
+  const id = cred.credentialId;
+  const reserved: Factor[] = [];
+  const releaseAll = async () => {
+    for (const f of reserved.splice(0)) await releaseAttempt(db, id, f);
+  };
+  const reserve = async (factor: Factor) => {
+    if (await reserveAttempt(db, id, factor, maxFailures, deps.now())) {
+      reserved.push(factor);
+      return;
+    }
+    await releaseAll(); // the factors already found right are not failures
+    throw new SamError('SAM_CREDENTIAL_LOCKED');
+  };
+  /** `factor` was wrong: its attempt stays counted, the others' are taken back. */
+  const failed = async (factor: Factor, verdict: SamError): Promise<never> => {
+    reserved.splice(reserved.indexOf(factor), 1);
+    await releaseAll();
+    const { failures, locked } = await confirmFailure(db, id, factor, maxFailures, deps.now());
+    if (locked) await deps.onLocked?.(failures, factor);
     throw verdict;
+  };
+
+  // PIN first: a wrong PIN must not spend the user's current OTP time step.
+  if (required.pin) {
+    await reserve('pin');
+    const ok = await judged(() => verifySecret(given.pin ?? '', cred.pinHash ?? ''), releaseAll);
+    if (!ok) await failed('pin', new SamError('SAM_PIN_INVALID'));
   }
-  await resetFailures(db, cred.credentialId);
+  if (required.otp) {
+    await reserve('otp');
+    const verdict = await judged(() => judgeOtp(deps, cred, userId, given.otp ?? '', required.otp!), releaseAll);
+    if (verdict) await failed('otp', verdict);
+  }
+  await resetFailures(db, id);
   const amr: Amr[] = [];
   if (required.pin) amr.push('pwd');
   if (required.otp) amr.push('otp');
   return amr;
 }
 
-/** null when every required factor is right; otherwise the refusal to count and answer. PIN first: a wrong
- *  PIN must not spend the user's current OTP time step. */
-async function judge(
-  deps: FactorDeps,
-  cred: CredentialRecord,
-  userId: string,
-  given: { pin?: string; otp?: string },
-  required: { pin: boolean; otp: OtpFactor | null },
-): Promise<SamError | null> {
-  if (required.pin && !(await verifySecret(given.pin ?? '', cred.pinHash ?? ''))) return new SamError('SAM_PIN_INVALID');
-  if (required.otp && 'sent' in required.otp) {
+/** A check that could not be judged (HSM or database trouble) does not count: the reservations are taken back,
+ *  so that an outage cannot lock credentials. */
+async function judged<T>(check: () => Promise<T>, releaseAll: () => Promise<void>): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    await releaseAll();
+    throw err;
+  }
+}
+
+/** null when the one-time password is right; otherwise the refusal to count (as an OTP failure) and answer. */
+async function judgeOtp(deps: FactorDeps, cred: CredentialRecord, userId: string, otp: string, factor: OtpFactor): Promise<SamError | null> {
+  if ('sent' in factor) {
     // Only the latest unexpired, unused code counts; claiming it is a conditional UPDATE, so it works once.
     const live = await liveChallenge(deps.db, cred.credentialId, deps.now());
-    if (!live || !(await verifySecret(given.otp ?? '', live.codeHash))) return new SamError('SAM_OTP_INVALID');
+    if (!live || !(await verifySecret(otp, live.codeHash))) return new SamError('SAM_OTP_INVALID');
     if (!(await claimChallenge(deps.db, live.id, deps.now()))) return new SamError('SAM_OTP_REUSED');
-  } else if (required.otp) {
-    const seedEnc = required.otp.seedEnc;
-    const seed = await hsmCall(() => deps.hsm.decrypt(OTP_WRAP_LABEL, seedEnc, Buffer.from(userId, 'utf8')));
-    const step = await matchTotp(seed, given.otp ?? '', deps.now());
-    if (step === null) return new SamError('SAM_OTP_INVALID');
-    if (!(await claimOtpStep(deps.db, userId, step))) return new SamError('SAM_OTP_REUSED');
+    return null;
   }
+  const seed = await hsmCall(() => deps.hsm.decrypt(OTP_WRAP_LABEL, factor.seedEnc, Buffer.from(userId, 'utf8')));
+  const step = await matchTotp(seed, otp, deps.now());
+  if (step === null) return new SamError('SAM_OTP_INVALID');
+  if (!(await claimOtpStep(deps.db, userId, step))) return new SamError('SAM_OTP_REUSED');
   return null;
 }

@@ -184,8 +184,8 @@ describe('activate: refusals, each with its own code and a refused audit row', (
     const s = await newSigner(env);
     await expectRefusal(env, 'SAM_FACTORS_MISSING', (c) => activateWith(s, c, { factors: { otp: '123456' } }));
     await expectRefusal(env, 'SAM_FACTORS_MISSING', (c) => activateWith(s, c, { factors: { pin: s.pin } }));
-    const { rows } = await env.db.query('SELECT failures FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
-    expect(rows[0].failures).toBe(0); // a missing factor is not a wrong guess
+    // A missing factor is not a wrong guess.
+    expect(await counters(s)).toEqual({ pin_failures: 0, otp_failures: 0 });
   });
 
   it('SAM_OTP_NOT_ENROLLED at SCAL 2 for a user without OTP', async () => {
@@ -193,11 +193,10 @@ describe('activate: refusals, each with its own code and a refused audit row', (
     await expectRefusal(env, 'SAM_OTP_NOT_ENROLLED', (c) => activateWith(s, c, { factors: { pin: s.pin } }));
   });
 
-  it('SAM_PIN_INVALID for a wrong PIN, counted as a failure', async () => {
+  it("SAM_PIN_INVALID for a wrong PIN, counted as a PIN failure (the OTP, not checked, is not counted)", async () => {
     const s = await newSigner(env);
     await expectRefusal(env, 'SAM_PIN_INVALID', async (c) => activateWith(s, c, { factors: { pin: 'wrong', otp: await otpAt(env, s) } }));
-    const { rows } = await env.db.query('SELECT failures FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
-    expect(rows[0].failures).toBe(1);
+    expect(await counters(s)).toEqual({ pin_failures: 1, otp_failures: 0 });
   });
 
   it('SAM_OTP_INVALID for a wrong OTP', async () => {
@@ -231,8 +230,7 @@ describe('activate: TOTP window and replay', () => {
     await expectRefusal(env, 'SAM_OTP_REUSED', (c) => activateWith(s, c, { factors: { pin: s.pin, otp: code } }));
     // the previous step is inside the window but older than the step used: refused too
     await expectRefusal(env, 'SAM_OTP_REUSED', async (c) => activateWith(s, c, { factors: { pin: s.pin, otp: await otpAt(env, s, -1) } }));
-    const { rows } = await env.db.query('SELECT failures FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
-    expect(rows[0].failures).toBe(2);
+    expect(await counters(s)).toEqual({ pin_failures: 0, otp_failures: 2 });
   });
 
   it('a wrong PIN does not spend the OTP step', async () => {
@@ -270,6 +268,55 @@ describe('activate: lockout', () => {
     await expect(activateWith(s, ctx())).resolves.toHaveProperty('sad');
   });
 
+  it('counts per factor: 4 wrong PINs and 4 wrong OTPs do not lock; a success resets both', async () => {
+    const s = await newSigner(env);
+    const wrong = await wrongCode(env, s);
+    for (let i = 0; i < 4; i++) await expectRefusal(env, 'SAM_PIN_INVALID', (c) => activateWith(s, c, { factors: { pin: 'x', otp: wrong } }));
+    for (let i = 0; i < 4; i++) await expectRefusal(env, 'SAM_OTP_INVALID', (c) => activateWith(s, c, { factors: { pin: s.pin, otp: wrong } }));
+    expect(await counters(s)).toEqual({ pin_failures: 4, otp_failures: 4 });
+    expect((await env.sam.state([s.credentialID]))[0]!.locked).toBe(false);
+    env.clock.advance(30);
+    await expect(activateWith(s, ctx())).resolves.toHaveProperty('sad');
+    expect(await counters(s)).toEqual({ pin_failures: 0, otp_failures: 0 });
+  });
+
+  it('locks after 5 wrong PINs: the 5th answers SAM_PIN_INVALID, the next (right factors) SAM_CREDENTIAL_LOCKED; unlock resets both counters', async () => {
+    const s = await newSigner(env);
+    const wrong = await wrongCode(env, s);
+    await expectRefusal(env, 'SAM_OTP_INVALID', (c) => activateWith(s, c, { factors: { pin: s.pin, otp: wrong } }));
+    for (let i = 0; i < 5; i++) await expectRefusal(env, 'SAM_PIN_INVALID', (c) => activateWith(s, c, { factors: { pin: 'x', otp: wrong } }));
+    env.clock.advance(30);
+    await expectRefusal(env, 'SAM_CREDENTIAL_LOCKED', async (c) => activateWith(s, c));
+    expect((await env.sam.state([s.credentialID]))[0]!.locked).toBe(true);
+    expect(await counters(s)).toEqual({ pin_failures: 5, otp_failures: 1 });
+    await env.sam.unlock({ ctx: ctx(), credentialID: s.credentialID });
+    expect(await counters(s)).toEqual({ pin_failures: 0, otp_failures: 0 });
+    await expect(activateWith(s, ctx())).resolves.toHaveProperty('sad');
+  });
+
+  it('a right PIN in an activation refused for its OTP does not reset the PIN counter (only a whole success does)', async () => {
+    const s = await newSigner(env);
+    const wrong = await wrongCode(env, s);
+    for (let i = 0; i < 4; i++) await expectRefusal(env, 'SAM_PIN_INVALID', (c) => activateWith(s, c, { factors: { pin: 'x', otp: wrong } }));
+    await expectRefusal(env, 'SAM_OTP_INVALID', (c) => activateWith(s, c, { factors: { pin: s.pin, otp: wrong } }));
+    expect(await counters(s)).toEqual({ pin_failures: 4, otp_failures: 1 });
+    await expectRefusal(env, 'SAM_PIN_INVALID', (c) => activateWith(s, c, { factors: { pin: 'x', otp: wrong } }));
+    expect((await env.sam.state([s.credentialID]))[0]!.locked).toBe(true);
+  });
+
+  it('parallel wrong OTPs get at most maxFailures OTP checks (an OTP-only credential at SCAL 1)', async () => {
+    const s = await newSigner(env);
+    await env.db.query('UPDATE sam.credentials SET pin_hash = NULL WHERE credential_id = $1', [s.credentialID]);
+    const wrong = await wrongCode(env, s);
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () => activateWith(s, ctx(), { factors: { otp: wrong }, scal: '1' })),
+    );
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'));
+    expect(codes.filter((c) => c === 'SAM_OTP_INVALID')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'SAM_CREDENTIAL_LOCKED')).toHaveLength(7);
+    expect(await counters(s)).toEqual({ pin_failures: 0, otp_failures: 5 });
+  });
+
   it('parallel wrong guesses get at most maxFailures checks', async () => {
     const s = await newSigner(env);
     const results = await Promise.allSettled(
@@ -280,6 +327,11 @@ describe('activate: lockout', () => {
     expect(codes.filter((c) => c === 'SAM_CREDENTIAL_LOCKED')).toHaveLength(7);
   });
 });
+
+async function counters(s: Signer): Promise<{ pin_failures: number; otp_failures: number }> {
+  const { rows } = await env.db.query('SELECT pin_failures, otp_failures FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
+  return rows[0];
+}
 
 /** Six digits that are none of the codes of the acceptance window around now. */
 async function wrongCode(e: Env, s: Signer): Promise<string> {

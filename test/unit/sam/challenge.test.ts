@@ -104,13 +104,13 @@ describe('getChallenge', () => {
     await expect(activate(s, second)).resolves.toBeTruthy();
   });
 
-  it('refuses a wrong code and counts it towards the lockout', async () => {
+  it("refuses a wrong code and counts it towards the lockout as an OTP failure (the PIN's counter untouched)", async () => {
     const s = await newSigner(env, { otpChannel: 'email', otp: false });
     await challenge(s);
     const wrong = String((Number(lastCode()) + 1) % 1_000_000).padStart(6, '0');
     await expectRefusal(env, 'SAM_OTP_INVALID', (c) => activate(s, wrong, c));
-    const { rows } = await env.db.query<{ failures: number }>('SELECT failures FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
-    expect(rows[0]!.failures).toBe(1);
+    const { rows } = await env.db.query('SELECT pin_failures, otp_failures FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
+    expect(rows[0]).toEqual({ pin_failures: 0, otp_failures: 1 });
   });
 
   it('refuses the 6th challenge within 2 hours and says when the next is allowed; the window then slides', async () => {
