@@ -120,23 +120,19 @@ const COUNTER: Record<Factor, string> = { pin: 'pin_failures', otp: 'otp_failure
  * Counts an attempt at `factor` as failed before that factor is checked, and only while the credential is
  * unlocked and fewer than `max` failures of that factor are on record. Parallel guesses therefore cannot exceed
  * `max` checks of a factor in total: a guess that finds no slot is refused as locked. Returns false when no slot
- * is left (the credential is, or is now, locked).
+ * is left: the credential is locked, or other attempts hold every slot for now.
  */
-export async function reserveAttempt(q: Queryable, credentialId: string, factor: Factor, max: number, now: Date): Promise<boolean> {
+export async function reserveAttempt(q: Queryable, credentialId: string, factor: Factor, max: number): Promise<boolean> {
   const col = COUNTER[factor];
   const res = await q.query(
     `UPDATE sam.credentials SET ${col} = ${col} + 1
       WHERE credential_id = $1 AND locked_at IS NULL AND ${col} < $2`,
     [credentialId, max],
   );
-  if (res.rowCount === 1) return true;
-  // A counter already at max without a lock (the limit was lowered since) locks now.
-  await q.query(`UPDATE sam.credentials SET locked_at = $3 WHERE credential_id = $1 AND locked_at IS NULL AND ${col} >= $2`, [
-    credentialId,
-    max,
-    now,
-  ]);
-  return false;
+  // No slot: refuse this attempt, but do not lock here. The slots may be held by attempts still in flight that
+  // will turn out right (six parallel activations with the right PIN must not lock anyone out); only a confirmed
+  // failure locks (confirmFailure). A counter left at or above a lowered limit keeps refusing until an unlock.
+  return res.rowCount === 1;
 }
 
 /** The reserved attempt at `factor` failed: it stays counted, and the credential locks once that factor's count

@@ -77,7 +77,7 @@ export async function checkFactors(
     for (const f of reserved.splice(0)) await releaseAttempt(db, id, f);
   };
   const reserve = async (factor: Factor) => {
-    if (await reserveAttempt(db, id, factor, maxFailures, deps.now())) {
+    if (await reserveAttempt(db, id, factor, maxFailures)) {
       reserved.push(factor);
       return;
     }

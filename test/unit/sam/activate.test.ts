@@ -317,6 +317,21 @@ describe('activate: lockout', () => {
     expect(await counters(s)).toEqual({ pin_failures: 0, otp_failures: 5 });
   });
 
+  it('parallel activations with the right PIN never lock the credential, even with more than maxFailures in flight', async () => {
+    const s = await newSigner(env);
+    await env.db.query('DELETE FROM sam.otp WHERE user_id = $1', [s.userId]); // PIN only, SCAL 1
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () => activateWith(s, ctx(), { factors: { pin: s.pin }, scal: '1' })),
+    );
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'));
+    // Attempts that find every slot held by others in flight are turned away for now; none is a failure.
+    expect(codes.filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(5);
+    expect(codes.filter((c) => c !== 'ok' && c !== 'SAM_CREDENTIAL_LOCKED')).toEqual([]);
+    expect((await env.sam.state([s.credentialID]))[0]!.locked).toBe(false);
+    expect(await counters(s)).toEqual({ pin_failures: 0, otp_failures: 0 });
+    await expect(activateWith(s, ctx(), { factors: { pin: s.pin }, scal: '1' })).resolves.toHaveProperty('sad');
+  });
+
   it('parallel wrong guesses get at most maxFailures checks', async () => {
     const s = await newSigner(env);
     const results = await Promise.allSettled(
