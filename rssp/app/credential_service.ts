@@ -42,9 +42,10 @@ export function keyAlgoFor(algo: SignatureAlgoName, rsaBits: 2048 | 3072 = 2048)
   }
 }
 
-/** 144 random bits, base64url: unguessable, and safe in URLs and RAR JSON without escaping. */
+/** 128 random bits in lower-case hex: unguessable, safe in URLs and RAR JSON without escaping, and never starting
+ *  with '-', which command lines (`--id -x…`, `--credential -x…`) would take for an option. */
 export function newCredentialID(): string {
-  return randomBytes(18).toString('base64url');
+  return randomBytes(16).toString('hex');
 }
 
 export class CredentialService {

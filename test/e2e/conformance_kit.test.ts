@@ -57,15 +57,16 @@ describe('conformance kit against our service', () => {
       '--credential', signer.credentials[0]!, '--pin', '246810', '--out', out];
     const env = { ...process.env, CSC_PASSWORD: signer.password, CSC_TOTP_SECRET: signer.otpSecret };
     let stdout = '';
-    let code = 0;
+    let stderr = '';
+    let code: unknown = 0;
     try {
-      ({ stdout } = await run(process.execPath, args, { cwd: ROOT, env }));
+      ({ stdout, stderr } = await run(process.execPath, args, { cwd: ROOT, env }));
     } catch (err) {
-      const e = err as { code: number; stdout: string };
-      [code, stdout] = [e.code, e.stdout];
+      const e = err as { code: unknown; signal?: string; stdout: string; stderr: string };
+      [code, stdout, stderr] = [e.code ?? e.signal, e.stdout, e.stderr];
     }
     expect(stdout, stdout).not.toMatch(/^FAIL/m);
-    expect(code, stdout).toBe(0);
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(/^PASS  signing\.sign_hash  \[CSC v2 §11\.10.*ecdsa-with-SHA256: DER ECDSA on P-256 verified/m);
     expect(stdout).not.toContain(signer.password);
 

@@ -36,10 +36,10 @@ describe('keyAlgoFor', () => {
 });
 
 describe('newCredentialID', () => {
-  it('is URL-safe and unique', () => {
+  it('is URL-safe, unique, and never looks like a command-line option', () => {
     const ids = new Set(Array.from({ length: 1000 }, newCredentialID));
     expect(ids.size).toBe(1000);
-    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
   });
 });
 
