@@ -117,7 +117,11 @@ export async function csc(
 }
 
 /** A TOTP code for the step `offset` steps from now (the SAM accepts ±1 step and each step once). */
-export function totp(secret: string, offset = 0): Promise<string> {
+export async function totp(secret: string, offset = 0): Promise<string> {
+  // Near the end of a step, wait for the next one: a code of the previous step (offset -1) that crossed a step
+  // boundary on its way to the server would fall out of the ±1 window.
+  const intoStep = (Date.now() / 1000) % 30;
+  if (intoStep > 28) await new Promise((r) => setTimeout(r, (30 - intoStep) * 1000 + 50));
   return generate({ secret, epoch: Math.floor(Date.now() / 1000) + offset * 30 });
 }
 
