@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
+import { timeAsyncCalls } from '../sam/hsm/pkcs11/instrument.ts';
 
 type Store = { key: string };
 type Totals = { requests: number; wallMs: number; steps: Record<string, { count: number; ms: number }> };
@@ -74,27 +75,8 @@ syncBuiltinESMExports();
 
 const require = createRequire(path.join(process.cwd(), 'package.json'));
 
-// PKCS#11: the async calls are defined per instance, so the class the SAM constructs is swapped for a subclass.
-const p11 = require('pkcs11js') as { PKCS11: new (...a: unknown[]) => Record<string, unknown> };
-const HSM_CALLS: Record<string, string> = {
-  C_SignAsync: 'hsm_sign',
-  C_VerifyAsync: 'hsm_verify',
-  C_DecryptAsync: 'hsm_decrypt',
-  C_EncryptAsync: 'hsm_encrypt',
-};
-const Base = p11.PKCS11;
-p11.PKCS11 = class extends Base {
-  constructor(...a: unknown[]) {
-    super(...a);
-    for (const [name, step] of Object.entries(HSM_CALLS)) {
-      const fn = this[name] as (...x: unknown[]) => Promise<unknown>;
-      this[name] = (...x: unknown[]) => {
-        const done = start(step);
-        return fn.apply(this, x).finally(done);
-      };
-    }
-  }
-};
+// PKCS#11: the async calls, timed by a hook of the backend itself (only sam/hsm/pkcs11/ touches pkcs11js).
+timeAsyncCalls(start);
 
 // pg: Client#query, with a callback (what pg.Pool passes) or as a promise.
 const pg = require('pg') as { Client: { prototype: { query: (...a: unknown[]) => unknown } } };
