@@ -6,7 +6,7 @@
 //   hsm_sign, hsm_verify, hsm_decrypt, hsm_encrypt — the async PKCS#11 calls (thread pool);
 //   db     — each pg query, from the call to its result (pool waits for a free connection are not in it).
 // The rest of a request's wall time is JavaScript on the event loop (HTTP, JSON, validation, JWS, TOTP HMACs) and
-// queueing. Totals are written to $DATA_DIR/step-profile.json every second and at exit.
+// queueing. Totals are written to $STEP_PROFILE_FILE (default $DATA_DIR/step-profile.json) every second and at exit.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -98,7 +98,7 @@ pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
   return out;
 };
 
-const file = path.join(process.env.DATA_DIR ?? '.', 'step-profile.json');
+const file = process.env.STEP_PROFILE_FILE ?? path.join(process.env.DATA_DIR ?? '.', 'step-profile.json');
 const flush = () => {
   try {
     writeFileSync(file, JSON.stringify(Object.fromEntries(totals)) + '\n');

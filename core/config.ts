@@ -47,6 +47,10 @@ const schema = z.object({
   SAD_LIFETIME_SECONDS: int(30, 3600).default(300),
   /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
   MAX_FACTOR_FAILURES: int(1, 100).default(5),
+  /** log2 of scrypt's cost N for new credential PINs. Default 15 (N = 32768, r = 8: about 32 MiB and tens of
+   *  milliseconds per check). Production refuses less; lower values exist for benchmarks that must mint many
+   *  SADs (bench/run.ts). Existing hashes keep the cost they were made with. */
+  PIN_SCRYPT_LOG2N: int(10, 20).default(15),
   /** Digits of a one-time password sent by e-mail or SMS (credentials/getChallenge, CSC v2 §11.8). Default 6. */
   OTP_DIGITS: int(6, 8).default(6),
   /** Seconds a sent one-time password stays valid. Default 300 (5 minutes). */
@@ -162,6 +166,8 @@ export type Config = {
     sessions: number;
     sadLifetimeSeconds: number;
     maxFailures: number;
+    /** scrypt cost (log2 N) of new PIN hashes. Absent: 15. */
+    pinScryptLog2N?: number;
     /** Out-of-band one-time passwords (CSC v2 §11.8). Absent: the defaults of sam/app/challenge.ts. */
     otpChallenge?: { digits: number; lifetimeSeconds: number; max: number; windowSeconds: number };
     /** credentials/extendTransaction bound (CSC v2 §11.9). Absent: 3600. */
@@ -264,6 +270,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sessions: e.SAM_SESSIONS ?? Number(env.UV_THREADPOOL_SIZE ?? 4),
       sadLifetimeSeconds: e.SAD_LIFETIME_SECONDS,
       maxFailures: e.MAX_FACTOR_FAILURES,
+      pinScryptLog2N: e.PIN_SCRYPT_LOG2N,
       otpChallenge: {
         digits: e.OTP_DIGITS,
         lifetimeSeconds: e.OTP_LIFETIME_SECONDS,
@@ -337,6 +344,7 @@ function refuseDevelopmentDefaults(c: Config, e: Env): void {
   if (!c.sam.module) missing.push('PKCS11_MODULE (the auto-initialised SoftHSM token is for development only)');
   if (!c.sam.pin) missing.push('SAM_PIN or SAM_PIN_FILE (a generated token PIN is for development only)');
   if (!c.admin.token) missing.push('ADMIN_TOKEN or ADMIN_TOKEN_FILE (a generated admin token is for development only)');
+  if (e.PIN_SCRYPT_LOG2N < 15) missing.push('PIN_SCRYPT_LOG2N of 15 or more (a cheaper PIN hash is for benchmarks only)');
   if (!e.PUBLIC_URL) missing.push('PUBLIC_URL (must be the external https URL)');
   else if (!e.PUBLIC_URL.startsWith('https://')) missing.push('PUBLIC_URL must use https in production (CSC v2 §7.3)');
   if (missing.length) {

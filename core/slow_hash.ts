@@ -8,10 +8,11 @@ const scrypt = (secret: string, salt: Buffer, len: number, opts: ScryptOptions) 
     scryptCb(secret.normalize('NFC'), salt, len, opts, (err, key) => (err ? reject(err) : resolve(key))),
   );
 
-const DEFAULTS = { N: 1 << 15, r: 8, p: 1 };
+export type ScryptParams = { N: number; r: number; p: number };
+export const SCRYPT_DEFAULTS: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
 const KEY_LEN = 32;
 
-export async function hashSecret(secret: string, params = DEFAULTS): Promise<string> {
+export async function hashSecret(secret: string, params: ScryptParams = SCRYPT_DEFAULTS): Promise<string> {
   const salt = randomBytes(16);
   const key = await scrypt(secret, salt, KEY_LEN, { ...params, maxmem: 256 * params.N * params.r });
   return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');

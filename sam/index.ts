@@ -5,6 +5,7 @@ import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
 import type { Logger } from '../core/log.ts';
 import type { SignatureActivation } from '../core/sam_port.ts';
+import { SCRYPT_DEFAULTS } from '../core/slow_hash.ts';
 import { ensureDevCa, type CertificateAuthority } from './ca/dev_ca.ts';
 import type { Hsm } from './hsm/hsm.ts';
 import { activate } from './app/activate.ts';
@@ -46,6 +47,7 @@ export async function createSam(deps: {
     config: {
       sadLifetimeSeconds: deps.config.sadLifetimeSeconds,
       maxFailures: deps.config.maxFailures,
+      pinHash: { ...SCRYPT_DEFAULTS, N: 2 ** (deps.config.pinScryptLog2N ?? 15) },
       otpChallenge: deps.config.otpChallenge ?? DEFAULT_OTP_CHALLENGE_POLICY,
       sadMaxTransactionSeconds: deps.config.sadMaxTransactionSeconds ?? DEFAULT_MAX_TRANSACTION_SECONDS,
       approvalLifetimeSeconds: deps.config.approvalLifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS,

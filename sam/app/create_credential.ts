@@ -21,7 +21,7 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
   const certificates = [ee, deps.ca.certificate];
   // The CA is ours, but the chain is still checked: a certificate for another key must never be bound.
   const validity = checkChain(certificates, pair.spki, deps.now());
-  const pinHash = await hashSecret(cmd.pin);
+  const pinHash = await hashSecret(cmd.pin, deps.config.pinHash);
   try {
     await insertCredential(deps.db, {
       credentialId: cmd.credentialID,

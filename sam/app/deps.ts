@@ -1,6 +1,7 @@
 // What every SAM use case runs on. Built once by createSam (sam/index.ts).
 import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
+import type { ScryptParams } from '../../core/slow_hash.ts';
 import type { CertificateAuthority } from '../ca/dev_ca.ts';
 import type { Hsm } from '../hsm/hsm.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -18,6 +19,8 @@ export type SamDeps = {
   config: {
     sadLifetimeSeconds: number;
     maxFailures: number;
+    /** scrypt cost of new PIN hashes (core/slow_hash.ts). */
+    pinHash: ScryptParams;
     otpChallenge: OtpChallengePolicy;
     /** Longest a transaction may be extended to, from its first authorization (CSC v2 §11.9). */
     sadMaxTransactionSeconds: number;

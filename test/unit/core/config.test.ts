@@ -35,6 +35,16 @@ describe('configuration', () => {
     expect(c.publicUrl).toBe('https://sign.example.org');
   });
 
+  it('refuses a PIN hash cheaper than scrypt N = 2^15 in production, and takes it elsewhere', () => {
+    expect(() => loadConfig({
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org', PIN_SCRYPT_LOG2N: '12',
+    })).toThrow(/PIN_SCRYPT_LOG2N of 15 or more/);
+    expect(loadConfig({}).sam.pinScryptLog2N).toBe(15);
+    expect(loadConfig({ PIN_SCRYPT_LOG2N: '10' }).sam.pinScryptLog2N).toBe(10);
+    expect(() => loadConfig({ PIN_SCRYPT_LOG2N: '9' })).toThrow(/PIN_SCRYPT_LOG2N/);
+  });
+
   it('refuses a plain-http PUBLIC_URL in production', () => {
     expect(() => loadConfig({
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',

@@ -42,13 +42,24 @@ describe('createCredential', () => {
     expect(hash).not.toContain(s.pin);
     const [kind, n, r, p, salt, key] = hash.split('$');
     expect(kind).toBe('scrypt');
-    expect(Number(n)).toBeGreaterThanOrEqual(2 ** 14);
-    expect(Number(n)).toBeLessThanOrEqual(2 ** 15);
+    expect(Number(n)).toBe(2 ** 15);
     expect([r, p]).toEqual(['8', '1']);
     expect(Buffer.from(salt!, 'base64')).toHaveLength(16);
     expect(Buffer.from(key!, 'base64')).toHaveLength(32);
     expect(await verifySecret(s.pin, hash)).toBe(true);
     expect(await verifySecret(s.pin + 'x', hash)).toBe(false);
+  });
+
+  it('hashes new PINs at the configured scrypt cost, and still checks them', async () => {
+    const cheap = await setup({ pinScryptLog2N: 10 });
+    try {
+      const s = await newSigner(cheap);
+      const { rows } = await cheap.db.query('SELECT pin_hash FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
+      expect(rows[0].pin_hash.split('$').slice(0, 4)).toEqual(['scrypt', '1024', '8', '1']);
+      expect(await verifySecret(s.pin, rows[0].pin_hash)).toBe(true);
+    } finally {
+      await cheap.close();
+    }
   });
 
   it('refuses an id already bound (SAM_CREDENTIAL_EXISTS) and an empty PIN (SAM_FACTORS_MISSING)', async () => {

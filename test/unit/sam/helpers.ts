@@ -42,6 +42,7 @@ export async function setup(
     notifier?: Notifier;
     otpChallenge?: OtpChallengePolicy;
     sadMaxTransactionSeconds?: number;
+    pinScryptLog2N?: number;
   } = {},
 ): Promise<Env> {
   const db = createPool(process.env.DATABASE_URL!, 8);
@@ -63,6 +64,7 @@ export async function setup(
       sessions: 1,
       sadLifetimeSeconds: opts.sadLifetimeSeconds ?? 300,
       maxFailures: opts.maxFailures ?? 5,
+      pinScryptLog2N: opts.pinScryptLog2N,
     },
   });
   return { db, hsm, clock, sam, ca, close: () => db.end() };
