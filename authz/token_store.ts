@@ -2,7 +2,7 @@
 // random bytes in base64url; only its SHA-256 is stored, so the table alone lets nobody call the API. A stolen
 // row is useless and a stolen token is checked against PostgreSQL, the system of record (DESIGN §3).
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db, DbClient } from '../core/db.ts';
+import { prepared, type Db, type DbClient } from '../core/db.ts';
 
 export type TokenKind = 'access' | 'refresh';
 
@@ -68,9 +68,11 @@ export class TokenStore {
   async find(token: string, q: Queryable = this.db, forUpdate = false): Promise<TokenRow | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
     const { rows } = await q.query<Row>(
-      `SELECT token_hash, kind, family_id, user_id, client_id, scope, expires_at, revoked_at
-       FROM authz.tokens WHERE token_hash = $1${forUpdate ? ' FOR UPDATE' : ''}`,
-      [hashToken(token)],
+      prepared(
+        `SELECT token_hash, kind, family_id, user_id, client_id, scope, expires_at, revoked_at
+         FROM authz.tokens WHERE token_hash = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+        [hashToken(token)],
+      ),
     );
     return rows[0] ? toRow(rows[0]) : null;
   }

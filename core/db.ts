@@ -18,10 +18,32 @@ export const SCHEMAS = ['authz', 'rssp', 'sam'] as const;
 const MIGRATION_LOCK = '8318823744233629031';
 
 export function createPool(url: string, max = 10): Db {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    // A new client knows of no prepared statement (see prepared()), and the server must agree: embedded PGlite keeps
+    // one session behind every connection, with the statements of the previous one. On PostgreSQL a no-op.
+    // pg-pool awaits the promise returned here before handing the client out (its type says void).
+    onConnect: (client) => client.query('DEALLOCATE ALL'),
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   return pool;
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A query of the hot path as a named prepared statement: PostgreSQL parses and plans it once per connection instead
+ * of on every call. The name is derived from the text, so that two texts can never share one (pg refuses that).
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `s${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
 }
 
 export async function migrate(db: Db, schemas: readonly string[] = SCHEMAS): Promise<string[]> {

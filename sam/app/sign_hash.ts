@@ -1,13 +1,14 @@
 // signatures/signHash in the SAM (CSC v2 §11.10, DESIGN §2.3–2.4): every check, each with its own code, then an
 // atomic consumption of the SAD together with its audit row, then sign, then verify. Any doubt: no signature.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { HASHES } from '../../core/algorithms.ts';
 import { tx } from '../../core/db.ts';
 import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
-import { auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
+import { auditAppendCall, auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
+import { sealSoon } from '../audit/seal.ts';
 import type { DigestSignScheme } from '../hsm/hsm.ts';
-import { getCredential } from '../ledger/credentials.ts';
-import { consumeSad, consumeSeenSad, getSad } from '../ledger/sads.ts';
+import { consumeSad, consumeSeenSad } from '../ledger/sads.ts';
+import { readSignState } from '../ledger/sign_state.ts';
 import { requireCertificateValid, requireEnabled, requireUnlocked } from './checks/credential.ts';
 import { requireHashLengths } from './checks/hashes.ts';
 import {
@@ -22,6 +23,7 @@ import type { SamDeps } from './deps.ts';
 import { hsmCall } from './hsm_errors.ts';
 import { requireNotExpired, verifySadToken } from './sad/verify.ts';
 import { planSigning } from './signing/plan.ts';
+import { publicKeyOf } from './signing/public_keys.ts';
 import { verifySignature } from './signing/verify_signature.ts';
 
 type SignHashCmd = Parameters<SignatureActivation['signHash']>[0];
@@ -44,15 +46,17 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     draft.sadJti = claims.jti;
     draft.amr = claims.amr; // the factors behind this signature, for its evidence record
     requireNotExpired(claims, now); // SAM_SAD_EXPIRED
-    const sad = requireSadLive(await getSad(deps.db, claims.jti), claims); // SAM_SAD_INVALID / SAM_SAD_REVOKED
+    // Both records in one round trip; the checks below still run in their order, each with its own code.
+    const state = await readSignState(deps.db, claims.jti, cmd.credentialID);
+    const sad = requireSadLive(state.sad, claims); // SAM_SAD_INVALID / SAM_SAD_REVOKED
     requireSadForCredential(claims, cmd.credentialID); // SAM_SAD_WRONG_CREDENTIAL
-    const cred = requireCredentialExists(await getCredential(deps.db, cmd.credentialID)); // SAM_CREDENTIAL_UNKNOWN
+    const cred = requireCredentialExists(state.credential); // SAM_CREDENTIAL_UNKNOWN
     requireOwner(claims, cred, cmd.userId); // SAM_NOT_OWNER
     requireClient(claims, cmd.clientId); // SAM_WRONG_CLIENT
     requireEnabled(cred); // SAM_CREDENTIAL_DISABLED
     requireUnlocked(cred); // SAM_CREDENTIAL_LOCKED
     requireCertificateValid(cred, now); // SAM_CERT_NOT_VALID
-    const publicKey = createPublicKey({ key: Buffer.from(cred.spki), format: 'der', type: 'spki' });
+    const publicKey = publicKeyOf(cred.spki);
     const plan = planSigning(
       cmd,
       { keyAlgo: cred.keyAlgo, pssOnly: cred.pssOnly, modulusBits: publicKey.asymmetricKeyDetails?.modulusLength },
@@ -62,15 +66,17 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     requireHashes(cmd.hashes); // SAM_HASHES_REQUIRED
     requireHashLengths(cmd.hashes, HASHES[plan.hashOid]!.length); // SAM_HASH_LENGTH
 
-    // One transaction: the consumption and its audit row commit together or not at all (DESIGN §2.3).
-    await tx(deps.db, async (c) => {
-      // One conditional UPDATE from the row read above; the locked re-read only when that row moved or the request
-      // is refused (docs/performance.md: a round trip fewer per signHash).
-      if (!(await consumeSeenSad(c, sad, cmd.hashes, now))) {
+    // The consumption and its audit row commit together or not at all (DESIGN §2.3): one statement from the row read
+    // above (docs/performance.md: one round trip); the locked transaction only when that row moved since, or the
+    // request is refused.
+    if (await consumeSeenSad(deps.db, sad, cmd.hashes, now, auditAppendCall(draft, 'ok', undefined, 6))) {
+      sealSoon();
+    } else {
+      await tx(deps.db, async (c) => {
         await consumeSad(c, claims.jti, cmd.hashes, now); // SAM_SAD_EXHAUSTED / SAM_HASH_NOT_AUTHORIZED
-      }
-      await writeAudit(c, draft, 'ok');
-    });
+        await writeAudit(c, draft, 'ok');
+      });
+    }
 
     const key = { keyId: cred.keyId, publicKey };
     const signatures = await Promise.all(cmd.hashes.map((digest) => signAndVerify(deps, key, plan.scheme, digest)));

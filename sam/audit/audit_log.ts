@@ -45,28 +45,34 @@ export type AuditDraft = {
   detail?: Record<string, unknown>;
 };
 
+/** A call of sam.audit_append() for `draft`, its parameters numbered from `first`: to be embedded in a statement
+ *  that must append its audit row in the same atomic step (sam/ledger/sads.ts consumeSeenSad). The caller runs
+ *  sealSoon() once the statement has committed. */
+export function auditAppendCall(draft: AuditDraft, result: AuditResult, errorCode?: string, first = 1): { sql: string; params: unknown[] } {
+  const params = [
+    draft.event,
+    result,
+    errorCode ?? null,
+    draft.userId ?? null,
+    draft.clientId ?? null,
+    draft.credentialId ?? null,
+    draft.hashAlg ?? null,
+    draft.signAlgo ?? null,
+    draft.hashes?.map((h) => Buffer.from(h).toString('base64')) ?? null,
+    draft.sadJti ?? null,
+    draft.numSignatures ?? null,
+    draft.amr ?? null,
+    draft.ctx.requestId,
+    draft.ctx.sourceIp ?? null,
+    draft.ctx.userAgent ?? null,
+    draft.detail ? JSON.stringify(draft.detail) : null,
+  ];
+  return { sql: `sam.audit_append(${params.map((_, i) => `$${first + i}`).join(', ')})`, params };
+}
+
 export async function writeAudit(q: Queryable, draft: AuditDraft, result: AuditResult, errorCode?: string): Promise<void> {
-  await q.query(
-    'SELECT sam.audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
-    [
-      draft.event,
-      result,
-      errorCode ?? null,
-      draft.userId ?? null,
-      draft.clientId ?? null,
-      draft.credentialId ?? null,
-      draft.hashAlg ?? null,
-      draft.signAlgo ?? null,
-      draft.hashes?.map((h) => Buffer.from(h).toString('base64')) ?? null,
-      draft.sadJti ?? null,
-      draft.numSignatures ?? null,
-      draft.amr ?? null,
-      draft.ctx.requestId,
-      draft.ctx.sourceIp ?? null,
-      draft.ctx.userAgent ?? null,
-      draft.detail ? JSON.stringify(draft.detail) : null,
-    ],
-  );
+  const call = auditAppendCall(draft, result, errorCode);
+  await q.query(`SELECT ${call.sql}`, call.params);
   sealSoon();
 }
 

@@ -23,7 +23,7 @@ export type CredentialRecord = {
   approval: Approval;
 };
 
-type Row = {
+export type CredentialRow = {
   credential_id: string;
   owner_id: string;
   key_id: string;
@@ -41,10 +41,10 @@ type Row = {
   approval: Approval;
 };
 
-const COLUMNS =
+export const CREDENTIAL_COLUMNS =
   'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval';
 
-function fromRow(r: Row): CredentialRecord {
+export function credentialFromRow(r: CredentialRow): CredentialRecord {
   return {
     credentialId: r.credential_id,
     ownerId: r.owner_id,
@@ -76,15 +76,15 @@ export async function insertCredential(
 }
 
 export async function getCredential(q: Queryable, credentialId: string): Promise<CredentialRecord | null> {
-  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.credentials WHERE credential_id = $1`, [credentialId]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  const { rows } = await q.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM sam.credentials WHERE credential_id = $1`, [credentialId]);
+  return rows[0] ? credentialFromRow(rows[0]) : null;
 }
 
 export async function getCredentials(q: Queryable, credentialIds: string[]): Promise<CredentialRecord[]> {
-  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM sam.credentials WHERE credential_id = ANY($1::text[])`, [
+  const { rows } = await q.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM sam.credentials WHERE credential_id = ANY($1::text[])`, [
     credentialIds,
   ]);
-  return rows.map(fromRow);
+  return rows.map(credentialFromRow);
 }
 
 /** Returns false when the credential does not exist. */

@@ -1,5 +1,6 @@
 // sam.sads: every SAD the SAM minted, what it still authorizes, and its consumption. PostgreSQL is the system of
 // record for this single-use state (DESIGN §3): Redis could lose an acknowledged consumption on failover.
+import { prepared } from '../../core/db.ts';
 import { SamError } from '../../core/sam_port.ts';
 import type { Queryable } from './queryable.ts';
 import { takeFromMultiset } from './multiset.ts';
@@ -69,13 +70,21 @@ export async function revokeSad(q: Queryable, jti: string, now: Date): Promise<b
 }
 
 /**
- * The consumption of `consumeSad` in one round trip instead of two, from the row the caller read moments ago
- * (signHash reads it for its checks anyway): a conditional UPDATE that applies only if no consumption, revocation
- * or expiry landed since — `used` moves with every consumption, and the hash list only with it. Must run inside
- * the caller's transaction, like consumeSad. Returns false when the row moved or the request would be refused;
- * the caller then takes consumeSad, which re-checks everything under the lock and throws the exact refusal.
+ * The consumption of `consumeSad` in one round trip instead of four (BEGIN, locked read, UPDATE, COMMIT), from the
+ * row the caller read moments ago (signHash reads it for its checks anyway): one conditional UPDATE that applies
+ * only if no consumption, revocation or expiry landed since — `used` moves with every consumption, and the hash list
+ * only with it. `alongside` (an audit append, parameters numbered from 6) runs in the same statement, once, only if
+ * the row was consumed: one statement is one transaction, so both commit or neither does (DESIGN §2.3). Returns
+ * false when the row moved or the request would be refused, and then nothing was written; the caller takes
+ * consumeSad, which re-checks everything under the lock and throws the exact refusal.
  */
-export async function consumeSeenSad(q: Queryable, seen: SadRecord, requested: Uint8Array[], now: Date): Promise<boolean> {
+export async function consumeSeenSad(
+  q: Queryable,
+  seen: SadRecord,
+  requested: Uint8Array[],
+  now: Date,
+  alongside?: { sql: string; params: unknown[] },
+): Promise<boolean> {
   if (seen.revokedAt || seen.expiresAt.getTime() <= now.getTime()) return false;
   if (seen.used + requested.length > seen.n) return false;
   let remaining: Uint8Array[] | null = null;
@@ -83,11 +92,12 @@ export async function consumeSeenSad(q: Queryable, seen: SadRecord, requested: U
     remaining = takeFromMultiset(seen.hashes, requested);
     if (!remaining) return false;
   }
-  const res = await q.query(
-    `UPDATE sam.sads SET used = used + $2, hashes = $3::bytea[]
-     WHERE jti = $1 AND used = $4 AND revoked_at IS NULL AND expires_at > $5`,
-    [seen.jti, requested.length, remaining?.map((h) => Buffer.from(h)) ?? null, seen.used, now],
-  );
+  const update = `UPDATE sam.sads SET used = used + $2, hashes = $3::bytea[]
+     WHERE jti = $1 AND used = $4 AND revoked_at IS NULL AND expires_at > $5`;
+  const values = [seen.jti, requested.length, remaining?.map((h) => Buffer.from(h)) ?? null, seen.used, now];
+  const res = alongside
+    ? await q.query(prepared(`WITH consumed AS (${update} RETURNING jti) SELECT ${alongside.sql} FROM consumed`, [...values, ...alongside.params]))
+    : await q.query(prepared(update, values));
   return res.rowCount === 1;
 }
 

@@ -4,8 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tx } from '../../../core/db.ts';
+import { auditAppendCall, type AuditDraft } from '../../../sam/audit/audit_log.ts';
 import { consumeSeenSad, getSad, insertSad, revokeSad } from '../../../sam/ledger/sads.ts';
-import { digest, newSigner, setup, SHA256, type Env, type Signer } from './helpers.ts';
+import { ctx, digest, newSigner, setup, SHA256, type Env, type Signer } from './helpers.ts';
 
 let env: Env;
 let signer: Signer;
@@ -64,5 +65,35 @@ describe('consumeSeenSad', () => {
     env.clock.advance(31);
     expect(await consume(row, [a])).toBe(false);
     expect((await seen(expiring)).used).toBe(0);
+  });
+
+  it('appends the audit row in the same statement, only when it consumes, and not at all if the append fails', async () => {
+    const [a, b] = [digest('a3'), digest('b3')];
+    const jti = await newSad([a, b]);
+    const before = await seen(jti);
+    const draft = (requestId: string): AuditDraft => ({
+      event: 'sign', ctx: { ...ctx(), requestId }, userId: signer.userId, clientId: 'client-a', credentialId: signer.credentialID,
+      hashes: [a], sadJti: jti, numSignatures: 1,
+    });
+    const rows = async (requestId: string) =>
+      (await env.db.query('SELECT event, result, sad_jti, num_signatures FROM sam.audit WHERE request_id = $1', [requestId])).rows;
+
+    const ok = `req-${randomBytes(6).toString('hex')}`;
+    expect(await consumeSeenSad(env.db, before, [a], env.clock.now(), auditAppendCall(draft(ok), 'ok', undefined, 6))).toBe(true);
+    expect(await rows(ok)).toEqual([{ event: 'sign', result: 'ok', sad_jti: jti, num_signatures: 1 }]);
+    expect((await seen(jti)).used).toBe(1);
+
+    // A stale view: neither the consumption nor its row.
+    const stale = `req-${randomBytes(6).toString('hex')}`;
+    expect(await consumeSeenSad(env.db, before, [b], env.clock.now(), auditAppendCall(draft(stale), 'ok', undefined, 6))).toBe(false);
+    expect(await rows(stale)).toEqual([]);
+    expect((await seen(jti)).used).toBe(1);
+
+    // The append fails (an event name the audit table's format refuses): the consumption rolls back with it.
+    const broken = `req-${randomBytes(6).toString('hex')}`;
+    const bad = { ...draft(broken), event: 'Not An Event' as AuditDraft['event'] };
+    await expect(consumeSeenSad(env.db, await seen(jti), [b], env.clock.now(), auditAppendCall(bad, 'ok', undefined, 6))).rejects.toThrow();
+    expect(await rows(broken)).toEqual([]);
+    expect((await seen(jti)).used).toBe(1);
   });
 });
