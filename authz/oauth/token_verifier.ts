@@ -46,7 +46,7 @@ export class CompositeTokenVerifier implements TokenVerifier {
   constructor(private readonly verifiers: TokenVerifier[]) {}
 
   async verify(token: string): Promise<AccessGrant> {
-    let last: unknown = new CscError('invalidToken');
+    let last: unknown;
     for (const v of this.verifiers) {
       try {
         return await v.verify(token);
@@ -55,6 +55,6 @@ export class CompositeTokenVerifier implements TokenVerifier {
         last = err;
       }
     }
-    throw last;
+    throw last ?? new CscError('invalidToken');
   }
 }

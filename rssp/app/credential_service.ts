@@ -48,7 +48,14 @@ export function newCredentialID(): string {
   return randomBytes(16).toString('hex');
 }
 
+/** Owners remembered by ownerOf; the oldest is forgotten first. */
+const MAX_OWNERS = 100_000;
+
 export class CredentialService {
+  /** credentialID → ownerId. A credential's owner never changes and records are never deleted, so an answer stays
+   *  true; the SAM checks the owner again from its own record before any key use (DESIGN §2.3). */
+  private readonly owners = new Map<string, string>();
+
   constructor(private readonly deps: { repo: CredentialRepo; sam: SignatureActivation; users: UserDirectory }) {}
 
   async create(ctx: RequestContext, cmd: CreateCredentialCommand): Promise<{ credentialID: string }> {
@@ -104,6 +111,17 @@ export class CredentialService {
 
   get(credentialID: string): Promise<CredentialRecord | null> {
     return this.deps.repo.get(credentialID);
+  }
+
+  /** The owner of a credential, null for an unknown id; from memory after the first look-up (signHash's hot path). */
+  async ownerOf(credentialID: string): Promise<string | null> {
+    const known = this.owners.get(credentialID);
+    if (known !== undefined) return known;
+    const record = await this.deps.repo.get(credentialID);
+    if (!record) return null;
+    if (this.owners.size >= MAX_OWNERS) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(credentialID, record.ownerId);
+    return record.ownerId;
   }
 
   listByOwner(ownerId: string): Promise<CredentialRecord[]> {

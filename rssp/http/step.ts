@@ -15,6 +15,8 @@ export type CscState = {
   grant?: AccessGrant;
   /** The credential named by credentialID, already checked to be the caller's. */
   credential?: CredentialRecord;
+  /** The id of that credential; signatures/signHash checks the owner only and sets just this. */
+  credentialID?: string;
   /** credentials/list: the caller's credentials. */
   credentials?: CredentialRecord[];
   /** The SAM's view (key, status, validity) of the credentials above, by credentialID. */

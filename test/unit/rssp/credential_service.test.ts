@@ -1,7 +1,10 @@
 // CredentialService: creation through the SAM and the PostgreSQL record, chain import, CSR.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CscError } from '../../../core/errors.ts';
-import { keyAlgoFor, newCredentialID } from '../../../rssp/app/credential_service.ts';
+import type { UserDirectory } from '../../../core/ports.ts';
+import type { SignatureActivation } from '../../../core/sam_port.ts';
+import type { CredentialRecord, CredentialRepo } from '../../../rssp/app/credential.ts';
+import { CredentialService, keyAlgoFor, newCredentialID } from '../../../rssp/app/credential_service.ts';
 import { makeChain, samError, startApp, type TestApp } from './helpers.ts';
 
 let app: TestApp;
@@ -148,5 +151,25 @@ describe('listByOwner, importChain, csr', () => {
     const { csr } = await app.credentials.csr(ctx, credentialID);
     expect(csr).toEqual(new Uint8Array([0x30, 0x01, 0x00]));
     expect(app.sam.callsOf('createCsr').at(-1)).toEqual({ ctx, credentialID, subject: { commonName: 'Carol C', email: 'carol@example.org' } });
+  });
+});
+
+describe('ownerOf', () => {
+  it('reads an owner once and answers from memory after; an unknown id is looked up again every time', async () => {
+    const reads: string[] = [];
+    const owners: Record<string, string> = { c1: 'alice' };
+    const repo = {
+      get: async (id: string) => {
+        reads.push(id);
+        return owners[id] ? ({ credentialID: id, ownerId: owners[id] } as CredentialRecord) : null;
+      },
+    } as unknown as CredentialRepo;
+    const service = new CredentialService({ repo, sam: {} as SignatureActivation, users: {} as UserDirectory });
+    expect(await service.ownerOf('c1')).toBe('alice');
+    expect(await service.ownerOf('c1')).toBe('alice');
+    expect(await service.ownerOf('c2')).toBeNull();
+    owners.c2 = 'bob'; // created since
+    expect(await service.ownerOf('c2')).toBe('bob');
+    expect(reads).toEqual(['c1', 'c2', 'c2']);
   });
 });

@@ -4,7 +4,7 @@
 // (DESIGN §2.3, §2.4): ECDSA as DER Ecdsa-Sig-Value, RSA PKCS#1 v1.5 over the DigestInfo of the digest.
 import { checkSignAlgo, resolveSad, sign } from '../../actions/signatures_sign_hash.ts';
 import { decodeHashes } from '../../steps/decode_hashes.ts';
-import { loadOwnCredential } from '../../steps/load_credential.ts';
+import { requireOwnCredentialID } from '../../steps/load_credential.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
@@ -20,7 +20,7 @@ export const signaturesSignHashV1: Action = [
   asV2Body(),
   checkSignAlgo,
   decodeHashes({ required: true }),
-  loadOwnCredential(),
+  requireOwnCredentialID(),
   resolveSad,
   respond(sign),
 ];
