@@ -1,10 +1,8 @@
-// Timing hooks on the PKCS#11 calls that leave the event loop, for the benchmark's step profile only
-// (bench/step_probe.ts preloads this before the service starts; `npm start` never does). It lives here because only
-// sam/hsm/pkcs11/ may touch pkcs11js (DESIGN §6). Digest jobs on the worker threads report through lanes.ts; the
-// async calls of pkcs11js are defined per instance, so the class that module.ts constructs is swapped for a
-// subclass whose calls report their duration.
+// Timing hooks on the async PKCS#11 calls, for the benchmark's step profile only (bench/step_probe.ts preloads
+// this before the service starts; `npm start` never does). It lives here because only sam/hsm/pkcs11/ may touch
+// pkcs11js (DESIGN §6). pkcs11js defines its async calls per instance, so the class that module.ts constructs is
+// swapped for a subclass whose calls report their duration.
 import pkcs11js from 'pkcs11js';
-import { timeLaneJobs } from './lanes.ts';
 
 const ASYNC_CALLS: Record<string, string> = {
   C_SignAsync: 'hsm_sign',
@@ -15,7 +13,6 @@ const ASYNC_CALLS: Record<string, string> = {
 
 /** `start(step)` is called when a call begins and returns the function to call when it settles. */
 export function timeAsyncCalls(start: (step: string) => () => void): void {
-  timeLaneJobs(start);
   const lib = pkcs11js as unknown as { PKCS11: new (...a: unknown[]) => Record<string, unknown> };
   const Base = lib.PKCS11;
   lib.PKCS11 = class extends Base {

@@ -1,9 +1,8 @@
 // The Hsm of the SAM over a PKCS#11 token (DESIGN §2, §6). Everything that touches the token goes through the
-// session pool, so that a lost session is recovered in one place. Digest signing and verification, the hot path,
-// run on worker threads (lanes.ts: their C_SignInit/C_VerifyInit exist only synchronously and are costly); the
-// other calls that can take a while on a real device (key generation, encrypt, decrypt) use pkcs11js' async
-// variants on libuv's thread pool; object lookups are synchronous because pkcs11js offers nothing else and they
-// are metadata reads.
+// session pool, so that a lost session is recovered in one place. Calls that can take a while on a real device
+// (key generation, sign, verify, encrypt, decrypt) use pkcs11js' async variants, which run on libuv's thread pool
+// and keep the event loop free; object lookups are synchronous because pkcs11js offers nothing else and they are
+// metadata reads.
 import { randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
 import type { Handle, Template } from 'pkcs11js';
@@ -15,7 +14,6 @@ import { CURVES, curveByParams, type CurveName } from './ec_curves.ts';
 import { EcdsaEncodingError, ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa_der.ts';
 import { signInput } from './mechanisms.ts';
 import { acquireModule, pkcs11js as P, releaseModule, type Pkcs11 } from './module.ts';
-import { Lanes } from './lanes.ts';
 import { SessionPool } from './session_pool.ts';
 import { ecSpki, rsaSpki, unwrapEcPoint } from './spki.ts';
 import { keyPairTemplates, secretKeyTemplate } from './templates.ts';
@@ -37,6 +35,8 @@ type KeyEntry = { priv: Handle; pub: Handle | null; keyType: 'EC' | 'RSA'; curve
 /** GCM nonce and tag sizes: 96-bit IV as NIST SP 800-38D §8.2 recommends, full 128-bit tag (§5.2.1.2). */
 const GCM_IV_BYTES = 12;
 const GCM_TAG_BYTES = 16;
+/** Room for an RSA-8192 signature; the token reports the real length. */
+const MAX_SIGNATURE_BYTES = 1024;
 
 /** Used by test_hooks.ts only: closes every session of the token underneath the pool. */
 export const DROP_ALL_SESSIONS = Symbol('dropAllSessions');
@@ -45,7 +45,6 @@ export class Pkcs11Hsm implements Hsm {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly ensuring = new Map<string, Promise<void>>();
   private readonly pool: SessionPool<Handle>;
-  private readonly lanes: Lanes;
   private closed = false;
 
   private constructor(
@@ -53,7 +52,6 @@ export class Pkcs11Hsm implements Hsm {
     private slot: Handle,
     private readonly opts: Pkcs11HsmOptions,
   ) {
-    this.lanes = new Lanes(opts.module, opts.sessions);
     this.pool = new SessionPool<Handle>(
       { open: async () => this.openSession(), close: (s) => this.p11.C_CloseSession(s) },
       opts.sessions,
@@ -76,7 +74,6 @@ export class Pkcs11Hsm implements Hsm {
         await hsm.pool.start();
       } catch (err) {
         await hsm.pool.close();
-        await hsm.lanes.close();
         throw err;
       }
       opts.log?.info({ module: opts.module, token: opts.tokenLabel, sessions: opts.sessions }, 'PKCS#11 token ready');
@@ -123,7 +120,8 @@ export class Pkcs11Hsm implements Hsm {
     return this.pool.run(async (s) => {
       const key = this.keyEntry(s, keyId, id);
       checkKeyType(key, input.keyType);
-      const sig = await this.lanes.sign({ session: s, key: key.priv, mechanism: input.mechanism, data: input.data });
+      this.p11.C_SignInit(s, input.mechanism, key.priv);
+      const sig = await this.p11.C_SignAsync(s, input.data, Buffer.alloc(MAX_SIGNATURE_BYTES));
       // CKM_ECDSA returns r || s; callers get the DER form CMS and CSC clients expect.
       return scheme.kind === 'ecdsa' ? ecdsaRawToDer(sig) : new Uint8Array(sig);
     });
@@ -147,7 +145,14 @@ export class Pkcs11Hsm implements Hsm {
       } else {
         sig = Buffer.from(signature);
       }
-      return this.lanes.verify({ session: s, key: key.pub, mechanism: input.mechanism, data: input.data, signature: sig });
+      this.p11.C_VerifyInit(s, input.mechanism, key.pub);
+      try {
+        return await this.p11.C_VerifyAsync(s, input.data, sig);
+      } catch (err) {
+        const e = toHsmError(err);
+        if (e.ckr === 'CKR_SIGNATURE_INVALID' || e.ckr === 'CKR_SIGNATURE_LEN_RANGE') return false;
+        throw e;
+      }
     });
   }
 
@@ -214,8 +219,6 @@ export class Pkcs11Hsm implements Hsm {
     if (this.closed) return;
     this.closed = true;
     await this.pool.close();
-    // Before C_Finalize: the workers use the library too.
-    await this.lanes.close();
     this.keys.clear();
     releaseModule(this.opts.module);
   }
