@@ -17,6 +17,9 @@ import { createPool, migrate } from './core/db.ts';
 import { startEmbeddedPg } from './core/embedded_pg.ts';
 import { createMemoryKv, createRedisKv } from './core/kv.ts';
 import { RateLimiter, ratePolicy } from './core/policy.ts';
+import { schedulePurge } from './core/purge.ts';
+import { purgeAuthz } from './authz/purge.ts';
+import { purgeSam } from './sam/ledger/purge.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
@@ -97,6 +100,22 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       db, kv, config, log, users: authz.users, limiter: authz.limiter, sam, credentials: credentialCatalog(credentials), audit,
     });
     const tokens = new CompositeTokenVerifier([authz.tokens, oauth.tokens]);
+    if (config.purge.intervalSeconds > 0) {
+      // Each part deletes its own expired rows (DESIGN §3 data ownership); several instances purging at once only
+      // find less to delete.
+      const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
+      const challengeWindowMs = (config.sam.otpChallenge?.windowSeconds ?? 0) * 1000;
+      closers.push(
+        schedulePurge({
+          everyMs: config.purge.intervalSeconds * 1000,
+          log,
+          jobs: [
+            (now) => purgeAuthz(db, expiredBefore(now)),
+            (now) => purgeSam(db, { expiredBefore: expiredBefore(now), challengesBefore: new Date(Math.min(expiredBefore(now).getTime(), now.getTime() - challengeWindowMs)) }),
+          ],
+        }),
+      );
+    }
     auditOAuthEvents(oauth.provider, audit, log);
 
     const adminToken = config.admin.token ?? devSecret(config.dataDir, 'admin-token');

@@ -144,6 +144,11 @@ const schema = z.object({
   /** Worker processes sharing the HTTP port (node:cluster), each with its own PKCS#11 sessions and pg pool. Default
    *  1 (no cluster). Above 1 needs DATABASE_URL and REDIS_URL: the embedded stores live in one process. */
   CLUSTER_WORKERS: int(1, 64).default(1),
+  /** Seconds between purges of expired single-use rows (tokens, SADs, codes, OAuth artefacts; core/purge.ts).
+   *  Default 600; 0 turns the purge off. */
+  PURGE_INTERVAL_SECONDS: int(0, 86400).default(600),
+  /** How long a row is kept after it expired before the purge deletes it, seconds. Default 86400 (a day). */
+  PURGE_AFTER_SECONDS: int(0, 365 * 86400).default(86400),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -191,6 +196,8 @@ export type Config = {
   };
   admin: { token?: string };
   audit: { checkpointRecords: number; checkpointMinutes: number };
+  /** Deletion of expired single-use rows (core/purge.ts); intervalSeconds 0: off. */
+  purge: { intervalSeconds: number; afterSeconds: number };
   /** Throttling (core/policy.ts). */
   policy: {
     rateWindowSeconds: number;
@@ -308,6 +315,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN') },
     audit: { checkpointRecords: e.AUDIT_CHECKPOINT_RECORDS, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
+    purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, afterSeconds: e.PURGE_AFTER_SECONDS },
     policy: {
       rateWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       loginPerIp: e.LOGIN_RATE_PER_IP,
