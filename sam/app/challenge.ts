@@ -6,12 +6,17 @@
 // Rate limit: at most `max` challenges per credential per window, counted in PostgreSQL under the credential's
 // row lock, so parallel requests and other instances cannot overshoot. A request beyond the limit is refused
 // with the seconds until a slot frees (429 with Retry-After on the wire) and sends nothing.
+//
+// The lock covers the count and the reservation only, never the sending (a slow SMTP server must not hold up the
+// activations of the credential, which take the same row): reserve, commit, send, then mark the code delivered
+// — only then can it be used, and it supersedes the codes delivered before it. A failed send deletes the
+// reservation.
 import { randomInt } from 'node:crypto';
 import { tx } from '../../core/db.ts';
 import { hashSecret } from '../../core/slow_hash.ts';
 import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
 import { auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
-import { challengesSince, insertChallenge, lockCredentialForChallenge } from '../ledger/challenges.ts';
+import { challengesSince, dropChallenge, lockCredentialForChallenge, markDelivered, reserveChallenge } from '../ledger/challenges.ts';
 import { getCredential } from '../ledger/credentials.ts';
 import type { OutboundMessage } from '../notify/notifier.ts';
 import { requireEnabled, requireOwnedBy, requireUnlocked } from './checks/credential.ts';
@@ -39,7 +44,9 @@ export async function getChallenge(deps: SamDeps, cmd: ChallengeCmd): Promise<{ 
     const notifier = deps.notifier;
     if (!notifier) throw new SamError('SAM_NOTIFY_FAILED', 'no notifier configured');
 
-    await tx(deps.db, async (c) => {
+    const code = newCode(policy.digits);
+    const codeHash = await hashSecret(code); // scrypt: before the lock, not under it
+    const id = await tx(deps.db, async (c) => {
       await lockCredentialForChallenge(c, cred.credentialId);
       const now = deps.now();
       const recent = await challengesSince(c, cred.credentialId, new Date(now.getTime() - policy.windowSeconds * 1000));
@@ -48,22 +55,24 @@ export async function getChallenge(deps: SamDeps, cmd: ChallengeCmd): Promise<{ 
         const frees = recent[recent.length - policy.max]!.getTime() + policy.windowSeconds * 1000;
         throw new SamError('SAM_CHALLENGE_RATE_LIMITED', String(Math.max(1, Math.ceil((frees - now.getTime()) / 1000))));
       }
-      const code = newCode(policy.digits);
-      await insertChallenge(c, {
+      return reserveChallenge(c, {
         credentialId: cred.credentialId,
         userId: cmd.userId,
         channel,
-        codeHash: await hashSecret(code),
+        codeHash,
         createdAt: now,
         expiresAt: new Date(now.getTime() + policy.lifetimeSeconds * 1000),
       });
-      // Sent inside the transaction: a code that could not be handed over is neither counted nor usable.
-      try {
-        await notifier.send(otpMessage(channel, to, cmd.recipient.username, code, policy.lifetimeSeconds));
-      } catch (err) {
-        deps.log.warn({ event: 'sam.challenge.undelivered', channel, credentialID: cred.credentialId, err: (err as Error).message }, 'OTP not delivered');
-        throw new SamError('SAM_NOTIFY_FAILED', channel);
-      }
+    });
+    try {
+      await notifier.send(otpMessage(channel, to, cmd.recipient.username, code, policy.lifetimeSeconds));
+    } catch (err) {
+      deps.log.warn({ event: 'sam.challenge.undelivered', channel, credentialID: cred.credentialId, err: (err as Error).message }, 'OTP not delivered');
+      await dropChallenge(deps.db, id);
+      throw new SamError('SAM_NOTIFY_FAILED', channel);
+    }
+    await tx(deps.db, async (c) => {
+      await markDelivered(c, cred.credentialId, id, deps.now());
       await writeAudit(c, draft, 'ok');
     });
     deps.log.info({ event: 'sam.challenge', credentialID: cred.credentialId, channel }, 'one-time password sent');

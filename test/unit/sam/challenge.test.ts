@@ -9,10 +9,13 @@ import { auditRows, ctx, digest, expectRefusal, newSigner, setup, SHA256, type E
 
 const sent: OutboundMessage[] = [];
 let failDelivery = false;
+/** While set, a send hands over its message and then waits for it: a slow SMTP server. */
+let gate: Promise<void> | null = null;
 const notifier: Notifier = {
   async send(msg) {
     if (failDelivery) throw new Error('down');
     sent.push(msg);
+    if (gate) await gate;
   },
 };
 
@@ -147,6 +150,40 @@ describe('getChallenge', () => {
     // The undelivered challenge was rolled back: nothing counts against the limit, no code is live.
     const { rows } = await env.db.query('SELECT 1 FROM sam.challenges WHERE credential_id = $1', [s.credentialID]);
     expect(rows).toHaveLength(0);
+  });
+
+  it('sends without holding the credential row; the code works only once delivered, and then supersedes the last', async () => {
+    const s = await newSigner(env, { otpChannel: 'email', otp: false });
+    await challenge(s);
+    const before = lastCode();
+    let release!: () => void;
+    gate = new Promise((r) => (release = r));
+    let pending: Promise<unknown>;
+    try {
+      const count = sent.length;
+      pending = challenge(s);
+      while (sent.length === count) await new Promise((r) => setTimeout(r, 5));
+      // The message is on its way: the row that activations lock is free...
+      const other = await env.db.connect();
+      try {
+        await other.query('BEGIN');
+        const { rowCount } = await other.query('SELECT 1 FROM sam.credentials WHERE credential_id = $1 FOR UPDATE NOWAIT', [s.credentialID]);
+        expect(rowCount).toBe(1);
+        await other.query('ROLLBACK');
+      } finally {
+        other.release();
+      }
+      // ...and the code in flight is not usable yet, nor has it superseded the one delivered before.
+      const inFlight = lastCode();
+      if (inFlight !== before) await expectRefusal(env, 'SAM_OTP_INVALID', (c) => activate(s, inFlight, c));
+    } finally {
+      gate = null;
+      release();
+    }
+    await pending;
+    const delivered = lastCode();
+    if (delivered !== before) await expectRefusal(env, 'SAM_OTP_INVALID', (c) => activate(s, before, c));
+    await expect(activate(s, delivered)).resolves.toBeTruthy();
   });
 
   it('requires the OTP at activation of an out-of-band credential, without a TOTP enrolment', async () => {
