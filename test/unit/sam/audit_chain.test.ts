@@ -58,6 +58,23 @@ describe('audit chain in the SAM', () => {
     expect(recordHash(row!)).toBe(row!.hash);
   });
 
+  it('finds unsealed rows with a plain index scan, which retires the entries of rows already sealed (migration 009)', async () => {
+    // A later CREATE OR REPLACE of sam.audit_seal() would silently drop this setting, and every seal would again
+    // visit every row sealed since the last VACUUM.
+    const { rows } = await env.db.query("SELECT proconfig FROM pg_proc WHERE oid = 'sam.audit_seal()'::regprocedure");
+    expect(rows[0].proconfig).toContain('enable_bitmapscan=off');
+    const c = await env.db.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('SET LOCAL enable_bitmapscan = off');
+      const plan = (await c.query('EXPLAIN SELECT * FROM sam.audit WHERE seq IS NULL AND appended ORDER BY id')).rows.map((r) => r['QUERY PLAN']).join('\n');
+      await c.query('ROLLBACK');
+      expect(plan).toContain('Index Scan using audit_unsealed_idx');
+    } finally {
+      c.release();
+    }
+  });
+
   it('a plain INSERT is refused: rows join the chain only through sam.audit_append()', async () => {
     await expect(env.db.query("INSERT INTO sam.audit (event, result) VALUES ('sign', 'ok')")).rejects.toThrow(
       'sam.audit is appended only through sam.audit_append()',
