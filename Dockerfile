@@ -1,20 +1,16 @@
-# The service image: Node 22 LTS, SoftHSM2 for development tokens, pkcs11js built against the image's Node.
+# The service image: Node 22 LTS, SoftHSM2 for development tokens, pkcs11js built against the image's Node, and the
+# service compiled to JavaScript (npm run build): no TypeScript loader at run time, ≈ 85 MB less memory and a
+# faster start (docs/performance.md).
 FROM node:22-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --no-audit --no-fund \
  && test -f node_modules/pkcs11js/build/Release/pkcs11.node
-
-FROM node:22-bookworm-slim
-RUN apt-get update \
- && apt-get install -y --no-install-recommends softhsm2 ca-certificates tini \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
-COPY package.json tsconfig.json main.ts service.ts ./
+COPY tsconfig.json tsconfig.build.json main.ts service.ts ./
+COPY scripts/build.sh ./scripts/build.sh
 COPY core ./core
 COPY openapi ./openapi
 COPY authz ./authz
@@ -22,10 +18,21 @@ COPY rssp ./rssp
 COPY sam ./sam
 COPY softhsm-config ./softhsm-config
 COPY admin ./admin
+COPY bench/step_probe.ts ./bench/step_probe.ts
+RUN bash scripts/build.sh dist && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:22-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends softhsm2 ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 ENV NODE_ENV=development PORT=8080 DATA_DIR=/data
 VOLUME /data
 EXPOSE 8080
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--import", "tsx", "main.ts"]
+CMD ["node", "dist/main.js"]

@@ -1,8 +1,9 @@
 // `npm run bench` (issue #6, docs/performance.md): in one run on one SoftHSM token and one machine,
 //   1. the raw PKCS#11 rate (bench/raw.ts, a child process, before the service starts, on the service's token);
-//   2. the service end to end over HTTP, started as its own process exactly as `npm start` does (PostgreSQL and
-//      Redis when DATABASE_URL/REDIS_URL are set, embedded otherwise), driven by bench/load.ts in a third process
-//      for the batch, single and full scenarios of each algorithm;
+//   2. the service end to end over HTTP, compiled (`npm run build`, into .build/bench) and started as its own process
+//      as the Docker image runs it (`node main.js`; PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set,
+//      embedded otherwise), driven by bench/load.ts in a third process for the batch, single and full scenarios of
+//      each algorithm;
 // then prints a table and writes the JSON to bench/results/.
 //
 //   npm run bench -- [--duration 10] [--concurrency 32] [--scenarios raw,batch,single,full] [--algos p256,rsa2048]
@@ -20,6 +21,8 @@ import type { RawResult } from './raw.ts';
 import { ratio, shares } from './stats.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** Where the service is compiled for the run (relative to ROOT, so that node_modules resolves). */
+const BUILD = path.join('.build', 'bench');
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
@@ -104,7 +107,7 @@ async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}): Pro
     ...extraEnv,
   };
   delete env.SOFTHSM2_CONF;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...probeArgs(), 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const child: ChildProcess = spawn(process.execPath, [...probeArgs(), path.join(BUILD, 'main.js')], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
@@ -139,7 +142,7 @@ async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}): Pro
  *  calls and database queries per route, for the share of each step in the full scenario. */
 function probeArgs(): string[] {
   const cpu = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
-  return [...cpu, '--import', './bench/step_probe.ts'];
+  return [...cpu, '--import', `./${path.join(BUILD, 'bench', 'step_probe.js')}`];
 }
 
 async function call(svc: Service, method: string, p: string, body: unknown, auth: string): Promise<any> {
@@ -223,6 +226,10 @@ try {
   }
   const e2e = ['batch', 'single', 'full'].filter((s) => scenarios.has(s)) as LoadJob['scenario'][];
   const prepared = e2e.filter((x) => x !== 'full');
+  if (e2e.length) {
+    log(`compiling the service into ${BUILD}`);
+    execFileSync('bash', ['scripts/build.sh', BUILD], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   if (prepared.length) {
     // batch and single sign SADs minted beforehand, hundreds per run: each needs a PIN check, and at the production
     // scrypt cost (N = 2^15, tens of ms of CPU each) minting would take minutes and only a few seconds of signHash

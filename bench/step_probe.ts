@@ -1,7 +1,7 @@
-// A step profile of the service, for the benchmark only: preloaded into the service process by bench/run.ts
-// (`node --import ./bench/step_probe.ts main.ts`), never by `npm start`. It times, per benchmark phase (the
-// x-bench-phase header the load generator sends) and per route, the wall time of each request and the time spent
-// inside each kind of step the request waited on:
+// A step profile of the service, for the benchmark only: compiled with the service and preloaded into its process by
+// bench/run.ts (`node --import ./.build/bench/bench/step_probe.js .build/bench/main.js`), never by `npm start`. It
+// times, per benchmark phase (the x-bench-phase header the load generator sends) and per route, the wall time of
+// each request and the time spent inside each kind of step the request waited on:
 //   pin    — scrypt of the PIN check (core/slow_hash.ts), on libuv's thread pool;
 //   hsm_sign, hsm_verify, hsm_decrypt, hsm_encrypt — the async PKCS#11 calls (thread pool);
 //   db     — each pg query, from the call to its result (pool waits for a free connection are not in it).

@@ -26,7 +26,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(extraEnv: Record<string, string> = {}, opts: { dataDir?: string; keepData?: boolean } = {}): Promise<Server> {
+export async function startServer(
+  extraEnv: Record<string, string> = {},
+  opts: { dataDir?: string; keepData?: boolean; /** Node arguments; default: the sources through tsx, as npm start. */ entry?: string[] } = {},
+): Promise<Server> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'rssp-e2e-'));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -41,7 +44,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     ...extraEnv,
   };
   delete env.SOFTHSM2_CONF;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, opts.entry ?? ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
