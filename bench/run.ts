@@ -1,5 +1,7 @@
 // `npm run bench` (issue #6, docs/performance.md): in one run on one SoftHSM token and one machine,
-//   1. the raw PKCS#11 rate (bench/raw.ts, a child process, before the service starts, on the service's token);
+//   1. the raw PKCS#11 rate (bench/raw.ts, a child process, on the service's token), measured twice — before the
+//      service starts and after it stopped, half the duration each — and averaged: the raw rate drifts with the
+//      machine by ±25 % within an hour, and one sample taken minutes away from the end-to-end phases skews ratios;
 //   2. the service end to end over HTTP, compiled (`npm run build`, into .build/bench) and started as its own process
 //      as the Docker image runs it (`node main.js`; PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set,
 //      embedded otherwise), driven by bench/load.ts in a third process for the batch, single and full scenarios of
@@ -209,22 +211,16 @@ function machine() {
 }
 
 type Row = LoadResult & { ratio: number | null; ratioSignVerify: number | null };
+type RawRun = { when: 'before' | 'after'; results: RawResult[] };
 
 const started = new Date();
-const raw: RawResult[] = [];
+const rawRuns: RawRun[] = [];
 const rows: Row[] = [];
 let profile: unknown = null;
 let svc: Service | null = null;
 try {
-  if (scenarios.has('raw')) {
-    log(`raw PKCS#11 rate: ${algos.join(', ')}, concurrency ${concurrency}, ${sessions} sessions`);
-    const out = await node('bench/raw.ts', ['--duration', String(durationMs / 1000), '--concurrency', String(concurrency), '--algos', algos.join(','), '--sessions', String(sessions)], {
-      ...process.env,
-      DATA_DIR: dataDir,
-    });
-    raw.push(...(JSON.parse(out) as RawResult[]));
-  }
   const e2e = ['batch', 'single', 'full'].filter((s) => scenarios.has(s)) as LoadJob['scenario'][];
+  if (scenarios.has('raw')) await measureRaw('before', e2e.length ? durationMs / 2 : durationMs);
   const prepared = e2e.filter((x) => x !== 'full');
   if (e2e.length) {
     log(`compiling the service into ${BUILD}`);
@@ -262,11 +258,33 @@ try {
       await runLoad(svc, 'full', algo, users);
     }
   }
+  if (scenarios.has('raw') && e2e.length) {
+    await svc?.stop();
+    svc = null;
+    await measureRaw('after', durationMs / 2);
+  }
 } finally {
   await svc?.stop();
   profile = readProfile();
   if (!values['keep-data']) rmSync(dataDir, { recursive: true, force: true });
   else log(`data kept in ${dataDir}`);
+}
+
+async function measureRaw(when: RawRun['when'], ms: number): Promise<void> {
+  log(`raw PKCS#11 rate (${when}): ${algos.join(', ')}, concurrency ${concurrency}, ${sessions} sessions`);
+  const out = await node('bench/raw.ts', ['--duration', String(ms / 1000), '--concurrency', String(concurrency), '--algos', algos.join(','), '--sessions', String(sessions)], {
+    ...process.env,
+    DATA_DIR: dataDir,
+  });
+  rawRuns.push({ when, results: JSON.parse(out) as RawResult[] });
+}
+
+/** The reference rates of an algorithm: the mean of its raw runs. */
+function rawReference(algo: string): { sign: number; signVerify: number } | undefined {
+  const rs = rawRuns.flatMap((run) => run.results.filter((r) => r.algo === algo));
+  if (!rs.length) return undefined;
+  const mean = (f: (r: RawResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  return { sign: mean((r) => r.sign.opsPerSec), signVerify: mean((r) => r.signVerify.opsPerSec) };
 }
 
 async function runLoad(s: Service, scenario: LoadJob['scenario'], algo: AlgoName, users: BenchUser[]): Promise<void> {
@@ -286,8 +304,7 @@ async function runLoad(s: Service, scenario: LoadJob['scenario'], algo: AlgoName
   };
   log(`${algo} ${scenario}: ${scenario === 'full' ? `${Math.min(concurrency, users.length)} signers` : `minting ${job.sads} SADs, then signHash at concurrency ${concurrency}`}`);
   const result = JSON.parse(await node('bench/load.ts', [], { ...process.env, BENCH_JOB: JSON.stringify(job) })) as LoadResult;
-  const r = raw.find((x) => x.algo === algo);
-  rows.push({ ...result, ratio: ratio(result.signaturesPerSec, r?.sign.opsPerSec), ratioSignVerify: ratio(result.signaturesPerSec, r?.signVerify.opsPerSec) });
+  rows.push({ ...result, ratio: null, ratioSignVerify: null });
   if (result.errors) log(`  ${result.errors} error(s); first: ${result.firstError}`);
 }
 
@@ -311,11 +328,18 @@ function readProfile(): unknown {
   );
 }
 
+// Ratios against the mean of the raw runs, now that both are in.
+for (const r of rows) {
+  const ref = rawReference(r.algo);
+  r.ratio = ratio(r.signaturesPerSec, ref?.sign);
+  r.ratioSignVerify = ratio(r.signaturesPerSec, ref?.signVerify);
+}
+
 const report = {
   startedAt: started.toISOString(),
   options: { durationS: durationMs / 1000, concurrency, scenarios: [...scenarios], algos, batchSize, fullUsers },
   machine: machine(),
-  raw,
+  raw: { runs: rawRuns, reference: Object.fromEntries(algos.map((a) => [a, rawReference(a)])) },
   endToEnd: rows,
   profile,
 };
@@ -324,12 +348,18 @@ const fmt = (x: number | null | undefined, d = 0) => (x === null || x === undefi
 const mb = (b: number | undefined) => (b ? (b / 1048576).toFixed(0) : '-');
 const lines: string[] = [];
 lines.push(['scenario', 'algo', 'req/s', 'sig/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max loop ms', 'peak RSS MB', 'e2e/raw', 'e2e/raw+verify', 'n', 'errors'].join(' | '));
-for (const r of raw) {
-  lines.push(['raw sign', r.algo, fmt(r.sign.opsPerSec), fmt(r.sign.opsPerSec), fmt(r.sign.latencyMs.p50, 1), fmt(r.sign.latencyMs.p95, 1), fmt(r.sign.latencyMs.p99, 1), '-', mb(r.peakRssBytes), '1.00', '-', String(r.sign.ops), '0'].join(' | '));
-  lines.push(['raw sign+verify', r.algo, fmt(r.signVerify.opsPerSec), fmt(r.signVerify.opsPerSec), fmt(r.signVerify.latencyMs.p50, 1), fmt(r.signVerify.latencyMs.p95, 1), fmt(r.signVerify.latencyMs.p99, 1), '-', mb(r.peakRssBytes), fmt(r.signVerify.opsPerSec / r.sign.opsPerSec, 2), '1.00', String(r.signVerify.ops), '0'].join(' | '));
+for (const { when, results } of rawRuns) for (const r of results) {
+  lines.push([`raw sign (${when})`, r.algo, fmt(r.sign.opsPerSec), fmt(r.sign.opsPerSec), fmt(r.sign.latencyMs.p50, 1), fmt(r.sign.latencyMs.p95, 1), fmt(r.sign.latencyMs.p99, 1), '-', mb(r.peakRssBytes), '1.00', '-', String(r.sign.ops), '0'].join(' | '));
+  lines.push([`raw sign+verify (${when})`, r.algo, fmt(r.signVerify.opsPerSec), fmt(r.signVerify.opsPerSec), fmt(r.signVerify.latencyMs.p50, 1), fmt(r.signVerify.latencyMs.p95, 1), fmt(r.signVerify.latencyMs.p99, 1), '-', mb(r.peakRssBytes), fmt(r.signVerify.opsPerSec / r.sign.opsPerSec, 2), '1.00', String(r.signVerify.ops), '0'].join(' | '));
 }
 for (const r of rows) {
   lines.push([r.scenario, r.algo, fmt(r.requestsPerSec), fmt(r.signaturesPerSec), fmt(r.latencyMs.p50, 1), fmt(r.latencyMs.p95, 1), fmt(r.latencyMs.p99, 1), fmt(r.server.eventLoopDelayMaxMs, 1), mb(r.server.peakRssBytes), fmt(r.ratio, 2), fmt(r.ratioSignVerify, 2), String(r.requests), String(r.errors)].join(' | '));
+}
+for (const a of algos) {
+  const ref = rawReference(a);
+  if (!ref) continue;
+  lines.push(['raw sign (mean: reference)', a, fmt(ref.sign), fmt(ref.sign), '-', '-', '-', '-', '-', '1.00', '-', '-', '-'].join(' | '));
+  lines.push(['raw sign+verify (mean: reference)', a, fmt(ref.signVerify), fmt(ref.signVerify), '-', '-', '-', '-', '-', fmt(ref.signVerify / ref.sign, 2), '1.00', '-', '-'].join(' | '));
 }
 process.stdout.write(`\n${lines.join('\n')}\n`);
 for (const r of rows.filter((x) => x.scenario === 'full')) {
