@@ -1,7 +1,7 @@
 // Admin routes of the audit trail (issue #4 item 5): export as JSON Lines, and the service's own verdict on it.
 // The CLI's audit:verify does not take the server's word: it fetches the export and verifies it locally with the
 // same pure code (core/audit_chain.ts).
-import { verifyAuditExport } from '../core/audit_chain.ts';
+import { AuditExportVerifier } from '../core/audit_chain.ts';
 import type { AuditFilter } from '../core/audit_port.ts';
 import { CscError } from '../core/errors.ts';
 import type { AdminDeps, Handler } from './handlers.ts';
@@ -35,15 +35,21 @@ function trail(deps: AdminDeps) {
   return deps.audit;
 }
 
-/** JSON Lines: the body is a string, written as application/x-ndjson by admin/http.ts. */
+/** JSON Lines, streamed (admin/http.ts writes an async iterable body as application/x-ndjson): the trail is read
+ *  page by page and never held whole in the service's memory. */
 export const exportAudit: Handler = async (deps, { body }) => {
   const { filter, audit } = await filterOf(deps, body);
-  const lines = await trail(deps).export(filter);
-  return { status: 200, body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n', audit: { ...audit, lines: lines.length } };
+  const lines = trail(deps).export(filter);
+  async function* text() {
+    for await (const l of lines) yield JSON.stringify(l) + '\n';
+  }
+  return { status: 200, body: text(), audit };
 };
 
 export const verifyAudit: Handler = async (deps, { body }) => {
   const { filter, audit } = await filterOf(deps, body);
-  const verdict = verifyAuditExport(await trail(deps).export(filter));
+  const verifier = new AuditExportVerifier();
+  for await (const l of trail(deps).export(filter)) verifier.push(l);
+  const verdict = verifier.finish();
   return { status: 200, body: verdict, audit: { ...audit, intact: verdict.intact } };
 };

@@ -4,10 +4,13 @@
 //
 // Output contract: the API's JSON on stdout (PEM for csr and ca:cert) and exit 0; on failure one line on stderr
 // and exit 1 (2 for a usage error).
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import QRCode from 'qrcode';
-import { parseAuditLines, verifyAuditExport, type AuditLine } from '../core/audit_chain.ts';
+import { AuditExportVerifier, type AuditLine } from '../core/audit_chain.ts';
 
 /** `multi`: the flag may be repeated; the values reach `run` joined by newlines. */
 type Flag = { name: string; required?: boolean; int?: boolean; multi?: boolean; help: string };
@@ -28,7 +31,8 @@ class CliError extends Error {
 }
 
 /** With `raw`, the answer's text comes back as { text } instead of being parsed (JSON Lines of the audit export). */
-type Api = (method: string, path: string, body?: unknown, raw?: boolean) => Promise<Record<string, unknown>>;
+/** `raw`: the body as text; 'stream': the body as a Node stream (the audit export, of any size). */
+type Api = (method: string, path: string, body?: unknown, raw?: boolean | 'stream') => Promise<Record<string, unknown>>;
 
 const enc = encodeURIComponent;
 const printJson = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
@@ -158,8 +162,10 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'to', help: 'only records at or before this time (ISO 8601)' },
     ],
     async run(f, api) {
-      const res = await api('POST', '/admin/audit/export', { username: f.username, credentialID: f.credential, from: f.from, to: f.to }, true);
-      process.stdout.write(String(res.text));
+      const { stream } = await api('POST', '/admin/audit/export', { username: f.username, credentialID: f.credential, from: f.from, to: f.to }, 'stream');
+      for await (const chunk of stream as Readable) {
+        if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+      }
     },
   },
   'audit:verify': {
@@ -169,25 +175,37 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'kid', help: 'accept only checkpoints signed by this key (its thumbprint, as the service reports it)' },
     ],
     async run(f, api) {
-      let text: string;
+      let input: Readable;
       if (f.file !== undefined) {
-        try {
-          text = readFileSync(f.file, 'utf8');
-        } catch (err) {
-          throw new CliError(`cannot read ${f.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-        }
+        input = createReadStream(f.file, 'utf8');
+        // Opening errors (missing file) surface on the first read: wait for the file to open, or fail now.
+        await new Promise<void>((resolve, reject) => {
+          input.once('ready', () => resolve());
+          input.once('error', (err: NodeJS.ErrnoException) => reject(new CliError(`cannot read ${f.file}: ${err.code ?? err.message}`)));
+        });
       } else {
-        text = String((await api('POST', '/admin/audit/export', {}, true)).text);
+        input = (await api('POST', '/admin/audit/export', {}, 'stream')).stream as Readable;
       }
-      let lines: AuditLine[];
-      try {
-        lines = parseAuditLines(text);
-      } catch (err) {
-        throw new CliError(`not an audit export: ${(err as Error).message}`);
+      // Line by line: an export larger than memory as text is verified all the same (core/audit_chain.ts).
+      let verifier: AuditExportVerifier | null = null;
+      let n = 0;
+      for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+        n++;
+        if (text.trim() === '') continue;
+        let line: AuditLine;
+        try {
+          line = JSON.parse(text) as AuditLine;
+        } catch {
+          throw new CliError(`not an audit export: line ${n} is not JSON`);
+        }
+        if (!verifier) {
+          const header = line.type === 'header' ? line : undefined;
+          const trustedKeys = f.kid !== undefined ? (header?.keys ?? []).filter((k) => k.kid === f.kid) : undefined;
+          verifier = new AuditExportVerifier({ trustedKeys });
+        }
+        verifier.push(line);
       }
-      const header = lines[0]?.type === 'header' ? lines[0] : undefined;
-      const trustedKeys = f.kid !== undefined ? (header?.keys ?? []).filter((k) => k.kid === f.kid) : undefined;
-      const verdict = verifyAuditExport(lines, { trustedKeys });
+      const verdict = (verifier ?? new AuditExportVerifier()).finish();
       printJson(verdict);
       if (!verdict.intact) throw new CliError(`audit trail NOT intact: ${verdict.problems[0]!.message}`);
     },
@@ -308,6 +326,7 @@ function client(baseUrl: string, token: string): Api {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(`cannot reach the admin API at ${baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
     }
+    if (raw === 'stream' && res.ok && res.body) return { stream: Readable.fromWeb(res.body as WebReadableStream<Uint8Array>) };
     const text = await res.text();
     if (raw && res.ok) return { text };
     let json: Record<string, unknown> | undefined;

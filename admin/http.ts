@@ -2,6 +2,7 @@
 // service's Koa server. Every request needs the admin bearer token; every action, refused or done, is logged
 // without its secrets. Errors are written as { error, error_description } from the core/errors.ts catalogue.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type Koa from 'koa';
 import { CscError } from '../core/errors.ts';
 import { SamError, type RequestContext, type SamErrorCode } from '../core/sam_port.ts';
@@ -134,9 +135,18 @@ export function adminRoutes(deps: h.AdminDeps): Koa.Middleware {
       const result = await hit.r.handler({ ...deps, log }, { params, body, ctx: req });
       await recordAction(deps, req, action, 'ok', undefined, result.audit);
       ctx.status = result.status;
-      // A string body is JSON Lines (the audit export); everything else is one JSON document.
-      ctx.type = typeof result.body === 'string' ? 'application/x-ndjson; charset=utf-8' : 'application/json; charset=utf-8';
-      ctx.body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+      // An async iterable body is JSON Lines streamed as it is read (the audit export); everything else is one JSON
+      // document. A stream that fails half-way can only be cut short: the status is sent; the export's reader sees
+      // the missing lines (the verifier reports the records it did not get as deleted).
+      if (isAsyncIterable(result.body)) {
+        ctx.type = 'application/x-ndjson; charset=utf-8';
+        const stream = Readable.from(result.body);
+        stream.on('error', (err) => log.error({ event: 'admin', action, requestId, err: describe(err) }, `admin ${action}: stream cut short`));
+        ctx.body = stream;
+      } else {
+        ctx.type = 'application/json; charset=utf-8';
+        ctx.body = JSON.stringify(result.body);
+      }
       log.info({ event: 'admin', action, outcome: 'done', requestId, sourceIp: req.sourceIp, ...result.audit }, `admin ${action}`);
     } catch (err) {
       const { error, unexpected } = toError(err);
@@ -150,4 +160,8 @@ export function adminRoutes(deps: h.AdminDeps): Koa.Middleware {
       ctx.body = JSON.stringify(error.toJSON());
     }
   };
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<string> {
+  return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
 }

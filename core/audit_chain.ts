@@ -107,114 +107,143 @@ export type AuditVerdict = {
   problems: AuditProblem[];
 };
 
-type Link = { id: string; seq: number; prevHash: string | null; hash: string | null; record?: AuditRecordLine; selfOk: boolean };
+type Link = { id: string; seq: number; prevHash: string | null; hash: string | null; selfOk: boolean };
 
 /**
  * Checks an export: every record against its own hash, every link to the record before it, no seq missing or
  * doubled, nothing beyond the head, and every checkpoint's signature and its agreement with the chain. Problems
  * come in chain order, so the first one names the first record that was altered, deleted or inserted.
+ *
+ * Lines are pushed one at a time (an export streams, and may be larger than memory as text); each record is checked
+ * against its own hash as it arrives, and only its links are kept (a few dozen bytes) for the checks of the chain.
  */
-export function verifyAuditExport(lines: AuditLine[], opts: { trustedKeys?: Array<{ kid: string; spki: string }> } = {}): AuditVerdict {
-  const problems: AuditProblem[] = [];
-  const header = lines[0];
-  if (!header || header.type !== 'header' || header.format !== AUDIT_FORMAT) {
-    return { intact: false, records: 0, checkpoints: 0, signedUpTo: 0, problems: [{ kind: 'format', message: `not an ${AUDIT_FORMAT} export (no header line)` }] };
-  }
-  const keys = new Map<string, KeyObject>();
-  for (const k of opts.trustedKeys ?? header.keys) {
-    keys.set(k.kid, createPublicKey({ key: Buffer.from(k.spki, 'base64'), format: 'der', type: 'spki' }));
-  }
+export class AuditExportVerifier {
+  private header: AuditHeaderLine | null = null;
+  private started = false;
+  private records = 0;
+  private readonly links: Link[] = [];
+  private readonly checkpointLines: AuditCheckpointLine[] = [];
+  private readonly problems: AuditProblem[] = [];
 
-  // Records outside the chain: no seq at all, or beyond the head the service last wrote.
-  const links: Link[] = [];
-  let records = 0;
-  for (const l of lines.slice(1)) {
-    if (l.type !== 'record' && l.type !== 'omitted') continue;
-    if (l.type === 'record') records++;
-    if (l.type === 'record' && l.pending && l.seq === null) continue;
+  constructor(private readonly opts: { trustedKeys?: Array<{ kid: string; spki: string }> } = {}) {}
+
+  push(l: AuditLine): void {
+    if (!this.started) {
+      this.started = true;
+      if (l && l.type === 'header' && l.format === AUDIT_FORMAT) this.header = l;
+      return;
+    }
+    if (!this.header) return;
+    if (l.type === 'checkpoint') {
+      this.checkpointLines.push(l);
+      return;
+    }
+    if (l.type !== 'record' && l.type !== 'omitted') return;
+    if (l.type === 'record') this.records++;
+    // Records outside the chain: no seq at all (pending ones excepted), or beyond the head (checked in finish()).
+    if (l.type === 'record' && l.pending && l.seq === null) return;
     if (l.seq === null || l.hash === null || l.prevHash === null) {
-      problems.push({ kind: 'inserted', id: l.id, message: `record id ${l.id} was inserted: it has no place in the chain (no seq or hash)` });
-      continue;
+      this.problems.push({ kind: 'inserted', id: l.id, message: `record id ${l.id} was inserted: it has no place in the chain (no seq or hash)` });
+      return;
     }
     const selfOk = l.type === 'record' ? recordHash(l) === l.hash : true;
-    links.push({ id: l.id, seq: l.seq, prevHash: l.prevHash, hash: l.hash, selfOk, ...(l.type === 'record' ? { record: l } : {}) });
-  }
-  links.sort((a, b) => a.seq - b.seq || Number(a.id) - Number(b.id));
-
-  // One row per seq: among rows sharing a seq, the genuine one is the first that hashes right; the others were
-  // inserted (a copied row hashes right too, and then the later storage id is the copy).
-  const bySeq = new Map<number, Link>();
-  for (const l of links) {
-    const held = bySeq.get(l.seq);
-    if (!held) {
-      bySeq.set(l.seq, l);
-      continue;
-    }
-    const [keep, extra] = !held.selfOk && l.selfOk ? [l, held] : [held, l];
-    bySeq.set(l.seq, keep);
-    problems.push({ kind: 'inserted', seq: extra.seq, id: extra.id, message: `record seq ${extra.seq} (id ${extra.id}) was inserted: a second row with that seq` });
+    this.links.push({ id: l.id, seq: l.seq, prevHash: l.prevHash, hash: l.hash, selfOk });
   }
 
-  let prev: Link | null = null;
-  let expected = header.fromSeq;
-  for (const l of [...bySeq.values()].sort((a, b) => a.seq - b.seq)) {
-    if (l.seq > header.headSeq) {
-      problems.push({ kind: 'inserted', seq: l.seq, id: l.id, message: `record seq ${l.seq} (id ${l.id}) was inserted: it lies beyond the chain head (seq ${header.headSeq})` });
-      continue;
+  finish(): AuditVerdict {
+    const header = this.header;
+    if (!header) {
+      return { intact: false, records: 0, checkpoints: 0, signedUpTo: 0, problems: [{ kind: 'format', message: `not an ${AUDIT_FORMAT} export (no header line)` }] };
     }
-    if (l.seq > expected) {
-      const n = l.seq - expected;
-      problems.push({ kind: 'deleted', seq: expected, message: `record seq ${expected} was deleted${n > 1 ? ` (and ${n - 1} after it, up to seq ${l.seq - 1})` : ''}` });
-    } else if (!l.selfOk) {
-      problems.push({ kind: 'altered', seq: l.seq, id: l.id, message: `record seq ${l.seq} was altered: its content does not match its hash` });
-    } else if (prev && prev.seq === l.seq - 1 && l.prevHash !== prev.hash) {
-      problems.push({ kind: 'altered', seq: prev.seq, id: prev.id, message: `record seq ${prev.seq} was altered: its hash was rewritten and seq ${l.seq} no longer chains to it` });
-    } else if (l.seq === 1 && l.prevHash !== ZERO_HASH) {
-      problems.push({ kind: 'altered', seq: 1, id: l.id, message: 'record seq 1 was altered: the chain does not start from zero' });
+    const problems = [...this.problems];
+    const keys = new Map<string, KeyObject>();
+    for (const k of this.opts.trustedKeys ?? header.keys) {
+      keys.set(k.kid, createPublicKey({ key: Buffer.from(k.spki, 'base64'), format: 'der', type: 'spki' }));
     }
-    prev = l;
-    expected = l.seq + 1;
-  }
-  if (expected <= header.headSeq && header.headSeq >= header.fromSeq) {
-    const n = header.headSeq - expected + 1;
-    problems.push({ kind: 'deleted', seq: expected, message: `record seq ${expected} was deleted${n > 1 ? ` (and ${n - 1} after it, up to the head seq ${header.headSeq})` : ''}` });
-  }
+    const links = this.links.sort((a, b) => a.seq - b.seq || Number(a.id) - Number(b.id));
 
-  // Checkpoints: a valid signature, and the chain still passing through the signed hash.
-  let checkpoints = 0;
-  let signedUpTo = 0;
-  let lastGood = header.fromSeq - 1;
-  const cps = lines.filter((l): l is AuditCheckpointLine => l.type === 'checkpoint').sort((a, b) => a.seq - b.seq);
-  for (const c of cps) {
-    checkpoints++;
-    const key = keys.get(c.kid);
-    let sigOk = false;
-    if (key) {
-      try {
-        sigOk = verify('sha256', checkpointStatement(c), { key, dsaEncoding: 'der' }, Buffer.from(c.signature, 'base64'));
-      } catch {
-        sigOk = false;
+    // One row per seq: among rows sharing a seq, the genuine one is the first that hashes right; the others were
+    // inserted (a copied row hashes right too, and then the later storage id is the copy).
+    const bySeq = new Map<number, Link>();
+    for (const l of links) {
+      const held = bySeq.get(l.seq);
+      if (!held) {
+        bySeq.set(l.seq, l);
+        continue;
       }
+      const [keep, extra] = !held.selfOk && l.selfOk ? [l, held] : [held, l];
+      bySeq.set(l.seq, keep);
+      problems.push({ kind: 'inserted', seq: extra.seq, id: extra.id, message: `record seq ${extra.seq} (id ${extra.id}) was inserted: a second row with that seq` });
     }
-    if (!sigOk) {
-      problems.push({ kind: 'checkpoint', seq: c.seq, message: `checkpoint at seq ${c.seq} was altered: its signature does not verify${key ? '' : ` (unknown key ${c.kid})`}` });
-      continue;
-    }
-    const at = bySeq.get(c.seq);
-    if (c.seq >= header.fromSeq && at && at.hash !== c.hash) {
-      problems.push({
-        kind: 'altered',
-        seq: lastGood + 1,
-        message: `records seq ${lastGood + 1} to ${c.seq} were rewritten: the chain no longer reaches the head signed at seq ${c.seq}`,
-      });
-      continue;
-    }
-    if (at) lastGood = c.seq;
-    signedUpTo = Math.max(signedUpTo, c.seq);
-  }
 
-  problems.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
-  return { intact: problems.length === 0, records, checkpoints, signedUpTo, problems };
+    let prev: Link | null = null;
+    let expected = header.fromSeq;
+    for (const l of [...bySeq.values()].sort((a, b) => a.seq - b.seq)) {
+      if (l.seq > header.headSeq) {
+        problems.push({ kind: 'inserted', seq: l.seq, id: l.id, message: `record seq ${l.seq} (id ${l.id}) was inserted: it lies beyond the chain head (seq ${header.headSeq})` });
+        continue;
+      }
+      if (l.seq > expected) {
+        const n = l.seq - expected;
+        problems.push({ kind: 'deleted', seq: expected, message: `record seq ${expected} was deleted${n > 1 ? ` (and ${n - 1} after it, up to seq ${l.seq - 1})` : ''}` });
+      } else if (!l.selfOk) {
+        problems.push({ kind: 'altered', seq: l.seq, id: l.id, message: `record seq ${l.seq} was altered: its content does not match its hash` });
+      } else if (prev && prev.seq === l.seq - 1 && l.prevHash !== prev.hash) {
+        problems.push({ kind: 'altered', seq: prev.seq, id: prev.id, message: `record seq ${prev.seq} was altered: its hash was rewritten and seq ${l.seq} no longer chains to it` });
+      } else if (l.seq === 1 && l.prevHash !== ZERO_HASH) {
+        problems.push({ kind: 'altered', seq: 1, id: l.id, message: 'record seq 1 was altered: the chain does not start from zero' });
+      }
+      prev = l;
+      expected = l.seq + 1;
+    }
+    if (expected <= header.headSeq && header.headSeq >= header.fromSeq) {
+      const n = header.headSeq - expected + 1;
+      problems.push({ kind: 'deleted', seq: expected, message: `record seq ${expected} was deleted${n > 1 ? ` (and ${n - 1} after it, up to the head seq ${header.headSeq})` : ''}` });
+    }
+
+    // Checkpoints: a valid signature, and the chain still passing through the signed hash.
+    let checkpoints = 0;
+    let signedUpTo = 0;
+    let lastGood = header.fromSeq - 1;
+    const cps = this.checkpointLines.sort((a, b) => a.seq - b.seq);
+    for (const c of cps) {
+      checkpoints++;
+      const key = keys.get(c.kid);
+      let sigOk = false;
+      if (key) {
+        try {
+          sigOk = verify('sha256', checkpointStatement(c), { key, dsaEncoding: 'der' }, Buffer.from(c.signature, 'base64'));
+        } catch {
+          sigOk = false;
+        }
+      }
+      if (!sigOk) {
+        problems.push({ kind: 'checkpoint', seq: c.seq, message: `checkpoint at seq ${c.seq} was altered: its signature does not verify${key ? '' : ` (unknown key ${c.kid})`}` });
+        continue;
+      }
+      const at = bySeq.get(c.seq);
+      if (c.seq >= header.fromSeq && at && at.hash !== c.hash) {
+        problems.push({
+          kind: 'altered',
+          seq: lastGood + 1,
+          message: `records seq ${lastGood + 1} to ${c.seq} were rewritten: the chain no longer reaches the head signed at seq ${c.seq}`,
+        });
+        continue;
+      }
+      if (at) lastGood = c.seq;
+      signedUpTo = Math.max(signedUpTo, c.seq);
+    }
+
+    problems.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
+    return { intact: problems.length === 0, records: this.records, checkpoints, signedUpTo, problems };
+  }
+}
+
+/** The verdict on an export held in memory (see AuditExportVerifier). */
+export function verifyAuditExport(lines: AuditLine[], opts: { trustedKeys?: Array<{ kid: string; spki: string }> } = {}): AuditVerdict {
+  const v = new AuditExportVerifier(opts);
+  for (const l of lines) v.push(l);
+  return v.finish();
 }
 
 /** Parses JSON Lines; a line that is not JSON is a format problem reported by the caller. */

@@ -46,8 +46,8 @@ export interface AuditTrail {
   /** Appends a security event to the chain. Throws when it cannot: callers fail closed. */
   record(entry: SecurityEntry): Promise<void>;
   /** Signs the current head now (when it moved since the last checkpoint), then exports the filtered trail with
-   *  everything needed to verify it (core/audit_chain.ts). */
-  export(filter: AuditFilter): Promise<AuditLine[]>;
+   *  everything needed to verify it (core/audit_chain.ts), line by line: a trail of any size streams through. */
+  export(filter: AuditFilter): AsyncIterable<AuditLine>;
   /** The 'sign' records of one signer's credential whose hashes include `hash` (standard base64), newest first. */
   evidence(q: { userId: string; credentialID: string; hash?: string; sadId?: string }): Promise<SignatureEvidence[]>;
 }

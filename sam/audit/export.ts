@@ -90,58 +90,102 @@ function condition(filter: AuditFilter): { sql: string; params: unknown[] } {
   return { sql: parts.length ? parts.join(' AND ') : 'true', params };
 }
 
-export async function exportAudit(db: Db, keys: AuditKey[], filter: AuditFilter, now: Date = new Date()): Promise<AuditLine[]> {
-  const cond = condition(filter);
-  const filtered = cond.params.length > 0;
-  const head = Number((await db.query<{ seq: string }>('SELECT seq FROM sam.audit_head')).rows[0]!.seq);
-  let fromSeq = 1;
-  if (filtered) {
-    const { rows } = await db.query<{ min: string | null }>(`SELECT min(seq)::text AS min FROM sam.audit WHERE ${cond.sql}`, cond.params);
-    fromSeq = rows[0]!.min === null ? head + 1 : Number(rows[0]!.min);
-  }
-  const { rows } = await db.query<Row>(
-    `SELECT ${recordColumns()}, coalesce(${cond.sql}, false) AS matched
-       FROM sam.audit WHERE seq >= $${cond.params.length + 1} OR seq IS NULL ORDER BY audit.seq NULLS LAST, audit.id`,
-    [...cond.params, fromSeq],
-  );
-  const { rows: cps } = await db.query<{ seq: string; hash: string; at_text: string; kid: string; signature: Buffer }>(
-    `SELECT seq::text AS seq, encode(hash, 'hex') AS hash, ${AT} AS at_text, kid, signature
-       FROM sam.audit_checkpoints WHERE seq >= $1 ORDER BY audit_checkpoints.seq`,
-    [fromSeq],
-  );
+/** Rows per query: an export of millions of records streams through in pages, never whole in memory. */
+const PAGE = 1000;
 
-  const header: AuditHeaderLine = {
-    type: 'header',
-    format: AUDIT_FORMAT,
-    exportedAt: now.toISOString(),
-    headSeq: head,
-    fromSeq,
-    filter: Object.fromEntries(
-      Object.entries(filter)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]),
-    ),
-    keys: keys.map((k) => ({ kid: k.kid, spki: Buffer.from(k.spki).toString('base64') })),
-  };
-  const lines: AuditLine[] = [header];
-  for (const r of rows) {
-    // A row outside the chain is shown whatever the filter: it is the anomaly the export exists to reveal.
-    if (r.matched || r.seq === null) lines.push(toRecordLine(r));
-    else {
-      const omitted: AuditOmittedLine = { type: 'omitted', id: r.id, seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash };
-      lines.push(omitted);
+/**
+ * The export as a stream of lines: the header, the sealed rows in chain order, the rows outside the chain, then the
+ * checkpoints. Read page by page (keyset, not OFFSET) inside one REPEATABLE READ READ ONLY transaction, so that the
+ * pages make one snapshot: a row sealed while the export runs must not show up beyond the head that the header
+ * names (the verifier would call it inserted). The connection is held until the last line is taken or the consumer
+ * stops (`return()` on the generator rolls back and releases it).
+ */
+export async function* exportAuditLines(db: Db, keys: AuditKey[], filter: AuditFilter, now: Date = new Date()): AsyncGenerator<AuditLine> {
+  const cond = condition(filter);
+  const c = await db.connect();
+  let open = false;
+  try {
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    open = true;
+    const head = Number((await c.query<{ seq: string }>('SELECT seq FROM sam.audit_head')).rows[0]!.seq);
+    let fromSeq = 1;
+    if (cond.params.length > 0) {
+      const { rows } = await c.query<{ min: string | null }>(`SELECT min(seq)::text AS min FROM sam.audit WHERE ${cond.sql}`, cond.params);
+      fromSeq = rows[0]!.min === null ? head + 1 : Number(rows[0]!.min);
     }
-  }
-  for (const c of cps) {
-    const line: AuditCheckpointLine = {
-      type: 'checkpoint',
-      seq: Number(c.seq),
-      hash: c.hash,
-      at: c.at_text,
-      kid: c.kid,
-      signature: c.signature.toString('base64'),
+    const header: AuditHeaderLine = {
+      type: 'header',
+      format: AUDIT_FORMAT,
+      exportedAt: now.toISOString(),
+      headSeq: head,
+      fromSeq,
+      filter: Object.fromEntries(
+        Object.entries(filter)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]),
+      ),
+      keys: keys.map((k) => ({ kid: k.kid, spki: Buffer.from(k.spki).toString('base64') })),
     };
-    lines.push(line);
+    yield header;
+
+    const n = cond.params.length;
+    const select = `SELECT ${recordColumns()}, coalesce(${cond.sql}, false) AS matched FROM sam.audit`;
+    // Sealed rows from fromSeq on, by (seq, id): a second row with one seq (an insertion) comes right after the first.
+    let after: { seq: string; id: string } = { seq: String(fromSeq - 1), id: '0' };
+    for (;;) {
+      const { rows } = await c.query<Row>(
+        `${select} WHERE seq IS NOT NULL AND (seq, id) > ($${n + 1}::bigint, $${n + 2}::bigint) ORDER BY audit.seq, audit.id LIMIT ${PAGE}`,
+        [...cond.params, after.seq, after.id],
+      );
+      for (const r of rows) yield lineOf(r);
+      if (rows.length < PAGE) break;
+      after = { seq: rows.at(-1)!.seq!, id: rows.at(-1)!.id };
+    }
+    // Rows without a place in the chain: pending seals, or rows slipped in around sam.audit_append().
+    let afterId = '0';
+    for (;;) {
+      const { rows } = await c.query<Row>(`${select} WHERE seq IS NULL AND id > $${n + 1}::bigint ORDER BY audit.id LIMIT ${PAGE}`, [
+        ...cond.params,
+        afterId,
+      ]);
+      for (const r of rows) yield lineOf(r);
+      if (rows.length < PAGE) break;
+      afterId = rows.at(-1)!.id;
+    }
+    let afterCp = String(fromSeq - 1);
+    for (;;) {
+      const { rows } = await c.query<{ seq: string; hash: string; at_text: string; kid: string; signature: Buffer }>(
+        `SELECT seq::text AS seq, encode(hash, 'hex') AS hash, ${AT} AS at_text, kid, signature
+           FROM sam.audit_checkpoints WHERE seq > $1::bigint ORDER BY audit_checkpoints.seq LIMIT ${PAGE}`,
+        [afterCp],
+      );
+      for (const cp of rows) {
+        const line: AuditCheckpointLine = { type: 'checkpoint', seq: Number(cp.seq), hash: cp.hash, at: cp.at_text, kid: cp.kid, signature: cp.signature.toString('base64') };
+        yield line;
+      }
+      if (rows.length < PAGE) break;
+      afterCp = rows.at(-1)!.seq;
+    }
+    await c.query('COMMIT');
+    open = false;
+  } finally {
+    // A consumer that stopped early (or a failed query) leaves the transaction open: end it before the connection
+    // goes back to the pool.
+    if (open) await c.query('ROLLBACK').catch(() => {});
+    c.release();
   }
+}
+
+/** A row outside the filter is shown by its links only; a row outside the chain always in full, being the anomaly the
+ *  export exists to reveal. */
+function lineOf(r: Row): AuditRecordLine | AuditOmittedLine {
+  if (r.matched || r.seq === null) return toRecordLine(r);
+  return { type: 'omitted', id: r.id, seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash };
+}
+
+/** The whole export in memory: for tests and small spans; the admin API streams exportAuditLines. */
+export async function exportAudit(db: Db, keys: AuditKey[], filter: AuditFilter, now: Date = new Date()): Promise<AuditLine[]> {
+  const lines: AuditLine[] = [];
+  for await (const l of exportAuditLines(db, keys, filter, now)) lines.push(l);
   return lines;
 }

@@ -9,7 +9,7 @@ import { ensureAuditKey } from './audit_key.ts';
 import { writeAudit } from './audit_log.ts';
 import { startCheckpointer, writeCheckpoint } from './checkpoints.ts';
 import { findEvidence } from './evidence.ts';
-import { exportAudit } from './export.ts';
+import { exportAuditLines } from './export.ts';
 import { installSealer } from './seal.ts';
 
 export async function createAuditTrail(deps: {
@@ -40,14 +40,14 @@ export async function createAuditTrail(deps: {
         e.errorCode,
       );
     },
-    async export(filter) {
+    async *export(filter) {
       // Everything written so far gets signed first, so that the whole export is covered by a checkpoint. Without
       // the HSM the export still goes out: it verifies up to the last checkpoint, and the verdict says so
       // (signedUpTo).
       await writeCheckpoint(deps.db, deps.hsm, key, now()).catch((err: unknown) =>
         deps.log.error({ event: 'audit.checkpoint', err: (err as Error).message }, 'no fresh checkpoint for the export'),
       );
-      return exportAudit(deps.db, [key], filter, now());
+      yield* exportAuditLines(deps.db, [key], filter, now());
     },
     evidence: (q) => findEvidence(deps.db, q),
     checkpoint: async () => void (await writeCheckpoint(deps.db, deps.hsm, key, now())),

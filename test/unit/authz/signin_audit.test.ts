@@ -15,7 +15,7 @@ beforeAll(async () => {
   stores = await openStores();
   const audit: AuditTrail = {
     record: async (e) => void entries.push(e),
-    export: async () => [],
+    export: async function* () {},
     evidence: async () => [],
   };
   authz = await createAuthz({ db: stores.db, kv: stores.kv, config: loadConfig({ NODE_ENV: 'test' }), log: captureLogger().log, audit });
