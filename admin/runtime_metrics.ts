@@ -15,6 +15,9 @@ export type RuntimeMetrics = {
   rssBytes: number;
   /** Since the last reset. */
   windowMs: number;
+  /** CPU time of the whole process since the last reset (every thread: the event loop, libuv's pool, the PKCS#11
+   *  library's own work), seconds. Divided by the window, the cores the service used. */
+  cpuSeconds: number;
   pid: number;
 };
 
@@ -23,6 +26,7 @@ export class RuntimeSampler {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private peakRss = process.memoryUsage.rss();
   private since = Date.now();
+  private cpuAt = process.cpuUsage();
   private readonly timer: NodeJS.Timeout;
 
   constructor() {
@@ -39,6 +43,7 @@ export class RuntimeSampler {
       peakRssBytes: this.peakRss,
       rssBytes: process.memoryUsage.rss(),
       windowMs: Date.now() - this.since,
+      cpuSeconds: cpuSince(this.cpuAt),
       pid: process.pid,
     };
   }
@@ -47,6 +52,7 @@ export class RuntimeSampler {
     this.histogram.reset();
     this.peakRss = process.memoryUsage.rss();
     this.since = Date.now();
+    this.cpuAt = process.cpuUsage();
   }
 
   stop(): void {
@@ -58,6 +64,11 @@ export class RuntimeSampler {
     const rss = process.memoryUsage.rss();
     if (rss > this.peakRss) this.peakRss = rss;
   }
+}
+
+function cpuSince(at: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(at);
+  return (d.user + d.system) / 1e6;
 }
 
 /** GET reads the window; POST reads it and starts a new one. Anything else under the path is left to others. */

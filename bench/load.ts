@@ -7,7 +7,9 @@
 //   single — one-hash SADs minted beforehand; one signHash per SAD.
 //   full   — per document: credentials/authorize with PIN + TOTP, then signHash; nothing prepared.
 // Only the signHash calls (batch, single) or the whole documents (full) are timed; minting is preparation.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { generate } from 'otplib';
 import { SHA256_OID } from './algos.ts';
@@ -34,7 +36,19 @@ export type LoadJob = {
   users: BenchUser[];
 };
 
-export type ServerMetrics = { eventLoopDelayMaxMs: number; eventLoopDelayP99Ms: number; peakRssBytes: number; rssBytes: number; windowMs: number };
+export type ServerMetrics = {
+  eventLoopDelayMaxMs: number;
+  eventLoopDelayP99Ms: number;
+  peakRssBytes: number;
+  rssBytes: number;
+  windowMs: number;
+  cpuSeconds: number;
+};
+
+/** Cores used during the measured window by each process on the machine that matters: the service (all its
+ *  threads, SoftHSM's work included), PostgreSQL (every backend; null where /proc cannot be read) and this load
+ *  generator. On a machine the service shares, these say where the CPU went. */
+export type CpuShares = { service: number; postgres: number | null; loader: number };
 
 export type LoadResult = {
   scenario: LoadJob['scenario'];
@@ -54,6 +68,7 @@ export type LoadResult = {
   signHashMs?: LatencySummary;
   prepareMs: number;
   server: ServerMetrics;
+  cpu: CpuShares;
   loaderPeakRssBytes: number;
 };
 
@@ -100,6 +115,54 @@ function post(path: string, body: unknown, bearer: string, method = 'POST'): Pro
     if (data) req.write(data);
     req.end();
   });
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
+let clockTicks = 100;
+try {
+  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  /* the usual Linux value */
+}
+
+/** CPU seconds used so far by every process named postgres; null without a readable /proc. */
+function postgresCpuSeconds(): number | null {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14 and 15)
+    }
+  } catch {
+    return null;
+  }
+  return ticks / clockTicks;
+}
+
+/** Starts measuring this process's and PostgreSQL's CPU; the returned function ends the window. */
+function cpuWindow(): (server: ServerMetrics) => CpuShares {
+  const loaderAt = process.cpuUsage();
+  const pgAt = postgresCpuSeconds();
+  const t0 = performance.now();
+  return (server) => {
+    const seconds = (performance.now() - t0) / 1000;
+    const own = process.cpuUsage(loaderAt);
+    const pgNow = postgresCpuSeconds();
+    return {
+      service: server.cpuSeconds / (server.windowMs / 1000),
+      postgres: pgAt === null || pgNow === null ? null : (pgNow - pgAt) / seconds,
+      loader: (own.user + own.system) / 1e6 / seconds,
+    };
+  };
 }
 
 const digest = () => createHash('sha256').update(randomBytes(32)).digest();
@@ -173,6 +236,7 @@ async function prepared(): Promise<LoadResult> {
   const errorsBefore = errors;
 
   await metrics(true);
+  const cpu = cpuWindow();
   const latencies: number[] = [];
   let signatures = 0;
   const start = performance.now();
@@ -188,6 +252,7 @@ async function prepared(): Promise<LoadResult> {
   const elapsedMs = performance.now() - start;
   const server = await metrics(false);
   return {
+    cpu: cpu(server),
     scenario: job.scenario,
     algo: job.algo,
     concurrency: job.concurrency,
@@ -217,6 +282,7 @@ function nextStep(last: number): number | null {
 
 async function full(): Promise<LoadResult> {
   await metrics(true);
+  const cpu = cpuWindow();
   const docs: number[] = [];
   const auth: number[] = [];
   const sign: number[] = [];
@@ -255,6 +321,7 @@ async function full(): Promise<LoadResult> {
   const elapsedMs = performance.now() - start;
   const server = await metrics(false);
   return {
+    cpu: cpu(server),
     scenario: 'full',
     algo: job.algo,
     concurrency: workers,

@@ -362,6 +362,12 @@ for (const a of algos) {
   lines.push(['raw sign+verify (mean: reference)', a, fmt(ref.signVerify), fmt(ref.signVerify), '-', '-', '-', '-', '-', fmt(ref.signVerify / ref.sign, 2), '1.00', '-', '-'].join(' | '));
 }
 process.stdout.write(`\n${lines.join('\n')}\n`);
+if (rows.length) {
+  lines.length = 0;
+  lines.push('', `CPU during the measured windows, in cores of ${os.cpus().length}:`, 'scenario | algo | service | PostgreSQL | load generator');
+  for (const r of rows) lines.push([r.scenario, r.algo, fmt(r.cpu.service, 2), fmt(r.cpu.postgres, 2), fmt(r.cpu.loader, 2)].join(' | '));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
 for (const r of rows.filter((x) => x.scenario === 'full')) {
   process.stdout.write(`full ${r.algo}: authorize p50 ${fmt(r.authorizeMs?.p50, 1)} ms, signHash p50 ${fmt(r.signHashMs?.p50, 1)} ms per document\n`);
 }

@@ -9,7 +9,7 @@ let server: http.Server;
 let url: string;
 const sampler = new RuntimeSampler();
 
-const FIXED: RuntimeMetrics = { eventLoopDelayMaxMs: 42, eventLoopDelayP99Ms: 12, peakRssBytes: 2e8, rssBytes: 1.5e8, windowMs: 5000, pid: 7 };
+const FIXED: RuntimeMetrics = { eventLoopDelayMaxMs: 42, eventLoopDelayP99Ms: 12, peakRssBytes: 2e8, rssBytes: 1.5e8, windowMs: 5000, cpuSeconds: 3.5, pid: 7 };
 /** A stand-in sampler (this is the route's unit test): fixed figures, counted resets. */
 const fake = { resets: 0, read: () => FIXED, reset() { this.resets++; } };
 
@@ -67,6 +67,19 @@ describe('runtime metrics route (RUNTIME_METRICS=1, for the benchmark)', () => {
     expect(m.windowMs).toBeLessThan(1000);
     expect(m.peakRssBytes).toBeGreaterThanOrEqual(m.rssBytes * 0.9);
     expect(m.eventLoopDelayMaxMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts the CPU the process spends after a reset, and only after', () => {
+    sampler.reset();
+    const start = performance.now();
+    let x = 0;
+    while (performance.now() - start < 150) x += Math.sqrt(x + 1); // ~150 ms of one core
+    const m = sampler.read();
+    expect(x).toBeGreaterThan(0);
+    expect(m.cpuSeconds).toBeGreaterThan(0.1);
+    expect(m.cpuSeconds).toBeLessThan(5);
+    sampler.reset();
+    expect(sampler.read().cpuSeconds).toBeLessThan(0.1);
   });
 
   it('leaves other paths and methods to the next middleware', async () => {
