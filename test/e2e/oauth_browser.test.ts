@@ -2,7 +2,12 @@
 // the fields by their labels and presses the buttons by their names, exactly as the pages present them. One browser
 // per file; one context (cookie jar) per person.
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// A signer can confirm at most three authorizations per 30 seconds: each TOTP step is accepted once per user, within
+// ±1 step of now (oauth_harness.ts nextOtp waits for the clock when they are spent). Tests that reuse a signer may
+// wait up to a step, so they get more than the default 30 s; the faster the service, the likelier the wait.
+vi.setConfig({ testTimeout: 75_000 });
 import { csc, opensslVerify, pem, type Server, startServer } from './harness.ts';
 import { b64url, digest, newSigner, nextOtp, par, pkce, REDIRECT, registerClient, SHA256, type Signer, token } from './oauth_harness.ts';
 

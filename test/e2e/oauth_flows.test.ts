@@ -2,7 +2,12 @@
 // Flow 1 (service authorization, credentials/list + info, credential authorization, signHash, oauth2/revoke) and
 // Flow 2 (credential authorization directly, through PAR with RAR authorization_details), then every refusal of
 // issue #3 "How it will be checked".
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// A signer can confirm at most three authorizations per 30 seconds: each TOTP step is accepted once per user, within
+// ±1 step of now (oauth_harness.ts nextOtp waits for the clock when they are spent). Tests that reuse a signer may
+// wait up to a step, so they get more than the default 30 s; the faster the service, the likelier the wait.
+vi.setConfig({ testTimeout: 75_000 });
 import { csc, opensslVerify, pem, type Server, startServer } from './harness.ts';
 import {
   Agent,
