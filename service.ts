@@ -101,17 +101,17 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     });
     const tokens = new CompositeTokenVerifier([authz.tokens, oauth.tokens]);
     if (config.purge.intervalSeconds > 0) {
-      // Each part deletes its own expired rows (DESIGN §3 data ownership); several instances purging at once only
-      // find less to delete.
+      // Each part deletes its own expired rows (DESIGN §3 data ownership); one instance at a time (an advisory lock).
       const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
       const challengeWindowMs = (config.sam.otpChallenge?.windowSeconds ?? 0) * 1000;
       closers.push(
         schedulePurge({
+          db,
           everyMs: config.purge.intervalSeconds * 1000,
           log,
           jobs: [
-            (now) => purgeAuthz(db, expiredBefore(now)),
-            (now) => purgeSam(db, { expiredBefore: expiredBefore(now), challengesBefore: new Date(Math.min(expiredBefore(now).getTime(), now.getTime() - challengeWindowMs)) }),
+            (q, now) => purgeAuthz(q, expiredBefore(now)),
+            (q, now) => purgeSam(q, { expiredBefore: expiredBefore(now), challengesBefore: new Date(Math.min(expiredBefore(now).getTime(), now.getTime() - challengeWindowMs)) }),
           ],
         }),
       );

@@ -2,9 +2,9 @@
 // OAuth artefact or credential grant past its expiry is refused anyway, and the retention keeps a reused refresh
 // token recognisable (its family is revoked, RFC 9700 §4.14.2) for a while after it expired.
 import { deleteInBatches } from '../core/purge.ts';
-import type { Db } from '../core/db.ts';
+import type { Db, DbClient } from '../core/db.ts';
 
-export async function purgeAuthz(db: Db, expiredBefore: Date): Promise<Record<string, number>> {
+export async function purgeAuthz(db: Db | DbClient, expiredBefore: Date): Promise<Record<string, number>> {
   return {
     'authz.tokens': await deleteInBatches(db, 'authz.tokens', 'expires_at < $1', [expiredBefore]),
     'authz.oauth_models': await deleteInBatches(db, 'authz.oauth_models', 'expires_at < $1', [expiredBefore]),

@@ -3,9 +3,9 @@
 // hashes for good. A challenge row also counts towards the per-credential limit of codes sent
 // (OTP_CHALLENGE_WINDOW_SECONDS): it stays until that window has passed too.
 import { deleteInBatches } from '../../core/purge.ts';
-import type { Db } from '../../core/db.ts';
+import type { Db, DbClient } from '../../core/db.ts';
 
-export async function purgeSam(db: Db, p: { expiredBefore: Date; challengesBefore: Date }): Promise<Record<string, number>> {
+export async function purgeSam(db: Db | DbClient, p: { expiredBefore: Date; challengesBefore: Date }): Promise<Record<string, number>> {
   return {
     'sam.sads': await deleteInBatches(db, 'sam.sads', 'expires_at < $1', [p.expiredBefore]),
     'sam.approvals': await deleteInBatches(db, 'sam.approvals', 'expires_at < $1', [p.expiredBefore]),

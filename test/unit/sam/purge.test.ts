@@ -105,18 +105,22 @@ describe('deleteInBatches and schedulePurge', () => {
     }
   });
 
-  it('runs every job on each tick, logs a failing one and carries on', async () => {
+  it('runs every job on each tick on one connection, logs a failing one and carries on', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }) as unknown as Logger;
     let runs = 0;
     const stop = schedulePurge({
+      db: env.db,
       everyMs: 40,
       log,
       jobs: [
         async () => {
           throw new Error('database away');
         },
-        async () => ({ 't.rows': ++runs }),
+        async (q) => {
+          await q.query('SELECT 1');
+          return { 't.rows': ++runs };
+        },
       ],
     });
     await new Promise((r) => setTimeout(r, 200));
@@ -128,5 +132,25 @@ describe('deleteInBatches and schedulePurge', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(runs).toBe(after);
   });
-});
 
+  it('skips its turn while another instance purges (the advisory lock is held elsewhere)', async () => {
+    const other = await env.db.connect();
+    let runs = 0;
+    const log = pino({ level: 'silent' }) as unknown as Logger;
+    const start = () => schedulePurge({ db: env.db, everyMs: 30, log, jobs: [async () => ({ n: ++runs })] });
+    try {
+      await other.query("SELECT pg_advisory_lock(8247062268281386354)");
+      const stop = start();
+      await new Promise((r) => setTimeout(r, 150));
+      await stop();
+      expect(runs).toBe(0);
+    } finally {
+      await other.query("SELECT pg_advisory_unlock(8247062268281386354)");
+      other.release();
+    }
+    const stop = start();
+    await new Promise((r) => setTimeout(r, 150));
+    await stop();
+    expect(runs).toBeGreaterThan(0);
+  });
+});
