@@ -14,7 +14,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Schemas in dependency order; each is `<schema>/migrations/*.sql` under the repository root. */
 export const SCHEMAS = ['authz', 'rssp', 'sam'] as const;
 
-// 64-bit advisory lock key: "rssp-mig" as ASCII.
+// 64-bit advisory lock key of the migrations (an arbitrary constant; it must never change, or instances of two
+// versions starting together would migrate at once).
 const MIGRATION_LOCK = '8318823744233629031';
 
 export function createPool(url: string, max = 10): Db {
