@@ -65,7 +65,9 @@ function base(extra: Record<string, string>, p = pkce()) {
 
 async function codeFor(agent: Agent, params: Record<string, string>, s = signer) {
   const out = await authorize(agent, s, authorizeUrl(server, params));
-  expect(out.kind, out.kind === 'page' ? out.html.slice(0, 800) : '').toBe('callback');
+  // On a page instead of the callback, say what the page says is wrong (its role="alert" text), else its start.
+  const alert = out.kind === 'page' ? /role="alert"[^>]*>([^<]*)</.exec(out.html)?.[1] : undefined;
+  expect(out.kind, out.kind === 'page' ? (alert ?? out.html.slice(0, 800)) : '').toBe('callback');
   if (out.kind !== 'callback') throw new Error('no callback');
   return out.params;
 }

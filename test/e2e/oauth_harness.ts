@@ -42,10 +42,13 @@ export async function sql<T extends pg.QueryResultRow>(text: string, values: unk
 export type Signer = { username: string; password: string; otpSecret: string; credentialID: string; pin: string; lastStep?: number };
 
 /** The SAM accepts each TOTP step once per user, and only steps after the last one used, within ±1 step of now.
- *  This picks the next usable step, waiting for the clock when the three around now are spent. */
+ *  This picks the next usable step, waiting for the clock when the three around now are spent. The previous step is
+ *  used only early enough in the current one: in its last 3 seconds the code could reach the server after the
+ *  boundary, when the previous step has left the window (as harness.ts totp() does). */
 export async function nextOtp(s: Signer): Promise<string> {
   const nowStep = () => Math.floor(Date.now() / 30_000);
-  let step = Math.max((s.lastStep ?? -Infinity) + 1, nowStep() - 1);
+  const lowest = (Date.now() / 1000) % 30 > 27 ? nowStep() : nowStep() - 1;
+  let step = Math.max((s.lastStep ?? -Infinity) + 1, lowest);
   while (step > nowStep() + 1) await new Promise((r) => setTimeout(r, 500));
   s.lastStep = step;
   return generate({ secret: s.otpSecret, epoch: step * 30 + 1 });
