@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { generate } from 'otplib';
+import type { RuntimeMetrics } from '../admin/runtime_metrics.ts';
 import { SHA256_OID } from './algos.ts';
 import { rate, summarize, type LatencySummary } from './stats.ts';
 
@@ -36,14 +37,8 @@ export type LoadJob = {
   users: BenchUser[];
 };
 
-export type ServerMetrics = {
-  eventLoopDelayMaxMs: number;
-  eventLoopDelayP99Ms: number;
-  peakRssBytes: number;
-  rssBytes: number;
-  windowMs: number;
-  cpuSeconds: number;
-};
+/** What the service reports about itself over the window (GET/POST /admin/runtime-metrics). */
+export type ServerMetrics = RuntimeMetrics;
 
 /** Cores used during the measured window by each process on the machine that matters: the service (all its
  *  threads, SoftHSM's work included), PostgreSQL (every backend; null where /proc cannot be read) and this load
