@@ -69,7 +69,7 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     // The consumption and its audit row commit together or not at all (DESIGN §2.3): one statement from the row read
     // above (docs/performance.md: one round trip); the locked transaction only when that row moved since, or the
     // request is refused.
-    if (await consumeSeenSad(deps.db, sad, cmd.hashes, now, auditAppendCall(draft, 'ok', undefined, 6))) {
+    if (await consumeSeenSad(deps.db, sad, cmd.hashes, now, (first) => auditAppendCall(draft, 'ok', undefined, first))) {
       sealSoon();
     } else {
       await tx(deps.db, async (c) => {

@@ -46,8 +46,8 @@ export type AuditDraft = {
 };
 
 /** A call of sam.audit_append() for `draft`, its parameters numbered from `first`: to be embedded in a statement
- *  that must append its audit row in the same atomic step (sam/ledger/sads.ts consumeSeenSad). The caller runs
- *  sealSoon() once the statement has committed. */
+ *  that must append its audit row in the same atomic step (consumeSeenSad in sam/ledger/sads.ts numbers them after
+ *  its own). The caller runs sealSoon() once the statement has committed. */
 export function auditAppendCall(draft: AuditDraft, result: AuditResult, errorCode?: string, first = 1): { sql: string; params: unknown[] } {
   const params = [
     draft.event,

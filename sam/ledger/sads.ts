@@ -73,7 +73,7 @@ export async function revokeSad(q: Queryable, jti: string, now: Date): Promise<b
  * The consumption of `consumeSad` in one round trip instead of four (BEGIN, locked read, UPDATE, COMMIT), from the
  * row the caller read moments ago (signHash reads it for its checks anyway): one conditional UPDATE that applies
  * only if no consumption, revocation or expiry landed since — `used` moves with every consumption, and the hash list
- * only with it. `alongside` (an audit append, parameters numbered from 6) runs in the same statement, once, only if
+ * only with it. `alongside` (an audit append, given the number of its first parameter) runs in the same statement, once, only if
  * the row was consumed: one statement is one transaction, so both commit or neither does (DESIGN §2.3). Returns
  * false when the row moved or the request would be refused, and then nothing was written; the caller takes
  * consumeSad, which re-checks everything under the lock and throws the exact refusal.
@@ -83,7 +83,7 @@ export async function consumeSeenSad(
   seen: SadRecord,
   requested: Uint8Array[],
   now: Date,
-  alongside?: { sql: string; params: unknown[] },
+  alongside?: (firstParam: number) => { sql: string; params: unknown[] },
 ): Promise<boolean> {
   if (seen.revokedAt || seen.expiresAt.getTime() <= now.getTime()) return false;
   if (seen.used + requested.length > seen.n) return false;
@@ -95,8 +95,9 @@ export async function consumeSeenSad(
   const update = `UPDATE sam.sads SET used = used + $2, hashes = $3::bytea[]
      WHERE jti = $1 AND used = $4 AND revoked_at IS NULL AND expires_at > $5`;
   const values = [seen.jti, requested.length, remaining?.map((h) => Buffer.from(h)) ?? null, seen.used, now];
-  const res = alongside
-    ? await q.query(prepared(`WITH consumed AS (${update} RETURNING jti) SELECT ${alongside.sql} FROM consumed`, [...values, ...alongside.params]))
+  const also = alongside?.(values.length + 1);
+  const res = also
+    ? await q.query(prepared(`WITH consumed AS (${update} RETURNING jti) SELECT ${also.sql} FROM consumed`, [...values, ...also.params]))
     : await q.query(prepared(update, values));
   return res.rowCount === 1;
 }

@@ -1,18 +1,9 @@
 // The CSC v1.0.4.0 methods served at /csc/v1 (CSC v1 §11). The route table has exactly these keys and v1 `info`
 // publishes exactly this list, so the two can never disagree.
-import type { CscV1Operation } from '../../../openapi/validate_v1.ts';
+import { CSC_V1_OPERATIONS } from '../../../openapi/validate_v1.ts';
 
-export const V1_METHODS = [
-  'info',
-  'auth/login',
-  'auth/revoke',
-  'credentials/list',
-  'credentials/info',
-  'credentials/authorize',
-  'credentials/sendOTP',
-  'credentials/extendTransaction',
-  'signatures/signHash',
-] as const satisfies readonly CscV1Operation[];
+/** The operations of the v1 contract (openapi/csc-v1.yaml) are exactly the methods served. */
+export const V1_METHODS = CSC_V1_OPERATIONS;
 
 export type V1Method = (typeof V1_METHODS)[number];
 

@@ -79,20 +79,20 @@ describe('consumeSeenSad', () => {
       (await env.db.query('SELECT event, result, sad_jti, num_signatures FROM sam.audit WHERE request_id = $1', [requestId])).rows;
 
     const ok = `req-${randomBytes(6).toString('hex')}`;
-    expect(await consumeSeenSad(env.db, before, [a], env.clock.now(), auditAppendCall(draft(ok), 'ok', undefined, 6))).toBe(true);
+    expect(await consumeSeenSad(env.db, before, [a], env.clock.now(), (first) => auditAppendCall(draft(ok), 'ok', undefined, first))).toBe(true);
     expect(await rows(ok)).toEqual([{ event: 'sign', result: 'ok', sad_jti: jti, num_signatures: 1 }]);
     expect((await seen(jti)).used).toBe(1);
 
     // A stale view: neither the consumption nor its row.
     const stale = `req-${randomBytes(6).toString('hex')}`;
-    expect(await consumeSeenSad(env.db, before, [b], env.clock.now(), auditAppendCall(draft(stale), 'ok', undefined, 6))).toBe(false);
+    expect(await consumeSeenSad(env.db, before, [b], env.clock.now(), (first) => auditAppendCall(draft(stale), 'ok', undefined, first))).toBe(false);
     expect(await rows(stale)).toEqual([]);
     expect((await seen(jti)).used).toBe(1);
 
     // The append fails (an event name the audit table's format refuses): the consumption rolls back with it.
     const broken = `req-${randomBytes(6).toString('hex')}`;
     const bad = { ...draft(broken), event: 'Not An Event' as AuditDraft['event'] };
-    await expect(consumeSeenSad(env.db, await seen(jti), [b], env.clock.now(), auditAppendCall(bad, 'ok', undefined, 6))).rejects.toThrow();
+    await expect(consumeSeenSad(env.db, await seen(jti), [b], env.clock.now(), (first) => auditAppendCall(bad, 'ok', undefined, first))).rejects.toThrow();
     expect(await rows(broken)).toEqual([]);
     expect((await seen(jti)).used).toBe(1);
   });
