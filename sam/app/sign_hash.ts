@@ -13,6 +13,7 @@ import { requireCertificateValid, requireEnabled, requireUnlocked } from './chec
 import { requireHashLengths } from './checks/hashes.ts';
 import {
   requireClient,
+  requireCommittedHashes,
   requireCredentialExists,
   requireHashes,
   requireOwner,
@@ -73,7 +74,8 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
       sealSoon();
     } else {
       await tx(deps.db, async (c) => {
-        await consumeSad(c, claims.jti, cmd.hashes, now); // SAM_SAD_EXHAUSTED / SAM_HASH_NOT_AUTHORIZED
+        // SAM_SAD_INVALID (rewritten row) / SAM_SAD_EXHAUSTED / SAM_HASH_NOT_AUTHORIZED
+        await consumeSad(c, claims.jti, cmd.hashes, now, (locked) => requireCommittedHashes(locked, claims));
         await writeAudit(c, draft, 'ok');
       });
     }

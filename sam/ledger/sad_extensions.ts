@@ -25,8 +25,8 @@ export async function supersedeSad(
   now: Date,
 ): Promise<void> {
   await q.query(
-    `INSERT INTO sam.sads (jti, user_id, client_id, credential_id, hash_alg, n, hashes, expires_at, parent_jti, origin_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::bytea[], $8, $9, $10)`,
+    `INSERT INTO sam.sads (jti, user_id, client_id, credential_id, hash_alg, n, hashes, authorized, expires_at, parent_jti, origin_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::bytea[], $7::bytea[], $8, $9, $10)`,
     [
       child.jti,
       child.userId,

@@ -16,6 +16,8 @@ export type SadRecord = {
   used: number;
   /** Hashes still signable; null for a count-only SAD. */
   hashes: Uint8Array[] | null;
+  /** The list as minted, never updated (migration 010): what the SAD's `hsh` commits to. */
+  authorized: Uint8Array[] | null;
   expiresAt: Date;
   revokedAt: Date | null;
 };
@@ -29,11 +31,12 @@ export type SadRow = {
   n: number;
   used: number;
   hashes: Buffer[] | null;
+  authorized: Buffer[] | null;
   expires_at: Date;
   revoked_at: Date | null;
 };
 
-export const SAD_COLUMNS = 'jti, user_id, client_id, credential_id, hash_alg, n, used, hashes, expires_at, revoked_at';
+export const SAD_COLUMNS = 'jti, user_id, client_id, credential_id, hash_alg, n, used, hashes, authorized, expires_at, revoked_at';
 
 export function sadFromRow(r: SadRow): SadRecord {
   return {
@@ -45,15 +48,17 @@ export function sadFromRow(r: SadRow): SadRecord {
     n: r.n,
     used: r.used,
     hashes: r.hashes ? r.hashes.map((h) => new Uint8Array(h)) : null,
+    authorized: r.authorized ? r.authorized.map((h) => new Uint8Array(h)) : null,
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
   };
 }
 
-export async function insertSad(q: Queryable, s: Omit<SadRecord, 'used' | 'revokedAt'>): Promise<void> {
+/** The minted list goes in twice: as what is still signable, and as what the SAD's commitment covers. */
+export async function insertSad(q: Queryable, s: Omit<SadRecord, 'used' | 'revokedAt' | 'authorized'>): Promise<void> {
   await q.query(
-    `INSERT INTO sam.sads (jti, user_id, client_id, credential_id, hash_alg, n, hashes, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::bytea[], $8)`,
+    `INSERT INTO sam.sads (jti, user_id, client_id, credential_id, hash_alg, n, hashes, authorized, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::bytea[], $7::bytea[], $8)`,
     [s.jti, s.userId, s.clientId, s.credentialId, s.hashAlg, s.n, s.hashes?.map((h) => Buffer.from(h)) ?? null, s.expiresAt],
   );
 }
@@ -108,10 +113,18 @@ export async function consumeSeenSad(
  * serialize on the lock; each sees what the previous one left (DESIGN §2.3: N parallel calls, at most n
  * signatures).
  */
-export async function consumeSad(q: Queryable, jti: string, requested: Uint8Array[], now: Date): Promise<SadRecord> {
+export async function consumeSad(
+  q: Queryable,
+  jti: string,
+  requested: Uint8Array[],
+  now: Date,
+  /** Re-checks the locked row against the SAD token (the row may have been rewritten since the first read). */
+  check: (sad: SadRecord) => void,
+): Promise<SadRecord> {
   const { rows } = await q.query<SadRow>(`SELECT ${SAD_COLUMNS} FROM sam.sads WHERE jti = $1 FOR UPDATE`, [jti]);
   if (!rows[0]) throw new SamError('SAM_SAD_INVALID', 'unknown SAD');
   const sad = sadFromRow(rows[0]);
+  check(sad);
   // Checked again under the lock: a revocation or expiry may have landed since the caller's first look.
   if (sad.revokedAt) throw new SamError('SAM_SAD_REVOKED');
   if (sad.expiresAt.getTime() <= now.getTime()) throw new SamError('SAM_SAD_EXPIRED');

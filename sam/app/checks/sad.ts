@@ -3,7 +3,9 @@
 import { SamError } from '../../../core/sam_port.ts';
 import type { CredentialRecord } from '../../ledger/credentials.ts';
 import type { SadRecord } from '../../ledger/sads.ts';
+import { takeFromMultiset } from '../../ledger/multiset.ts';
 import type { SadClaims } from '../sad/claims.ts';
+import { hashListCommitment } from '../sad/commitment.ts';
 
 /** A SAD we signed but have no record of was never issued by this deployment (or its record was purged). The
  *  record must also say what the token says; anything else means tampering with one of them. */
@@ -19,7 +21,25 @@ export function requireSadLive(sad: SadRecord | null, claims: SadClaims): SadRec
   ) {
     throw new SamError('SAM_SAD_INVALID', 'record mismatch');
   }
+  requireCommittedHashes(sad, claims);
   return sad;
+}
+
+/**
+ * The stored hash lists must be the ones the SAD commits to (issue #14 finding 3): the list as minted hashes to
+ * `hsh`, and what is still signable is drawn from it. Without this a database writer could blank the list
+ * (`hashes = NULL` reads as a count-only SAD) or swap in other hashes, and the SAM would sign them. A SAD minted
+ * without a list (SCAL 1, count only) must have none stored either.
+ */
+export function requireCommittedHashes(sad: Pick<SadRecord, 'hashes' | 'authorized'>, claims: Pick<SadClaims, 'hsh'>): void {
+  const intact =
+    claims.hsh === undefined
+      ? sad.hashes === null && sad.authorized === null
+      : sad.hashes !== null &&
+        sad.authorized !== null &&
+        hashListCommitment(sad.authorized) === claims.hsh &&
+        takeFromMultiset(sad.authorized, sad.hashes) !== null;
+  if (!intact) throw new SamError('SAM_SAD_INVALID', 'stored hashes do not match the SAD');
 }
 
 export function requireSadForCredential(claims: SadClaims, credentialID: string): void {

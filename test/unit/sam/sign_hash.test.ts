@@ -293,6 +293,64 @@ describe('signHash: one refusal per check of DESIGN §2.3', () => {
   });
 });
 
+describe('signHash: a database writer cannot widen a SAD (issue #14 finding 3)', () => {
+  // The attacker can write sam.sads but holds no SAM key: each edit below must end in a refusal and an audit row,
+  // with nothing signed and nothing consumed.
+  let s: Signer;
+  let sad: string;
+  beforeEach(async () => {
+    s = await newSigner(env);
+    sad = await authorize(env, s, [digest('doc'), digest('doc2')]);
+  });
+  const edit = (set: string, params: unknown[] = []) =>
+    env.db.query(`UPDATE sam.sads SET ${set} WHERE jti = $1`, [jtiOf(sad), ...params]);
+  const usedNow = async () => (await env.db.query('SELECT used FROM sam.sads WHERE jti = $1', [jtiOf(sad)])).rows[0].used;
+
+  it('hashes set to NULL (a SCAL 2 SAD read as count-only) is refused for any hash', async () => {
+    await edit('hashes = NULL');
+    const err = await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, sad, c, { hashes: [digest('anything')] }));
+    expect(err.detail).toBe('stored hashes do not match the SAD');
+    expect(await usedNow()).toBe(0);
+  });
+
+  it('both lists blanked is refused as well', async () => {
+    await edit('hashes = NULL, authorized = NULL');
+    await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, sad, c, { hashes: [digest('anything')] }));
+  });
+
+  it('a swapped list (both columns rewritten to the attacker\'s hashes) is refused', async () => {
+    const forged = [Buffer.from(digest('forged')), Buffer.from(digest('doc2'))];
+    await edit('hashes = $2::bytea[], authorized = $2::bytea[]', [forged]);
+    await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, sad, c, { hashes: [digest('forged')] }));
+    expect(await usedNow()).toBe(0);
+  });
+
+  it('a hash added to what is still signable (beyond the minted list) is refused', async () => {
+    await edit('hashes = array_append(hashes, $2::bytea)', [Buffer.from(digest('extra'))]);
+    await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, sad, c, { hashes: [digest('extra')] }));
+  });
+
+  it('a count-only SAD given a stored list is refused (the record says what the token does not)', async () => {
+    const blank = await authorize(env, s, undefined, { numSignatures: 1, scal: '1' });
+    await env.db.query('UPDATE sam.sads SET hashes = $2::bytea[] WHERE jti = $1', [jtiOf(blank), [Buffer.from(digest('doc'))]]);
+    await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, blank, c));
+  });
+
+  it('a row rewritten after a partial use is refused, and what was consumed stays consumed', async () => {
+    await sign(s, sad, ctx(), { hashes: [digest('doc')] });
+    await edit('hashes = NULL');
+    await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, sad, c, { hashes: [digest('doc2')] }));
+    expect(await usedNow()).toBe(1);
+  });
+
+  it('untouched, the same SAD signs both of its hashes, in two calls', async () => {
+    await sign(s, sad, ctx(), { hashes: [digest('doc2')] });
+    const { signatures } = await sign(s, sad, ctx(), { hashes: [digest('doc')] });
+    expect(signatures).toHaveLength(1);
+    expect(await usedNow()).toBe(2);
+  });
+});
+
 describe('signHash: device trouble fails closed', () => {
   it('SAM_SIGNATURE_VERIFY_FAILED (audited as error) when the device returns a bad ECDSA or RSA signature', async () => {
     for (const algo of ['EC-P256', 'RSA-2048'] as const) {
