@@ -3,6 +3,7 @@
 // export. The hash encoding mirrors sam.audit_canonical() in sam/migrations/002_audit_chain.sql byte for byte:
 // change both together, and the version tag with them.
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { jwkThumbprint } from './jwk_thumbprint.ts';
 
 export const AUDIT_FORMAT = 'rssp-audit-v1';
 const ZERO_HASH = '0'.repeat(64);
@@ -91,7 +92,7 @@ export function checkpointStatement(c: { seq: number; hash: string; at: string }
 }
 
 export type AuditProblem = {
-  kind: 'altered' | 'deleted' | 'inserted' | 'checkpoint' | 'format';
+  kind: 'altered' | 'deleted' | 'inserted' | 'checkpoint' | 'format' | 'key';
   /** The record named: its seq when it has one, else its storage id. */
   seq?: number;
   id?: string;
@@ -157,8 +158,16 @@ export class AuditExportVerifier {
     }
     const problems = [...this.problems];
     const keys = new Map<string, KeyObject>();
+    // A kid is the RFC 7638 thumbprint of its key (sam/audit/audit_key.ts). A key that is not what its kid names is
+    // never used: otherwise a forged export, re-signed with the forger's key and listed under the real kid, would
+    // verify even when the auditor pins that kid (issue #14 finding 2).
     for (const k of this.opts.trustedKeys ?? header.keys) {
-      keys.set(k.kid, createPublicKey({ key: Buffer.from(k.spki, 'base64'), format: 'der', type: 'spki' }));
+      const key = readSpki(k.spki);
+      if (!key || jwkThumbprint(key) !== k.kid) {
+        problems.push({ kind: 'key', message: `the key listed under kid ${k.kid} is not the key that kid names (RFC 7638 thumbprint)` });
+        continue;
+      }
+      keys.set(k.kid, key);
     }
     const links = this.links.sort((a, b) => a.seq - b.seq || Number(a.id) - Number(b.id));
 
@@ -258,4 +267,12 @@ export function parseAuditLines(text: string): AuditLine[] {
         throw new Error(`line ${i + 1} is not JSON`);
       }
     });
+}
+
+function readSpki(spkiB64: string): KeyObject | null {
+  try {
+    return createPublicKey({ key: Buffer.from(spkiB64, 'base64'), format: 'der', type: 'spki' });
+  } catch {
+    return null;
+  }
 }

@@ -12,10 +12,12 @@ import {
   type AuditLine,
   type AuditRecordLine,
 } from '../../../core/audit_chain.ts';
+import { calculateJwkThumbprint, exportJWK } from 'jose';
+import { jwkThumbprint } from '../../../core/jwk_thumbprint.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const spki = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-const KID = 'test-kid';
+const KID = jwkThumbprint(publicKey); // as sam/audit/audit_key.ts names the checkpoint key
 
 function record(seq: number, prevHash: string, over: Partial<AuditRecordLine> = {}): AuditRecordLine {
   const r: AuditRecordLine = {
@@ -82,7 +84,34 @@ describe('verifyAuditExport', () => {
     expect(verify([header, records[0]!, omitted, records[2]!, records[3]!, cp]).intact).toBe(true);
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
     const v = verifyAuditExport([header, ...records, cp], { trustedKeys: [{ kid: KID, spki: other }] });
-    expect(v.problems).toEqual([{ kind: 'checkpoint', seq: 4, message: 'checkpoint at seq 4 was altered: its signature does not verify' }]);
+    expect(v.problems).toHaveLength(2);
+    expect(v.problems).toContainEqual({ kind: 'key', message: `the key listed under kid ${KID} is not the key that kid names (RFC 7638 thumbprint)` });
+    expect(v.problems).toContainEqual({ kind: 'checkpoint', seq: 4, message: `checkpoint at seq 4 was altered: its signature does not verify (unknown key ${KID})` });
+  });
+
+  it('refuses a forged export re-signed with another key listed under the real kid, even with that kid pinned', () => {
+    // The forger rewrites a record, re-chains everything after it and signs a new checkpoint with a key of their
+    // own, then lists that key in the header under the genuine kid (what `audit:verify --kid` used to trust).
+    const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const r1 = record(1, '0'.repeat(64), { userId: 'mallory' });
+    const r2 = record(2, r1.hash!);
+    const c = { seq: 2, hash: r2.hash!, at: '2026-01-01T00:00:00.000Z' };
+    const forgedCp: AuditCheckpointLine = { type: 'checkpoint', ...c, kid: KID, signature: sign('sha256', checkpointStatement(c), { key: forger.privateKey, dsaEncoding: 'der' }).toString('base64') };
+    const forgedSpki = forger.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const header: AuditHeaderLine = { type: 'header', format: AUDIT_FORMAT, exportedAt: '', headSeq: 2, fromSeq: 1, filter: {}, keys: [{ kid: KID, spki: forgedSpki }] };
+    const pinned = header.keys.filter((k) => k.kid === KID); // what the CLI does with --kid
+    const v = verifyAuditExport([header, r1, r2, forgedCp], { trustedKeys: pinned });
+    expect(v.intact).toBe(false);
+    expect(v.signedUpTo).toBe(0);
+    expect(v.problems).toContainEqual({ kind: 'key', message: `the key listed under kid ${KID} is not the key that kid names (RFC 7638 thumbprint)` });
+    // The same export under the forger's own thumbprint verifies as a chain, but not under the pinned real kid.
+    const honest = verifyAuditExport([{ ...header, keys: [{ kid: jwkThumbprint(forger.publicKey), spki: forgedSpki }] }, r1, r2, forgedCp], { trustedKeys: pinned });
+    expect(honest.intact).toBe(false);
+  });
+
+  it('computes the RFC 7638 thumbprint as jose does, for EC and RSA keys', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    for (const k of [publicKey, rsa]) expect(jwkThumbprint(k)).toBe(await calculateJwkThumbprint(await exportJWK(k), 'sha256'));
   });
 
   it('refuses what is not an export', () => {
