@@ -47,6 +47,10 @@ export type CredentialState = {
 
 export type Approval = 'inline' | 'async';
 
+/** Sole Control Assurance Level (CSC v2 §11.5 SCAL): at "2" every authorization binds the exact hashes and two
+ *  factors. Stored by the SAM when the credential is created; no caller can claim another (issue #14 finding 4). */
+export type Scal = '1' | '2';
+
 export type SamErrorCode =
   | 'SAM_CREDENTIAL_UNKNOWN'
   /** createCredential with an id that is already bound. */
@@ -63,6 +67,10 @@ export type SamErrorCode =
   | 'SAM_HASHES_REQUIRED'
   | 'SAM_HASH_COUNT_MISMATCH'
   | 'SAM_NUM_SIGNATURES_INVALID'
+  /** createCredential with a SCAL or multisign outside their range. */
+  | 'SAM_CREDENTIAL_POLICY_INVALID'
+  /** numSignatures above the credential's multisign, as the SAM stores it. */
+  | 'SAM_TOO_MANY_SIGNATURES'
   | 'SAM_SAD_INVALID'
   | 'SAM_SAD_EXPIRED'
   | 'SAM_SAD_REVOKED'
@@ -135,6 +143,10 @@ export interface SignatureActivation {
     otpChannel?: OtpChannel;
     /** Default inline. */
     approval?: Approval;
+    /** Kept and enforced by the SAM from now on (issue #14 finding 4). */
+    scal: Scal;
+    /** Most signatures one authorization may cover; enforced by the SAM. */
+    multisign: number;
   }): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }>;
 
   /** PKCS#10 request signed by the credential's key, for an external CA (issue #2 §6). */
@@ -161,8 +173,6 @@ export interface SignatureActivation {
     hashes?: Uint8Array[];
     hashAlgorithmOID?: string;
     factors: Factors;
-    /** SCAL of the credential as published by rssp; at "2" hashes are mandatory. */
-    scal: '1' | '2';
   }): Promise<{ sad: string; expiresIn: number }>;
 
   /** Verifies the SAD and every rule of DESIGN §2.3, consumes it atomically, signs, verifies, audits. */
@@ -195,7 +205,6 @@ export interface SignatureActivation {
     credentialID: string;
     hashes?: Uint8Array[];
     hashAlgorithmOID?: string;
-    scal: '1' | '2';
   }): Promise<{ sad: string; expiresIn: number }>;
 
   /** CSC v2 §11.6 answered 202: records the request (hashes bound as in activate), sends the person a link to the
@@ -208,7 +217,6 @@ export interface SignatureActivation {
     numSignatures: number;
     hashes?: Uint8Array[];
     hashAlgorithmOID?: string;
-    scal: '1' | '2';
     description?: string;
     recipient: Recipient;
     /** The page's URL without the secret, e.g. https://sign.example.org/approve/ */

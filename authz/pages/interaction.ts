@@ -96,6 +96,7 @@ const TO_CLIENT: Partial<Record<SamErrorCode, { error: string; description: stri
   SAM_HASHES_REQUIRED: { error: 'invalid_request', description: 'hashes are required for this credential (SCAL 2)' },
   SAM_HASH_COUNT_MISMATCH: { error: 'invalid_request', description: 'numSignatures must equal the number of hashes' },
   SAM_NUM_SIGNATURES_INVALID: { error: 'invalid_request', description: 'Invalid parameter numSignatures' },
+  SAM_TOO_MANY_SIGNATURES: { error: 'invalid_request', description: 'numSignatures is above the credential\'s multisign' },
   SAM_HASH_LENGTH: { error: 'invalid_request', description: 'A hash does not have the length of the hash algorithm' },
   SAM_HASH_ALG_INVALID: { error: 'invalid_request', description: 'Invalid parameter hashAlgorithmOID' },
 };
@@ -255,7 +256,6 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
         hashes: c.request.documents.length ? c.request.documents.map((d) => d.hash) : undefined,
         hashAlgorithmOID: c.request.hashAlgorithmOID,
         factors: { pin: form.get('pin') || undefined, otp: form.get('otp') || undefined },
-        scal: c.summary.scal,
       });
     } catch (err) {
       const code = (err as SamError).code;

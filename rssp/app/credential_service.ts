@@ -85,6 +85,8 @@ export class CredentialService {
 
     const { keyAlgo, pssOnly } = keyAlgoFor(cmd.algo, cmd.rsaBits);
     const credentialID = newCredentialID();
+    const scal = cmd.scal ?? '2';
+    // The SAM keeps its own copy of both and enforces them (issue #14 finding 4); rssp's copy is what info shows.
     const { certificates } = await this.deps.sam.createCredential({
       ctx,
       credentialID,
@@ -95,12 +97,14 @@ export class CredentialService {
       subject: this.subjectOf(user),
       ...(cmd.otpChannel ? { otpChannel: cmd.otpChannel } : {}),
       ...(cmd.approval ? { approval: cmd.approval } : {}),
+      scal,
+      multisign,
     });
     await this.deps.repo.insert({
       credentialID,
       ownerId: user.id,
       description: cmd.description ?? null,
-      scal: cmd.scal ?? '2',
+      scal,
       authMode: cmd.authMode ?? 'explicit',
       multisign,
       keyAlgo,

@@ -18,6 +18,7 @@ export const SAM_ERRORS: Partial<Record<SamErrorCode, CscErrorName>> = {
   SAM_HASHES_REQUIRED: 'hashesRequired',
   SAM_HASH_COUNT_MISMATCH: 'hashCountMismatch',
   SAM_NUM_SIGNATURES_INVALID: 'invalidNumSignatures',
+  SAM_TOO_MANY_SIGNATURES: 'tooManySignatures',
   SAM_SAD_INVALID: 'invalidSad',
   SAM_SAD_REVOKED: 'invalidSad',
   SAM_SAD_WRONG_CREDENTIAL: 'invalidSad',

@@ -3,7 +3,7 @@
 // leaves one audit row.
 import { randomBytes } from 'node:crypto';
 import { tx } from '../../core/db.ts';
-import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
+import { SamError, type Scal, type SignatureActivation } from '../../core/sam_port.ts';
 import { auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
 import { getCredential } from '../ledger/credentials.ts';
 import { insertSad } from '../ledger/sads.ts';
@@ -34,9 +34,9 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
     requireEnabled(cred);
     requireUnlocked(cred); // before the factors: once locked, the right factors do not help
     requireCertificateValid(cred, now);
-    requireNumSignatures(cmd.numSignatures);
-    const bound = hashesToBind(cmd);
-    const required = await requiredFactors(factorDeps(deps), cred, cmd.userId, cmd.factors, cmd.scal);
+    requireNumSignatures(cmd.numSignatures, cred.multisign);
+    const bound = hashesToBind(cmd, cred.scal);
+    const required = await requiredFactors(factorDeps(deps), cred, cmd.userId, cmd.factors);
     const amr = await checkFactors({ ...factorDeps(deps), onLocked: (n, failed) => auditLockout(deps, draft, n, failed) }, cred, cmd.userId, cmd.factors, required);
     draft.amr = amr;
 
@@ -81,10 +81,10 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
  * there is one per signature (DESIGN §2: the SAD binds the exact DTBS/R); at SCAL 1 they are optional and, when
  * given, bind just as strictly. A count-only SAD has hashes null.
  */
-function hashesToBind(cmd: ActivateCmd): { hashes: Uint8Array[] | null; hashAlg: string | null } {
+function hashesToBind(cmd: ActivateCmd, scal: Scal): { hashes: Uint8Array[] | null; hashAlg: string | null } {
   const hashes = cmd.hashes?.length ? cmd.hashes : null;
   if (!hashes) {
-    if (cmd.scal === '2') throw new SamError('SAM_HASHES_REQUIRED');
+    if (scal === '2') throw new SamError('SAM_HASHES_REQUIRED');
     return { hashes: null, hashAlg: cmd.hashAlgorithmOID === undefined ? null : requireKnownHashAlg(cmd.hashAlgorithmOID).oid };
   }
   if (hashes.length !== cmd.numSignatures) {

@@ -55,10 +55,10 @@ export async function requestApproval(deps: SamDeps, cmd: RequestCmd): Promise<{
     requireEnabled(cred);
     requireUnlocked(cred);
     requireCertificateValid(cred, now);
-    requireNumSignatures(cmd.numSignatures);
+    requireNumSignatures(cmd.numSignatures, cred.multisign);
     // The same binding rules as activate (sam/app/activate.ts): at SCAL 2 one hash per signature.
     const hashes = cmd.hashes?.length ? cmd.hashes : null;
-    if (!hashes && cmd.scal === '2') throw new SamError('SAM_HASHES_REQUIRED');
+    if (!hashes && cred.scal === '2') throw new SamError('SAM_HASHES_REQUIRED');
     let hashAlg: string | null = null;
     if (hashes) {
       if (hashes.length !== cmd.numSignatures) throw new SamError('SAM_HASH_COUNT_MISMATCH');
@@ -84,7 +84,7 @@ export async function requestApproval(deps: SamDeps, cmd: RequestCmd): Promise<{
       numSignatures: cmd.numSignatures,
       hashAlg,
       hashes: hashes ? hashes.map((h) => new Uint8Array(h)) : null,
-      scal: cmd.scal,
+      scal: cred.scal,
       description: cmd.description ?? null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + lifetime * 1000),
@@ -187,7 +187,6 @@ export async function decideApproval(deps: SamDeps, cmd: DecideCmd): Promise<{ s
       hashes: row.hashes ?? undefined,
       hashAlgorithmOID: row.hashAlg ?? undefined,
       factors: cmd.factors,
-      scal: row.scal,
     });
     await markApproved(deps.db, row.id, sad, new Date(deps.now().getTime() + expiresIn * 1000), deps.now());
     return { state: 'approved' };

@@ -13,6 +13,8 @@ type CreateCmd = Parameters<SignatureActivation['createCredential']>[0];
 export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }> {
   // A credential without a PIN could be activated by a possession factor alone; refuse rather than store one.
   if (!cmd.pin) throw new SamError('SAM_FACTORS_MISSING', 'a PIN is required');
+  if (cmd.scal !== '1' && cmd.scal !== '2') throw new SamError('SAM_CREDENTIAL_POLICY_INVALID', 'SCAL must be "1" or "2"');
+  if (!Number.isSafeInteger(cmd.multisign) || cmd.multisign < 1) throw new SamError('SAM_CREDENTIAL_POLICY_INVALID', 'multisign must be a positive integer');
   // Refuse a malformed subject before a key is generated for nothing (throws TypeError).
   subjectName(cmd.subject);
   if (await getCredential(deps.db, cmd.credentialID)) throw new SamError('SAM_CREDENTIAL_EXISTS');
@@ -35,6 +37,8 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
       notAfter: validity.notAfter,
       otpChannel: cmd.otpChannel ?? 'totp',
       approval: cmd.approval ?? 'inline',
+      scal: cmd.scal,
+      multisign: cmd.multisign,
     });
   } catch (err) {
     // Two creations racing for one id: the loser's key stays unused in the token.

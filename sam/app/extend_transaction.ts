@@ -55,7 +55,7 @@ export async function extendTransaction(deps: SamDeps, cmd: ExtendCmd): Promise<
     requireUnlocked(cred);
     requireCertificateValid(cred, now);
     const listed = cmd.hashes?.length ? cmd.hashes : null;
-    if (!listed && cmd.scal === '2') throw new SamError('SAM_HASHES_REQUIRED');
+    if (!listed && cred.scal === '2') throw new SamError('SAM_HASHES_REQUIRED');
 
     const result = await tx(deps.db, async (c) => {
       const row = await lockSadForExtension(c, claims.jti);

@@ -17,6 +17,7 @@ import {
   requireCredentialExists,
   requireHashes,
   requireOwner,
+  requireScalBinding,
   requireSadForCredential,
   requireSadLive,
 } from './checks/sad.ts';
@@ -57,6 +58,7 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     requireEnabled(cred); // SAM_CREDENTIAL_DISABLED
     requireUnlocked(cred); // SAM_CREDENTIAL_LOCKED
     requireCertificateValid(cred, now); // SAM_CERT_NOT_VALID
+    requireScalBinding(claims, cred); // SAM_SAD_INVALID: a count-only SAD for a SCAL 2 credential
     const publicKey = publicKeyOf(cred.spki);
     const plan = planSigning(
       cmd,

@@ -1,5 +1,5 @@
 // sam.credentials: the binding of an owner to a key in the HSM, its PIN hash, and its durable lockout state.
-import type { Approval, KeyAlgo, OtpChannel } from '../../core/sam_port.ts';
+import type { Approval, KeyAlgo, OtpChannel, Scal } from '../../core/sam_port.ts';
 import type { Queryable } from './queryable.ts';
 
 export type CredentialRecord = {
@@ -21,6 +21,10 @@ export type CredentialRecord = {
   otpChannel: OtpChannel;
   /** 'async': approved out of band on a page (migration 004). */
   approval: Approval;
+  /** Sole Control Assurance Level, kept and enforced by the SAM (migration 011): callers cannot lower it. */
+  scal: Scal;
+  /** Most signatures one authorization may cover (CSC v2 §11.5 multisign), enforced by the SAM (migration 011). */
+  multisign: number;
 };
 
 export type CredentialRow = {
@@ -39,10 +43,12 @@ export type CredentialRow = {
   not_after: Date | null;
   otp_channel: OtpChannel;
   approval: Approval;
+  scal: Scal;
+  multisign: number;
 };
 
 export const CREDENTIAL_COLUMNS =
-  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval';
+  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval, scal, multisign';
 
 export function credentialFromRow(r: CredentialRow): CredentialRecord {
   return {
@@ -61,6 +67,8 @@ export function credentialFromRow(r: CredentialRow): CredentialRecord {
     notAfter: r.not_after,
     otpChannel: r.otp_channel,
     approval: r.approval,
+    scal: r.scal,
+    multisign: r.multisign,
   };
 }
 
@@ -69,9 +77,9 @@ export async function insertCredential(
   c: Omit<CredentialRecord, 'enabled' | 'pinFailures' | 'otpFailures' | 'lockedAt' | 'otpChannel' | 'approval'> & { otpChannel?: OtpChannel; approval?: Approval },
 ): Promise<void> {
   await q.query(
-    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [c.credentialId, c.ownerId, c.keyId, c.keyAlgo, c.pssOnly, Buffer.from(c.spki), c.pinHash, c.notBefore, c.notAfter, c.otpChannel ?? 'totp', c.approval ?? 'inline'],
+    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval, scal, multisign)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [c.credentialId, c.ownerId, c.keyId, c.keyAlgo, c.pssOnly, Buffer.from(c.spki), c.pinHash, c.notBefore, c.notAfter, c.otpChannel ?? 'totp', c.approval ?? 'inline', c.scal, c.multisign],
   );
 }
 

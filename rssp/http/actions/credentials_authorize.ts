@@ -57,7 +57,6 @@ export async function activate(ctx: CscContext, deps: RsspDeps) {
     hashes: ctx.state.hashes,
     hashAlgorithmOID: body.hashAlgorithmOID,
     factors: factorsFrom(body.authData),
-    scal: credential.scal,
   });
   return { SAD: sad, expiresIn };
 }

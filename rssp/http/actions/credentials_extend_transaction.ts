@@ -34,7 +34,6 @@ export async function extend(ctx: CscContext, deps: RsspDeps) {
     credentialID: credential.credentialID,
     hashes: ctx.state.hashes,
     hashAlgorithmOID: body.hashAlgorithmOID,
-    scal: credential.scal,
   });
   return { SAD: sad, expiresIn };
 }

@@ -25,7 +25,6 @@ export function deferWhenApprovedOutOfBand(inline: Step): Step {
       numSignatures: body.numSignatures,
       hashes: ctx.state.hashes,
       hashAlgorithmOID: body.hashAlgorithmOID,
-      scal: credential.scal,
       description: body.description,
       recipient: { username: user.username, email: user.email, phone: user.phone },
       linkBase: `${deps.config.publicUrl}${APPROVAL_PATH}`,

@@ -42,6 +42,12 @@ export function requireCommittedHashes(sad: Pick<SadRecord, 'hashes' | 'authoriz
   if (!intact) throw new SamError('SAM_SAD_INVALID', 'stored hashes do not match the SAD');
 }
 
+/** At SCAL 2 every SAD is bound to its hashes (DESIGN §2): one without a commitment was never minted for this
+ *  credential by activate, whatever the caller or the database claims. */
+export function requireScalBinding(claims: Pick<SadClaims, 'hsh'>, cred: Pick<CredentialRecord, 'scal'>): void {
+  if (cred.scal === '2' && claims.hsh === undefined) throw new SamError('SAM_SAD_INVALID', 'SAD not bound to hashes at SCAL 2');
+}
+
 export function requireSadForCredential(claims: SadClaims, credentialID: string): void {
   if (claims.cid !== credentialID) throw new SamError('SAM_SAD_WRONG_CREDENTIAL');
 }

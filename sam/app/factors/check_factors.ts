@@ -43,8 +43,9 @@ export async function requiredFactors(
   cred: CredentialRecord,
   userId: string,
   given: { pin?: string; otp?: string },
-  scal: '1' | '2',
 ): Promise<{ pin: boolean; otp: OtpFactor | null }> {
+  // The SCAL is the SAM's own record of the credential, never the caller's word (issue #14 finding 4).
+  const { scal } = cred;
   if (cred.otpChannel !== 'totp') {
     // The possession factor is a code sent out of band (CSC v2 §11.8): the phone or mailbox that received it.
     if (scal === '2' && !cred.pinHash) throw new SamError('SAM_FACTORS_MISSING', 'credential has no PIN');

@@ -55,7 +55,7 @@ async function signer(algo: KeyAlgo): Promise<Signer> {
   const userId = `u-${randomUUID()}`;
   const credentialID = `c-${randomUUID()}`;
   const pin = randomUUID().slice(0, 6);
-  const created = await sam.createCredential({ ctx: ctx(), credentialID, ownerId: userId, algo, pin, subject: { commonName: `Signer ${algo}` } });
+  const created = await sam.createCredential({ ctx: ctx(), credentialID, ownerId: userId, algo, pin, subject: { commonName: `Signer ${algo}` }, scal: '2', multisign: 10 });
   const { secret } = await sam.enrollOtp({ ctx: ctx(), userId, accountName: `${userId}@example.org` });
   return { userId, credentialID, pin, secret, certificates: created.certificates, spki: created.publicKeySpki };
 }
@@ -71,7 +71,6 @@ async function activate(s: Signer, hashes: Uint8Array[]): Promise<string> {
     hashes,
     hashAlgorithmOID: SHA256,
     factors: { pin: s.pin, otp },
-    scal: '2',
   });
   return sad;
 }

@@ -160,6 +160,8 @@ export class FakeCredentials {
       ownerId: cmd.ownerId,
       algo: keyAlgo,
       pin: cmd.pin,
+      scal: cmd.scal ?? '2',
+      multisign: cmd.multisign ?? 1,
       subject: { commonName: cmd.ownerId },
     });
     this.records.set(credentialID, {

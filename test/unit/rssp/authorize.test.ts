@@ -28,7 +28,7 @@ async function setup(over: Parameters<typeof addCredential>[2] = {}) {
 }
 
 describe('credentials/authorize', () => {
-  it('forwards factors, hashes and the credential\'s SCAL to the SAM, and returns SAD and expiresIn', async () => {
+  it('forwards factors and hashes (not the SCAL: the SAM keeps its own) to the SAM, and returns SAD and expiresIn', async () => {
     const { user, token, cred, body } = await setup({ scal: '2' });
     const hashes = [sha256('one'), sha256('two')];
     const res = await csc(
@@ -49,7 +49,6 @@ describe('credentials/authorize', () => {
       hashes: hashes.map((h) => new Uint8Array(h)),
       hashAlgorithmOID: OID.sha256,
       factors: { pin: '123456', otp: '654321' },
-      scal: '2',
     });
   });
 
@@ -57,7 +56,8 @@ describe('credentials/authorize', () => {
     const { token, body } = await setup({ scal: '1' });
     const res = await csc(app, 'credentials/authorize', body({ hashes: undefined, hashAlgorithmOID: undefined }), { bearer: token });
     expect(res.status).toBe(200);
-    expect(app.sam.callsOf('activate').at(-1)).toMatchObject({ hashes: undefined, hashAlgorithmOID: undefined, scal: '1' });
+    expect(app.sam.callsOf('activate').at(-1)).toMatchObject({ hashes: undefined, hashAlgorithmOID: undefined });
+    expect(app.sam.callsOf('activate').at(-1)).not.toHaveProperty('scal'); // the SAM keeps the SCAL itself
   });
 
   it('refuses an oauth2code credential (§11.6: explicit mode only)', async () => {

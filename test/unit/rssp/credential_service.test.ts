@@ -60,6 +60,8 @@ describe('CredentialService.create', () => {
       pssOnly: true,
       pin: '4321',
       subject: { commonName: 'Alice Example', email: 'alice@example.org' },
+      scal: '2',
+      multisign: 4,
     });
     const record = await app.credentials.get(credentialID);
     expect(record).toMatchObject({

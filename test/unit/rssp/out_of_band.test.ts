@@ -65,7 +65,7 @@ describe('credentials/extendTransaction', () => {
     const ok = await csc(app, 'credentials/extendTransaction', { ...base, hashes: [b64(sha256('a'))], hashAlgorithmOID: OID.sha256 }, { bearer: s.token });
     expect(ok).toMatchObject({ status: 200, body: { SAD: `extended-${cred.credentialID}`, expiresIn: 300 } });
     const call = app.sam.callsOf('extendTransaction').at(-1)!;
-    expect(call).toMatchObject({ sad: 'old-sad', credentialID: cred.credentialID, scal: '2', hashAlgorithmOID: OID.sha256 });
+    expect(call).toMatchObject({ sad: 'old-sad', credentialID: cred.credentialID, hashAlgorithmOID: OID.sha256 });
     expect(Buffer.from((call.hashes as Uint8Array[])[0]!)).toEqual(sha256('a'));
   });
 

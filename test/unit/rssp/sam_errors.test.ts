@@ -25,6 +25,7 @@ const TABLE: [SamErrorCode, number, string, string][] = [
   ['SAM_HASHES_REQUIRED', 400, INVALID_REQUEST, 'Missing (or invalid type) array parameter hashes'],
   ['SAM_HASH_COUNT_MISMATCH', 400, INVALID_REQUEST, 'The number of hashes does not match numSignatures'],
   ['SAM_NUM_SIGNATURES_INVALID', 400, INVALID_REQUEST, 'Invalid value for parameter numSignatures'],
+  ['SAM_TOO_MANY_SIGNATURES', 400, INVALID_REQUEST, 'Numbers of signatures is too high'],
   ['SAM_SAD_INVALID', 400, INVALID_REQUEST, 'Invalid parameter SAD'],
   ['SAM_SAD_REVOKED', 400, INVALID_REQUEST, 'Invalid parameter SAD'],
   ['SAM_SAD_WRONG_CREDENTIAL', 400, INVALID_REQUEST, 'Invalid parameter SAD'],

@@ -24,7 +24,6 @@ async function activateWith(s: Signer, c: ReturnType<typeof ctx>, o: Overrides =
     hashes,
     hashAlgorithmOID: SHA256,
     factors: { pin: s.pin, otp: s.secret ? await otpAt(env, s) : undefined },
-    scal: '2',
     ...o,
   });
 }
@@ -44,7 +43,6 @@ describe('activate: the SAD', () => {
       hashes,
       hashAlgorithmOID: SHA256,
       factors: { pin: s.pin, otp: await otpAt(env, s) },
-      scal: '2',
     });
     expect(expiresIn).toBe(300);
     expect(decodeProtectedHeader(sad)).toMatchObject({ alg: 'ES256', typ: 'sad+jwt' });
@@ -88,8 +86,8 @@ describe('activate: the SAD', () => {
   });
 
   it('at SCAL 1 without hashes authorizes a count only, with the PIN alone when no OTP is enrolled', async () => {
-    const s = await newSigner(env, { otp: false });
-    const sad = await authorize(env, s, undefined, { scal: '1', numSignatures: 3 });
+    const s = await newSigner(env, { otp: false, scal: '1' });
+    const sad = await authorize(env, s, undefined, { numSignatures: 3 });
     const { rows } = await env.db.query('SELECT n, hashes, hash_alg FROM sam.sads WHERE jti = $1', [jtiOf(sad)]);
     expect(rows).toEqual([{ n: 3, hashes: null, hash_alg: null }]);
     const claims = JSON.parse(Buffer.from(sad.split('.')[1]!, 'base64url').toString());
@@ -156,6 +154,24 @@ describe('activate: refusals, each with its own code and a refused audit row', (
   it('SAM_NUM_SIGNATURES_INVALID for numSignatures < 1', async () => {
     const s = await newSigner(env);
     await expectRefusal(env, 'SAM_NUM_SIGNATURES_INVALID', (c) => activateWith(s, c, { numSignatures: 0, hashes: [] }));
+  });
+
+  it('SAM_TOO_MANY_SIGNATURES above the multisign the SAM stored for the credential', async () => {
+    const s = await newSigner(env, { multisign: 2 });
+    const three = [digest('a'), digest('b'), digest('c')];
+    const err = await expectRefusal(env, 'SAM_TOO_MANY_SIGNATURES', (c) => activateWith(s, c, { numSignatures: 3, hashes: three }));
+    expect(err.detail).toBe('3 signatures, the credential allows 2');
+    await expect(activateWith(s, ctx(), { numSignatures: 2, hashes: three.slice(0, 2) })).resolves.toHaveProperty('sad');
+  });
+
+  it('a caller claiming SCAL 1 for a SCAL 2 credential still needs the hashes and both factors (issue #14 finding 4)', async () => {
+    const s = await newSigner(env);
+    // The port no longer carries a SCAL; a caller that still sends one (an old or hostile rssp) is not listened to.
+    const claimScal1 = (c: ReturnType<typeof ctx>, o: Parameters<typeof activateWith>[2]) => activateWith(s, c, { ...o, ...({ scal: '1' } as object) });
+    await expectRefusal(env, 'SAM_HASHES_REQUIRED', (c) => claimScal1(c, { hashes: undefined }));
+    await expectRefusal(env, 'SAM_FACTORS_MISSING', (c) => claimScal1(c, { factors: { pin: s.pin } }));
+    const { rows } = await env.db.query('SELECT scal FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
+    expect(rows[0].scal).toBe('2');
   });
 
   it('SAM_HASHES_REQUIRED at SCAL 2 without hashes', async () => {
@@ -305,11 +321,11 @@ describe('activate: lockout', () => {
   });
 
   it('parallel wrong OTPs get at most maxFailures OTP checks (an OTP-only credential at SCAL 1)', async () => {
-    const s = await newSigner(env);
+    const s = await newSigner(env, { scal: '1' });
     await env.db.query('UPDATE sam.credentials SET pin_hash = NULL WHERE credential_id = $1', [s.credentialID]);
     const wrong = await wrongCode(env, s);
     const results = await Promise.allSettled(
-      Array.from({ length: 12 }, () => activateWith(s, ctx(), { factors: { otp: wrong }, scal: '1' })),
+      Array.from({ length: 12 }, () => activateWith(s, ctx(), { factors: { otp: wrong } })),
     );
     const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'));
     expect(codes.filter((c) => c === 'SAM_OTP_INVALID')).toHaveLength(5);
@@ -318,10 +334,10 @@ describe('activate: lockout', () => {
   });
 
   it('parallel activations with the right PIN never lock the credential, even with more than maxFailures in flight', async () => {
-    const s = await newSigner(env);
+    const s = await newSigner(env, { scal: '1' });
     await env.db.query('DELETE FROM sam.otp WHERE user_id = $1', [s.userId]); // PIN only, SCAL 1
     const results = await Promise.allSettled(
-      Array.from({ length: 12 }, () => activateWith(s, ctx(), { factors: { pin: s.pin }, scal: '1' })),
+      Array.from({ length: 12 }, () => activateWith(s, ctx(), { factors: { pin: s.pin } })),
     );
     const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'));
     // Attempts that find every slot held by others in flight are turned away for now; none is a failure.
@@ -329,7 +345,7 @@ describe('activate: lockout', () => {
     expect(codes.filter((c) => c !== 'ok' && c !== 'SAM_CREDENTIAL_LOCKED')).toEqual([]);
     expect((await env.sam.state([s.credentialID]))[0]!.locked).toBe(false);
     expect(await counters(s)).toEqual({ pin_failures: 0, otp_failures: 0 });
-    await expect(activateWith(s, ctx(), { factors: { pin: s.pin }, scal: '1' })).resolves.toHaveProperty('sad');
+    await expect(activateWith(s, ctx(), { factors: { pin: s.pin } })).resolves.toHaveProperty('sad');
   });
 
   it('parallel wrong guesses get at most maxFailures checks', async () => {

@@ -23,7 +23,6 @@ async function request(s: Signer, c = ctx()) {
     numSignatures: 1,
     hashes: [digest('doc')],
     hashAlgorithmOID: SHA256,
-    scal: '2',
     description: 'Offer',
     recipient,
     linkBase: 'https://sign.example/approve/',
@@ -102,10 +101,10 @@ describe('asynchronous authorization', () => {
   it('binds the hashes as activation does', async () => {
     const s = await newSigner(env);
     await expectRefusal(env, 'SAM_HASHES_REQUIRED', (c) =>
-      env.sam.requestApproval({ ctx: c, userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, scal: '2', recipient, linkBase: 'https://x/' }),
+      env.sam.requestApproval({ ctx: c, userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, recipient, linkBase: 'https://x/' }),
     );
     await expectRefusal(env, 'SAM_HASH_COUNT_MISMATCH', (c) =>
-      env.sam.requestApproval({ ctx: c, userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 2, hashes: [digest('a')], hashAlgorithmOID: SHA256, scal: '2', recipient, linkBase: 'https://x/' }),
+      env.sam.requestApproval({ ctx: c, userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 2, hashes: [digest('a')], hashAlgorithmOID: SHA256, recipient, linkBase: 'https://x/' }),
     );
   });
 });
@@ -118,7 +117,7 @@ describe('asynchronous authorization without delivery', () => {
       await expect(
         failing.sam.requestApproval({
           ctx: ctx(), userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, hashes: [digest('a')],
-          hashAlgorithmOID: SHA256, scal: '2', recipient, linkBase: 'https://x/',
+          hashAlgorithmOID: SHA256, recipient, linkBase: 'https://x/',
         }),
       ).rejects.toMatchObject({ code: 'SAM_NOTIFY_FAILED' });
       const { rows } = await failing.db.query('SELECT 1 FROM sam.approvals WHERE credential_id = $1', [s.credentialID]);

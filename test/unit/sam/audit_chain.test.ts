@@ -106,7 +106,6 @@ describe('audit chain in the SAM', () => {
           hashes: [digest('x')],
           hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
           factors: { pin: 'wrong', otp: await otpAt(env, s) },
-          scal: '2',
         }),
       );
     }

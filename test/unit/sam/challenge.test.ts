@@ -46,7 +46,6 @@ async function activate(s: Signer, otp: string, c = ctx()) {
     hashes: [digest('doc')],
     hashAlgorithmOID: SHA256,
     factors: { pin: s.pin, otp },
-    scal: '2',
   });
 }
 
@@ -189,7 +188,7 @@ describe('getChallenge', () => {
   it('requires the OTP at activation of an out-of-band credential, without a TOTP enrolment', async () => {
     const s = await newSigner(env, { otpChannel: 'email', otp: false });
     const err = await env.sam
-      .activate({ ctx: ctx(), userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, hashes: [digest('x')], hashAlgorithmOID: SHA256, factors: { pin: s.pin }, scal: '2' })
+      .activate({ ctx: ctx(), userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, hashes: [digest('x')], hashAlgorithmOID: SHA256, factors: { pin: s.pin } })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SamError);
     expect((err as SamError).code).toBe('SAM_FACTORS_MISSING');

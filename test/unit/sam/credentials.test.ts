@@ -64,7 +64,7 @@ describe('createCredential', () => {
 
   it('refuses an id already bound (SAM_CREDENTIAL_EXISTS) and an empty PIN (SAM_FACTORS_MISSING)', async () => {
     const s = await newSigner(env);
-    const cmd = { ctx: ctx(), credentialID: s.credentialID, ownerId: s.userId, algo: 'EC-P256' as const, pin: '1234', subject: { commonName: 'X' } };
+    const cmd = { ctx: ctx(), credentialID: s.credentialID, ownerId: s.userId, algo: 'EC-P256' as const, pin: '1234', subject: { commonName: 'X' }, scal: '2' as const, multisign: 1 };
     await expect(env.sam.createCredential(cmd)).rejects.toMatchObject({ code: 'SAM_CREDENTIAL_EXISTS' });
     await expect(env.sam.createCredential({ ...cmd, credentialID: `c-${randomUUID()}`, pin: '' })).rejects.toMatchObject({ code: 'SAM_FACTORS_MISSING' });
   });
@@ -72,7 +72,7 @@ describe('createCredential', () => {
   it('refuses a malformed subject before generating a key', async () => {
     const id = `c-${randomUUID()}`;
     await expect(
-      env.sam.createCredential({ ctx: ctx(), credentialID: id, ownerId: 'u', algo: 'EC-P256', pin: '1234', subject: { commonName: ' ' } }),
+      env.sam.createCredential({ ctx: ctx(), credentialID: id, ownerId: 'u', algo: 'EC-P256', pin: '1234', subject: { commonName: ' ' }, scal: '2', multisign: 1 }),
     ).rejects.toBeInstanceOf(TypeError);
     expect(await env.hsm.findKeyPair(id)).toBeNull();
   });
@@ -170,11 +170,11 @@ describe('enrollOtp', () => {
   });
 
   it('re-enrolling replaces the seed: the old secret stops working, the new one works', async () => {
-    const s = await newSigner(env);
+    const s = await newSigner(env, { scal: '1' });
     const { secret } = await env.sam.enrollOtp({ ctx: ctx(), userId: s.userId, accountName: 'a' });
     env.clock.advance(30);
     const activate = (otp: string) =>
-      env.sam.activate({ ctx: ctx(), userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, scal: '1', factors: { pin: s.pin, otp } });
+      env.sam.activate({ ctx: ctx(), userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, factors: { pin: s.pin, otp } });
     await expect(activate(await otpAt(env, s))).rejects.toMatchObject({ code: 'SAM_OTP_INVALID' });
     await expect(activate(await otpAt(env, { ...s, secret }))).resolves.toHaveProperty('sad');
   });

@@ -22,7 +22,6 @@ function extend(s: Signer, sad: string, c: ReturnType<typeof ctx>, o: Partial<Ex
     credentialID: s.credentialID,
     hashes: [digest('a')],
     hashAlgorithmOID: SHA256,
-    scal: '2',
     ...o,
   });
 }
@@ -123,10 +122,10 @@ describe('extendTransaction', () => {
   });
 
   it('extends a count-only SCAL 1 SAD to the remaining count', async () => {
-    const s = await newSigner(env);
-    const sad = await authorize(env, s, undefined, { numSignatures: 3, scal: '1' });
+    const s = await newSigner(env, { scal: '1' });
+    const sad = await authorize(env, s, undefined, { numSignatures: 3 });
     await sign(s, sad, [digest('x')]);
-    const ext = await extend(s, sad, ctx(), { hashes: undefined, hashAlgorithmOID: undefined, scal: '1' });
+    const ext = await extend(s, sad, ctx(), { hashes: undefined, hashAlgorithmOID: undefined });
     expect(claimsOf(ext.sad).n).toBe(2);
   });
 });

@@ -84,7 +84,7 @@ export type Signer = {
 
 export async function newSigner(
   env: Env,
-  opts: { algo?: KeyAlgo; otp?: boolean; pssOnly?: boolean; otpChannel?: OtpChannel } = {},
+  opts: { algo?: KeyAlgo; otp?: boolean; pssOnly?: boolean; otpChannel?: OtpChannel; scal?: '1' | '2'; multisign?: number } = {},
 ): Promise<Signer> {
   const userId = `user-${randomUUID()}`;
   const credentialID = `cred-${randomUUID()}`;
@@ -98,6 +98,8 @@ export async function newSigner(
     pin,
     subject: { commonName: 'Alice Test', email: 'alice@example.org' },
     otpChannel: opts.otpChannel,
+    scal: opts.scal ?? '2',
+    multisign: opts.multisign ?? 100,
   });
   let secret: string | undefined;
   if (opts.otp !== false) secret = (await env.sam.enrollOtp({ ctx: ctx(), userId, accountName: 'alice@example.org' })).secret;
@@ -122,7 +124,7 @@ export async function authorize(
   env: Env,
   signer: Signer,
   hashes: Uint8Array[] | undefined,
-  opts: { numSignatures?: number; scal?: '1' | '2'; clientId?: string; hashAlgorithmOID?: string } = {},
+  opts: { numSignatures?: number; clientId?: string; hashAlgorithmOID?: string } = {},
 ): Promise<string> {
   env.clock.advance(30);
   const { sad } = await env.sam.activate({
@@ -134,7 +136,6 @@ export async function authorize(
     hashes,
     hashAlgorithmOID: hashes ? (opts.hashAlgorithmOID ?? SHA256) : opts.hashAlgorithmOID,
     factors: { pin: signer.pin, otp: signer.secret ? await otpAt(env, signer) : undefined },
-    scal: opts.scal ?? '2',
   });
   return sad;
 }

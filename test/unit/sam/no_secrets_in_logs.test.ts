@@ -23,7 +23,7 @@ it('logs events by id only', async () => {
   const s = await newSigner(env);
   const wrongOtp = await otpAt(env, s, 5);
   await env.sam
-    .activate({ ctx: ctx(), userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, hashes: [digest('d')], hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', factors: { pin: 'wrong-pin-123', otp: wrongOtp }, scal: '2' })
+    .activate({ ctx: ctx(), userId: s.userId, clientId: 'c', credentialID: s.credentialID, numSignatures: 1, hashes: [digest('d')], hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', factors: { pin: 'wrong-pin-123', otp: wrongOtp } })
     .catch(() => undefined);
   const sad = await authorize(env, s, [digest('d')]);
   env.hsm.corruptSignatures = true;

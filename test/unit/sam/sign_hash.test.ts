@@ -130,8 +130,8 @@ describe('signHash: signatures that verify', () => {
   });
 
   it('a SCAL 1 count-only SAD signs any hash, up to n', async () => {
-    const s = await newSigner(env);
-    const sad = await authorize(env, s, undefined, { scal: '1', numSignatures: 2 });
+    const s = await newSigner(env, { scal: '1' });
+    const sad = await authorize(env, s, undefined, { numSignatures: 2 });
     await sign(s, sad, ctx(), { hashes: [digest('x')] });
     await sign(s, sad, ctx(), { hashes: [digest('y')] });
     await expectRefusal(env, 'SAM_SAD_EXHAUSTED', (c) => sign(s, sad, c, { hashes: [digest('z')] }));
@@ -190,6 +190,8 @@ describe('signHash: one refusal per check of DESIGN §2.3', () => {
       algo: 'EC-P256',
       pin: s.pin,
       subject: { commonName: 'Alice Test' },
+      scal: '2',
+      multisign: 1,
     });
     expect(other.certificates).toHaveLength(2);
     await expectRefusal(env, 'SAM_SAD_WRONG_CREDENTIAL', (c) => sign(s, sad, c, { credentialID: `cred-second-${s.userId}` }));
@@ -226,7 +228,7 @@ describe('signHash: one refusal per check of DESIGN §2.3', () => {
     const xsad = await authorize(env, x, [digest('doc')]);
     for (let i = 0; i < 5; i++) {
       await expectRefusal(env, 'SAM_PIN_INVALID', (c) =>
-        env.sam.activate({ ctx: c, userId: x.userId, clientId: 'client-a', credentialID: x.credentialID, numSignatures: 1, hashes: [digest('doc')], hashAlgorithmOID: SHA256, factors: { pin: 'bad', otp: '000000' }, scal: '2' }),
+        env.sam.activate({ ctx: c, userId: x.userId, clientId: 'client-a', credentialID: x.credentialID, numSignatures: 1, hashes: [digest('doc')], hashAlgorithmOID: SHA256, factors: { pin: 'bad', otp: '000000' } }),
       );
     }
     await expectRefusal(env, 'SAM_CREDENTIAL_LOCKED', (c) => sign(x, xsad, c));
@@ -331,9 +333,18 @@ describe('signHash: a database writer cannot widen a SAD (issue #14 finding 3)',
   });
 
   it('a count-only SAD given a stored list is refused (the record says what the token does not)', async () => {
-    const blank = await authorize(env, s, undefined, { numSignatures: 1, scal: '1' });
+    const s1 = await newSigner(env, { scal: '1' });
+    const blank = await authorize(env, s1, undefined, { numSignatures: 1 });
     await env.db.query('UPDATE sam.sads SET hashes = $2::bytea[] WHERE jti = $1', [jtiOf(blank), [Buffer.from(digest('doc'))]]);
-    await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, blank, c));
+    await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s1, blank, c));
+  });
+
+  it('a count-only SAD (minted while the credential was SCAL 1) is refused once the credential is SCAL 2', async () => {
+    const s1 = await newSigner(env, { scal: '1' });
+    const blank = await authorize(env, s1, undefined, { numSignatures: 1 });
+    await env.db.query("UPDATE sam.credentials SET scal = '2' WHERE credential_id = $1", [s1.credentialID]);
+    const err = await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s1, blank, c));
+    expect(err.detail).toBe('SAD not bound to hashes at SCAL 2');
   });
 
   it('a row rewritten after a partial use is refused, and what was consumed stays consumed', async () => {
