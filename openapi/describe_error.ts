@@ -66,6 +66,7 @@ function describe({ error, prop, depth }: Located, props: PropertyInfo): string 
   if (name === 'hashes' || name === 'hash') {
     if (depth > 1) return 'Invalid Base64 hash string parameter';
     if (error.keyword === 'minItems') return 'Empty hash array';
+    if (error.keyword === 'maxItems') return `Too many hashes: at most ${(error.params as { limit: number }).limit} in one request`;
   }
   if (depth === 1 && (error.keyword === 'required' || error.keyword === 'type')) {
     const special = error.keyword === 'type' ? TYPE_WORDING[name] : undefined;

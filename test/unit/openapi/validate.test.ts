@@ -292,6 +292,8 @@ describe('validateRequest: refusals', () => {
     for (const op of ['signatures/signHash', 'credentials/authorize'] as const) {
       const withHashes = (hashes: unknown) => description(op, { ...MINIMAL[op], hashes });
       expect(withHashes([]), op).toBe('Empty hash array');
+      expect(withHashes(Array.from({ length: 1001 }, () => b64())), op).toBe('Too many hashes: at most 1000 in one request');
+      expect(withHashes(Array.from({ length: 1000 }, () => b64())), op).not.toBe('Too many hashes: at most 1000 in one request');
       expect(withHashes('sTOgwOm+474gFj0q0x1iSNspKqbcse4IeiqlDg/HWuI='), op).toBe('Missing (or invalid type) array parameter hashes');
       expect(withHashes([b64(), 'not base64!']), op).toBe('Invalid Base64 hash string parameter');
       expect(withHashes(['abc==']), op).toBe('Invalid Base64 hash string parameter');

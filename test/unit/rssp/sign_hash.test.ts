@@ -131,6 +131,8 @@ describe('signatures/signHash', () => {
     ['hashes missing', { hashes: undefined }, 'Missing (or invalid type) array parameter hashes'],
     ['hashes a string', { hashes: 'abc' }, 'Missing (or invalid type) array parameter hashes'],
     ['hashes empty', { hashes: [] }, 'Empty hash array'],
+    // Issue #14 finding 6: a 20 000-hash refusal used to reach the SAM and store every hash in its audit row.
+    ['20 000 hashes', { hashes: Array.from({ length: 20_000 }, () => 'sTOgwOm+474gFj0q0x1iSNspKqbcse4IeiqlDg/HWuI=') }, 'Too many hashes: at most 1000 in one request'],
     ['a hash not base64', { hashes: ['###'] }, 'Invalid Base64 hash string parameter'],
     ['a hash empty', { hashes: [''] }, 'Invalid Base64 hash string parameter'],
     ['a hash with bad padding', { hashes: ['abc=='] }, 'Invalid Base64 hash string parameter'],
