@@ -355,6 +355,10 @@ function refuseDevelopmentDefaults(c: Config, e: Env): void {
   if (e.PIN_SCRYPT_LOG2N < 15) missing.push('PIN_SCRYPT_LOG2N of 15 or more (a cheaper PIN hash is for benchmarks only)');
   if (!e.PUBLIC_URL) missing.push('PUBLIC_URL (must be the external https URL)');
   else if (!e.PUBLIC_URL.startsWith('https://')) missing.push('PUBLIC_URL must use https in production (CSC v2 §7.3)');
+  // Mailed one-time passwords are a signing factor: never in clear text, never to an unauthenticated server
+  // (issue #14 finding 7).
+  if (e.SMTP_HOST && !e.SMTP_SECURE && !e.SMTP_REQUIRE_TLS) missing.push('SMTP_REQUIRE_TLS=true or SMTP_SECURE=true (one-time passwords must not be mailed in clear text)');
+  if (e.SMTP_HOST && !e.SMTP_TLS_REJECT_UNAUTHORIZED) missing.push('SMTP_TLS_REJECT_UNAUTHORIZED=true (an unverified mail server could read one-time passwords)');
   if (missing.length) {
     throw new ConfigError(`NODE_ENV=production refuses development defaults; set:\n  ${missing.join('\n  ')}`);
   }

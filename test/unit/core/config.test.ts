@@ -45,6 +45,18 @@ describe('configuration', () => {
     expect(() => loadConfig({ PIN_SCRYPT_LOG2N: '9' })).toThrow(/PIN_SCRYPT_LOG2N/);
   });
 
+  it('refuses SMTP without mandatory, verified TLS in production, and takes it elsewhere', () => {
+    const prod = {
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org', SMTP_HOST: 'mail.example.org',
+    };
+    expect(() => loadConfig(prod)).toThrow(/SMTP_REQUIRE_TLS=true or SMTP_SECURE=true/);
+    expect(() => loadConfig({ ...prod, SMTP_REQUIRE_TLS: 'true', SMTP_TLS_REJECT_UNAUTHORIZED: 'false' })).toThrow(/SMTP_TLS_REJECT_UNAUTHORIZED=true/);
+    expect(loadConfig({ ...prod, SMTP_REQUIRE_TLS: 'true' }).publicUrl).toBe('https://sign.example.org');
+    expect(loadConfig({ ...prod, SMTP_SECURE: 'true' }).publicUrl).toBe('https://sign.example.org');
+    expect(() => loadConfig({ ...prod, NODE_ENV: 'development' })).not.toThrow();
+  });
+
   it('refuses a plain-http PUBLIC_URL in production', () => {
     expect(() => loadConfig({
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
