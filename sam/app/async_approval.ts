@@ -84,7 +84,6 @@ export async function requestApproval(deps: SamDeps, cmd: RequestCmd): Promise<{
       numSignatures: cmd.numSignatures,
       hashAlg,
       hashes: hashes ? hashes.map((h) => new Uint8Array(h)) : null,
-      scal: cred.scal,
       description: cmd.description ?? null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + lifetime * 1000),

@@ -12,7 +12,6 @@ export type ApprovalRecord = {
   numSignatures: number;
   hashAlg: string | null;
   hashes: Uint8Array[] | null;
-  scal: '1' | '2';
   description: string | null;
   state: ApprovalState;
   sadExpiresAt: Date | null;
@@ -28,7 +27,6 @@ type Row = {
   num_signatures: number;
   hash_alg: string | null;
   hashes: Buffer[] | null;
-  scal: '1' | '2';
   description: string | null;
   state: ApprovalState;
   sad_expires_at: Date | null;
@@ -36,7 +34,7 @@ type Row = {
   expires_at: Date;
 };
 
-const COLUMNS = 'id, user_id, client_id, credential_id, num_signatures, hash_alg, hashes, scal, description, state, sad_expires_at, created_at, expires_at';
+const COLUMNS = 'id, user_id, client_id, credential_id, num_signatures, hash_alg, hashes, description, state, sad_expires_at, created_at, expires_at';
 
 const fromRow = (r: Row): ApprovalRecord => ({
   id: r.id,
@@ -46,7 +44,6 @@ const fromRow = (r: Row): ApprovalRecord => ({
   numSignatures: r.num_signatures,
   hashAlg: r.hash_alg,
   hashes: r.hashes ? r.hashes.map((h) => new Uint8Array(h)) : null,
-  scal: r.scal,
   description: r.description,
   state: r.state,
   sadExpiresAt: r.sad_expires_at,
@@ -59,9 +56,9 @@ export async function insertApproval(
   a: Omit<ApprovalRecord, 'id' | 'state' | 'sadExpiresAt'> & { handleHash: Buffer; linkHash: Buffer },
 ): Promise<void> {
   await q.query(
-    `INSERT INTO sam.approvals (handle_hash, link_hash, user_id, client_id, credential_id, num_signatures, hash_alg, hashes, scal,
+    `INSERT INTO sam.approvals (handle_hash, link_hash, user_id, client_id, credential_id, num_signatures, hash_alg, hashes,
                                 description, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bytea[], $9, $10, $11, $12)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bytea[], $9, $10, $11)`,
     [
       a.handleHash,
       a.linkHash,
@@ -71,7 +68,6 @@ export async function insertApproval(
       a.numSignatures,
       a.hashAlg,
       a.hashes?.map((h) => Buffer.from(h)) ?? null,
-      a.scal,
       a.description,
       a.createdAt,
       a.expiresAt,
