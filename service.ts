@@ -1,6 +1,8 @@
-// Composition root: builds every part from one Config and serves them on one Koa server (DESIGN §4, one-process
-// mode). Embedded defaults (DESIGN §3) are decided here and nowhere else: PGlite when DATABASE_URL is unset, an
-// in-process KV when REDIS_URL is unset, a SoftHSM token under DATA_DIR when PKCS11_MODULE is unset.
+// Composition root: builds the parts that SERVICES names from one Config (DESIGN §4). `all` serves everything on one
+// Koa server; `sam` serves only the SAM, over mutual TLS (sam/http/server.ts); `api` serves rssp, authz and the admin
+// API and reaches that SAM through a client of the same port (rssp/adapters/sam_client.ts). Embedded defaults
+// (DESIGN §3) are decided here and nowhere else: PGlite when DATABASE_URL is unset, an in-process KV when REDIS_URL
+// is unset, a SoftHSM token under DATA_DIR when PKCS11_MODULE is unset.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -13,32 +15,38 @@ import { CompositeTokenVerifier, createAuthz, createOAuthServer, credentialCatal
 import { auditOAuthEvents } from './authz/oauth_audit.ts';
 import { oauthRateLimit } from './authz/oauth_rate_limit.ts';
 import type { Config } from './core/config.ts';
-import { createPool, migrate } from './core/db.ts';
+import { createPool, migrate, SCHEMAS } from './core/db.ts';
 import { startEmbeddedPg } from './core/embedded_pg.ts';
 import { createMemoryKv, createRedisKv } from './core/kv.ts';
 import { RateLimiter, ratePolicy } from './core/policy.ts';
-import { schedulePurge } from './core/purge.ts';
+import { schedulePurge, type PurgeJob } from './core/purge.ts';
 import { purgeAuthz } from './authz/purge.ts';
-import { purgeSam } from './sam/ledger/purge.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
 import { approvalPages } from './rssp/approval/approval_page.ts';
 import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
-import { createAuditTrail } from './sam/audit/trail.ts';
-import { createSam } from './sam/index.ts';
-import { createNotifier } from './sam/notify/create_notifier.ts';
-import { outboxDir, readOutbox } from './sam/notify/outbox_notifier.ts';
-import { openPkcs11Hsm } from './sam/hsm/pkcs11/index.ts';
-import { ensureDevToken } from './softhsm-config/dev_token.ts';
+import { startSamServer } from './sam/http/server.ts';
+import { createSamClient } from './rssp/adapters/sam_client.ts';
+import type { OutboxMessage } from './admin/outbox_handlers.ts';
+import type { AuditTrail } from './core/audit_port.ts';
+import type { SignatureActivation } from './core/sam_port.ts';
 
 export type RunningService = {
   url: string;
   port: number;
-  adminToken: string;
+  /** Absent when this process runs the SAM alone: it serves no admin API. */
+  adminToken?: string;
   log: Logger;
   close(): Promise<void>;
+};
+
+/** The schemas each role migrates: the SAM's own, or everything else (DESIGN §3 data ownership). */
+const SCHEMAS_OF: Record<Config['services'], readonly string[]> = {
+  all: SCHEMAS,
+  sam: ['sam'],
+  api: SCHEMAS.filter((s) => s !== 'sam'),
 };
 
 /** A secret given in the configuration, or (development only) one generated once and kept under DATA_DIR. */
@@ -71,28 +79,46 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     }
     const db = createPool(dbUrl, poolSize);
     closers.push(() => db.end());
-    const applied = await migrate(db);
+    // Each process migrates the schemas of the parts it runs (DESIGN §3).
+    const applied = await migrate(db, SCHEMAS_OF[config.services]);
     if (applied.length) log.info({ applied }, 'migrations applied');
+
+    const purgeJobs: PurgeJob[] = [];
+    const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
+    const schedule = () => {
+      // Each part deletes its own expired rows (DESIGN §3 data ownership); one instance at a time (an advisory lock).
+      if (config.purge.intervalSeconds > 0) closers.push(schedulePurge({ db, everyMs: config.purge.intervalSeconds * 1000, log, jobs: purgeJobs }));
+    };
+
+    // The SAM: in this process (all, sam), or another process reached over mutual TLS (api).
+    let sam: SignatureActivation;
+    let audit: AuditTrail;
+    let outbox: ((filter: { username?: string }) => Promise<OutboxMessage[]>) | undefined;
+    if (config.services === 'api') {
+      const client = createSamClient({ url: config.split!.samUrl!, tls: config.split!.tls });
+      closers.push(async () => client.close());
+      sam = client;
+      audit = client;
+    } else {
+      // Dynamic: only a process that runs the SAM loads pkcs11js and the PKCS#11 library.
+      const { openSam } = await import('./sam/open.ts');
+      const opened = await openSam(config, { db, log });
+      closers.push(opened.close);
+      purgeJobs.push(opened.purge);
+      ({ sam, audit, outbox } = opened);
+      if (config.services === 'sam') {
+        const server = await startSamServer({ sam, audit, ready: opened.ready, listen: config.split!.samListen, tls: config.split!.tls, log });
+        closers.push(server.close);
+        schedule();
+        log.info({ url: server.url }, 'SAM listening (mutual TLS)');
+        return { url: server.url, port: server.port, log, close };
+      }
+    }
 
     const kv = config.kv.url ? await createRedisKv(config.kv.url, config.kv.prefix) : createMemoryKv();
     closers.push(() => kv.close());
     if (!config.kv.url) log.warn('REDIS_URL is not set: using an in-process store (development only)');
 
-    let { module, pin } = config.sam;
-    if (!module) {
-      const token = await ensureDevToken({ dataDir: config.dataDir, label: config.sam.tokenLabel });
-      module = token.module;
-      pin ??= token.pin;
-      log.warn({ module }, 'PKCS11_MODULE is not set: using a SoftHSM2 token under DATA_DIR (development only)');
-    }
-    if (!pin) throw new Error('SAM_PIN or SAM_PIN_FILE is required with PKCS11_MODULE');
-    const hsm = await openPkcs11Hsm({ module, tokenLabel: config.sam.tokenLabel, pin, sessions: config.sam.sessions, log });
-    closers.push(() => hsm.close());
-
-    // Out-of-band one-time passwords (CSC v2 §11.8): SMTP, SMS gateway, or the development outbox.
-    const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log) });
-    const audit = await createAuditTrail({ db, hsm, log, config: config.audit });
-    closers.push(() => audit.close());
     const authz = await createAuthz({ db, kv, config, log, audit });
     const credentials = new CredentialService({ repo: new PgCredentialRepo(db), sam, users: authz.users });
     // The OAuth 2.0 authorization server (CSC v2 §8.4); bearer tokens of the CSC API come from it or auth/login.
@@ -100,22 +126,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       db, kv, config, log, users: authz.users, limiter: authz.limiter, sam, credentials: credentialCatalog(credentials), audit,
     });
     const tokens = new CompositeTokenVerifier([authz.tokens, oauth.tokens]);
-    if (config.purge.intervalSeconds > 0) {
-      // Each part deletes its own expired rows (DESIGN §3 data ownership); one instance at a time (an advisory lock).
-      const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
-      const challengeWindowMs = (config.sam.otpChallenge?.windowSeconds ?? 0) * 1000;
-      closers.push(
-        schedulePurge({
-          db,
-          everyMs: config.purge.intervalSeconds * 1000,
-          log,
-          jobs: [
-            (q, now) => purgeAuthz(q, expiredBefore(now)),
-            (q, now) => purgeSam(q, { expiredBefore: expiredBefore(now), challengesBefore: new Date(Math.min(expiredBefore(now).getTime(), now.getTime() - challengeWindowMs)) }),
-          ],
-        }),
-      );
-    }
+    purgeJobs.push((q, now) => purgeAuthz(q, expiredBefore(now)));
+    schedule();
     auditOAuthEvents(oauth.provider, audit, log);
 
     const adminToken = config.admin.token ?? devSecret(config.dataDir, 'admin-token');
@@ -128,7 +140,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       app.use(runtimeMetricsRoute({ adminToken, sampler }));
     }
     app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, clients: oauth.clients, oauthKeys: oauth.keys, audit,
-      outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
+      outbox,
     }));
     // Throttling of auth/login, credentials/authorize and the OAuth endpoints (core/policy.ts), on the shared Kv so
     // that every instance counts.

@@ -4,13 +4,14 @@
 //
 // Output contract: the API's JSON on stdout (PEM for csr and ca:cert) and exit 0; on failure one line on stderr
 // and exit 1 (2 for a usage error).
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import QRCode from 'qrcode';
 import { AuditExportVerifier, type AuditLine } from '../core/audit_chain.ts';
+import { makeDevTls } from '../core/dev_tls.ts';
 
 /** `multi`: the flag may be repeated; the values reach `run` joined by newlines. */
 type Flag = { name: string; required?: boolean; int?: boolean; multi?: boolean; help: string };
@@ -168,6 +169,27 @@ export const COMMANDS: Record<string, Command> = {
       }
     },
   },
+  'tls:dev': {
+    summary: 'offline: make a development CA and the certificates of split mode (SAM server, api client) into a folder',
+    flags: [
+      { name: 'out', required: true, help: 'folder to write ca.pem, sam.pem, sam-key.pem, api.pem, api-key.pem into' },
+      { name: 'host', multi: true, help: 'a name or address of the SAM in SAM_URL (repeat; default localhost, 127.0.0.1, sam)' },
+    ],
+    async run(f) {
+      const hosts = f.host ? f.host.split('\n') : ['localhost', '127.0.0.1', 'sam'];
+      const tls = makeDevTls({ samHosts: hosts });
+      mkdirSync(f.out!, { recursive: true, mode: 0o700 });
+      const files: Array<[string, string, number]> = [
+        ['ca.pem', tls.ca, 0o644],
+        ['sam.pem', tls.sam.cert, 0o644],
+        ['sam-key.pem', tls.sam.key, 0o600],
+        ['api.pem', tls.api.cert, 0o644],
+        ['api-key.pem', tls.api.key, 0o600],
+      ];
+      for (const [name, text, mode] of files) writeFileSync(path.join(f.out!, name), text, { mode, flag: 'wx' });
+      printJson({ out: path.resolve(f.out!), files: files.map(([n]) => n), samHosts: hosts });
+    },
+  },
   'audit:verify': {
     summary: 'check the chain and the checkpoint signatures of the audit trail (the live one, or an export); exit 0 only when intact',
     flags: [
@@ -313,13 +335,15 @@ export function adminToken(env: NodeJS.ProcessEnv): string {
   throw new CliError(`no admin token: set ADMIN_TOKEN or ADMIN_TOKEN_FILE (${file} is missing or empty)`);
 }
 
-function client(baseUrl: string, token: string): Api {
+/** `token` is read on the first call: commands that work offline (tls:dev) need none. */
+function client(baseUrl: string, token: () => string): Api {
   return async (method, p, body, raw) => {
+    const bearer = token();
     let res: Response;
     try {
       res = await fetch(baseUrl.replace(/\/+$/, '') + p, {
         method,
-        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        headers: { Authorization: `Bearer ${bearer}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch (err) {
@@ -352,7 +376,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
     const { command, flags } = parseArgs(argv);
     const baseUrl = env.ADMIN_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`;
-    await COMMANDS[command]!.run(flags, client(baseUrl, adminToken(env)));
+    await COMMANDS[command]!.run(flags, client(baseUrl, () => adminToken(env)));
     return 0;
   } catch (err) {
     const message = err instanceof CliError ? err.message : `unexpected failure: ${(err as Error).message}`;

@@ -21,6 +21,22 @@ const schema = z.object({
   PORT: int(0, 65535).default(8080),
   /** Address the server binds to. Default 0.0.0.0 (all interfaces) so that containers are reachable. */
   HOST: z.string().default('0.0.0.0'),
+  /** Which parts this process runs (DESIGN §4): all (default: one process), sam (the Signature Activation Module
+   *  alone, with PKCS#11, on SAM_LISTEN) or api (rssp, authz and the admin API on PORT, reaching the SAM at SAM_URL;
+   *  no PKCS#11 library is loaded). sam and api need DATABASE_URL and the three SAM_TLS_* files. */
+  SERVICES: z.enum(['all', 'sam', 'api']).default('all'),
+  /** api: the SAM's https URL, e.g. https://sam:9443. */
+  SAM_URL: z.url().optional(),
+  /** sam: the address and port the SAM listens on, host:port. Default 127.0.0.1:9443 (loopback: expose it to the
+   *  api tier only, on an internal network). */
+  SAM_LISTEN: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):[0-9]{1,5}$/, 'host:port').default('127.0.0.1:9443'),
+  /** sam and api: PEM file of the CA that issued both sides' certificates; each side refuses a peer not issued by it.
+   *  `npm run admin -- tls:dev --out DIR` makes a development CA and the two certificates. */
+  SAM_TLS_CA: z.string().optional(),
+  /** sam: the SAM's server certificate (PEM); api: the api tier's client certificate. */
+  SAM_TLS_CERT: z.string().optional(),
+  /** The private key of SAM_TLS_CERT (PEM). */
+  SAM_TLS_KEY: z.string().optional(),
   /** External base URL, used in `info`, metadata and links. Default http://localhost:$PORT. */
   PUBLIC_URL: z.url().optional(),
   /** Where embedded state lives: PGlite data, SoftHSM token, generated secrets. Default ./data. */
@@ -162,6 +178,9 @@ export type Config = {
   logLevel: NonNullable<Env['LOG_LEVEL']>;
   runtimeMetrics: boolean;
   clusterWorkers: number;
+  /** The parts this process runs and, when split, how the api tier and the SAM reach each other (mutual TLS). */
+  services: 'all' | 'sam' | 'api';
+  split?: { samUrl?: string; samListen: { host: string; port: number }; tls: { ca: string; cert: string; key: string } };
   db: { url?: string; poolSize: number };
   kv: { url?: string; prefix: string };
   sam: {
@@ -268,6 +287,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     runtimeMetrics: e.RUNTIME_METRICS === '1',
     clusterWorkers: e.CLUSTER_WORKERS,
+    services: e.SERVICES,
+    split: e.SERVICES === 'all' ? undefined : splitConfig(e),
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kv: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
     sam: {
@@ -344,17 +365,44 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
+function readPem(name: string, file: string | undefined): string {
+  if (!file) throw new ConfigError(`SERVICES=sam and SERVICES=api need ${name} (a PEM file; see tls:dev in admin/README.md)`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/** SERVICES=sam|api: both sides authenticate each other with certificates of one CA; both share PostgreSQL. */
+function splitConfig(e: Env): NonNullable<Config['split']> {
+  if (!e.DATABASE_URL) throw new ConfigError('SERVICES=sam and SERVICES=api need DATABASE_URL: the embedded database lives in one process');
+  if (e.SERVICES === 'api') {
+    if (!e.SAM_URL) throw new ConfigError('SERVICES=api needs SAM_URL (the SAM\'s https URL)');
+    if (!e.SAM_URL.startsWith('https://')) throw new ConfigError('SAM_URL must be https: the api tier reaches the SAM with mutual TLS only');
+  }
+  const m = /^\[?([^\]]+?)\]?:([0-9]+)$/.exec(e.SAM_LISTEN)!;
+  const port = Number(m[2]);
+  if (port > 65535) throw new ConfigError('SAM_LISTEN: port above 65535');
+  return {
+    samUrl: e.SAM_URL,
+    samListen: { host: m[1]!, port },
+    tls: { ca: readPem('SAM_TLS_CA', e.SAM_TLS_CA), cert: readPem('SAM_TLS_CERT', e.SAM_TLS_CERT), key: readPem('SAM_TLS_KEY', e.SAM_TLS_KEY) },
+  };
+}
+
 /** Production never runs on an embedded default or a generated secret: each would be lost or guessable. */
 function refuseDevelopmentDefaults(c: Config, e: Env): void {
   const missing: string[] = [];
   if (!c.db.url) missing.push('DATABASE_URL (embedded PGlite is for development only)');
-  if (!c.kv.url) missing.push('REDIS_URL (the in-process store is for development only)');
-  if (!c.sam.module) missing.push('PKCS11_MODULE (the auto-initialised SoftHSM token is for development only)');
-  if (!c.sam.pin) missing.push('SAM_PIN or SAM_PIN_FILE (a generated token PIN is for development only)');
-  if (!c.admin.token) missing.push('ADMIN_TOKEN or ADMIN_TOKEN_FILE (a generated admin token is for development only)');
+  if (!c.kv.url && c.services !== 'sam') missing.push('REDIS_URL (the in-process store is for development only)');
+  if (!c.sam.module && c.services !== 'api') missing.push('PKCS11_MODULE (the auto-initialised SoftHSM token is for development only)');
+  if (!c.sam.pin && c.services !== 'api') missing.push('SAM_PIN or SAM_PIN_FILE (a generated token PIN is for development only)');
+  if (!c.admin.token && c.services !== 'sam') missing.push('ADMIN_TOKEN or ADMIN_TOKEN_FILE (a generated admin token is for development only)');
   if (e.PIN_SCRYPT_LOG2N < 15) missing.push('PIN_SCRYPT_LOG2N of 15 or more (a cheaper PIN hash is for benchmarks only)');
-  if (!e.PUBLIC_URL) missing.push('PUBLIC_URL (must be the external https URL)');
-  else if (!e.PUBLIC_URL.startsWith('https://')) missing.push('PUBLIC_URL must use https in production (CSC v2 §7.3)');
+  // The SAM alone serves no public URL and uses no Redis.
+  if (c.services !== 'sam' && !e.PUBLIC_URL) missing.push('PUBLIC_URL (must be the external https URL)');
+  else if (c.services !== 'sam' && !e.PUBLIC_URL!.startsWith('https://')) missing.push('PUBLIC_URL must use https in production (CSC v2 §7.3)');
   // Mailed one-time passwords are a signing factor: never in clear text, never to an unauthenticated server
   // (issue #14 finding 7).
   if (e.SMTP_HOST && !e.SMTP_SECURE && !e.SMTP_REQUIRE_TLS) missing.push('SMTP_REQUIRE_TLS=true or SMTP_SECURE=true (one-time passwords must not be mailed in clear text)');

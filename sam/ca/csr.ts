@@ -9,7 +9,7 @@ import { arrayBuffer } from './certificate_builder.ts';
 import { checkEmail, subjectName, type Subject } from './names.ts';
 import { signWithHsm } from './hsm_signer.ts';
 import { signingAlgorithmFor, verifySignature } from './signature_algorithm.ts';
-import { subjectAltNameEmail } from './extensions.ts';
+import { subjectAltNameEmail } from '../../core/x509_extensions.ts';
 import { publicKeyOf } from './spki.ts';
 
 /** PKCS#9 extensionRequest: extensions the requester would like in its certificate (RFC 2985 §5.4.2). */

@@ -15,7 +15,7 @@ import {
   keyUsage,
   subjectAltNameEmail,
   subjectKeyIdentifier,
-} from './extensions.ts';
+} from '../../core/x509_extensions.ts';
 import { caName, checkEmail, subjectName, type Subject } from './names.ts';
 import { certificateSpki, keyAlgoOf, publicKeyOf, sameKey } from './spki.ts';
 

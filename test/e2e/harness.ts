@@ -13,9 +13,9 @@ import { type CscOperation, validateResponse } from '../../openapi/validate.ts';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
-export type Server = { url: string; dataDir: string; env: NodeJS.ProcessEnv; stop(): Promise<void>; output(): string };
+export type Server = { url: string; dataDir: string; env: NodeJS.ProcessEnv; pid: number; stop(): Promise<void>; output(): string };
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -26,9 +26,25 @@ async function freePort(): Promise<number> {
   });
 }
 
+async function answersInfo(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/csc/v2/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    return res.status === 200;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
 export async function startServer(
   extraEnv: Record<string, string> = {},
-  opts: { dataDir?: string; keepData?: boolean; /** Node arguments; default: the sources through tsx, as npm start. */ entry?: string[] } = {},
+  opts: {
+    dataDir?: string;
+    keepData?: boolean;
+    /** Node arguments; default: the sources through tsx, as npm start. */
+    entry?: string[];
+    /** Started once this appears in the output (a process with no CSC API, the SAM alone); default: `info` answers. */
+    readyWhen?: RegExp;
+  } = {},
 ): Promise<Server> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'rssp-e2e-'));
   const port = await freePort();
@@ -52,12 +68,7 @@ export async function startServer(
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${out}`);
-    try {
-      const res = await fetch(`${url}/csc/v2/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      if (res.status === 200) break;
-    } catch {
-      /* not listening yet */
-    }
+    if (opts.readyWhen ? opts.readyWhen.test(out) : await answersInfo(url)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`service did not start in time:\n${out}`);
@@ -68,6 +79,7 @@ export async function startServer(
     url,
     dataDir,
     env,
+    pid: child.pid!,
     output: () => out,
     async stop() {
       if (child.exitCode === null) {

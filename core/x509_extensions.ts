@@ -1,9 +1,12 @@
-// X.509 v3 extensions of the certificates the development CA issues (RFC 5280 §4.2).
+// X.509 v3 extensions (RFC 5280 §4.2) of the certificates we issue: the development CA's (sam/ca/) and the
+// development TLS material of split mode (core/dev_tls.ts).
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
   BasicConstraints,
+  ExtendedKeyUsage,
   Extension,
   GeneralName,
   KeyIdentifier,
@@ -13,6 +16,7 @@ import {
   SubjectPublicKeyInfo,
   id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
+  id_ce_extKeyUsage,
   id_ce_keyUsage,
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
@@ -50,4 +54,15 @@ export function authorityKeyIdentifier(id: Uint8Array): Extension {
 
 export function subjectAltNameEmail(email: string): Extension {
   return extension(id_ce_subjectAltName, false, new SubjectAlternativeName([new GeneralName({ rfc822Name: email })]));
+}
+
+/** RFC 5280 §4.2.1.12, e.g. id-kp-serverAuth / id-kp-clientAuth; critical, so that the certificate serves only them. */
+export function extendedKeyUsage(purposes: string[]): Extension {
+  return extension(id_ce_extKeyUsage, true, new ExtendedKeyUsage(purposes));
+}
+
+/** subjectAltName of a TLS server: host names as dNSName, addresses as iPAddress (RFC 5280 §4.2.1.6). */
+export function subjectAltNameHosts(hosts: string[]): Extension {
+  const names = hosts.map((h) => (isIP(h) ? new GeneralName({ iPAddress: h }) : new GeneralName({ dNSName: h })));
+  return extension(id_ce_subjectAltName, false, new SubjectAlternativeName(names));
 }

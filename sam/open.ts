@@ -1,0 +1,74 @@
+// The SAM's front door for the composition root (service.ts): opens the token (the development SoftHSM token under
+// DATA_DIR when PKCS11_MODULE is unset), builds the SAM, its audit trail and its notifier, and says what the purge
+// of its schema is. service.ts imports this file dynamically, so that a process running SERVICES=api never loads
+// pkcs11js or any PKCS#11 library.
+import type { AuditTrail } from '../core/audit_port.ts';
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db.ts';
+import type { Logger } from '../core/log.ts';
+import type { PurgeJob } from '../core/purge.ts';
+import type { SignatureActivation } from '../core/sam_port.ts';
+import { ensureDevToken } from '../softhsm-config/dev_token.ts';
+import { SAD_KEY_LABEL } from './app/sad/sam_keys.ts';
+import { createAuditTrail } from './audit/trail.ts';
+import { openPkcs11Hsm } from './hsm/pkcs11/index.ts';
+import { createSam } from './index.ts';
+import { purgeSam } from './ledger/purge.ts';
+import { createNotifier } from './notify/create_notifier.ts';
+import { outboxDir, readOutbox } from './notify/outbox_notifier.ts';
+
+export type OpenedSam = {
+  sam: SignatureActivation;
+  audit: AuditTrail;
+  /** Throws, naming the part, when the SAM's database or its token cannot be used. */
+  ready(): Promise<void>;
+  purge: PurgeJob;
+  /** The development outbox of this process's notifier (messages not really sent). */
+  outbox(filter: { username?: string }): ReturnType<typeof readOutbox>;
+  close(): Promise<void>;
+};
+
+export async function openSam(config: Config, deps: { db: Db; log: Logger }): Promise<OpenedSam> {
+  const { db, log } = deps;
+  let { module, pin } = config.sam;
+  if (!module) {
+    const token = await ensureDevToken({ dataDir: config.dataDir, label: config.sam.tokenLabel });
+    module = token.module;
+    pin ??= token.pin;
+    log.warn({ module }, 'PKCS11_MODULE is not set: using a SoftHSM2 token under DATA_DIR (development only)');
+  }
+  if (!pin) throw new Error('SAM_PIN or SAM_PIN_FILE is required with PKCS11_MODULE');
+  const hsm = await openPkcs11Hsm({ module, tokenLabel: config.sam.tokenLabel, pin, sessions: config.sam.sessions, log });
+  try {
+    // Out-of-band one-time passwords (CSC v2 §11.8): SMTP, SMS gateway, or the development outbox.
+    const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log) });
+    const audit = await createAuditTrail({ db, hsm, log, config: config.audit });
+    const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
+    const challengeWindowMs = (config.sam.otpChallenge?.windowSeconds ?? 0) * 1000;
+    return {
+      sam,
+      audit,
+      async ready() {
+        await db.query('SELECT 1').catch((err: Error) => {
+          throw new Error(`postgres: ${err.message}`);
+        });
+        await hsm.findKeyPair(SAD_KEY_LABEL).catch((err: Error) => {
+          throw new Error(`hsm: ${err.message}`);
+        });
+      },
+      purge: (q, now) =>
+        purgeSam(q, {
+          expiredBefore: expiredBefore(now),
+          challengesBefore: new Date(Math.min(expiredBefore(now).getTime(), now.getTime() - challengeWindowMs)),
+        }),
+      outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
+      async close() {
+        await audit.close();
+        await hsm.close();
+      },
+    };
+  } catch (err) {
+    await hsm.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,201 @@
+// Split mode (issue #10 item 1, DESIGN §4): the SAM as its own process (SERVICES=sam) and two api instances
+// (SERVICES=api) on loopback, sharing PostgreSQL and Redis, the api reaching the SAM over mutual TLS with certificates
+// made by `tls:dev`. Tokens and SADs issued through one api instance work on the other; the SAM refuses peers
+// without a certificate of its CA; the api processes never load a PKCS#11 library.
+import { createHash, randomBytes, verify, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, csc, freePort, type Server, startServer, totp } from './harness.ts';
+
+const SHA256 = '2.16.840.1.101.3.4.2.1';
+const ES256 = '1.2.840.10045.4.3.2';
+
+let tlsDir: string;
+let rogueDir: string;
+let sam: Server;
+let api1: Server;
+let api2: Server;
+let samPort: number;
+
+/** tls:dev as an operator runs it: offline, no service needed. */
+async function makeTls(dir: string) {
+  const r = await admin({ url: 'http://127.0.0.1:1', env: { ...process.env } } as Server, 'tls:dev', '--out', dir);
+  expect(r.code, r.stderr).toBe(0);
+}
+
+const file = (dir: string, name: string) => path.join(dir, name);
+
+function apiEnv(): Record<string, string> {
+  return {
+    SERVICES: 'api',
+    DATABASE_URL: process.env.DATABASE_URL!,
+    REDIS_URL: process.env.REDIS_URL!,
+    SAM_URL: `https://127.0.0.1:${samPort}`,
+    SAM_TLS_CA: file(tlsDir, 'ca.pem'),
+    SAM_TLS_CERT: file(tlsDir, 'api.pem'),
+    SAM_TLS_KEY: file(tlsDir, 'api-key.pem'),
+  };
+}
+
+beforeAll(async () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'rssp-split-'));
+  tlsDir = path.join(base, 'tls');
+  rogueDir = path.join(base, 'rogue');
+  await makeTls(tlsDir);
+  await makeTls(rogueDir);
+  samPort = await freePort();
+  sam = await startServer(
+    {
+      SERVICES: 'sam',
+      DATABASE_URL: process.env.DATABASE_URL!,
+      SAM_LISTEN: `127.0.0.1:${samPort}`,
+      SAM_TLS_CA: file(tlsDir, 'ca.pem'),
+      SAM_TLS_CERT: file(tlsDir, 'sam.pem'),
+      SAM_TLS_KEY: file(tlsDir, 'sam-key.pem'),
+      LOG_LEVEL: 'info',
+    },
+    { readyWhen: /SAM listening/ },
+  );
+  // One after the other: both run the api schemas' migrations, and the first also creates the OAuth keys.
+  api1 = await startServer(apiEnv());
+  api2 = await startServer({ ...apiEnv(), ADMIN_TOKEN: readFileSync(path.join(api1.dataDir, 'admin-token'), 'utf8').trim() });
+}, 120_000);
+
+afterAll(async () => {
+  await api1?.stop();
+  await api2?.stop();
+  await sam?.stop();
+  rmSync(path.dirname(tlsDir), { recursive: true, force: true });
+});
+
+/** A raw call to the SAM with the given client certificate (or none). Resolves with the status, or the TLS error. */
+function callSam(pathName: string, body: string, cert?: { dir: string; name: 'api' | 'sam' }): Promise<{ status?: number; body?: string; error?: string }> {
+  return new Promise((resolve) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port: samPort,
+        path: pathName,
+        method: 'POST',
+        ca: readFileSync(file(tlsDir, 'ca.pem')),
+        ...(cert ? { cert: readFileSync(file(cert.dir, `${cert.name}.pem`)), key: readFileSync(file(cert.dir, `${cert.name}-key.pem`)) } : {}),
+        headers: { 'content-type': 'application/json' },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      },
+    );
+    req.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    req.end(body);
+  });
+}
+
+function mapsOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/maps`, 'utf8');
+}
+
+async function signer(server: Server) {
+  const username = `sp${randomBytes(4).toString('hex')}`;
+  expect((await admin(server, 'user:create', '--username', username, '--password', 'pw-split-1')).code).toBe(0);
+  const { secret } = (await admin(server, 'otp:enroll', '--username', username)).json;
+  const created = await admin(server, 'credential:create', '--username', username, '--algo', 'ES256', '--pin', '246810');
+  expect(created.code, created.stderr).toBe(0);
+  return { username, secret: secret as string, credentialID: created.json.credentialID as string };
+}
+
+describe('split mode: the SAM in its own process', () => {
+  it('loads the PKCS#11 library in the SAM process only', () => {
+    expect(mapsOf(sam.pid)).toMatch(/libsofthsm2\.so/);
+    for (const api of [api1, api2]) {
+      const maps = mapsOf(api.pid);
+      expect(maps).not.toMatch(/softhsm/);
+      expect(maps).not.toMatch(/pkcs11\.node/);
+    }
+  });
+
+  it('signs across api instances: login on one, authorize on the other, sign on the first; the SAD is spent for both', async () => {
+    const s = await signer(api1);
+    const login = await csc(api2, 'auth/login', {}, { basic: [s.username, 'pw-split-1'] });
+    expect(login.status).toBe(200);
+    const bearer = login.body.access_token as string;
+    const digest = createHash('sha256').update('split mode').digest();
+    const auth = await csc(api1, 'credentials/authorize', {
+      credentialID: s.credentialID, numSignatures: 1, hashes: [digest.toString('base64')], hashAlgorithmOID: SHA256,
+      authData: [{ id: 'PIN', value: '246810' }, { id: 'OTP', value: await totp(s.secret) }],
+    }, { bearer });
+    expect(auth.status).toBe(200);
+    const body = { credentialID: s.credentialID, SAD: auth.body.SAD, hashes: [digest.toString('base64')], hashAlgorithmOID: SHA256, signAlgo: ES256 };
+
+    // The SCAL2 checks run in the SAM process and their refusals cross the wire with their codes.
+    const other = createHash('sha256').update('not authorized').digest('base64');
+    const refused = await csc(api2, 'signatures/signHash', { ...body, hashes: [other] }, { bearer });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ error: 'invalid_request', error_description: 'Hash is not authorized by the SAD' });
+
+    const signed = await csc(api2, 'signatures/signHash', body, { bearer });
+    expect(signed.status).toBe(200);
+    const info = await csc(api1, 'credentials/info', { credentialID: s.credentialID, certificates: 'single' }, { bearer });
+    const cert = new X509Certificate(Buffer.from(info.body.cert.certificates[0], 'base64'));
+    expect(verify('sha256', Buffer.from('split mode'), cert.publicKey, Buffer.from(signed.body.signatures[0], 'base64'))).toBe(true);
+
+    const again = await csc(api1, 'signatures/signHash', body, { bearer });
+    expect(again.status).toBe(400);
+    expect(again.body.error).toBe('invalid_request');
+    expect(again.body.error_description).toBe('The SAD has been used for all the signatures it authorizes');
+  }, 60_000);
+
+  it('sees a revocation on one instance at once on the other', async () => {
+    const s = await signer(api2);
+    const login = await csc(api1, 'auth/login', {}, { basic: [s.username, 'pw-split-1'] });
+    const bearer = login.body.access_token as string;
+    expect((await csc(api2, 'credentials/list', {}, { bearer })).status).toBe(200);
+    expect((await csc(api1, 'auth/revoke', { token: bearer }, { bearer })).status).toBe(204);
+    const after = await csc(api2, 'credentials/list', {}, { bearer });
+    expect(after.status).toBe(401);
+    expect(after.body).toEqual({ error: 'expired_token', error_description: 'The access or refresh token is expired or has been revoked' });
+  }, 60_000);
+
+  it('refuses a peer without a client certificate, with one of another CA, or with a server certificate', async () => {
+    const body = JSON.stringify({ credentialIDs: [] });
+    const ok = await callSam('/v1/sam/state', body, { dir: tlsDir, name: 'api' });
+    expect(ok).toEqual({ status: 200, body: '{"result":[]}' });
+
+    const none = await callSam('/v1/sam/state', body);
+    expect(none.status === 403 || none.error !== undefined).toBe(true);
+    expect(none.status).not.toBe(200);
+    const rogue = await callSam('/v1/sam/state', body, { dir: rogueDir, name: 'api' });
+    expect(rogue.status).toBeUndefined();
+    expect(rogue.error).toBeDefined();
+    // Chains to the right CA, but is the SAM's own server certificate, not issued for client authentication.
+    const serverCert = await callSam('/v1/sam/state', body, { dir: tlsDir, name: 'sam' });
+    expect(serverCert.status).not.toBe(200);
+  });
+
+  it('refuses malformed calls with a reason, and stays up', async () => {
+    const cert = { dir: tlsDir, name: 'api' as const };
+    expect(await callSam('/v1/sam/signHash', '{"sad":', cert)).toEqual({ status: 400, body: '{"invalid":"body is not JSON"}' });
+    const wrong = await callSam('/v1/sam/signHash', JSON.stringify({ sad: 'x' }), cert);
+    expect(wrong.status).toBe(400);
+    expect(JSON.parse(wrong.body!).invalid).toMatch(/^ctx: /);
+    expect(await callSam('/v1/sam/readPrivateValue', '{}', cert)).toEqual({ status: 404, body: '{"invalid":"no such method"}' });
+    expect((await callSam('/v1/sam/state', JSON.stringify({ credentialIDs: [] }), cert)).status).toBe(200);
+  });
+
+  it('answers 503 hsmUnavailable on the api when the SAM is down', async () => {
+    const s = await signer(api1);
+    const login = await csc(api1, 'auth/login', {}, { basic: [s.username, 'pw-split-1'] });
+    await sam.stop();
+    const res = await csc(api1, 'credentials/authorize', {
+      credentialID: s.credentialID, numSignatures: 1, hashes: [createHash('sha256').update('down').digest('base64')], hashAlgorithmOID: SHA256,
+      authData: [{ id: 'PIN', value: '246810' }, { id: 'OTP', value: await totp(s.secret) }],
+    }, { bearer: login.body.access_token });
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: 'temporarily_unavailable', error_description: 'The signing device is temporarily unavailable' });
+  }, 60_000);
+});
