@@ -22,6 +22,8 @@ import { RateLimiter, ratePolicy } from './core/policy.ts';
 import { schedulePurge, type PurgeJob } from './core/purge.ts';
 import { purgeAuthz } from './authz/purge.ts';
 import { createLogger, type Logger } from './core/log.ts';
+import { createMetrics, meterSam } from './core/metrics.ts';
+import { opsRoutes, type ReadinessChecks } from './admin/ops_routes.ts';
 import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
 import { approvalPages } from './rssp/approval/approval_page.ts';
@@ -49,6 +51,36 @@ const SCHEMAS_OF: Record<Config['services'], readonly string[]> = {
   api: SCHEMAS.filter((s) => s !== 'sam'),
 };
 
+/**
+ * Serves `app` on HOST:PORT. close() stops accepting connections, lets the requests in flight finish (for at most
+ * SHUTDOWN_GRACE_SECONDS), closes keep-alive connections as they fall idle, and then cuts whatever is left.
+ */
+async function listenHttp(app: Koa, config: Config, log: Logger): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        const cut = setTimeout(() => {
+          log.warn({ graceSeconds: config.shutdownGraceSeconds }, 'requests still running at the end of the shutdown grace: cut');
+          server.closeAllConnections();
+        }, config.shutdownGraceSeconds * 1000);
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
 /** A secret given in the configuration, or (development only) one generated once and kept under DATA_DIR. */
 function devSecret(dataDir: string, file: string): string {
   const p = path.join(dataDir, file);
@@ -62,9 +94,13 @@ function devSecret(dataDir: string, file: string): string {
 export async function startService(config: Config, opts: { log?: Logger } = {}): Promise<RunningService> {
   const log = opts.log ?? createLogger(config.logLevel);
   const closers: Array<() => Promise<void>> = [];
+  // From the first signal on, /readyz answers 503 so that load balancers stop sending; requests in flight finish.
+  let draining = false;
   const close = async () => {
+    draining = true;
     for (const fn of closers.reverse()) await fn().catch((err) => log.warn({ err }, 'error while closing'));
   };
+  const metrics = createMetrics();
   try {
     mkdirSync(config.dataDir, { recursive: true });
 
@@ -93,24 +129,34 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     // The SAM: in this process (all, sam), or another process reached over mutual TLS (api).
     let sam: SignatureActivation;
     let audit: AuditTrail;
+    let samChecks: ReadinessChecks;
     let outbox: ((filter: { username?: string }) => Promise<OutboxMessage[]>) | undefined;
     if (config.services === 'api') {
       const client = createSamClient({ url: config.split!.samUrl!, tls: config.split!.tls });
       closers.push(async () => client.close());
-      sam = client;
+      sam = meterSam(client, metrics);
       audit = client;
+      samChecks = { sam: () => client.ready() };
     } else {
       // Dynamic: only a process that runs the SAM loads pkcs11js and the PKCS#11 library.
       const { openSam } = await import('./sam/open.ts');
-      const opened = await openSam(config, { db, log });
+      const opened = await openSam(config, { db, log, metrics });
       closers.push(opened.close);
       purgeJobs.push(opened.purge);
-      ({ sam, audit, outbox } = opened);
+      ({ audit, outbox } = opened);
+      sam = meterSam(opened.sam, metrics);
+      samChecks = { hsm: opened.checks.hsm };
       if (config.services === 'sam') {
-        const server = await startSamServer({ sam, audit, ready: opened.ready, listen: config.split!.samListen, tls: config.split!.tls, log });
+        const server = await startSamServer({ sam, audit, checks: opened.checks, listen: config.split!.samListen, tls: config.split!.tls, log });
         closers.push(server.close);
+        // Probes and metrics on plain HTTP (PORT): nothing of the SAM's port is reachable there.
+        const ops = new Koa({ proxy: false });
+        ops.silent = true;
+        ops.use(opsRoutes({ checks: opened.checks, metrics, draining: () => draining, log }));
+        const probes = await listenHttp(ops, config, log);
+        closers.push(probes.close);
         schedule();
-        log.info({ url: server.url }, 'SAM listening (mutual TLS)');
+        log.info({ url: server.url, probes: `http://${config.host}:${probes.port}` }, 'SAM listening (mutual TLS)');
         return { url: server.url, port: server.port, log, close };
       }
     }
@@ -134,6 +180,12 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
 
     const app = new Koa({ proxy: false });
     app.silent = true; // errors are logged by the error handlers of each part, with the request id
+    const checks: ReadinessChecks = {
+      postgres: () => db.query('SELECT 1'),
+      redis: () => kv.get('readyz'),
+      ...samChecks,
+    };
+    app.use(opsRoutes({ checks, metrics, draining: () => draining, log }));
     if (config.runtimeMetrics) {
       const sampler = new RuntimeSampler();
       closers.push(async () => sampler.stop());
@@ -154,23 +206,11 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
     app.use(cscV1Routes(rsspDeps));
 
-    const server = http.createServer(app.callback());
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
-    closers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
-    const port = (server.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${port}`;
+    const server = await listenHttp(app, config, log);
+    closers.push(server.close);
+    const url = `http://127.0.0.1:${server.port}`;
     log.info({ url, publicUrl: config.publicUrl }, 'RSSP listening');
-    return { url, port, adminToken, log, close };
+    return { url, port: server.port, adminToken, log, close };
   } catch (err) {
     await close();
     throw err;

@@ -160,6 +160,9 @@ const schema = z.object({
   /** Worker processes sharing the HTTP port (node:cluster), each with its own PKCS#11 sessions and pg pool. Default
    *  1 (no cluster). Above 1 needs DATABASE_URL and REDIS_URL: the embedded stores live in one process. */
   CLUSTER_WORKERS: int(1, 64).default(1),
+  /** Seconds that SIGTERM waits for requests in flight before cutting them (and /readyz answers 503 meanwhile).
+   *  Default 10; keep it below the orchestrator's own grace period (Kubernetes: 30). */
+  SHUTDOWN_GRACE_SECONDS: int(0, 600).default(10),
   /** Seconds between purges of expired single-use rows (tokens, SADs, codes, OAuth artefacts; core/purge.ts).
    *  Default 600; 0 turns the purge off. */
   PURGE_INTERVAL_SECONDS: int(0, 86400).default(600),
@@ -180,6 +183,7 @@ export type Config = {
   clusterWorkers: number;
   /** The parts this process runs and, when split, how the api tier and the SAM reach each other (mutual TLS). */
   services: 'all' | 'sam' | 'api';
+  shutdownGraceSeconds: number;
   split?: { samUrl?: string; samListen: { host: string; port: number }; tls: { ca: string; cert: string; key: string } };
   db: { url?: string; poolSize: number };
   kv: { url?: string; prefix: string };
@@ -288,6 +292,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     runtimeMetrics: e.RUNTIME_METRICS === '1',
     clusterWorkers: e.CLUSTER_WORKERS,
     services: e.SERVICES,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     split: e.SERVICES === 'all' ? undefined : splitConfig(e),
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kv: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },

@@ -237,3 +237,14 @@ export interface SignatureActivation {
   /** DER certificate of the CA that certifies new credentials (development CA under embedded defaults). */
   caCertificate(): Promise<Uint8Array>;
 }
+
+/** Every method of the port, for what wraps or serves all of them (metrics, the split-mode client). A method added
+ *  to the interface and not here does not compile. */
+export const SAM_PORT_METHODS = [
+  'createCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
+  'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'caCertificate',
+] as const satisfies ReadonlyArray<keyof SignatureActivation>;
+
+type Missing = Exclude<keyof SignatureActivation, (typeof SAM_PORT_METHODS)[number]>;
+const _everyMethodListed: Missing extends never ? true : Missing = true;
+void _everyMethodListed;

@@ -6,11 +6,13 @@ import type { AuditTrail } from '../core/audit_port.ts';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
 import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { PurgeJob } from '../core/purge.ts';
 import type { SignatureActivation } from '../core/sam_port.ts';
 import { ensureDevToken } from '../softhsm-config/dev_token.ts';
 import { SAD_KEY_LABEL } from './app/sad/sam_keys.ts';
 import { createAuditTrail } from './audit/trail.ts';
+import { meterHsm } from './hsm/metered_hsm.ts';
 import { openPkcs11Hsm } from './hsm/pkcs11/index.ts';
 import { createSam } from './index.ts';
 import { purgeSam } from './ledger/purge.ts';
@@ -20,25 +22,26 @@ import { outboxDir, readOutbox } from './notify/outbox_notifier.ts';
 export type OpenedSam = {
   sam: SignatureActivation;
   audit: AuditTrail;
-  /** Throws, naming the part, when the SAM's database or its token cannot be used. */
-  ready(): Promise<void>;
+  /** Readiness of what the SAM depends on: each throws when its part cannot be used. */
+  checks: { postgres(): Promise<unknown>; hsm(): Promise<unknown> };
   purge: PurgeJob;
   /** The development outbox of this process's notifier (messages not really sent). */
   outbox(filter: { username?: string }): ReturnType<typeof readOutbox>;
   close(): Promise<void>;
 };
 
-export async function openSam(config: Config, deps: { db: Db; log: Logger }): Promise<OpenedSam> {
+export async function openSam(config: Config, deps: { db: Db; log: Logger; metrics: Metrics }): Promise<OpenedSam> {
   const { db, log } = deps;
   let { module, pin } = config.sam;
   if (!module) {
-    const token = await ensureDevToken({ dataDir: config.dataDir, label: config.sam.tokenLabel });
-    module = token.module;
-    pin ??= token.pin;
+    const dev = await ensureDevToken({ dataDir: config.dataDir, label: config.sam.tokenLabel });
+    module = dev.module;
+    pin ??= dev.pin;
     log.warn({ module }, 'PKCS11_MODULE is not set: using a SoftHSM2 token under DATA_DIR (development only)');
   }
   if (!pin) throw new Error('SAM_PIN or SAM_PIN_FILE is required with PKCS11_MODULE');
-  const hsm = await openPkcs11Hsm({ module, tokenLabel: config.sam.tokenLabel, pin, sessions: config.sam.sessions, log });
+  const token = await openPkcs11Hsm({ module, tokenLabel: config.sam.tokenLabel, pin, sessions: config.sam.sessions, log });
+  const hsm = meterHsm(token, deps.metrics);
   try {
     // Out-of-band one-time passwords (CSC v2 §11.8): SMTP, SMS gateway, or the development outbox.
     const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log) });
@@ -48,13 +51,9 @@ export async function openSam(config: Config, deps: { db: Db; log: Logger }): Pr
     return {
       sam,
       audit,
-      async ready() {
-        await db.query('SELECT 1').catch((err: Error) => {
-          throw new Error(`postgres: ${err.message}`);
-        });
-        await hsm.findKeyPair(SAD_KEY_LABEL).catch((err: Error) => {
-          throw new Error(`hsm: ${err.message}`);
-        });
+      checks: {
+        postgres: () => db.query('SELECT 1'),
+        hsm: () => hsm.findKeyPair(SAD_KEY_LABEL),
       },
       purge: (q, now) =>
         purgeSam(q, {
@@ -64,11 +63,11 @@ export async function openSam(config: Config, deps: { db: Db; log: Logger }): Pr
       outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
       async close() {
         await audit.close();
-        await hsm.close();
+        await token.close();
       },
     };
   } catch (err) {
-    await hsm.close().catch(() => {});
+    await token.close().catch(() => {});
     throw err;
   }
 }

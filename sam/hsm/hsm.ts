@@ -42,6 +42,9 @@ export interface Hsm {
   /** Reads CKA_VALUE of a private key. Exists so that tests can prove it fails (CKR_ATTRIBUTE_SENSITIVE). */
   readPrivateValue(keyId: string): Promise<Uint8Array>;
 
+  /** The session pool right now, for metrics: sessions opened or to open, those in use, callers waiting. */
+  sessions(): { size: number; inUse: number; waiting: number };
+
   close(): Promise<void>;
 }
 

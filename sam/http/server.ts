@@ -79,8 +79,8 @@ async function parse<T>(req: IncomingMessage, schema: { safeParse(v: unknown): {
 export async function startSamServer(deps: {
   sam: SignatureActivation;
   audit: AuditTrail;
-  /** Throws (naming the part) when the database or the token cannot be used. */
-  ready(): Promise<void>;
+  /** Readiness of the parts the SAM depends on (database, token): each throws when its part cannot be used. */
+  checks: Record<string, () => Promise<unknown>>;
   listen: { host: string; port: number };
   tls: SamTls;
   log: Logger;
@@ -92,8 +92,14 @@ export async function startSamServer(deps: {
     if (!peerIsClient(req)) throw new BadCall(403, 'client certificate required');
     const url = req.url ?? '';
     if (url === SAM_PATHS.ready && req.method === 'GET') {
-      await deps.ready();
-      return send(res, 200, { ready: true });
+      const failing: string[] = [];
+      for (const [part, check] of Object.entries(deps.checks)) {
+        await check().catch((err: Error) => {
+          failing.push(part);
+          log.warn({ event: 'sam.ready', part, err: err.message }, 'SAM not ready');
+        });
+      }
+      return send(res, failing.length ? 503 : 200, failing.length ? { notReady: failing } : { result: null });
     }
     if (req.method !== 'POST') throw new BadCall(405, 'POST only');
     const m = /^\/v1\/(sam|audit)\/([A-Za-z]+)$/.exec(url);

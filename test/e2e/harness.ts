@@ -13,7 +13,7 @@ import { type CscOperation, validateResponse } from '../../openapi/validate.ts';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
-export type Server = { url: string; dataDir: string; env: NodeJS.ProcessEnv; pid: number; stop(): Promise<void>; output(): string };
+export type Server = { url: string; dataDir: string; env: NodeJS.ProcessEnv; pid: number; exitCode(): number | null; stop(): Promise<void>; output(): string };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,6 +80,7 @@ export async function startServer(
     dataDir,
     env,
     pid: child.pid!,
+    exitCode: () => child.exitCode,
     output: () => out,
     async stop() {
       if (child.exitCode === null) {

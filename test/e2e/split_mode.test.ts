@@ -187,7 +187,29 @@ describe('split mode: the SAM in its own process', () => {
     expect((await callSam('/v1/sam/state', JSON.stringify({ credentialIDs: [] }), cert)).status).toBe(200);
   });
 
-  it('answers 503 hsmUnavailable on the api when the SAM is down', async () => {
+  it('reports readiness per part and counts signatures, SAM round trips and HSM calls in Prometheus metrics', async () => {
+    expect(await (await fetch(`${api1.url}/healthz`)).json()).toEqual({ status: 'alive' });
+    const ready = await fetch(`${api1.url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { postgres: 'ok', redis: 'ok', sam: 'ok' } }]);
+    // The SAM's probes are on its plain HTTP port (PORT): parts only, nothing of its port.
+    const samReady = await fetch(`${sam.url}/readyz`);
+    expect([samReady.status, await samReady.json()]).toEqual([200, { status: 'ready', checks: { postgres: 'ok', hsm: 'ok' } }]);
+    expect((await fetch(`${sam.url}/v1/sam/state`, { method: 'POST', body: '{}' })).status).toBe(404);
+
+    // The signature of the cross-instance test went through api2 and the SAM.
+    const apiMetrics = await (await fetch(`${api2.url}/metrics`)).text();
+    expect(apiMetrics).toMatch(/^rssp_signatures_total\{algorithm="1\.2\.840\.10045\.4\.3\.2",result="ok"\} [1-9]/m);
+    expect(apiMetrics).toMatch(/^rssp_signatures_total\{algorithm="1\.2\.840\.10045\.4\.3\.2",result="SAM_HASH_NOT_AUTHORIZED"\} 1$/m);
+    expect(apiMetrics).toMatch(/^rssp_sam_call_seconds_count\{method="signHash",result="ok"\} [1-9]/m);
+    expect(apiMetrics).toMatch(/^rssp_refusals_total\{status="400",error="invalid_request",route="\/csc\/v2\/signatures\/signHash"\} [1-9]/m);
+    expect(apiMetrics).not.toMatch(/rssp_hsm_call_seconds_count/);
+    const samMetrics = await (await fetch(`${sam.url}/metrics`)).text();
+    expect(samMetrics).toMatch(/^rssp_hsm_call_seconds_count\{op="signDigest",result="ok"\} [1-9]/m);
+    expect(samMetrics).toMatch(/^rssp_hsm_sessions\{state="in_use"\} 0$/m);
+    expect(samMetrics).toMatch(/^rssp_activations_total\{algorithm="2\.16\.840\.1\.101\.3\.4\.2\.1",result="ok"\} [1-9]/m);
+  });
+
+  it('answers 503 hsmUnavailable on the api when the SAM is down, and /readyz names the SAM', async () => {
     const s = await signer(api1);
     const login = await csc(api1, 'auth/login', {}, { basic: [s.username, 'pw-split-1'] });
     await sam.stop();
@@ -197,5 +219,7 @@ describe('split mode: the SAM in its own process', () => {
     }, { bearer: login.body.access_token });
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ error: 'temporarily_unavailable', error_description: 'The signing device is temporarily unavailable' });
+    const ready = await fetch(`${api1.url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([503, { status: 'unready', checks: { postgres: 'ok', redis: 'ok', sam: 'unavailable' } }]);
   }, 60_000);
 });

@@ -215,6 +215,10 @@ export class Pkcs11Hsm implements Hsm {
     });
   }
 
+  sessions(): { size: number; inUse: number; waiting: number } {
+    return { size: this.pool.size, inUse: this.pool.inUse, waiting: this.pool.queued };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -80,6 +80,11 @@ export class SessionPool<S> {
     for (const slot of this.idle) this.discard(slot);
   }
 
+  /** Sessions handed out right now (for metrics). */
+  get inUse(): number {
+    return this.busy;
+  }
+
   /** Number of callers waiting for a session (for tests and metrics). */
   get queued(): number {
     return this.waiters.length;

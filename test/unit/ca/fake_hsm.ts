@@ -90,6 +90,10 @@ export class FakeHsm implements Hsm {
   async readPrivateValue(): Promise<Uint8Array> {
     throw new Error('CKR_ATTRIBUTE_SENSITIVE');
   }
+  sessions() {
+    return { size: 1, inUse: 0, waiting: 0 };
+  }
+
   async close(): Promise<void> {}
 }
 

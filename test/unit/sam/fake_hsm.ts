@@ -115,6 +115,9 @@ export function createFakeHsm(): FakeHsm {
     async readPrivateValue() {
       throw new HsmError('CKR_ATTRIBUTE_SENSITIVE');
     },
+    sessions() {
+      return { size: 1, inUse: 0, waiting: 0 };
+    },
     async close() {},
   };
   return hsm;
