@@ -53,9 +53,14 @@ export async function migrate(db: Db, schemas: readonly string[] = SCHEMAS): Pro
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS public.schema_migrations (
-      schema text NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (schema, name))`);
+    // CREATE … IF NOT EXISTS still needs the privilege to create: a role that owns only its own schema (scripts/
+    // db-roles.sql) finds the bookkeeping table and its schema made for it, so look before creating.
+    const { rows: [bookkeeping] } = await client.query<{ t: string | null }>(`SELECT to_regclass('public.schema_migrations')::text AS t`);
+    if (!bookkeeping?.t) {
+      await client.query(`CREATE TABLE public.schema_migrations (
+        schema text NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (schema, name))`);
+    }
     for (const schema of schemas) {
       const dir = path.join(ROOT, schema, 'migrations');
       let files: string[];
@@ -66,7 +71,8 @@ export async function migrate(db: Db, schemas: readonly string[] = SCHEMAS): Pro
       }
       const { rows } = await client.query<{ name: string }>('SELECT name FROM public.schema_migrations WHERE schema = $1', [schema]);
       const done = new Set(rows.map((r) => r.name));
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (!rowCount) await client.query(`CREATE SCHEMA ${schema}`);
       for (const file of files) {
         if (done.has(file)) continue;
         await client.query(readFileSync(path.join(dir, file), 'utf8'));

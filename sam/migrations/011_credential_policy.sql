@@ -5,11 +5,16 @@
 ALTER TABLE sam.credentials
   ADD COLUMN scal text NOT NULL DEFAULT '2' CHECK (scal IN ('1', '2')),
   ADD COLUMN multisign integer NOT NULL DEFAULT 1 CHECK (multisign >= 1);
+-- Only where this role may read rssp's schema: under the roles of scripts/db-roles.sql the SAM's role may not (its
+-- credentials then started out with the SAM, which had no SCAL of rssp's to copy). The guard was widened after the
+-- file first shipped; on a database where it already ran, it changed nothing.
 DO $$
 BEGIN
-  IF to_regclass('rssp.credentials') IS NOT NULL THEN
-    UPDATE sam.credentials s SET scal = r.scal, multisign = r.multisign
-      FROM rssp.credentials r WHERE r.credential_id = s.credential_id;
+  IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'rssp' AND has_schema_privilege(oid, 'USAGE')) THEN
+    IF to_regclass('rssp.credentials') IS NOT NULL AND has_table_privilege('rssp.credentials', 'SELECT') THEN
+      UPDATE sam.credentials s SET scal = r.scal, multisign = r.multisign
+        FROM rssp.credentials r WHERE r.credential_id = s.credential_id;
+    END IF;
   END IF;
 END $$;
 -- Defaults were for the rows above only: a new credential states both.

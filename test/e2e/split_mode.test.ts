@@ -1,5 +1,5 @@
-// Split mode (issue #10 item 1, DESIGN §4): the SAM as its own process (SERVICES=sam) and two api instances
-// (SERVICES=api) on loopback, sharing PostgreSQL and Redis, the api reaching the SAM over mutual TLS with certificates
+// Split mode (issue #10 items 1-3, 5; DESIGN §4): the SAM as its own process (SERVICES=sam) and two api instances
+// (SERVICES=api) on loopback, sharing PostgreSQL (each part under its own role, scripts/db-roles.sql) and Redis, the api reaching the SAM over mutual TLS with certificates
 // made by `tls:dev`. Tokens and SADs issued through one api instance work on the other; the SAM refuses peers
 // without a certificate of its CA; the api processes never load a PKCS#11 library.
 import { createHash, randomBytes, verify, X509Certificate } from 'node:crypto';
@@ -8,6 +8,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseWithRoles } from '../db_roles_fixture.ts';
 import { admin, csc, freePort, type Server, startServer, totp } from './harness.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -19,6 +20,8 @@ let sam: Server;
 let api1: Server;
 let api2: Server;
 let samPort: number;
+/** A database with one role per part (scripts/db-roles.sql): the whole flow below runs under them. */
+let db: Awaited<ReturnType<typeof databaseWithRoles>>;
 
 /** tls:dev as an operator runs it: offline, no service needed. */
 async function makeTls(dir: string) {
@@ -31,7 +34,7 @@ const file = (dir: string, name: string) => path.join(dir, name);
 function apiEnv(): Record<string, string> {
   return {
     SERVICES: 'api',
-    DATABASE_URL: process.env.DATABASE_URL!,
+    DATABASE_URL: db.apiUrl,
     REDIS_URL: process.env.REDIS_URL!,
     SAM_URL: `https://127.0.0.1:${samPort}`,
     SAM_TLS_CA: file(tlsDir, 'ca.pem'),
@@ -46,11 +49,12 @@ beforeAll(async () => {
   rogueDir = path.join(base, 'rogue');
   await makeTls(tlsDir);
   await makeTls(rogueDir);
+  db = await databaseWithRoles();
   samPort = await freePort();
   sam = await startServer(
     {
       SERVICES: 'sam',
-      DATABASE_URL: process.env.DATABASE_URL!,
+      DATABASE_URL: db.samUrl,
       SAM_LISTEN: `127.0.0.1:${samPort}`,
       SAM_TLS_CA: file(tlsDir, 'ca.pem'),
       SAM_TLS_CERT: file(tlsDir, 'sam.pem'),
@@ -61,13 +65,15 @@ beforeAll(async () => {
   );
   // One after the other: both run the api schemas' migrations, and the first also creates the OAuth keys.
   api1 = await startServer(apiEnv());
-  api2 = await startServer({ ...apiEnv(), ADMIN_TOKEN: readFileSync(path.join(api1.dataDir, 'admin-token'), 'utf8').trim() });
+  // The second instance is itself a node:cluster of two workers (CLUSTER_WORKERS), each a client of the one SAM.
+  api2 = await startServer({ ...apiEnv(), CLUSTER_WORKERS: '2', ADMIN_TOKEN: readFileSync(path.join(api1.dataDir, 'admin-token'), 'utf8').trim() });
 }, 120_000);
 
 afterAll(async () => {
   await api1?.stop();
   await api2?.stop();
   await sam?.stop();
+  await db?.drop();
   rmSync(path.dirname(tlsDir), { recursive: true, force: true });
 });
 
@@ -96,6 +102,11 @@ function callSam(pathName: string, body: string, cert?: { dir: string; name: 'ap
   });
 }
 
+function childrenOf(pid: number): number[] {
+  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return kids ? kids.split(/\s+/).map(Number) : [];
+}
+
 function mapsOf(pid: number): string {
   return readFileSync(`/proc/${pid}/maps`, 'utf8');
 }
@@ -110,16 +121,20 @@ async function signer(server: Server) {
 }
 
 describe('split mode: the SAM in its own process', () => {
-  it('loads the PKCS#11 library in the SAM process only', () => {
+  it('loads the PKCS#11 library in the SAM process only', async () => {
+    // The primary forks its second worker once the first listens.
+    for (let i = 0; i < 100 && childrenOf(api2.pid).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(childrenOf(api2.pid)).toHaveLength(2);
     expect(mapsOf(sam.pid)).toMatch(/libsofthsm2\.so/);
-    for (const api of [api1, api2]) {
-      const maps = mapsOf(api.pid);
+    // api2's primary and its cluster workers alike.
+    for (const pid of [api1.pid, api2.pid, ...childrenOf(api2.pid)]) {
+      const maps = mapsOf(pid);
       expect(maps).not.toMatch(/softhsm/);
       expect(maps).not.toMatch(/pkcs11\.node/);
     }
   });
 
-  it('signs across api instances: login on one, authorize on the other, sign on the first; the SAD is spent for both', async () => {
+  it('signs across api instances: login on one, authorize and sign on the other; the SAD is then spent for the first', async () => {
     const s = await signer(api1);
     const login = await csc(api2, 'auth/login', {}, { basic: [s.username, 'pw-split-1'] });
     expect(login.status).toBe(200);
@@ -134,17 +149,17 @@ describe('split mode: the SAM in its own process', () => {
 
     // The SCAL2 checks run in the SAM process and their refusals cross the wire with their codes.
     const other = createHash('sha256').update('not authorized').digest('base64');
-    const refused = await csc(api2, 'signatures/signHash', { ...body, hashes: [other] }, { bearer });
+    const refused = await csc(api1, 'signatures/signHash', { ...body, hashes: [other] }, { bearer });
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual({ error: 'invalid_request', error_description: 'Hash is not authorized by the SAD' });
 
-    const signed = await csc(api2, 'signatures/signHash', body, { bearer });
+    const signed = await csc(api1, 'signatures/signHash', body, { bearer });
     expect(signed.status).toBe(200);
     const info = await csc(api1, 'credentials/info', { credentialID: s.credentialID, certificates: 'single' }, { bearer });
     const cert = new X509Certificate(Buffer.from(info.body.cert.certificates[0], 'base64'));
     expect(verify('sha256', Buffer.from('split mode'), cert.publicKey, Buffer.from(signed.body.signatures[0], 'base64'))).toBe(true);
 
-    const again = await csc(api1, 'signatures/signHash', body, { bearer });
+    const again = await csc(api2, 'signatures/signHash', body, { bearer });
     expect(again.status).toBe(400);
     expect(again.body.error).toBe('invalid_request');
     expect(again.body.error_description).toBe('The SAD has been used for all the signatures it authorizes');
@@ -196,8 +211,8 @@ describe('split mode: the SAM in its own process', () => {
     expect([samReady.status, await samReady.json()]).toEqual([200, { status: 'ready', checks: { postgres: 'ok', hsm: 'ok' } }]);
     expect((await fetch(`${sam.url}/v1/sam/state`, { method: 'POST', body: '{}' })).status).toBe(404);
 
-    // The signature of the cross-instance test went through api2 and the SAM.
-    const apiMetrics = await (await fetch(`${api2.url}/metrics`)).text();
+    // The signature of the cross-instance test went through api1 and the SAM.
+    const apiMetrics = await (await fetch(`${api1.url}/metrics`)).text();
     expect(apiMetrics).toMatch(/^rssp_signatures_total\{algorithm="1\.2\.840\.10045\.4\.3\.2",result="ok"\} [1-9]/m);
     expect(apiMetrics).toMatch(/^rssp_signatures_total\{algorithm="1\.2\.840\.10045\.4\.3\.2",result="SAM_HASH_NOT_AUTHORIZED"\} 1$/m);
     expect(apiMetrics).toMatch(/^rssp_sam_call_seconds_count\{method="signHash",result="ok"\} [1-9]/m);
