@@ -172,6 +172,9 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** Every environment variable the service reads, for checks of deployment files (test/unit/deploy/). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
+
 export type Config = {
   env: Env['NODE_ENV'];
   port: number;
