@@ -4,6 +4,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Koa from 'koa';
+import { isDatabaseUnavailable } from '../core/db.ts';
 import { CscError } from '../core/errors.ts';
 import { SamError, type RequestContext, type SamErrorCode } from '../core/sam_port.ts';
 import * as audit from './audit_handlers.ts';
@@ -48,6 +49,7 @@ const SAM_TO_ADMIN: Partial<Record<SamErrorCode, ConstructorParameters<typeof Cs
   SAM_CERT_MISMATCH: 'certificateKeyMismatch',
   SAM_CERT_CHAIN_INVALID: 'certificateChainInvalid',
   SAM_HSM_UNAVAILABLE: 'hsmUnavailable',
+  SAM_STORE_UNAVAILABLE: 'storeUnavailable',
 };
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,6 +68,7 @@ function toError(err: unknown): { error: CscError; unexpected: boolean } {
     const name = SAM_TO_ADMIN[(err as SamError).code];
     if (name) return { error: new CscError(name, { cause: err }), unexpected: false };
   }
+  if (isDatabaseUnavailable(err)) return { error: new CscError('storeUnavailable', { cause: err }), unexpected: true };
   return { error: new CscError('serverError', { cause: err }), unexpected: true };
 }
 

@@ -18,17 +18,38 @@ export const SCHEMAS = ['authz', 'rssp', 'sam'] as const;
 // versions starting together would migrate at once).
 const MIGRATION_LOCK = '8318823744233629031';
 
+/** Socket errors and PostgreSQL's own "not now" (57P01-03 shutdown and start-up, 53300 too many connections,
+ *  class 08 connection exceptions): the database is away, not the request wrong. */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_MESSAGE = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end)/;
+
+/** True when `err` (or what caused it) says the database cannot be reached: callers answer 503, not 500. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE.has(code)) return true;
+    if (UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+
 export function createPool(url: string, max = 10): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max,
+    // A database that does not answer the handshake (a host gone, not a refused port) must not hold requests.
+    connectionTimeoutMillis: 5000,
     // A new client knows of no prepared statement (see prepared()), and the server must agree: embedded PGlite keeps
     // one session behind every connection, with the statements of the previous one. On PostgreSQL a no-op.
     // pg-pool awaits the promise returned here before handing the client out (its type says void).
     onConnect: (client) => client.query('DEALLOCATE ALL'),
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A client losing its connection must not crash the process: idle ones are replaced by the pool ('error' on the
+  // pool); one checked out (a transaction waiting on the HSM, the purge's lock holder) fails its next query, which
+  // the caller sees as the database being unavailable (isDatabaseUnavailable), and is discarded when released.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

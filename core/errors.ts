@@ -98,6 +98,8 @@ export const CSC_ERRORS = {
 
   // the service itself
   hsmUnavailable: { status: 503, error: 'temporarily_unavailable', description: 'The signing device is temporarily unavailable' },
+  /** The database cannot be reached (restarting, failing over): nothing was decided, the client may try again. */
+  storeUnavailable: { status: 503, error: 'temporarily_unavailable', description: 'The service is temporarily unavailable; try again shortly' },
   serverError: { status: 500, error: 'server_error', description: 'The service encountered an unexpected condition' },
 } as const satisfies Record<string, Entry>;
 

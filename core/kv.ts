@@ -12,20 +12,39 @@ export interface Kv {
   close(): Promise<void>;
 }
 
+/** A Redis command without an answer after this fails: a caller waits no longer than that for data it may lose. */
+const COMMAND_TIMEOUT_MS = 2000;
+
+function bounded<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer in ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);
+    }),
+  ]);
+}
+
 export async function createRedisKv(url: string, prefix = 'rssp:'): Promise<Kv> {
-  const client = createClient({ url, socket: { reconnectStrategy: (n) => Math.min(n * 100, 2000) } });
+  const client = createClient({
+    url,
+    // While Redis is away, commands fail at once instead of queueing until it is back (a request would hang): the
+    // callers decide, failing closed where a limit protects factors (core/policy.ts).
+    disableOfflineQueue: true,
+    socket: { connectTimeout: COMMAND_TIMEOUT_MS, reconnectStrategy: (n) => Math.min(n * 100, 1000) },
+  });
   client.on('error', () => {}); // reconnects on its own; callers see failures on their commands
   await client.connect();
   return {
-    get: (k) => client.get(prefix + k),
+    get: (k) => bounded(client.get(prefix + k)),
     async set(k, v, ttl) {
-      await client.set(prefix + k, v, { expiration: { type: 'EX', value: ttl } });
+      await bounded(client.set(prefix + k, v, { expiration: { type: 'EX', value: ttl } }));
     },
     async del(k) {
-      await client.del(prefix + k);
+      await bounded(client.del(prefix + k));
     },
     async incr(k, ttl) {
-      const [n] = await client.multi().incr(prefix + k).expire(prefix + k, ttl, 'NX').exec();
+      const [n] = await bounded(client.multi().incr(prefix + k).expire(prefix + k, ttl, 'NX').exec());
       return Number(n);
     },
     async close() {

@@ -88,6 +88,8 @@ export type SamErrorCode =
   | 'SAM_SIGNATURE_VERIFY_FAILED'
   | 'SAM_HSM_UNAVAILABLE'
   | 'SAM_HSM_ERROR'
+  /** The SAM's database cannot be reached (split mode: the SAM process said so). */
+  | 'SAM_STORE_UNAVAILABLE'
   /** getChallenge for a credential whose OTP comes from an authenticator app: nothing to send. */
   | 'SAM_CHALLENGE_NOT_APPLICABLE'
   /** getChallenge beyond the configured number per window; `detail` is the seconds until the next is allowed. */

@@ -2,6 +2,7 @@
 // { error, error_description } with its status and headers; a SamError goes through the one table of
 // sam_errors.ts; anything else is an unexpected condition, logged with the request id and answered with a bare
 // 500 server_error, so that no internal detail (and no secret) reaches the client.
+import { isDatabaseUnavailable } from '../../core/db.ts';
 import { CscError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { SamError } from '../../core/sam_port.ts';
@@ -29,6 +30,10 @@ export function toCscError(err: unknown, ctx: CscContext, log: Logger): CscError
     const mapped = cscErrorFromSam(err);
     if (mapped.status >= 500) log.error({ requestId, samError: err.code, detail: err.detail }, 'SAM failure');
     return mapped;
+  }
+  if (isDatabaseUnavailable(err)) {
+    log.error({ requestId, err: describe(err) }, 'database unavailable');
+    return new CscError('storeUnavailable', { cause: err });
   }
   log.error({ requestId, err: describe(err) }, 'unexpected error in CSC request');
   return new CscError('serverError', { cause: err });

@@ -33,6 +33,7 @@ export const SAM_ERRORS: Partial<Record<SamErrorCode, CscErrorName>> = {
   SAM_SIGN_ALGO_PARAMS_INVALID: 'invalidSignAlgoParams',
   SAM_CERT_NOT_VALID: 'certificateNotValid',
   SAM_HSM_UNAVAILABLE: 'hsmUnavailable',
+  SAM_STORE_UNAVAILABLE: 'storeUnavailable',
   SAM_CHALLENGE_NOT_APPLICABLE: 'invalidAuthObjectID',
   SAM_CHALLENGE_RATE_LIMITED: 'tooManyChallenges',
   SAM_NO_RECIPIENT: 'noOtpRecipient',

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { AuditTrail } from '../../core/audit_port.ts';
+import { isDatabaseUnavailable } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
 import { decodeWire, encodeWire, SAM_PATHS, wireError } from '../../core/sam_wire.ts';
@@ -137,6 +138,10 @@ export async function startSamServer(deps: {
       handle(req, res).catch((err: unknown) => {
         if (res.headersSent) return void res.destroy();
         if (err instanceof SamError) return send(res, 400, wireError(err));
+        if (isDatabaseUnavailable(err)) {
+          log.error({ event: 'sam.call.unavailable', path: req.url, err: (err as Error).message }, 'SAM database unavailable');
+          return send(res, 503, wireError(new SamError('SAM_STORE_UNAVAILABLE')));
+        }
         if (err instanceof BadCall) {
           log.warn({ event: 'sam.call.refused', path: req.url, status: err.status, reason: err.message }, 'SAM call refused');
           return send(res, err.status, { invalid: err.message });

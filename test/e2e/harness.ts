@@ -13,7 +13,10 @@ import { type CscOperation, validateResponse } from '../../openapi/validate.ts';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
-export type Server = { url: string; dataDir: string; env: NodeJS.ProcessEnv; pid: number; exitCode(): number | null; stop(): Promise<void>; output(): string };
+export type Server = { url: string; dataDir: string; env: NodeJS.ProcessEnv; pid: number; exitCode(): number | null; stop(): Promise<void>;
+  /** SIGKILL, as a crash: nothing is closed, DATA_DIR is kept (start again with opts.dataDir). */
+  kill(): Promise<void>;
+  output(): string };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,7 +67,8 @@ export async function startServer(
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
+  // extraEnv may name the port (a server started again where it was).
+  const url = `http://127.0.0.1:${env.PORT}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${out}`);
@@ -82,8 +86,14 @@ export async function startServer(
     pid: child.pid!,
     exitCode: () => child.exitCode,
     output: () => out,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);

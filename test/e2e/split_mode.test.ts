@@ -1,18 +1,16 @@
 // Split mode (issue #10 items 1-3, 5; DESIGN §4): the SAM as its own process (SERVICES=sam) and two api instances
-// (SERVICES=api) on loopback, sharing PostgreSQL (each part under its own role, scripts/db-roles.sql) and Redis, the api reaching the SAM over mutual TLS with certificates
-// made by `tls:dev`. Tokens and SADs issued through one api instance work on the other; the SAM refuses peers
+// (SERVICES=api) on loopback, sharing PostgreSQL (each part under its own role, scripts/db-roles.sql) and Redis, the
+// api reaching the SAM over mutual TLS with certificates made by `tls:dev`. Tokens and SADs issued through one api instance work on the other; the SAM refuses peers
 // without a certificate of its CA; the api processes never load a PKCS#11 library.
-import { createHash, randomBytes, verify, X509Certificate } from 'node:crypto';
+import { createHash, verify, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseWithRoles } from '../db_roles_fixture.ts';
-import { admin, csc, freePort, type Server, startServer, totp } from './harness.ts';
-
-const SHA256 = '2.16.840.1.101.3.4.2.1';
-const ES256 = '1.2.840.10045.4.3.2';
+import { csc, type Server, startServer, totp } from './harness.ts';
+import { ES256, makeTls, SHA256, signer, splitEnv, startSam, tlsFile } from './split_harness.ts';
 
 let tlsDir: string;
 let rogueDir: string;
@@ -22,51 +20,21 @@ let api2: Server;
 let samPort: number;
 /** A database with one role per part (scripts/db-roles.sql): the whole flow below runs under them. */
 let db: Awaited<ReturnType<typeof databaseWithRoles>>;
-
-/** tls:dev as an operator runs it: offline, no service needed. */
-async function makeTls(dir: string) {
-  const r = await admin({ url: 'http://127.0.0.1:1', env: { ...process.env } } as Server, 'tls:dev', '--out', dir);
-  expect(r.code, r.stderr).toBe(0);
-}
-
-const file = (dir: string, name: string) => path.join(dir, name);
-
-function apiEnv(): Record<string, string> {
-  return {
-    SERVICES: 'api',
-    DATABASE_URL: db.apiUrl,
-    REDIS_URL: process.env.REDIS_URL!,
-    SAM_URL: `https://127.0.0.1:${samPort}`,
-    SAM_TLS_CA: file(tlsDir, 'ca.pem'),
-    SAM_TLS_CERT: file(tlsDir, 'api.pem'),
-    SAM_TLS_KEY: file(tlsDir, 'api-key.pem'),
-  };
-}
+let apiEnv: Record<string, string>;
 
 beforeAll(async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'rssp-split-'));
-  tlsDir = path.join(base, 'tls');
-  rogueDir = path.join(base, 'rogue');
-  await makeTls(tlsDir);
-  await makeTls(rogueDir);
+  tlsDir = await makeTls(path.join(base, 'tls'));
+  rogueDir = await makeTls(path.join(base, 'rogue'));
   db = await databaseWithRoles();
-  samPort = await freePort();
-  sam = await startServer(
-    {
-      SERVICES: 'sam',
-      DATABASE_URL: db.samUrl,
-      SAM_LISTEN: `127.0.0.1:${samPort}`,
-      SAM_TLS_CA: file(tlsDir, 'ca.pem'),
-      SAM_TLS_CERT: file(tlsDir, 'sam.pem'),
-      SAM_TLS_KEY: file(tlsDir, 'sam-key.pem'),
-      LOG_LEVEL: 'info',
-    },
-    { readyWhen: /SAM listening/ },
-  );
+  const split = await splitEnv({ samDatabaseUrl: db.samUrl, apiDatabaseUrl: db.apiUrl, redisUrl: process.env.REDIS_URL!, tlsDir });
+  samPort = split.samPort;
+  apiEnv = split.apiEnv;
+  sam = await startSam(split.samEnv);
   // One after the other: both run the api schemas' migrations, and the first also creates the OAuth keys.
-  api1 = await startServer(apiEnv());
+  api1 = await startServer(apiEnv);
   // The second instance is itself a node:cluster of two workers (CLUSTER_WORKERS), each a client of the one SAM.
-  api2 = await startServer({ ...apiEnv(), CLUSTER_WORKERS: '2', ADMIN_TOKEN: readFileSync(path.join(api1.dataDir, 'admin-token'), 'utf8').trim() });
+  api2 = await startServer({ ...apiEnv, CLUSTER_WORKERS: '2', ADMIN_TOKEN: readFileSync(path.join(api1.dataDir, 'admin-token'), 'utf8').trim() });
 }, 120_000);
 
 afterAll(async () => {
@@ -86,8 +54,8 @@ function callSam(pathName: string, body: string, cert?: { dir: string; name: 'ap
         port: samPort,
         path: pathName,
         method: 'POST',
-        ca: readFileSync(file(tlsDir, 'ca.pem')),
-        ...(cert ? { cert: readFileSync(file(cert.dir, `${cert.name}.pem`)), key: readFileSync(file(cert.dir, `${cert.name}-key.pem`)) } : {}),
+        ca: readFileSync(tlsFile(tlsDir, 'ca.pem')),
+        ...(cert ? { cert: readFileSync(tlsFile(cert.dir, `${cert.name}.pem`)), key: readFileSync(tlsFile(cert.dir, `${cert.name}-key.pem`)) } : {}),
         headers: { 'content-type': 'application/json' },
         agent: false,
       },
@@ -111,14 +79,6 @@ function mapsOf(pid: number): string {
   return readFileSync(`/proc/${pid}/maps`, 'utf8');
 }
 
-async function signer(server: Server) {
-  const username = `sp${randomBytes(4).toString('hex')}`;
-  expect((await admin(server, 'user:create', '--username', username, '--password', 'pw-split-1')).code).toBe(0);
-  const { secret } = (await admin(server, 'otp:enroll', '--username', username)).json;
-  const created = await admin(server, 'credential:create', '--username', username, '--algo', 'ES256', '--pin', '246810');
-  expect(created.code, created.stderr).toBe(0);
-  return { username, secret: secret as string, credentialID: created.json.credentialID as string };
-}
 
 describe('split mode: the SAM in its own process', () => {
   it('loads the PKCS#11 library in the SAM process only', async () => {
