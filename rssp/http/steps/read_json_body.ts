@@ -39,6 +39,18 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The path of the first string holding U+0000, which PostgreSQL cannot store in text (found by the fuzzer of issue
+ *  #10 item 7: a NUL in a lookup parameter made a 500). No CSC parameter can legitimately carry one. */
+function nulAt(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 32) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nulAt(v, path ? `${path}.${k}` : k, depth + 1) ?? (k.includes('\u0000') ? path || k : null);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 function isJsonMediaType(contentType: string): boolean {
   return contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
@@ -64,6 +76,8 @@ export function readJsonBody(limit = BODY_LIMIT): Step {
       throw new CscError('notJson');
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CscError('notJson');
+    const nul = nulAt(parsed, '');
+    if (nul !== null) throw new CscError('invalidRequest', { description: `Invalid parameter ${nul.split('.')[0]}: NUL characters are not allowed` });
     ctx.state.body = parsed as Record<string, unknown>;
   };
 }

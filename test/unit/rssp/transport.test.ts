@@ -162,6 +162,15 @@ describe('JSON body', () => {
     expect((await csc(app, 'info', '', { contentType: 'text/plain' })).status).toBe(200);
   });
 
+  it('refuses a NUL character anywhere in the body, naming the top-level parameter (PostgreSQL cannot store one)', async () => {
+    const { token } = signer(app);
+    const top = await csc(app, 'credentials/info', { credentialID: 'a\u0000b' }, { bearer: token });
+    expect(top).toMatchObject(refusal(400, 'invalid_request', 'Invalid parameter credentialID: NUL characters are not allowed'));
+    const nested = await csc(app, 'signatures/signHash', { credentialID: 'c', hashes: ['AAAA', '\u0000'], signAlgo: '1.2.3' }, { bearer: token });
+    expect(nested).toMatchObject(refusal(400, 'invalid_request', 'Invalid parameter hashes: NUL characters are not allowed'));
+    expect((await csc(app, 'credentials/list', { clientData: 'no nul here \\u0000' }, { bearer: token })).status).toBe(200);
+  });
+
   it('reports schema violations with the wording of the spec tables', async () => {
     const { token } = signer(app);
     const res = await csc(app, 'credentials/info', { credentialID: 42 }, { bearer: token });
