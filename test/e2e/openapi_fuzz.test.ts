@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSC_OPERATIONS, OPENAPI_YAML_PATH, validateResponse, type CscOperation } from '../../openapi/validate.ts';
 import { CSC_V1_OPERATIONS, OPENAPI_V1_YAML_PATH, validateV1Response, type CscV1Operation } from '../../openapi/validate_v1.ts';
+import { freshDatabase } from '../db_fixtures.ts';
 import { documentOf, requestArbitrary, type Seeds, type Wire } from '../fuzz/openapi_arbitraries.ts';
 import { admin, type Server, startServer } from './harness.ts';
 import { authorize, digests, ES256, login, SHA256, signer, type Signer } from './split_harness.ts';
@@ -18,10 +19,13 @@ let server: Server;
 let s: Signer;
 let bearer: string;
 let seeds: Seeds;
+let db: Awaited<ReturnType<typeof freshDatabase>>;
 
 beforeAll(async () => {
+  // A database of its own: audit:verify at the end checks checkpoints signed by this server's token only.
+  db = await freshDatabase();
   server = await startServer({
-    DATABASE_URL: process.env.DATABASE_URL!,
+    DATABASE_URL: db.url,
     REDIS_URL: process.env.REDIS_URL!,
     // Throttles would answer most cases with 429 and lock the credential: the fuzzer is after what lies behind them.
     LOGIN_RATE_PER_IP: '1000000', AUTHORIZE_RATE_PER_CLIENT: '1000000', AUTHORIZE_RATE_PER_IP: '1000000',
@@ -51,7 +55,10 @@ beforeAll(async () => {
   };
 }, 120_000);
 
-afterAll(async () => server?.stop());
+afterAll(async () => {
+  await server?.stop();
+  await db?.drop();
+});
 
 type Target = { version: 'v2'; op: CscOperation } | { version: 'v1'; op: CscV1Operation };
 

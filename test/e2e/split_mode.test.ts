@@ -8,7 +8,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseWithRoles } from '../db_roles_fixture.ts';
+import { databaseWithRoles } from '../db_fixtures.ts';
 import { csc, type Server, startServer, totp } from './harness.ts';
 import { ES256, makeTls, SHA256, signer, splitEnv, startSam, tlsFile } from './split_harness.ts';
 

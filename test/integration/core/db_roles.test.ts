@@ -2,7 +2,7 @@
 // migrates its own schemas as itself, and the database refuses every cross-part read and write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, migrate, type Db } from '../../../core/db.ts';
-import { databaseWithRoles } from '../../db_roles_fixture.ts';
+import { databaseWithRoles } from '../../db_fixtures.ts';
 
 let asSam: Db;
 let asApi: Db;

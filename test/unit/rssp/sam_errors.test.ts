@@ -40,6 +40,7 @@ const TABLE: [SamErrorCode, number, string, string][] = [
   ['SAM_SIGN_ALGO_PARAMS_INVALID', 400, INVALID_REQUEST, 'Invalid parameter signAlgoParams'],
   ['SAM_CERT_NOT_VALID', 400, INVALID_REQUEST, 'The certificate of the credential is not valid at this time'],
   ['SAM_HSM_UNAVAILABLE', 503, 'temporarily_unavailable', 'The signing device is temporarily unavailable'],
+  ['SAM_STORE_UNAVAILABLE', 503, 'temporarily_unavailable', 'The service is temporarily unavailable; try again shortly'],
   ['SAM_CHALLENGE_NOT_APPLICABLE', 400, INVALID_REQUEST, 'Invalid parameter authObjectID'],
   ['SAM_CHALLENGE_RATE_LIMITED', 429, 'access_denied', 'Too many one-time passwords requested for this credential; try again later'],
   ['SAM_NO_RECIPIENT', 400, INVALID_REQUEST, 'No e-mail address or phone number is registered to send the one-time password to'],

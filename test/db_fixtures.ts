@@ -1,6 +1,6 @@
-// A database of its own set up with scripts/db-roles.sql (run by psql, as an operator would), with role names of its
-// own since roles are cluster-wide; drop() removes the database and both roles. Used by the test of the roles
-// themselves and by the split-mode test, which runs the whole flow under them.
+// Databases of a test's own on the machine's PostgreSQL, for tests that must not see other files' rows (the audit
+// chain's checkpoints are signed by each server's own token). databaseWithRoles() also runs scripts/db-roles.sql (by
+// psql, as an operator would) with role names of its own, since roles are cluster-wide; drop() removes what it made.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -43,4 +43,12 @@ export async function databaseWithRoles(): Promise<{ samUrl: string; apiUrl: str
       await adminQuery(`DROP ROLE IF EXISTS ${apiRole}`);
     },
   };
+}
+
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const dbName = `rssp_fresh_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${dbName}`);
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${dbName}`;
+  return { url: u.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`) };
 }
