@@ -33,26 +33,36 @@ export class LoginLimiter {
     return `login-fail:${subject}:${index}`;
   }
 
-  /** Throws rateLimited (429, Retry-After) once a subject has reached maxFailures failures in this window: the
-   *  attempt after the maxFailures-th failure is refused, whatever its password. */
-  async check(subjects: string[]): Promise<void> {
+  /**
+   * Takes one attempt for each subject before the password is looked at, atomically (INCRBY): N guesses sent in
+   * parallel get at most maxFailures evaluations between them, where a read-then-count check let all N through
+   * (issue #14 finding 5). Throws rateLimited (429, Retry-After) when a subject has no attempt left, giving back
+   * what it took. The attempt counts as a failure unless the caller says it succeeded.
+   */
+  async attempt(who: { user?: string; ip?: string }): Promise<LoginAttempt> {
+    const subjects = [who.user, who.ip].filter((s): s is string => s !== undefined);
     const w = this.window();
-    for (const s of subjects) {
-      const count = Number((await this.kv.get(this.key(s, w.index))) ?? 0);
-      if (count >= this.opts.maxFailures) {
-        throw new CscError('rateLimited', { headers: { 'Retry-After': String(w.retryAfter) } });
+    const taken: string[] = [];
+    try {
+      for (const s of subjects) {
+        const n = await this.kv.incr(this.key(s, w.index), w.size);
+        taken.push(s);
+        if (n > this.opts.maxFailures) throw new CscError('rateLimited', { headers: { 'Retry-After': String(w.retryAfter) } });
       }
+    } catch (err) {
+      // A refused attempt is not a failure of its own (or the lockout would last for ever under a steady guesser).
+      await Promise.all(taken.map((s) => this.kv.incr(this.key(s, w.index), w.size, -1))).catch(() => {});
+      throw err;
     }
-  }
-
-  async fail(subjects: string[]): Promise<void> {
-    const w = this.window();
-    for (const s of subjects) await this.kv.incr(this.key(s, w.index), w.size);
-  }
-
-  /** A successful login clears the username's count (not the IP's: one right password must not unlock guessing
-   *  at other accounts from the same address). */
-  async reset(subject: string): Promise<void> {
-    await this.kv.del(this.key(subject, this.window().index));
+    return {
+      // A success gives its attempt back; the username's failures are cleared too (not the IP's: one right password
+      // must not unlock guessing at other accounts from the same address).
+      succeeded: async () => {
+        if (who.user !== undefined) await this.kv.del(this.key(who.user, w.index));
+        if (who.ip !== undefined) await this.kv.incr(this.key(who.ip, w.index), w.size, -1);
+      },
+    };
   }
 }
+
+export type LoginAttempt = { succeeded(): Promise<void> };

@@ -13,7 +13,7 @@ import type { Logger } from '../core/log.ts';
 import type { AuditTrail, SecurityEntry } from '../core/audit_port.ts';
 import type { AccessGrant, LoginResult, ServiceAuth } from '../core/ports.ts';
 import type { RequestContext } from '../core/sam_port.ts';
-import { ipKey, LoginLimiter, userKey } from './login_limiter.ts';
+import { ipKey, type LoginAttempt, LoginLimiter, userKey } from './login_limiter.ts';
 import { TOKEN_PATTERN, TokenStore } from './token_store.ts';
 import type { UserStore } from './users.ts';
 
@@ -57,9 +57,9 @@ export class ServiceAuthImpl implements ServiceAuth {
     ctx: RequestContext,
   ): Promise<LoginResult> {
     const { limiter, users, log } = this.deps;
-    const subjects = [userKey(basic.username), ...(sourceIp ? [ipKey(sourceIp)] : [])];
+    let attempt: LoginAttempt;
     try {
-      await limiter.check(subjects);
+      attempt = await limiter.attempt({ user: userKey(basic.username), ip: sourceIp ? ipKey(sourceIp) : undefined });
     } catch (err) {
       // Throttled (429), or the throttle's store is down (the login fails closed: 500).
       const throttled = err instanceof CscError;
@@ -74,7 +74,7 @@ export class ServiceAuthImpl implements ServiceAuth {
     }
     const user = await users.authenticate(basic.username, basic.password);
     if (!user) {
-      await limiter.fail(subjects);
+      // The attempt taken above stays counted as a failure.
       // The user id only when the account exists: the typed username itself stays out (it may be a password).
       const known = await users.byUsername(basic.username).catch(() => null);
       await this.audit({ event: 'signin', result: 'refused', errorCode: 'invalidCredentials', ctx, userId: known?.id, detail: { method: 'password' } });
@@ -82,7 +82,7 @@ export class ServiceAuthImpl implements ServiceAuth {
       log.warn({ event: 'login_failed', sourceIp }, 'auth/login refused');
       throw new CscError('invalidCredentials');
     }
-    await limiter.reset(subjects[0]!);
+    await attempt.succeeded();
 
     const familyId = randomUUID();
     const now = this.now();
@@ -118,12 +118,9 @@ export class ServiceAuthImpl implements ServiceAuth {
 
   private async loginWithRefreshToken(token: string, rememberMe: boolean, sourceIp: string | undefined, ctx: RequestContext): Promise<LoginResult> {
     const { limiter, tokens, log } = this.deps;
-    const subjects = sourceIp ? [ipKey(sourceIp)] : [];
-    await limiter.check(subjects);
-    if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) {
-      await limiter.fail(subjects);
-      throw new CscError('invalidRefreshToken');
-    }
+    // Guessing refresh tokens counts against the address like wrong passwords.
+    const attempt = await limiter.attempt({ ip: sourceIp ? ipKey(sourceIp) : undefined });
+    if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) throw new CscError('invalidRefreshToken');
     const now = this.now();
     // The outcome is decided inside the transaction but thrown after it commits: the family revocation that a
     // reused token triggers must persist even though the request fails.
@@ -153,6 +150,8 @@ export class ServiceAuthImpl implements ServiceAuth {
       return { kind: 'ok' as const, row, out };
     });
 
+    // A token that exists (valid, expired or reused) was not a guess.
+    if (outcome.kind !== 'unknown') await attempt.succeeded();
     switch (outcome.kind) {
       case 'ok':
         log.info({ event: 'login_refresh', userId: outcome.row.userId, familyId: outcome.row.familyId, rememberMe }, 'auth/login with refresh token');
@@ -183,7 +182,7 @@ export class ServiceAuthImpl implements ServiceAuth {
         log.info({ event: 'login_refresh_expired', userId: outcome.row.userId, familyId: outcome.row.familyId }, 'expired refresh token');
         break;
       case 'unknown':
-        await limiter.fail(subjects);
+        // The attempt stays counted: an unknown token is a guess.
         log.warn({ event: 'login_refresh_unknown', sourceIp }, 'unknown refresh token');
         break;
     }

@@ -7,8 +7,8 @@ export interface Kv {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   del(key: string): Promise<void>;
-  /** Increments a counter, creating it with the given TTL; returns the new value. */
-  incr(key: string, ttlSeconds: number): Promise<number>;
+  /** Adds `by` (default 1, may be negative) to a counter, creating it with the given TTL; returns the new value. */
+  incr(key: string, ttlSeconds: number, by?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -43,8 +43,8 @@ export async function createRedisKv(url: string, prefix = 'rssp:'): Promise<Kv> 
     async del(k) {
       await bounded(client.del(prefix + k));
     },
-    async incr(k, ttl) {
-      const [n] = await bounded(client.multi().incr(prefix + k).expire(prefix + k, ttl, 'NX').exec());
+    async incr(k, ttl, by = 1) {
+      const [n] = await bounded(client.multi().incrBy(prefix + k, by).expire(prefix + k, ttl, 'NX').exec());
       return Number(n);
     },
     async close() {
@@ -70,9 +70,9 @@ export function createMemoryKv(now: () => number = Date.now): Kv {
     async del(k) {
       map.delete(k);
     },
-    async incr(k, ttl) {
+    async incr(k, ttl, by = 1) {
       const e = live(k);
-      const n = (e ? Number(e.v) : 0) + 1;
+      const n = (e ? Number(e.v) : 0) + by;
       map.set(k, { v: String(n), exp: e?.exp ?? now() + ttl * 1000 });
       return n;
     },

@@ -19,7 +19,7 @@ import type { AuditTrail, SecurityEntry } from '../../core/audit_port.ts';
 import type { Config } from '../../core/config.ts';
 import type { Logger } from '../../core/log.ts';
 import { type RequestContext, SamError, type SamErrorCode, type SignatureActivation } from '../../core/sam_port.ts';
-import type { LoginLimiter } from '../login_limiter.ts';
+import type { LoginAttempt, LoginLimiter } from '../login_limiter.ts';
 import { ipKey, userKey } from '../login_limiter.ts';
 import type { UserStore } from '../users.ts';
 import type { CredentialGrantStore } from '../oauth/credential_grants.ts';
@@ -195,8 +195,6 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     if (details.uid !== uid || details.prompt.name !== 'login' || !csrfOk(uid, form.get('csrf'))) ctx.throw(403, 'invalid form');
     const username = form.get('username') ?? '';
     const password = form.get('password') ?? '';
-    // Counted apart from auth/login's windows (same limits), so that the two endpoints do not lock each other out.
-    const subjects = [`oauth-${userKey(username)}`, `oauth-${ipKey(ctx.ip)}`];
     const clientId = String(details.params.client_id);
     const name = await clientName(clientId);
     const rc = requestContext(ctx);
@@ -206,8 +204,10 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
       ctx.status = 400;
       return loginPage({ lang: langOf(ctx, details), action: `${INTERACTION_PREFIX}${uid}/login`, csrf: csrfFor(uid), clientName: name, username, error });
     };
+    // Counted apart from auth/login's windows (same limits), so that the two endpoints do not lock each other out.
+    let attempt: LoginAttempt;
     try {
-      await deps.limiter.check(subjects);
+      attempt = await deps.limiter.attempt({ user: `oauth-${userKey(username)}`, ip: `oauth-${ipKey(ctx.ip)}` });
     } catch (err) {
       const throttled = (err as { code?: string }).code === 'rateLimited';
       await audit({ event: 'signin', result: throttled ? 'refused' : 'error', errorCode: throttled ? 'rateLimited' : 'throttle_unavailable', ctx: rc, clientId, detail });
@@ -218,7 +218,6 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     }
     const user = password.length <= 1024 ? await deps.users.authenticate(username, password) : null;
     if (!user) {
-      await deps.limiter.fail(subjects);
       // The user id only when the account exists; the typed username stays out (it may be a mistyped password).
       const known = await deps.users.byUsername(username).catch(() => null);
       await audit({ event: 'signin', result: 'refused', errorCode: 'invalidCredentials', ctx: rc, userId: known?.id, clientId, detail });
@@ -226,7 +225,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
       ctx.body = render(errorText(langOf(ctx, details), 'wrongPassword'));
       return;
     }
-    await deps.limiter.reset(subjects[0]!);
+    await attempt.succeeded();
     await audit({ event: 'signin', result: 'ok', ctx: rc, userId: user.id, clientId, detail });
     await finish(ctx, { login: { accountId: user.id } }, false);
   }

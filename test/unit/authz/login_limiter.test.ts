@@ -4,32 +4,48 @@ import { createMemoryKv } from '../../../core/kv.ts';
 import { refusal } from './helpers.ts';
 
 describe('LoginLimiter', () => {
-  it('refuses after maxFailures in a 15-minute window, with Retry-After up to the end of that window', async () => {
+  it('refuses after maxFailures failed attempts in a 15-minute window, with Retry-After up to the end of that window', async () => {
     let t = Date.UTC(2025, 0, 1, 10, 0, 0); // a window boundary
     const limiter = new LoginLimiter(createMemoryKv(() => t), { maxFailures: 2, now: () => t });
-    const subjects = [userKey('Alice'), ipKey('203.0.113.7')];
+    const who = { user: userKey('Alice'), ip: ipKey('203.0.113.7') };
     t += 100_000;
-    await limiter.check(subjects);
-    await limiter.fail(subjects);
-    await limiter.check(subjects);
-    await limiter.fail(subjects);
-    const r = await refusal(limiter.check(subjects));
+    await limiter.attempt(who); // failed: never said to have succeeded
+    await limiter.attempt(who);
+    const r = await refusal(limiter.attempt(who));
     expect(r).toMatchObject({ code: 'rateLimited', status: 429, headers: { 'Retry-After': '800' } });
     t += 799_000;
-    expect((await refusal(limiter.check(subjects))).headers).toEqual({ 'Retry-After': '1' });
+    expect((await refusal(limiter.attempt(who))).headers).toEqual({ 'Retry-After': '1' });
     t += 1_000;
-    await limiter.check(subjects); // next window
+    await limiter.attempt(who); // next window
   });
 
-  it('counts subjects separately, and reset clears one of them only', async () => {
+  it('takes attempts atomically: of 20 parallel guesses only maxFailures are let through', async () => {
+    const limiter = new LoginLimiter(createMemoryKv(), { maxFailures: 3 });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => limiter.attempt({ user: userKey('dave'), ip: ipKey('10.9.9.9') })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'rateLimited')).toBe(true);
+  });
+
+  it('counts subjects separately; a success clears the username and gives the address its attempt back', async () => {
     const t = Date.UTC(2025, 0, 1, 10, 1, 0);
-    const limiter = new LoginLimiter(createMemoryKv(() => t), { maxFailures: 1, now: () => t });
-    await limiter.fail([userKey('bob'), ipKey('10.0.0.1')]);
-    expect((await refusal(limiter.check([userKey('BOB')]))).code).toBe('rateLimited');
-    await limiter.check([userKey('carol'), ipKey('10.0.0.2')]);
-    await limiter.reset(userKey('bob'));
-    await limiter.check([userKey('bob')]);
-    expect((await refusal(limiter.check([ipKey('10.0.0.1')]))).code).toBe('rateLimited');
+    const limiter = new LoginLimiter(createMemoryKv(() => t), { maxFailures: 2, now: () => t });
+    await limiter.attempt({ user: userKey('bob'), ip: ipKey('10.0.0.1') }); // a failure of bob from .1
+    await limiter.attempt({ user: userKey('bob'), ip: ipKey('10.0.0.3') }); // and one from .3
+    expect((await refusal(limiter.attempt({ user: userKey('BOB') }))).code).toBe('rateLimited');
+    // Successes from one address do not use up its budget: a signing application logs in again and again.
+    for (let i = 0; i < 5; i++) await (await limiter.attempt({ user: userKey('carol'), ip: ipKey('10.0.0.2') })).succeeded();
+    const ok = await limiter.attempt({ user: userKey('erin'), ip: ipKey('10.0.0.1') });
+    await ok.succeeded();
+    // .1 still has bob's failure: one more failure from it, and it is refused.
+    await limiter.attempt({ user: userKey('frank'), ip: ipKey('10.0.0.1') });
+    expect((await refusal(limiter.attempt({ user: userKey('grace'), ip: ipKey('10.0.0.1') }))).code).toBe('rateLimited');
+    // bob succeeding (from elsewhere) clears bob.
+    const bobNow = new LoginLimiter(createMemoryKv(() => t), { maxFailures: 2, now: () => t });
+    await bobNow.attempt({ user: userKey('bob') });
+    await (await bobNow.attempt({ user: userKey('bob') })).succeeded();
+    await bobNow.attempt({ user: userKey('bob') });
+    await bobNow.attempt({ user: userKey('bob') });
+    expect((await refusal(bobNow.attempt({ user: userKey('bob') }))).code).toBe('rateLimited');
   });
 
   it('keys usernames by a hash, so that arbitrary input cannot shape the store key', () => {
