@@ -178,7 +178,9 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
 
     const adminToken = config.admin.token ?? devSecret(config.dataDir, 'admin-token');
 
-    const app = new Koa({ proxy: false });
+    // The client's address (throttles, audit rows) is the peer's, or with TRUST_PROXY=n the n-th X-Forwarded-For entry
+    // from the right: entries further left are whatever the client wrote.
+    const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
     app.silent = true; // errors are logged by the error handlers of each part, with the request id
     const checks: ReadinessChecks = {
       postgres: () => db.query('SELECT 1'),

@@ -21,6 +21,11 @@ const schema = z.object({
   PORT: int(0, 65535).default(8080),
   /** Address the server binds to. Default 0.0.0.0 (all interfaces) so that containers are reachable. */
   HOST: z.string().default('0.0.0.0'),
+  /** Reverse proxies in front of the service whose X-Forwarded-For entries are believed, counted from the right:
+   *  1 behind one load balancer. Default 0: the peer address is the client (an X-Forwarded-For is ignored, since
+   *  anyone can send one). Behind a proxy with 0, every client has the proxy's address and one guesser throttles
+   *  everyone (issue #14 finding 5). */
+  TRUST_PROXY: int(0, 10).default(0),
   /** Which parts this process runs (DESIGN §4): all (default: one process), sam (the Signature Activation Module
    *  alone, with PKCS#11, on SAM_LISTEN) or api (rssp, authz and the admin API on PORT, reaching the SAM at SAM_URL;
    *  no PKCS#11 library is loaded). sam and api need DATABASE_URL and the three SAM_TLS_* files. */
@@ -179,6 +184,8 @@ export type Config = {
   env: Env['NODE_ENV'];
   port: number;
   host: string;
+  /** Trusted reverse proxies (X-Forwarded-For entries believed, from the right). */
+  trustProxy: number;
   publicUrl: string;
   dataDir: string;
   logLevel: NonNullable<Env['LOG_LEVEL']>;
@@ -289,6 +296,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
+    trustProxy: e.TRUST_PROXY,
     publicUrl,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),

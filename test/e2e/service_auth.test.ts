@@ -50,3 +50,35 @@ describe('auth/login and auth/revoke', () => {
     expect(await res.json()).toEqual({ error: 'invalid_request', error_description: 'Malformed authorization header' });
   });
 });
+
+describe('behind a reverse proxy (TRUST_PROXY=1), on Redis', () => {
+  let proxied: Server;
+  beforeAll(async () => {
+    proxied = await startServer({ TRUST_PROXY: '1', LOGIN_MAX_FAILURES: '3', DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL! });
+    expect((await admin(proxied, 'user:create', '--username', `${username}-p`, '--password', password)).code).toBe(0);
+  }, 120_000);
+  afterAll(() => proxied?.stop());
+
+  /** As the load balancer forwards it: the client's own X-Forwarded-For, then the address the proxy saw appended. */
+  const login = async (user: string, pass: string, forwardedFor: string) =>
+    fetch(`${proxied.url}/csc/v2/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`, 'x-forwarded-for': forwardedFor },
+      body: '{}',
+    });
+
+  it('throttles the guessing client by its own address, not everyone behind the proxy', async () => {
+    for (const n of [1, 2, 3]) expect((await login(`nobody-${n}-${randomBytes(2).toString('hex')}`, 'guess', '198.51.100.7')).status).toBe(400);
+    expect((await login(`nobody-4-${randomBytes(2).toString('hex')}`, 'guess', '198.51.100.7')).status).toBe(429);
+    // Prepending an address of one's own choosing does not escape: only the entry the proxy added is believed.
+    expect((await login(`nobody-5-${randomBytes(2).toString('hex')}`, 'guess', '203.0.113.99, 198.51.100.7')).status).toBe(429);
+    // Another client behind the same proxy signs in.
+    expect((await login(`${username}-p`, password, '198.51.100.8')).status).toBe(200);
+  });
+
+  it('evaluates at most LOGIN_MAX_FAILURES of 20 parallel wrong passwords for one user', async () => {
+    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => login(`${username}-p`, `wrong ${i}`, `192.0.2.${i + 1}`).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 400)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(17);
+  });
+});
