@@ -40,6 +40,8 @@ export type RunningService = {
   port: number;
   /** Absent when this process runs the SAM alone: it serves no admin API. */
   adminToken?: string;
+  /** Where the admin API answers: its own listener (ADMIN_LISTEN) or the service's. */
+  adminUrl?: string;
   log: Logger;
   close(): Promise<void>;
 };
@@ -188,14 +190,26 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       ...samChecks,
     };
     app.use(opsRoutes({ checks, metrics, draining: () => draining, log }));
+    // The admin API sets passwords and PINs and enrols authenticators: on a listener of its own when ADMIN_LISTEN is
+    // set (production requires it, on loopback), else beside the CSC API (development).
+    const adminApp = config.admin.listen ? new Koa({ proxy: false }) : app;
+    adminApp.silent = true;
     if (config.runtimeMetrics) {
       const sampler = new RuntimeSampler();
       closers.push(async () => sampler.stop());
-      app.use(runtimeMetricsRoute({ adminToken, sampler }));
+      adminApp.use(runtimeMetricsRoute({ adminToken, sampler }));
     }
-    app.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, clients: oauth.clients, oauthKeys: oauth.keys, audit,
-      outbox,
+    adminApp.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, clients: oauth.clients, oauthKeys: oauth.keys, audit,
+      // The outbox holds live one-time passwords and approval links: never served in production.
+      outbox: config.env === 'production' ? undefined : outbox,
     }));
+    let adminUrl: string | undefined;
+    if (config.admin.listen) {
+      const listener = await listenHttp(adminApp, { ...config, ...config.admin.listen }, log);
+      closers.push(listener.close);
+      adminUrl = `http://${config.admin.listen.host.includes(':') ? `[${config.admin.listen.host}]` : config.admin.listen.host}:${listener.port}`;
+      log.info({ url: adminUrl }, 'admin API listening');
+    }
     // Throttling of auth/login, credentials/authorize and the OAuth endpoints (core/policy.ts), on the shared Kv so
     // that every instance counts.
     const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
@@ -212,7 +226,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     closers.push(server.close);
     const url = `http://127.0.0.1:${server.port}`;
     log.info({ url, publicUrl: config.publicUrl }, 'RSSP listening');
-    return { url, port: server.port, adminToken, log, close };
+    return { url, port: server.port, adminUrl: adminUrl ?? url, adminToken, log, close };
   } catch (err) {
     await close();
     throw err;

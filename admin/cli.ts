@@ -287,7 +287,7 @@ export function helpText(): string {
   const lines = [
     'usage: npm run admin -- <command> [--flag value ...]',
     '',
-    'Talks to the admin API at ADMIN_URL (default http://127.0.0.1:${PORT:-8080}) with the token from',
+    'Talks to the admin API at ADMIN_URL (default http://$ADMIN_LISTEN, else http://127.0.0.1:${PORT:-8080}) with the token from',
     'ADMIN_TOKEN, ADMIN_TOKEN_FILE or ${DATA_DIR:-./data}/admin-token.',
     '',
     'commands:',
@@ -375,7 +375,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return argv.length === 0 ? 2 : 0;
     }
     const { command, flags } = parseArgs(argv);
-    const baseUrl = env.ADMIN_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`;
+    const baseUrl = env.ADMIN_URL ?? (env.ADMIN_LISTEN ? `http://${env.ADMIN_LISTEN}` : `http://127.0.0.1:${env.PORT ?? 8080}`);
     await COMMANDS[command]!.run(flags, client(baseUrl, () => adminToken(env)));
     return 0;
   } catch (err) {

@@ -12,6 +12,9 @@ const SOFTHSM_PATHS = [
   '/opt/homebrew/lib/softhsm/libsofthsm2.so',
 ];
 
+/** host:port, the host a name, an IPv4 address or a bracketed IPv6 address. */
+const LISTEN = /^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):[0-9]{1,5}$/;
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
@@ -34,7 +37,7 @@ const schema = z.object({
   SAM_URL: z.url().optional(),
   /** sam: the address and port the SAM listens on, host:port. Default 127.0.0.1:9443 (loopback: expose it to the
    *  api tier only, on an internal network). */
-  SAM_LISTEN: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):[0-9]{1,5}$/, 'host:port').default('127.0.0.1:9443'),
+  SAM_LISTEN: z.string().regex(LISTEN, 'host:port').default('127.0.0.1:9443'),
   /** sam and api: PEM file of the CA that issued both sides' certificates; each side refuses a peer not issued by it.
    *  `npm run admin -- tls:dev --out DIR` makes a development CA and the two certificates. */
   SAM_TLS_CA: z.string().optional(),
@@ -135,6 +138,10 @@ const schema = z.object({
   AUDIT_CHECKPOINT_RECORDS: int(1, 1_000_000).default(1000),
   /** Minutes at most between two checkpoints while records arrive. Default 10. */
   AUDIT_CHECKPOINT_MINUTES: int(1, 1440).default(10),
+  /** host:port of a listener of its own for the admin API (and /admin/runtime-metrics), e.g. 127.0.0.1:9090: the public
+   *  port then serves none of it. Unset: the admin API shares PORT (development only: production requires a
+   *  loopback ADMIN_LISTEN, issue #14 finding 1). */
+  ADMIN_LISTEN: z.string().regex(LISTEN, 'host:port').optional(),
   /** Bearer token of the admin API (or ADMIN_TOKEN_FILE). Unset in development: generated into DATA_DIR/admin-token. */
   ADMIN_TOKEN: z.string().min(16).optional(),
   ADMIN_TOKEN_FILE: z.string().optional(),
@@ -227,7 +234,7 @@ export type Config = {
     };
     sms?: { url: string; method: 'POST' | 'PUT' | 'GET'; headers: Record<string, string>; bodyTemplate: string };
   };
-  admin: { token?: string };
+  admin: { token?: string; listen?: { host: string; port: number } };
   audit: { checkpointRecords: number; checkpointMinutes: number };
   /** Deletion of expired single-use rows (core/purge.ts); intervalSeconds 0: off. */
   purge: { intervalSeconds: number; afterSeconds: number };
@@ -350,7 +357,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           }
         : {}),
     },
-    admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN') },
+    admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN'), listen: e.ADMIN_LISTEN ? parseListen('ADMIN_LISTEN', e.ADMIN_LISTEN) : undefined },
     audit: { checkpointRecords: e.AUDIT_CHECKPOINT_RECORDS, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
     purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, afterSeconds: e.PURGE_AFTER_SECONDS },
     policy: {
@@ -381,6 +388,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
+function parseListen(name: string, value: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:([0-9]+)$/.exec(value)!;
+  const port = Number(m[2]);
+  if (port > 65535) throw new ConfigError(`${name}: port above 65535`);
+  return { host: m[1]!, port };
+}
+
+const LOOPBACK = /^(127\.[0-9.]+|::1|localhost)$/;
+
 function readPem(name: string, file: string | undefined): string {
   if (!file) throw new ConfigError(`SERVICES=sam and SERVICES=api need ${name} (a PEM file; see tls:dev in admin/README.md)`);
   try {
@@ -397,12 +413,9 @@ function splitConfig(e: Env): NonNullable<Config['split']> {
     if (!e.SAM_URL) throw new ConfigError('SERVICES=api needs SAM_URL (the SAM\'s https URL)');
     if (!e.SAM_URL.startsWith('https://')) throw new ConfigError('SAM_URL must be https: the api tier reaches the SAM with mutual TLS only');
   }
-  const m = /^\[?([^\]]+?)\]?:([0-9]+)$/.exec(e.SAM_LISTEN)!;
-  const port = Number(m[2]);
-  if (port > 65535) throw new ConfigError('SAM_LISTEN: port above 65535');
   return {
     samUrl: e.SAM_URL,
-    samListen: { host: m[1]!, port },
+    samListen: parseListen('SAM_LISTEN', e.SAM_LISTEN),
     tls: { ca: readPem('SAM_TLS_CA', e.SAM_TLS_CA), cert: readPem('SAM_TLS_CERT', e.SAM_TLS_CERT), key: readPem('SAM_TLS_KEY', e.SAM_TLS_KEY) },
   };
 }
@@ -414,6 +427,8 @@ function refuseDevelopmentDefaults(c: Config, e: Env): void {
   if (!c.kv.url && c.services !== 'sam') missing.push('REDIS_URL (the in-process store is for development only)');
   if (!c.sam.module && c.services !== 'api') missing.push('PKCS11_MODULE (the auto-initialised SoftHSM token is for development only)');
   if (!c.sam.pin && c.services !== 'api') missing.push('SAM_PIN or SAM_PIN_FILE (a generated token PIN is for development only)');
+  if (c.services !== 'sam' && !c.admin.listen) missing.push('ADMIN_LISTEN (a loopback host:port: the admin API sets factors and must not share the public port)');
+  else if (c.services !== 'sam' && !LOOPBACK.test(c.admin.listen!.host)) missing.push('ADMIN_LISTEN on a loopback address (127.0.0.1 or ::1): the admin API is reached from the host only');
   if (!c.admin.token && c.services !== 'sam') missing.push('ADMIN_TOKEN or ADMIN_TOKEN_FILE (a generated admin token is for development only)');
   if (e.PIN_SCRYPT_LOG2N < 15) missing.push('PIN_SCRYPT_LOG2N of 15 or more (a cheaper PIN hash is for benchmarks only)');
   // The SAM alone serves no public URL and uses no Redis.

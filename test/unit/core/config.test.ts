@@ -22,7 +22,7 @@ describe('configuration', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'PKCS11_MODULE', 'SAM_PIN', 'ADMIN_TOKEN', 'PUBLIC_URL']) {
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'PKCS11_MODULE', 'SAM_PIN', 'ADMIN_TOKEN', 'ADMIN_LISTEN', 'PUBLIC_URL']) {
       expect(message).toContain(key);
     }
   });
@@ -30,7 +30,7 @@ describe('configuration', () => {
   it('accepts production with every secret given', () => {
     const c = loadConfig({
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
-      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), ADMIN_LISTEN: '127.0.0.1:9090', PUBLIC_URL: 'https://sign.example.org',
     });
     expect(c.publicUrl).toBe('https://sign.example.org');
   });
@@ -38,7 +38,7 @@ describe('configuration', () => {
   it('refuses a PIN hash cheaper than scrypt N = 2^15 in production, and takes it elsewhere', () => {
     expect(() => loadConfig({
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
-      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org', PIN_SCRYPT_LOG2N: '12',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), ADMIN_LISTEN: '127.0.0.1:9090', PUBLIC_URL: 'https://sign.example.org', PIN_SCRYPT_LOG2N: '12',
     })).toThrow(/PIN_SCRYPT_LOG2N of 15 or more/);
     expect(loadConfig({}).sam.pinScryptLog2N).toBe(15);
     expect(loadConfig({ PIN_SCRYPT_LOG2N: '10' }).sam.pinScryptLog2N).toBe(10);
@@ -48,7 +48,7 @@ describe('configuration', () => {
   it('refuses SMTP without mandatory, verified TLS in production, and takes it elsewhere', () => {
     const prod = {
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
-      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org', SMTP_HOST: 'mail.example.org',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), ADMIN_LISTEN: '127.0.0.1:9090', PUBLIC_URL: 'https://sign.example.org', SMTP_HOST: 'mail.example.org',
     };
     expect(() => loadConfig(prod)).toThrow(/SMTP_REQUIRE_TLS=true or SMTP_SECURE=true/);
     expect(() => loadConfig({ ...prod, SMTP_REQUIRE_TLS: 'true', SMTP_TLS_REJECT_UNAUTHORIZED: 'false' })).toThrow(/SMTP_TLS_REJECT_UNAUTHORIZED=true/);
@@ -57,10 +57,22 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...prod, NODE_ENV: 'development' })).not.toThrow();
   });
 
+  it('in production wants the admin API on a loopback listener of its own (issue #14 finding 1)', () => {
+    const prod = {
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org',
+    };
+    expect(() => loadConfig(prod)).toThrow(/ADMIN_LISTEN \(a loopback host:port/);
+    expect(() => loadConfig({ ...prod, ADMIN_LISTEN: '0.0.0.0:9090' })).toThrow(/ADMIN_LISTEN on a loopback address/);
+    expect(loadConfig({ ...prod, ADMIN_LISTEN: '[::1]:9090' }).admin.listen).toEqual({ host: '::1', port: 9090 });
+    expect(loadConfig({ ADMIN_LISTEN: '10.0.0.5:9090' }).admin.listen).toEqual({ host: '10.0.0.5', port: 9090 }); // development: anywhere
+    expect(loadConfig({}).admin.listen).toBeUndefined();
+  });
+
   it('refuses a plain-http PUBLIC_URL in production', () => {
     expect(() => loadConfig({
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
-      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'http://sign.example.org',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), ADMIN_LISTEN: '127.0.0.1:9090', PUBLIC_URL: 'http://sign.example.org',
     })).toThrow(/https/);
   });
 });

@@ -95,6 +95,7 @@ describe('docker-compose.yml', () => {
     // The proxy appends the client's address, and the replicas believe exactly that one entry.
     expect(cfg).toMatch(/^\s*option forwardfor$/m);
     expect(svc.api1!.environment!.TRUST_PROXY).toBe('1');
+    expect(svc.api1!.environment!.ADMIN_LISTEN).toMatch(/^127\.0\.0\.1:/);
     expect([...cfg.matchAll(/^\s*server (\S+) (\S+):8080 check/gm)].map((m) => [m[1], m[2]])).toEqual([['api1', 'api1'], ['api2', 'api2']]);
     expect(cfg).toMatch(/http-request deny .*path_beg \/admin.*path \/metrics/);
     expect(Object.keys(svc.lb!.depends_on!).sort()).toEqual(['api1', 'api2']);
