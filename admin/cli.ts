@@ -13,8 +13,10 @@ import QRCode from 'qrcode';
 import { AuditExportVerifier, type AuditLine } from '../core/audit_chain.ts';
 import { makeDevTls } from '../core/dev_tls.ts';
 
-/** `multi`: the flag may be repeated; the values reach `run` joined by newlines. */
-type Flag = { name: string; required?: boolean; int?: boolean; multi?: boolean; help: string };
+/** `multi`: the flag may be repeated; the values reach `run` joined by newlines. `secret`: never taken from the
+ *  command line, where it would show in `ps`, shell history and CI logs (issue #14 finding 1): asked for without echo
+ *  on a terminal, else read as one line of standard input (several secrets: one line each, in the order listed). */
+type Flag = { name: string; required?: boolean; int?: boolean; multi?: boolean; secret?: { prompt: string }; help: string };
 
 type Command = {
   summary: string;
@@ -45,7 +47,7 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'create a user who can log in (auth/login) and own credentials',
     flags: [
       { name: 'username', required: true, help: '3 to 64 characters among A-Z a-z 0-9 . _ @ -' },
-      { name: 'password', required: true, help: 'at least 8 characters' },
+      { name: 'password', required: true, secret: { prompt: 'Password for the new user: ' }, help: 'at least 8 characters (asked for, or one line of stdin)' },
       { name: 'name', help: 'full name, used as the certificate common name' },
       { name: 'email', help: 'e-mail address, put into certificates' },
       { name: 'phone', help: 'telephone number' },
@@ -71,7 +73,7 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'username', required: true, help: 'owner of the credential' },
       { name: 'algo', required: true, help: 'ES256 | ES384 | RS256 | RS384 | PS256' },
       { name: 'rsa-bits', int: true, help: '2048 | 3072 (RSA only, default 2048)' },
-      { name: 'pin', required: true, help: 'the PIN the user will type to authorize signatures (4 to 16 digits)' },
+      { name: 'pin', required: true, secret: { prompt: 'PIN of the new credential: ' }, help: 'the PIN the user will type to authorize signatures, 4 to 16 digits (asked for, or one line of stdin)' },
       { name: 'multisign', int: true, help: 'signatures one authorization may produce (default 1)' },
       { name: 'scal', help: '1 | 2 (default 2: each authorization is bound to the hashes)' },
       { name: 'auth', help: 'explicit | oauth2code (default explicit)' },
@@ -293,9 +295,9 @@ export function helpText(): string {
     'commands:',
   ];
   for (const [name, c] of Object.entries(COMMANDS)) {
-    const flags = c.flags.map((f) => (f.required ? `--${f.name} <v>` : `[--${f.name} <v>]`)).join(' ');
+    const flags = c.flags.filter((f) => !f.secret).map((f) => (f.required ? `--${f.name} <v>` : `[--${f.name} <v>]`)).join(' ');
     lines.push(`  ${name} ${flags}`.trimEnd(), `      ${c.summary}`);
-    for (const f of c.flags) lines.push(`      --${f.name.padEnd(12)} ${f.help}`);
+    for (const f of c.flags) lines.push(`      ${f.secret ? `${f.name} (stdin)`.padEnd(14) : `--${f.name.padEnd(12)}`} ${f.help}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -312,15 +314,51 @@ export function parseArgs(argv: string[]): { command: string; flags: Record<stri
     const name = m[1]!;
     const flag = spec.flags.find((f) => f.name === name);
     if (!flag) throw new CliError(`${command} has no flag --${name} (see --help)`, 2);
+    if (flag.secret) throw new CliError(`--${name} is read from standard input or asked for, never taken from the command line`, 2);
     // The value is the next argument whatever it looks like, so that a password may begin with "-".
     const value = m[2] ?? rest[++i];
     if (value === undefined) throw new CliError(`--${name} needs a value`, 2);
     if (flag.int && !/^[0-9]{1,9}$/.test(value)) throw new CliError(`--${name} must be a whole number`, 2);
     flags[name] = flag.multi && flags[name] !== undefined ? `${flags[name]}\n${value}` : value;
   }
-  const missing = spec.flags.filter((f) => f.required && flags[f.name] === undefined).map((f) => `--${f.name}`);
+  const missing = spec.flags.filter((f) => f.required && !f.secret && flags[f.name] === undefined).map((f) => `--${f.name}`);
   if (missing.length) throw new CliError(`${command} needs ${missing.join(', ')}`, 2);
   return { command: command!, flags };
+}
+
+/** The secret flags of a command, from the terminal (no echo) or, when stdin is not one, one line each. */
+async function readSecrets(flags: Flag[], input: NodeJS.ReadStream = process.stdin): Promise<Record<string, string>> {
+  const wanted = flags.filter((f) => f.secret);
+  const out: Record<string, string> = {};
+  if (wanted.length === 0) return out;
+  if (input.isTTY) {
+    for (const f of wanted) out[f.name] = await askHidden(f.secret!.prompt, input);
+  } else {
+    const lines: string[] = [];
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      lines.push(line);
+      if (lines.length === wanted.length) break;
+    }
+    wanted.forEach((f, i) => {
+      if (lines[i] === undefined || lines[i] === '') throw new CliError(`--${f.name} is needed: one line on standard input (or run in a terminal to be asked)`, 2);
+      out[f.name] = lines[i]!;
+    });
+  }
+  return out;
+}
+
+function askHidden(question: string, input: NodeJS.ReadStream): Promise<string> {
+  const rl = createInterface({ input, output: process.stderr, terminal: true });
+  // readline echoes what is typed through _writeToOutput: show the question, then only the line ends.
+  const internals = rl as unknown as { _writeToOutput: (s: string) => void };
+  let shown = false;
+  internals._writeToOutput = (s: string) => {
+    if (!shown) {
+      process.stderr.write(s);
+      shown = true;
+    } else if (s.includes('\n') || s.includes('\r')) process.stderr.write('\n');
+  };
+  return new Promise<string>((resolve) => rl.question(question, resolve)).finally(() => rl.close());
 }
 
 export function adminToken(env: NodeJS.ProcessEnv): string {
@@ -375,6 +413,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return argv.length === 0 ? 2 : 0;
     }
     const { command, flags } = parseArgs(argv);
+    Object.assign(flags, await readSecrets(COMMANDS[command]!.flags));
     const baseUrl = env.ADMIN_URL ?? (env.ADMIN_LISTEN ? `http://${env.ADMIN_LISTEN}` : `http://127.0.0.1:${env.PORT ?? 8080}`);
     await COMMANDS[command]!.run(flags, client(baseUrl, () => adminToken(env)));
     return 0;

@@ -5,10 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { freePort, type Server, startServer } from './harness.ts';
 
-const run = promisify(execFile);
 
 let server: Server;
 let adminPort: number;
@@ -40,9 +38,12 @@ describe('the admin API on its own listener', () => {
   it('serves the admin API, and the CLI finds it through ADMIN_LISTEN', async () => {
     // No ADMIN_URL: the CLI reads ADMIN_LISTEN (and the token from DATA_DIR), as on the host of the service.
     const { ADMIN_URL: _none, ...env } = server.env;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'admin/cli.ts', 'user:create', '--username', `cl${randomBytes(3).toString('hex')}`, '--password', 'a long password'], {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      env,
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', 'admin/cli.ts', 'user:create', '--username', `cl${randomBytes(3).toString('hex')}`], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        env,
+      }, (err, out) => (err ? reject(err) : resolve(out)));
+      child.stdin!.end('a long password\n'); // the password on standard input, as the CLI reads it
     });
     expect(JSON.parse(stdout).userId).toMatch(/./);
     // The CSC API is not there.

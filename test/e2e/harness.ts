@@ -104,18 +104,33 @@ export async function startServer(
   };
 }
 
-/** `npm run admin -- <args>` against the server, as an operator types it. */
+/** The CLI's secret flags: never on its command line, typed at its prompt or given on stdin (admin/cli.ts). */
+const SECRET_FLAGS = new Set(['--password', '--pin']);
+
+/**
+ * `npm run admin -- <args>` against the server, as an operator runs it. Tests write secrets as flags for
+ * readability (`--password p`); they are taken out of the arguments and given on standard input, one line each.
+ */
 export async function admin(server: Server, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'admin/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...server.env, ADMIN_URL: server.url },
-    });
-    return { code: 0, stdout, stderr, json: stdout.trim().startsWith('{') || stdout.trim().startsWith('[') ? JSON.parse(stdout) : undefined };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr, json: undefined };
+  const argv: string[] = [];
+  const secrets: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (SECRET_FLAGS.has(args[i]!)) secrets.push(args[++i]!);
+    else argv.push(args[i]!);
   }
+  return new Promise<{ code: number; stdout: string; stderr: string; json: any }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'admin/cli.ts', ...argv],
+      { cwd: ROOT, env: { ...server.env, ADMIN_URL: server.url } },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        const t = stdout.trim();
+        resolve({ code, stdout, stderr, json: code === 0 && (t.startsWith('{') || t.startsWith('[')) ? JSON.parse(stdout) : undefined });
+      },
+    );
+    child.stdin!.end(secrets.map((v) => `${v}\n`).join(''));
+  });
 }
 
 export type CscResponse = { status: number; body: any; headers: Headers };

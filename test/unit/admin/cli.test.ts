@@ -30,14 +30,27 @@ afterAll(async () => {
 
 type Run = { code: number; stdout: string; stderr: string };
 
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+/** The CLI with exactly these arguments and this standard input. */
+function cliRaw(args: string[], stdin: string, env: Record<string, string | undefined> = {}): Promise<Run> {
   const base: Record<string, string | undefined> = { ...process.env, ADMIN_URL: admin.url, ADMIN_TOKEN, ADMIN_TOKEN_FILE: undefined, ...env };
   for (const k of Object.keys(base)) if (base[k] === undefined) delete base[k];
   return new Promise((resolve) => {
-    execFile(TSX, ['admin/cli.ts', ...args], { cwd: ROOT, env: base as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
+    const child = execFile(TSX, ['admin/cli.ts', ...args], { cwd: ROOT, env: base as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+    child.stdin!.end(stdin);
   });
+}
+
+/** Secrets written as flags for readability (`--password p`) go to standard input, as the CLI reads them. */
+function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const argv: string[] = [];
+  const secrets: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--password' || args[i] === '--pin') secrets.push(args[++i]!);
+    else argv.push(args[i]!);
+  }
+  return cliRaw(argv, secrets.map((v) => `${v}\n`).join(''), env);
 }
 
 function oneLineError(r: Run, message: string, code = 1) {
@@ -152,7 +165,10 @@ describe('admin CLI', () => {
   });
 
   it('refuses usage errors with exit 2', async () => {
-    oneLineError(await cli(['user:create', '--username', 'x']), 'user:create needs --password', 2);
+    oneLineError(await cli(['user:create', '--username', 'x']), '--password is needed: one line on standard input (or run in a terminal to be asked)', 2);
+    // Secrets never on the command line, where ps, shell history and CI logs would keep them.
+    oneLineError(await cliRaw(['user:create', '--username', 'x', '--password', 'password-123'], ''), '--password is read from standard input or asked for, never taken from the command line', 2);
+    oneLineError(await cliRaw(['credential:create', '--username', 'x', '--algo', 'ES256', '--pin=1234'], ''), '--pin is read from standard input or asked for, never taken from the command line', 2);
     oneLineError(await cli(['user:delete']), 'unknown command user:delete (see --help)', 2);
     oneLineError(await cli(['credential:list', '--user', 'x']), 'credential:list has no flag --user (see --help)', 2);
     oneLineError(await cli(['credential:create', '--username', 'x', '--algo', 'RS256', '--pin', '1234', '--rsa-bits', 'big']), '--rsa-bits must be a whole number', 2);
