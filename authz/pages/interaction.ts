@@ -79,9 +79,9 @@ function setPageHeaders(ctx: Koa.Context): void {
 
 /** SAM refusals that the person can fix on the page (they count towards the lockout in the SAM). */
 const INLINE: Partial<Record<SamErrorCode, ErrorKey>> = {
-  SAM_PIN_INVALID: 'wrongPin',
-  SAM_OTP_INVALID: 'wrongOtp',
-  SAM_OTP_REUSED: 'otpReused',
+  SAM_PIN_INVALID: 'wrongFactors',
+  SAM_OTP_INVALID: 'wrongFactors',
+  SAM_OTP_REUSED: 'wrongFactors',
   SAM_FACTORS_MISSING: 'factorsMissing',
   SAM_OTP_NOT_ENROLLED: 'otpNotEnrolled',
   SAM_CREDENTIAL_LOCKED: 'locked',

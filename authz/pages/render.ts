@@ -30,9 +30,8 @@ const TEXTS = {
     errors: {
       wrongPassword: 'Wrong username or password.',
       tooManyLogins: 'Too many failed attempts. Try again later.',
-      wrongPin: 'The PIN is wrong.',
-      wrongOtp: 'The one-time password is wrong.',
-      otpReused: 'This one-time password was already used; wait for the next one.',
+      // One message for every wrong factor: which one was wrong would tell a guesser the PIN (issue #14 finding 7).
+      wrongFactors: 'The PIN or one-time password is wrong.',
       factorsMissing: 'Enter your PIN and one-time password.',
       otpNotEnrolled: 'No one-time password generator is enrolled for you; contact your administrator.',
       locked: 'This credential is locked after too many wrong attempts; contact your administrator.',
@@ -61,9 +60,7 @@ const TEXTS = {
     errors: {
       wrongPassword: "Nom d'utilisateur ou mot de passe incorrect.",
       tooManyLogins: 'Trop de tentatives échouées. Réessayez plus tard.',
-      wrongPin: 'Le code PIN est incorrect.',
-      wrongOtp: 'Le mot de passe à usage unique est incorrect.',
-      otpReused: 'Ce mot de passe à usage unique a déjà servi ; attendez le suivant.',
+      wrongFactors: 'Le code PIN ou le mot de passe à usage unique est incorrect.',
       factorsMissing: 'Saisissez votre code PIN et votre mot de passe à usage unique.',
       otpNotEnrolled: "Aucun générateur de mots de passe à usage unique n'est enregistré pour vous ; contactez votre administrateur.",
       locked: 'Ce certificat est bloqué après trop de tentatives erronées ; contactez votre administrateur.',
@@ -124,11 +121,11 @@ ${alert(v.error)}
   );
 }
 
-/** A short, readable fingerprint of a document's hash: the first 8 bytes in hex groups, so that a person can
- *  compare it with what the signature application shows. */
+/** A document's whole hash in hex groups of four, so that a person can compare every byte with what the signature
+ *  application shows (a prefix alone could be matched by a second document made for the purpose). */
 export function fingerprint(hash: Uint8Array): string {
-  const hex = Buffer.from(hash.subarray(0, 8)).toString('hex').toUpperCase();
-  return `${hex.match(/.{4}/g)!.join(' ')} …`;
+  const hex = Buffer.from(hash).toString('hex').toUpperCase();
+  return hex.match(/.{1,4}/g)?.join(' ') ?? '';
 }
 
 export type SignatureView = {

@@ -188,14 +188,14 @@ describe('Flow 2: credential authorization directly (one redirect)', () => {
     expect(pushed.status, JSON.stringify(pushed.body)).toBe(201);
     expect(pushed.body.request_uri).toMatch(/^urn:ietf:params:oauth:request_uri:/);
     const agent = new Agent(server);
-    // The signature page names the documents with a short fingerprint of each hash.
+    // The signature page names the documents with the whole of each hash, in groups of four hex digits.
     let out = await follow(agent, authorizeUrl(server, { client_id: client.id, request_uri: pushed.body.request_uri }));
     out = await submit(agent, out, { username: signer.username, password: signer.password });
     expect(out.kind).toBe('page');
     if (out.kind !== 'page') return;
     expect(out.html).toContain('Example Signing App');
     expect(out.html).toContain('Contract');
-    expect(out.html).toContain(hashes[0]!.subarray(0, 2).toString('hex').toUpperCase());
+    expect(out.html).toContain(hashes[0]!.toString('hex').toUpperCase().match(/.{4}/g)!.join(' '));
     expect(out.html).toMatch(/Number of signatures<\/dt><dd>2</);
     out = await submit(agent, out, { action: 'authorize', pin: signer.pin, otp: await nextOtp(signer) });
     expect(out.kind).toBe('callback');
@@ -570,11 +570,15 @@ describe('refusals', () => {
     const req = base({ scope: 'credential', credentialID: s.credentialID, numSignatures: '1', hashes: b64url(digest('lock')), hashAlgorithmOID: SHA256 });
     let out = await follow(agent, authorizeUrl(server, req.params));
     out = await submit(agent, out, { username: s.username, password: s.password });
+    // The right PIN with a wrong code reads exactly like a wrong PIN (counted apart, as an OTP failure).
+    out = await submit(agent, out, { action: 'authorize', pin: s.pin, otp: '000000' });
+    expect(out.kind === 'page' && out.html).toContain('The PIN or one-time password is wrong.');
     for (let i = 0; i < 5; i++) {
       // The PIN is judged first, so the wrong attempts do not spend TOTP steps.
       out = await submit(agent, out, { action: 'authorize', pin: '000000', otp: '000000' });
       expect(out.kind === 'page' && out.status).toBe(400);
-      expect(out.kind === 'page' && out.html).toContain(i < 4 ? 'The PIN is wrong.' : 'The PIN is wrong.');
+      // One message whichever factor was wrong: the page tells a guesser nothing about the PIN.
+      expect(out.kind === 'page' && out.html).toContain('The PIN or one-time password is wrong.');
     }
     // Locked now: even the right factors are refused, before they are looked at.
     out = await submit(agent, out, { action: 'authorize', pin: s.pin, otp: await nextOtp(s) });

@@ -14,7 +14,7 @@ describe('interaction pages', () => {
       algorithm: 'ECDSA P-256',
       numSignatures: 1,
       documents: [{ label: '"Contract"', hash: new Uint8Array(32).fill(0xab) }],
-      error: 'The PIN is wrong.',
+      error: 'The PIN or one-time password is wrong.',
     });
     expect(html).toContain('<label for="pin">PIN</label>');
     expect(html).toContain('<label for="otp">One-time password</label>');
@@ -24,8 +24,8 @@ describe('interaction pages', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('CN=Alice &amp; Co');
     expect(html).toContain('value="c&quot;sr&lt;f"');
-    expect(html).toContain('&quot;Contract&quot; — <code>ABAB ABAB ABAB ABAB …</code>');
-    expect(html).toContain('<p role="alert" id="form-error">The PIN is wrong.</p>');
+    expect(html).toContain(`&quot;Contract&quot; — <code>${'ABAB '.repeat(15)}ABAB</code>`);
+    expect(html).toContain('<p role="alert" id="form-error">The PIN or one-time password is wrong.</p>');
     const login = loginPage({ lang: 'en', action: '/a', csrf: 'x', clientName: 'App' });
     expect(login).toContain('<label for="username">Username</label>');
     expect(login).toContain('<label for="password">Password</label>');
@@ -43,7 +43,8 @@ describe('interaction pages', () => {
     expect(login).toContain('<button type="submit">Se connecter</button>');
   });
 
-  it('fingerprint a hash with its first 8 bytes', () => {
-    expect(fingerprint(Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))).toBe('0001 0203 0405 0607 …');
+  it('shows the whole hash in groups of four hex digits', () => {
+    expect(fingerprint(Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))).toBe('0001 0203 0405 0607 0809');
+    expect(fingerprint(Uint8Array.from([0xab, 0xcd, 0xef]))).toBe('ABCD EF');
   });
 });
