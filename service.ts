@@ -190,6 +190,13 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       ...samChecks,
     };
     app.use(opsRoutes({ checks, metrics, draining: () => draining, log }));
+    if (config.publicUrl.startsWith('https://')) {
+      // RFC 6797: browsers reaching the pages over https keep to https for a year (issue #14 finding 7).
+      app.use(async (ctx, next) => {
+        ctx.set('Strict-Transport-Security', 'max-age=31536000');
+        await next();
+      });
+    }
     // The admin API sets passwords and PINs and enrols authenticators: on a listener of its own when ADMIN_LISTEN is
     // set (production requires it, on loopback), else beside the CSC API (development).
     const adminApp = config.admin.listen ? new Koa({ proxy: false }) : app;

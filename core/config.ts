@@ -149,6 +149,10 @@ const schema = z.object({
   SERVICE_TOKEN_LIFETIME_SECONDS: int(60, 86400).default(3600),
   /** Lifetime of the refresh token that auth/login returns with rememberMe=true, seconds. Default 30 days. */
   REFRESH_TOKEN_LIFETIME_SECONDS: int(3600, 365 * 86400).default(30 * 86400),
+  /** true: the authorization endpoint accepts only requests pushed first to {oauth2}/oauth2/pushed_authorize (RFC 9126
+   *  §5), so that hashes and authorization_details never travel in a browser URL. Default false (CSC v2 clients that
+   *  predate PAR still work). */
+  OAUTH_REQUIRE_PAR: z.stringbool().default(false),
   /** Lifetime of a credential-scoped OAuth access token (CSC v2 §8.4), seconds. It stands in for a SAD, so it is
    *  as short: default 300 (5 minutes). */
   OAUTH_CREDENTIAL_TOKEN_LIFETIME_SECONDS: int(30, 3600).default(300),
@@ -254,6 +258,7 @@ export type Config = {
     refreshTokenLifetimeSeconds: number;
     loginMaxFailures: number;
     credentialTokenLifetimeSeconds: number;
+    requirePar: boolean;
   };
 };
 
@@ -379,6 +384,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       refreshTokenLifetimeSeconds: e.REFRESH_TOKEN_LIFETIME_SECONDS,
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
       credentialTokenLifetimeSeconds: e.OAUTH_CREDENTIAL_TOKEN_LIFETIME_SECONDS,
+      requirePar: e.OAUTH_REQUIRE_PAR,
     },
   };
   if (config.clusterWorkers > 1 && (!config.db.url || !config.kv.url)) {

@@ -114,7 +114,7 @@ export function createProvider(deps: {
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: config.authz.requirePar },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       introspection: { enabled: false },

@@ -100,6 +100,7 @@ function sameToken(a: string | undefined, b: string | null): boolean {
 }
 
 export function approvalPages(deps: { sam: SignatureActivation; log: Logger; publicUrl: string }): Koa.Middleware {
+  const secure = deps.publicUrl.startsWith('https://');
   return async (ctx, next) => {
     if (!ctx.path.startsWith(APPROVAL_PREFIX)) return next();
     const link = ctx.path.slice(APPROVAL_PREFIX.length);
@@ -123,7 +124,9 @@ export function approvalPages(deps: { sam: SignatureActivation; log: Logger; pub
         return;
       }
       const csrf = randomBytes(24).toString('base64url');
-      ctx.cookies.set(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: APPROVAL_PREFIX, overwrite: true, secure: ctx.secure });
+      // Secure whenever the public URL is https, also when TLS ends at a proxy in front (ctx.secure is then false).
+      if (secure) ctx.cookies.secure = true;
+      ctx.cookies.set(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: APPROVAL_PREFIX, overwrite: true, secure });
       ctx.status = status;
       ctx.body = await approvalForm(view, url, csrf, error);
     };
