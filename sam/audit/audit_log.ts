@@ -4,6 +4,7 @@
 // because they identify the documents signed. Rows are appended through sam.audit_append() (one statement, no lock:
 // the row commits or rolls back with the caller's transaction), then chained to the previous by hash once
 // committed (sam/audit/seal.ts, sam/migrations/002_audit_chain.sql and 005_audit_seal.sql).
+import { createHash } from 'node:crypto';
 import type { Logger } from '../../core/log.ts';
 import type { RequestContext } from '../../core/sam_port.ts';
 import type { Queryable } from '../ledger/queryable.ts';
@@ -85,10 +86,22 @@ export async function auditFailure(q: Queryable, log: Logger, draft: AuditDraft,
   const code = errorCodeOf(err);
   const result: AuditResult = ERROR_CODES.has(code) ? 'error' : 'refused';
   try {
-    await writeAudit(q, draft, result, code);
+    await writeAudit(q, result === 'refused' ? withListDigest(draft) : draft, result, code);
   } catch (writeErr) {
     log.error({ err: writeErr, event: draft.event, requestId: draft.ctx.requestId, code }, 'audit row not written');
   }
+}
+
+/**
+ * A refused request keeps only a digest of the hashes it asked for (issue #14 finding 6): a refusal costs its sender
+ * nothing, so it must not cost the trail up to 1000 hashes per row, for ever. The digest is SHA-256 over the JSON
+ * array of the hashes in standard base64, in request order: whoever holds the request can show it was this one.
+ */
+function withListDigest(draft: AuditDraft): AuditDraft {
+  if (!draft.hashes) return draft;
+  const list = JSON.stringify(draft.hashes.map((h) => Buffer.from(h).toString('base64')));
+  const hashesSha256 = createHash('sha256').update(list).digest('base64');
+  return { ...draft, hashes: undefined, detail: { ...draft.detail, hashCount: draft.hashes.length, hashesSha256 } };
 }
 
 /** Codes that report trouble rather than a decision about the request. */

@@ -168,6 +168,17 @@ describe('signHash: one refusal per check of DESIGN §2.3', () => {
     await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, unrecorded, c));
   });
 
+  it('keeps only a digest of the requested hashes on a refusal, never the list (issue #14 finding 6)', async () => {
+    const asked = Array.from({ length: 50 }, (_, i) => digest(`not authorized ${i}`));
+    const c = ctx();
+    await expect(sign(s, sad, c, { hashes: asked })).rejects.toMatchObject({ code: 'SAM_SAD_EXHAUSTED' }); // 50 asked of a SAD for 1
+    const { rows } = await env.db.query('SELECT result, hashes, num_signatures, detail::jsonb AS detail FROM sam.audit WHERE request_id = $1', [c.requestId]);
+    const list = JSON.stringify(asked.map((h) => Buffer.from(h).toString('base64')));
+    expect(rows).toEqual([
+      { result: 'refused', hashes: null, num_signatures: 50, detail: { hashCount: 50, hashesSha256: createHash('sha256').update(list).digest('base64') } },
+    ]);
+  });
+
   it('SAM_SAD_EXPIRED after the SAD lifetime (injected clock)', async () => {
     const x = await newSigner(env);
     const xsad = await authorize(env, x, [digest('doc')]);
