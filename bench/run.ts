@@ -105,6 +105,7 @@ async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}): Pro
     AUTHORIZE_RATE_PER_CLIENT: process.env.AUTHORIZE_RATE_PER_CLIENT ?? '1000000',
     AUTHORIZE_RATE_PER_IP: process.env.AUTHORIZE_RATE_PER_IP ?? '1000000',
     LOGIN_RATE_PER_IP: process.env.LOGIN_RATE_PER_IP ?? '1000000',
+    SIGN_RATE_PER_CLIENT: process.env.SIGN_RATE_PER_CLIENT ?? '100000000',
     STEP_PROFILE_FILE: path.join(dataDir, `step-profile-${name}.json`),
     ...extraEnv,
   };

@@ -130,6 +130,9 @@ const schema = z.object({
   /** Requests to the OAuth endpoints and pages (/oauth2/*) per source IP and window before 429. Sheds load (the
    *  factors typed on the pages are guarded by LOGIN_MAX_FAILURES and the SAM's lockout): fails open. Default 600. */
   OAUTH_RATE_PER_IP: int(1, 1_000_000).default(600),
+  /** signatures/signHash requests per client and window before 429 (issue #14 finding 6: a bound on what refusals
+   *  cost). Sheds load: fails open. Default 3000 (50 a second for a minute); batches count once. */
+  SIGN_RATE_PER_CLIENT: int(1, 100_000_000).default(3000),
   /** Requests to the OAuth endpoints per client (client_id or HTTP Basic client) and window before 429. Sheds load:
    *  fails open. Default 300. */
   OAUTH_RATE_PER_CLIENT: int(1, 1_000_000).default(300),
@@ -250,6 +253,7 @@ export type Config = {
     authorizePerIp: number;
     oauthPerIp: number;
     oauthPerClient: number;
+    signPerClient: number;
   };
   /** What CSC `info` publishes about the service (CSC v2 §11.1). */
   service: { name: string; region: string; description: string; logoUrl: string };
@@ -372,6 +376,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       authorizePerIp: e.AUTHORIZE_RATE_PER_IP,
       oauthPerIp: e.OAUTH_RATE_PER_IP,
       oauthPerClient: e.OAUTH_RATE_PER_CLIENT,
+      signPerClient: e.SIGN_RATE_PER_CLIENT,
     },
     service: {
       name: e.SERVICE_NAME,

@@ -31,6 +31,7 @@ export type RatePolicy = {
   authorizePerIp: RateRule;
   oauthPerIp: RateRule;
   oauthPerClient: RateRule;
+  signPerClient: RateRule;
 };
 
 export function ratePolicy(p: Config['policy']): RatePolicy {
@@ -41,6 +42,9 @@ export function ratePolicy(p: Config['policy']): RatePolicy {
     authorizePerIp: { name: 'authorize-ip', max: p.authorizePerIp, windowSeconds: w, protectsFactors: true },
     oauthPerIp: { name: 'oauth-ip', max: p.oauthPerIp, windowSeconds: w, protectsFactors: false },
     oauthPerClient: { name: 'oauth-client', max: p.oauthPerClient, windowSeconds: w, protectsFactors: false },
+    // Every signHash needs a SAD, so this sheds load rather than guarding a secret: it lets requests through without
+    // Redis, and signing with a valid SAD goes on (issue #10 item 6).
+    signPerClient: { name: 'sign-client', max: p.signPerClient, windowSeconds: w, protectsFactors: false },
   };
 }
 

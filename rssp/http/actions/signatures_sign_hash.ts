@@ -6,6 +6,7 @@ import { CscError } from '../../../core/errors.ts';
 import { decodeBase64, toBase64 } from '../base64.ts';
 import { decodeHashes } from '../steps/decode_hashes.ts';
 import { requireOwnCredentialID } from '../steps/load_credential.ts';
+import { limitSign } from '../steps/rate_limit.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respond } from '../steps/respond.ts';
@@ -112,6 +113,7 @@ export async function sign(ctx: CscContext, deps: RsspDeps) {
 
 export const signaturesSignHash: Action = [
   requireBearer(),
+  limitSign,
   requireScope('service', 'credential'),
   readJsonBody(),
   validateBody('signatures/signHash'),

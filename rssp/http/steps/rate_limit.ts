@@ -19,4 +19,9 @@ export const limitAuthorize: Step = async (ctx, deps) => {
   if (ctx.state.grant) await limiter.hit(policy.authorizePerClient, ctx.state.grant.clientId);
 };
 
+/** signatures/signHash, after requireBearer: per client. Sheds load: fails open. */
+export const limitSign: Step = async (ctx, deps) => {
+  if (deps.limits && ctx.state.grant) await deps.limits.limiter.hit(deps.limits.policy.signPerClient, ctx.state.grant.clientId);
+};
+
 export type Limits = { limiter: RateLimiter; policy: RatePolicy };

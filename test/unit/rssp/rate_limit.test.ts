@@ -26,6 +26,7 @@ const policy = (over: Partial<Record<keyof RatePolicy, number>> = {}): RatePolic
   authorizePerIp: { name: `ip-${Math.random()}`, max: over.authorizePerIp ?? 100, windowSeconds: 3600, protectsFactors: true },
   oauthPerIp: { name: `oauth-ip-${Math.random()}`, max: over.oauthPerIp ?? 100, windowSeconds: 3600, protectsFactors: false },
   oauthPerClient: { name: `oauth-client-${Math.random()}`, max: over.oauthPerClient ?? 100, windowSeconds: 3600, protectsFactors: false },
+  signPerClient: { name: `sign-client-${Math.random()}`, max: over.signPerClient ?? 100, windowSeconds: 3600, protectsFactors: false },
 });
 
 const down: Kv = {
@@ -68,6 +69,24 @@ describe('rate limits', () => {
     const other = signer(app);
     const cred2 = await addCredential(app, other.user.id);
     expect((await authorize(other.token, cred2.credentialID)).status).toBe(200);
+  });
+
+  it('signatures/signHash: 429 past the per-client limit before any SAM call; open when the store is down', async () => {
+    use(createMemoryKv(), policy({ signPerClient: 2 }));
+    const s = signer(app);
+    const cred = await addCredential(app, s.user.id);
+    const body = { credentialID: cred.credentialID, SAD: 'sad', hashes: [b64(sha256('doc'))], signAlgo: OID.ecdsaSha256 };
+    const first = await csc(app, 'signatures/signHash', body, { bearer: s.token });
+    expect(first.status).not.toBe(429);
+    expect((await csc(app, 'signatures/signHash', body, { bearer: s.token })).status).not.toBe(429);
+    const calls = app.sam.calls.filter((c) => c.method === 'signHash').length;
+    const third = await csc(app, 'signatures/signHash', body, { bearer: s.token });
+    expect([third.status, third.body]).toEqual([429, { error: 'access_denied', error_description: 'Too many requests' }]);
+    expect(app.sam.calls.filter((c) => c.method === 'signHash').length).toBe(calls);
+    // Without Redis the limit lets signing through: every signHash still needs its SAD.
+    use(down, policy({ signPerClient: 1 }));
+    expect((await csc(app, 'signatures/signHash', body, { bearer: s.token })).status).not.toBe(429);
+    expect((await csc(app, 'signatures/signHash', body, { bearer: s.token })).status).not.toBe(503);
   });
 
   it('credentials/authorize: the per-IP limit spans clients', async () => {

@@ -5,6 +5,7 @@
 import { checkSignAlgo, resolveSad, sign } from '../../actions/signatures_sign_hash.ts';
 import { decodeHashes } from '../../steps/decode_hashes.ts';
 import { requireOwnCredentialID } from '../../steps/load_credential.ts';
+import { limitSign } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
@@ -14,6 +15,7 @@ import { validateV1Body } from '../steps/validate_v1_body.ts';
 
 export const signaturesSignHashV1: Action = [
   requireBearer(),
+  limitSign,
   requireScope('service', 'credential'),
   readJsonBody(),
   validateV1Body('signatures/signHash'),
