@@ -11,7 +11,7 @@ import { tx, type Db } from '../core/db.ts';
 import { CscError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { AuditTrail, SecurityEntry } from '../core/audit_port.ts';
-import type { AccessGrant, LoginResult, ServiceAuth } from '../core/ports.ts';
+import type { AccessGrant, LoginResult, RevokedSession, ServiceAuth } from '../core/ports.ts';
 import type { RequestContext } from '../core/sam_port.ts';
 import { ipKey, type LoginAttempt, LoginLimiter, userKey } from './login_limiter.ts';
 import { TOKEN_PATTERN, TokenStore } from './token_store.ts';
@@ -219,7 +219,7 @@ export class ServiceAuthImpl implements ServiceAuth {
    *  what RFC 7009 §2.1 asks when the hinted kind does not match. Another user's token is reported exactly like an
    *  unknown one, so that the answer does not tell whether a token exists. Revoking a token that is already
    *  revoked or expired succeeds: the caller gets the state it asked for. */
-  async revoke(cmd: Parameters<ServiceAuth['revoke']>[0]): Promise<void> {
+  async revoke(cmd: Parameters<ServiceAuth['revoke']>[0]): Promise<RevokedSession> {
     const hint: unknown = cmd.tokenTypeHint;
     if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') throw new CscError('invalidTokenTypeHint');
     if (typeof cmd.token !== 'string') throw new CscError('invalidTokenParameter');
@@ -242,5 +242,6 @@ export class ServiceAuthImpl implements ServiceAuth {
       clientId: row.clientId,
       detail: { family: row.familyId, kind: row.kind, revoked },
     });
+    return { userId: row.userId, clientId: row.clientId };
   }
 }

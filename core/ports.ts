@@ -53,6 +53,10 @@ export interface ServiceAuth {
     ctx?: RequestContext;
   }): Promise<LoginResult>;
 
-  /** Revokes `token` (access or refresh, per the hint) when it belongs to the caller's user. Throws CscError. */
-  revoke(cmd: { caller: AccessGrant; token: string; tokenTypeHint?: 'access_token' | 'refresh_token'; ctx?: RequestContext }): Promise<void>;
+  /** Revokes `token` (access or refresh, per the hint) when it belongs to the caller's user. Throws CscError.
+   *  Returns whose and which client's session it was, so that the SADs it led to can be revoked too. */
+  revoke(cmd: { caller: AccessGrant; token: string; tokenTypeHint?: 'access_token' | 'refresh_token'; ctx?: RequestContext }): Promise<RevokedSession>;
 }
+
+/** The user and the client of a revoked token: the SADs minted for that pair are revoked with it. */
+export type RevokedSession = { userId: string; clientId: string };

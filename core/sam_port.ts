@@ -236,6 +236,9 @@ export interface SignatureActivation {
   /** The person's decision on the page: approve with the credential's factors, or refuse. */
   decideApproval(cmd: { ctx: RequestContext; link: string; approve: boolean; factors: Factors }): Promise<{ state: 'approved' | 'refused' }>;
 
+  /** Revokes every unexpired SAD of the user minted through the client: its session (token) was revoked. */
+  revokeSads(cmd: { ctx: RequestContext; userId: string; clientId: string }): Promise<{ revoked: number }>;
+
   /** DER certificate of the CA that certifies new credentials (development CA under embedded defaults). */
   caCertificate(): Promise<Uint8Array>;
 }
@@ -244,7 +247,7 @@ export interface SignatureActivation {
  *  to the interface and not here does not compile. */
 export const SAM_PORT_METHODS = [
   'createCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
-  'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'caCertificate',
+  'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'revokeSads', 'caCertificate',
 ] as const satisfies ReadonlyArray<keyof SignatureActivation>;
 
 type Missing = Exclude<keyof SignatureActivation, (typeof SAM_PORT_METHODS)[number]>;

@@ -14,6 +14,7 @@ import type { SamDeps } from './app/deps.ts';
 import { enrollOtp } from './app/enroll_otp.ts';
 import { createCsr, installCertificates, setEnabled, state, unlock } from './app/manage_credential.ts';
 import { ensureSamKeys } from './app/sad/sam_keys.ts';
+import { revokeSads } from './app/revoke_sads.ts';
 import { signHash } from './app/sign_hash.ts';
 import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
 import { DEFAULT_MAX_TRANSACTION_SECONDS, extendTransaction } from './app/extend_transaction.ts';
@@ -69,6 +70,7 @@ export async function createSam(deps: {
     checkApproval: (cmd) => checkApproval(d, cmd),
     approvalView: (cmd) => approvalView(d, cmd),
     decideApproval: (cmd) => decideApproval(d, cmd),
+    revokeSads: (cmd) => revokeSads(d, cmd),
     caCertificate: async () => ca.certificate,
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 // The authorization server as one Koa middleware for the service's server (DESIGN §4, one-process mode):
 // oidc-provider under /oauth2/* and the RFC 8414 metadata, the interaction pages, and the two CSC additions to the
 // token endpoint — authorization_details checked against what was approved, and echoed with credentialID.
@@ -77,6 +78,17 @@ export async function createOAuthServer(deps: {
   const provider = createProvider({ db: deps.db, kv: deps.kv, config: deps.config, users: deps.users, keys });
 
   provider.on('server_error', (_ctx, err) => log.error({ err }, 'oauth server error'));
+  // A token ended at the revocation endpoint (RFC 7009) takes the SADs of its user and client with it (issue #14
+  // finding 7). oidc-provider emits this after answering: a failure is logged, the SADs still expire on their own.
+  const events = provider as unknown as { on(event: string, fn: (token: { accountId?: string; clientId?: string }) => void): void };
+  for (const kind of ['access_token', 'refresh_token'] as const) {
+    events.on(`${kind}.destroyed`, (token) => {
+      if (!token?.accountId || !token.clientId) return;
+      deps.sam
+        .revokeSads({ ctx: { requestId: randomUUID() }, userId: token.accountId, clientId: token.clientId })
+        .catch((err: Error) => log.error({ event: 'oauth.revoke.sads', err: err.message }, 'SADs of a revoked OAuth token not revoked'));
+    });
+  }
   provider.on('grant.error', (_ctx, err) => {
     const e = err as { error?: string; error_detail?: string };
     log.info({ error: e.error, detail: e.error_detail }, 'token request refused');

@@ -12,8 +12,7 @@ export function withOAuthRevocation(inner: ServiceAuth, provider: Provider, gran
     login: (cmd) => inner.login(cmd),
     async revoke(cmd) {
       try {
-        await inner.revoke(cmd);
-        return;
+        return await inner.revoke(cmd);
       } catch (err) {
         if (!(err instanceof CscError) || err.code !== 'invalidTokenParameter' || typeof cmd.token !== 'string' || cmd.token.length > 256) throw err;
         const hint = cmd.tokenTypeHint;
@@ -21,14 +20,14 @@ export function withOAuthRevocation(inner: ServiceAuth, provider: Provider, gran
           const at = await provider.AccessToken.find(cmd.token);
           if (at && at.accountId === cmd.caller.userId) {
             await at.destroy();
-            return;
+            return { userId: at.accountId, clientId: at.clientId! };
           }
         }
         const rt = await provider.RefreshToken.find(cmd.token);
         if (rt && rt.accountId === cmd.caller.userId && rt.grantId) {
           await grants.revokeByGrantId(rt.grantId);
           await (await provider.Grant.find(rt.grantId))?.destroy();
-          return;
+          return { userId: rt.accountId, clientId: rt.clientId! };
         }
         throw err;
       }

@@ -97,6 +97,7 @@ export function createSamClient(opts: SamClientOptions): SamClient {
     checkApproval: port('checkApproval'),
     approvalView: port('approvalView'),
     decideApproval: port('decideApproval'),
+    revokeSads: port('revokeSads'),
     caCertificate: () => port('caCertificate')({}),
     record: async (entry) => void (await call('POST', SAM_PATHS.audit('record'), entry)),
     evidence: (q) => call('POST', SAM_PATHS.audit('evidence'), q) as Promise<never>,

@@ -59,6 +59,7 @@ export const PORT_METHODS: { [K in keyof SignatureActivation]: { input: z.ZodTyp
   checkApproval: { input: z.object({ ctx, handle: z.string().min(1).max(512), userId: id, clientId: id }), args: (v) => [v] },
   approvalView: { input: z.object({ link: z.string().min(1).max(512) }), args: (v) => [v] },
   decideApproval: { input: z.object({ ctx, link: z.string().min(1).max(512), approve: z.boolean(), factors }), args: (v) => [v] },
+  revokeSads: { input: z.object({ ctx, userId: id, clientId: id }), args: (v) => [v] },
   caCertificate: { input: z.object({}), args: () => [] },
 };
 

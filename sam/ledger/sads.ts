@@ -69,6 +69,15 @@ export async function getSad(q: Queryable, jti: string): Promise<SadRecord | nul
 }
 
 /** Revocation (token revocation, credential disabled by an admin): later signHash calls answer SAM_SAD_REVOKED. */
+/** Revokes every unexpired SAD of `userId` minted through `clientId`; returns how many. */
+export async function revokeSadsOf(q: Queryable, userId: string, clientId: string, now: Date): Promise<number> {
+  const res = await q.query(
+    'UPDATE sam.sads SET revoked_at = $3 WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL AND expires_at > $3',
+    [userId, clientId, now],
+  );
+  return res.rowCount ?? 0;
+}
+
 export async function revokeSad(q: Queryable, jti: string, now: Date): Promise<boolean> {
   const res = await q.query('UPDATE sam.sads SET revoked_at = coalesce(revoked_at, $2) WHERE jti = $1', [jti, now]);
   return res.rowCount === 1;

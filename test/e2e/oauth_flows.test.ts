@@ -140,6 +140,33 @@ describe('Flow 1: service authorization, then credential authorization (two redi
   });
 });
 
+describe('oauth2/revoke ends the SADs of the session (issue #14 finding 7)', () => {
+  it('revoking the service token also ends the credential authorizations the client obtained for that user', async () => {
+    const s = await newSigner(server);
+    const agent = new Agent(server);
+    const svc = base({ scope: 'service' });
+    const cb = await codeFor(agent, svc.params, s);
+    const t = await token(server, client, { grant_type: 'authorization_code', code: cb.get('code')!, redirect_uri: REDIRECT, code_verifier: svc.verifier });
+    const hash = digest('revoked session');
+    const cred = base({ scope: 'credential', credentialID: s.credentialID, numSignatures: '1', hashes: b64url(hash), hashAlgorithmOID: SHA256 });
+    const cb2 = await codeFor(agent, cred.params, s);
+    const t2 = await token(server, client, { grant_type: 'authorization_code', code: cb2.get('code')!, redirect_uri: REDIRECT, code_verifier: cred.verifier });
+    expect(t2.status).toBe(200);
+    const rev = await fetch(`${server.url}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+      body: new URLSearchParams({ token: t.body.access_token, token_type_hint: 'access_token' }).toString(),
+    });
+    expect(rev.status).toBe(200);
+    const body = { credentialID: s.credentialID, hashes: [hash.toString('base64')], hashAlgorithmOID: SHA256, signAlgo: ES256_OID };
+    // The revocation endpoint answers first and revokes the SADs right after: allow it a moment, then no signature.
+    await new Promise((r) => setTimeout(r, 300));
+    const sign = await csc(server, 'signatures/signHash', body, { bearer: t2.body.access_token });
+    expect([sign.status, sign.body]).toEqual([400, { error: 'invalid_request', error_description: 'Invalid parameter SAD' }]);
+  });
+});
+
+const ES256_OID = '1.2.840.10045.4.3.2';
 const RAR_URI = 'https://cloudsignatureconsortium.org/2025/credential';
 const ES256 = '1.2.840.10045.4.3.2';
 

@@ -1,7 +1,7 @@
 // CSC v2 §11.2 auth/login and §11.3 auth/revoke, black-box.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, csc, type Server, startServer } from './harness.ts';
+import { admin, csc, type Server, startServer, totp } from './harness.ts';
 
 let server: Server;
 const username = `sa-${randomBytes(3).toString('hex')}`;
@@ -49,6 +49,28 @@ describe('auth/login and auth/revoke', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'invalid_request', error_description: 'Malformed authorization header' });
   });
+});
+
+describe('auth/revoke ends the SADs of the session (issue #14 finding 7)', () => {
+  it('a SAD obtained with a revoked access token cannot sign, even through a token refreshed in the same session', async () => {
+    const { secret } = (await admin(server, 'otp:enroll', '--username', username)).json;
+    const created = await admin(server, 'credential:create', '--username', username, '--algo', 'ES256', '--pin', '97531');
+    expect(created.code, created.stderr).toBe(0);
+    const { credentialID } = created.json;
+    const first = await csc(server, 'auth/login', { rememberMe: true }, { basic: [username, password] });
+    const hash = randomBytes(32).toString('base64');
+    const auth = await csc(server, 'credentials/authorize', {
+      credentialID, numSignatures: 1, hashes: [hash], hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
+      authData: [{ id: 'PIN', value: '97531' }, { id: 'OTP', value: await totp(secret) }],
+    }, { bearer: first.body.access_token });
+    expect(auth.status).toBe(200);
+    expect((await csc(server, 'auth/revoke', { token: first.body.access_token }, { bearer: first.body.access_token })).status).toBe(204);
+    // The refresh token lives on: same session (same client), a new access token.
+    const again = await csc(server, 'auth/login', { refresh_token: first.body.refresh_token });
+    expect(again.status).toBe(200);
+    const sign = await csc(server, 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: [hash], signAlgo: '1.2.840.10045.4.3.2' }, { bearer: again.body.access_token });
+    expect([sign.status, sign.body]).toEqual([400, { error: 'invalid_request', error_description: 'Invalid parameter SAD' }]);
+  }, 60_000);
 });
 
 describe('behind a reverse proxy (TRUST_PROXY=1), on Redis', () => {

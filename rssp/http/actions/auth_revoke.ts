@@ -9,7 +9,9 @@ type RevokeBody = { token: string; token_type_hint?: 'access_token' | 'refresh_t
 
 export const revoke: Step = async (ctx, deps) => {
   const body = ctx.state.body as RevokeBody;
-  await deps.auth.revoke({ caller: required(ctx.state.grant, 'grant'), token: body.token, tokenTypeHint: body.token_type_hint, ctx: ctx.state.request });
+  const session = await deps.auth.revoke({ caller: required(ctx.state.grant, 'grant'), token: body.token, tokenTypeHint: body.token_type_hint, ctx: ctx.state.request });
+  // The SADs this session obtained end with it (issue #14 finding 7): a SAD taken from it can no longer sign.
+  await deps.sam.revokeSads({ ctx: ctx.state.request, ...session });
 };
 
 export const authRevoke: Action = [

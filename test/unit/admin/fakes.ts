@@ -137,6 +137,10 @@ export class FakeSam implements SignatureActivation {
     this.record('decideApproval', cmd);
     return { state: cmd.approve ? ('approved' as const) : ('refused' as const) };
   }
+  async revokeSads(cmd: Parameters<SignatureActivation['revokeSads']>[0]) {
+    this.record('revokeSads', cmd);
+    return { revoked: 0 };
+  }
   async caCertificate() {
     this.record('caCertificate', {});
     return this.ca;

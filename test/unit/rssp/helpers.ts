@@ -199,6 +199,10 @@ export class FakeSam implements SignatureActivation {
     this.record('decideApproval', cmd);
     return { state: cmd.approve ? ('approved' as const) : ('refused' as const) };
   }
+  async revokeSads(cmd: Parameters<SignatureActivation['revokeSads']>[0]) {
+    this.record('revokeSads', cmd);
+    return { revoked: 0 };
+  }
   async caCertificate() {
     return new Uint8Array([0x30, 0x00]);
   }
@@ -242,9 +246,10 @@ export class FakeAuth implements ServiceAuth {
     if (cmd.basic && cmd.basic.password !== 'right') throw new CscError('invalidCredentials');
     return cmd.rememberMe ? { ...this.result, refresh_token: 'new-refresh-token' } : this.result;
   }
-  async revoke(cmd: Parameters<ServiceAuth['revoke']>[0]): Promise<void> {
+  async revoke(cmd: Parameters<ServiceAuth['revoke']>[0]) {
     this.revokes.push(cmd);
     if (cmd.token === 'not-mine') throw new CscError('invalidTokenParameter');
+    return { userId: cmd.caller.userId, clientId: cmd.caller.clientId };
   }
 }
 
