@@ -13,6 +13,7 @@ import {
   unlockCredential,
   type CredentialRecord,
 } from '../ledger/credentials.ts';
+import { resetUserOtpFailures } from '../ledger/otp.ts';
 import type { SamDeps } from './deps.ts';
 import { mapHsmErrors } from './hsm_errors.ts';
 import { KEY_INFO } from './key_info.ts';
@@ -53,6 +54,9 @@ export async function setEnabled(deps: SamDeps, cmd: { ctx: RequestContext; cred
 
 export async function unlock(deps: SamDeps, cmd: { ctx: RequestContext; credentialID: string }): Promise<void> {
   if (!(await unlockCredential(deps.db, cmd.credentialID))) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
+  // The owner's authenticator is unlocked with it: its per-user count of wrong codes starts again.
+  const cred = await getCredential(deps.db, cmd.credentialID);
+  if (cred) await resetUserOtpFailures(deps.db, cred.ownerId);
   await writeAudit(deps.db, { event: 'unlock', ctx: cmd.ctx, credentialId: cmd.credentialID }, 'ok');
   deps.log.info({ event: 'sam.credential.unlock', credentialID: cmd.credentialID, requestId: cmd.ctx.requestId }, 'credential unlocked');
 }

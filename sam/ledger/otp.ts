@@ -26,3 +26,21 @@ export async function claimOtpStep(q: Queryable, userId: string, step: number): 
   const res = await q.query('UPDATE sam.otp SET last_step = $2 WHERE user_id = $1 AND last_step < $2', [userId, step]);
   return res.rowCount === 1;
 }
+
+/** The user's TOTP attempts, across all their credentials: reserved before a code is judged, as the credential's are
+ *  (sam/ledger/credentials.ts reserveAttempt). False when `max` failures are on record: no code is judged until an
+ *  admin unlocks one of the user's credentials. */
+export async function reserveUserOtpAttempt(q: Queryable, userId: string, max: number): Promise<boolean> {
+  const res = await q.query('UPDATE sam.otp SET failures = failures + 1 WHERE user_id = $1 AND failures < $2', [userId, max]);
+  return res.rowCount === 1;
+}
+
+/** The reserved attempt could not be judged (HSM or database trouble): it does not count. */
+export async function releaseUserOtpAttempt(q: Queryable, userId: string): Promise<void> {
+  await q.query('UPDATE sam.otp SET failures = greatest(failures - 1, 0) WHERE user_id = $1', [userId]);
+}
+
+/** A whole activation succeeded, or an admin unlocked one of the user's credentials. */
+export async function resetUserOtpFailures(q: Queryable, userId: string): Promise<void> {
+  await q.query('UPDATE sam.otp SET failures = 0 WHERE user_id = $1 AND failures > 0', [userId]);
+}

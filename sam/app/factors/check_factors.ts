@@ -18,7 +18,7 @@ import type { Db } from '../../../core/db.ts';
 import type { Hsm } from '../../hsm/hsm.ts';
 import { confirmFailure, type Factor, releaseAttempt, reserveAttempt, resetFailures, type CredentialRecord } from '../../ledger/credentials.ts';
 import { claimChallenge, liveChallenge } from '../../ledger/challenges.ts';
-import { claimOtpStep, getOtpSeed } from '../../ledger/otp.ts';
+import { claimOtpStep, getOtpSeed, releaseUserOtpAttempt, reserveUserOtpAttempt, resetUserOtpFailures } from '../../ledger/otp.ts';
 import { hsmCall } from '../hsm_errors.ts';
 import { OTP_WRAP_LABEL } from '../sad/sam_keys.ts';
 import { matchTotp } from './totp.ts';
@@ -100,12 +100,26 @@ export async function checkFactors(
     const ok = await judged(() => verifySecret(given.pin ?? '', cred.pinHash ?? ''), releaseAll);
     if (!ok) await failed('pin', new SamError('SAM_PIN_INVALID'));
   }
+  // An authenticator app serves every credential of its user: its codes are also counted per user, so that
+  // spreading guesses over several credentials gains nothing (issue #14 finding 7). A wrong code keeps both counts.
+  const perUser = required.otp !== null && 'seedEnc' in required.otp;
   if (required.otp) {
     await reserve('otp');
-    const verdict = await judged(() => judgeOtp(deps, cred, userId, given.otp ?? '', required.otp!), releaseAll);
+    if (perUser && !(await reserveUserOtpAttempt(db, userId, maxFailures))) {
+      await releaseAll();
+      throw new SamError('SAM_CREDENTIAL_LOCKED', "too many wrong one-time passwords for this user's authenticator");
+    }
+    const verdict = await judged(
+      () => judgeOtp(deps, cred, userId, given.otp ?? '', required.otp!),
+      async () => {
+        await releaseAll();
+        if (perUser) await releaseUserOtpAttempt(db, userId);
+      },
+    );
     if (verdict) await failed('otp', verdict);
   }
   await resetFailures(db, id);
+  if (perUser) await resetUserOtpFailures(db, userId);
   const amr: Amr[] = [];
   if (required.pin) amr.push('pwd');
   if (required.otp) amr.push('otp');
