@@ -12,6 +12,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import QRCode from 'qrcode';
 import { AuditExportVerifier, type AuditLine } from '../core/audit_chain.ts';
 import { makeDevTls } from '../core/dev_tls.ts';
+// The signing client's terminal prompt: no echo for secrets.
+import { ask } from '../client/prompt.ts';
 
 /** `multi`: the flag may be repeated; the values reach `run` joined by newlines. `secret`: never taken from the
  *  command line, where it would show in `ps`, shell history and CI logs (issue #14 finding 1): asked for without echo
@@ -332,7 +334,7 @@ async function readSecrets(flags: Flag[], input: NodeJS.ReadStream = process.std
   const out: Record<string, string> = {};
   if (wanted.length === 0) return out;
   if (input.isTTY) {
-    for (const f of wanted) out[f.name] = await askHidden(f.secret!.prompt, input);
+    for (const f of wanted) out[f.name] = await ask(f.secret!.prompt, { secret: true });
   } else {
     const lines: string[] = [];
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
@@ -345,20 +347,6 @@ async function readSecrets(flags: Flag[], input: NodeJS.ReadStream = process.std
     });
   }
   return out;
-}
-
-function askHidden(question: string, input: NodeJS.ReadStream): Promise<string> {
-  const rl = createInterface({ input, output: process.stderr, terminal: true });
-  // readline echoes what is typed through _writeToOutput: show the question, then only the line ends.
-  const internals = rl as unknown as { _writeToOutput: (s: string) => void };
-  let shown = false;
-  internals._writeToOutput = (s: string) => {
-    if (!shown) {
-      process.stderr.write(s);
-      shown = true;
-    } else if (s.includes('\n') || s.includes('\r')) process.stderr.write('\n');
-  };
-  return new Promise<string>((resolve) => rl.question(question, resolve)).finally(() => rl.close());
 }
 
 export function adminToken(env: NodeJS.ProcessEnv): string {
