@@ -150,7 +150,7 @@ describe('in Chromium', { timeout: 60_000 }, () => {
     await page.getByLabel('PIN', { exact: true }).fill('999999');
     await page.getByLabel('One-time password', { exact: true }).fill('000000');
     await page.getByRole('button', { name: 'Authorize signature' }).click();
-    await expect(await page.getByRole('alert').innerText()).toBe('The PIN is wrong.');
+    await expect(await page.getByRole('alert').innerText()).toBe('The PIN or one-time password is wrong.');
     await authorizeSignature(page, bob);
     const cb = await callback(page);
     const t = await exchange(cb.get('code')!, p.verifier, { authorization_details: JSON.stringify(details) });

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseWithRoles } from '../db_fixtures.ts';
-import { csc, type Server, startServer, totp } from './harness.ts';
+import { admin, csc, type Server, startServer, totp } from './harness.ts';
+import { Agent, authorize as oauthAuthorize, b64url, digest, newSigner as newOAuthSigner, pkce, REDIRECT, token } from './oauth_harness.ts';
 import { ES256, makeTls, SHA256, signer, splitEnv, startSam, tlsFile } from './split_harness.ts';
 
 let tlsDir: string;
@@ -123,6 +124,31 @@ describe('split mode: the SAM in its own process', () => {
     expect(again.status).toBe(400);
     expect(again.body.error).toBe('invalid_request');
     expect(again.body.error_description).toBe('The SAD has been used for all the signatures it authorizes');
+  }, 60_000);
+
+  it('runs the OAuth flow through the SAM process: sign-in and PIN + TOTP on the pages of one instance, signHash on the other', async () => {
+    const s = await newOAuthSigner(api1);
+    const c = await admin(api1, 'client:create', '--name', 'Split App', '--redirect-uri', REDIRECT);
+    expect(c.code, c.stderr).toBe(0);
+    const client = { id: c.json.client_id as string, secret: c.json.client_secret as string };
+    const hash = digest('split oauth');
+    const p = pkce();
+    const params = {
+      response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256', state: 'x',
+      scope: 'credential', credentialID: s.credentialID, numSignatures: '1', hashes: b64url(hash), hashAlgorithmOID: SHA256,
+    };
+    const out = await oauthAuthorize(new Agent(api1), s, `${api1.url}/oauth2/authorize?${new URLSearchParams(params)}`);
+    expect(out.kind).toBe('callback');
+    if (out.kind !== 'callback') return;
+    const t = await token(api1, client, { grant_type: 'authorization_code', code: out.params.get('code')!, redirect_uri: REDIRECT, code_verifier: p.verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    const signed = await csc(api2, 'signatures/signHash', { credentialID: s.credentialID, hashes: [hash.toString('base64')], hashAlgorithmOID: SHA256, signAlgo: ES256 }, { bearer: t.body.access_token });
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    expect(signed.body.signatures).toHaveLength(1);
+    // The credential token was a one-authorization token: spent for the other instance too.
+    const again = await csc(api1, 'signatures/signHash', { credentialID: s.credentialID, hashes: [hash.toString('base64')], hashAlgorithmOID: SHA256, signAlgo: ES256 }, { bearer: t.body.access_token });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(again.status).toBeLessThan(500);
   }, 60_000);
 
   it('sees a revocation on one instance at once on the other', async () => {
