@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import QRCode from 'qrcode';
-import { AuditExportVerifier, type AuditLine } from '../core/audit_chain.ts';
+import { AuditExportVerifier, parseAnchors, type AuditCheckpointLine, type AuditLine } from '../core/audit_chain.ts';
 import { makeDevTls } from '../core/dev_tls.ts';
 // The signing client's terminal prompt: no echo for secrets.
 import { ask } from '../client/prompt.ts';
@@ -199,8 +199,17 @@ export const COMMANDS: Record<string, Command> = {
     flags: [
       { name: 'file', help: 'a file written by audit:export (default: export the live trail now)' },
       { name: 'kid', help: 'accept only checkpoints signed by this key (its thumbprint, as the service reports it)' },
+      { name: 'anchors', help: 'the checkpoint copies kept outside the database (AUDIT_ANCHOR_FILE): each must still be in the trail' },
     ],
     async run(f, api) {
+      let anchors: AuditCheckpointLine[] | undefined;
+      if (f.anchors !== undefined) {
+        try {
+          anchors = parseAnchors(readFileSync(f.anchors, 'utf8'));
+        } catch (err) {
+          throw new CliError(`cannot read the anchors ${f.anchors}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+      }
       let input: Readable;
       if (f.file !== undefined) {
         input = createReadStream(f.file, 'utf8');
@@ -227,11 +236,11 @@ export const COMMANDS: Record<string, Command> = {
         if (!verifier) {
           const header = line.type === 'header' ? line : undefined;
           const trustedKeys = f.kid !== undefined ? (header?.keys ?? []).filter((k) => k.kid === f.kid) : undefined;
-          verifier = new AuditExportVerifier({ trustedKeys });
+          verifier = new AuditExportVerifier({ trustedKeys, anchors });
         }
         verifier.push(line);
       }
-      const verdict = (verifier ?? new AuditExportVerifier()).finish();
+      const verdict = (verifier ?? new AuditExportVerifier({ anchors })).finish();
       printJson(verdict);
       if (!verdict.intact) throw new CliError(`audit trail NOT intact: ${verdict.problems[0]!.message}`);
     },

@@ -52,7 +52,17 @@ export type AuditRecordLine = {
 /** A row inside the exported span that the filter left out: its links only, so the chain can still be followed. */
 export type AuditOmittedLine = { type: 'omitted'; id: string; seq: number | null; prevHash: string | null; hash: string | null };
 
-export type AuditCheckpointLine = { type: 'checkpoint'; seq: number; hash: string; at: string; kid: string; signature: string };
+export type AuditCheckpointLine = {
+  type: 'checkpoint';
+  seq: number;
+  hash: string;
+  at: string;
+  kid: string;
+  signature: string;
+  /** Version 2 (migration 014): the checkpoint before this one, by seq (0: none) and SHA-256 (hex) of its statement. */
+  prevSeq?: number;
+  prev?: string;
+};
 
 export type AuditLine = AuditHeaderLine | AuditRecordLine | AuditOmittedLine | AuditCheckpointLine;
 
@@ -86,10 +96,29 @@ export function recordHash(r: AuditRecordLine): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');
 }
 
-/** What a checkpoint signs (ECDSA P-256 over SHA-256 of these bytes). */
-export function checkpointStatement(c: { seq: number; hash: string; at: string }): Buffer {
-  return Buffer.from(`rssp-audit-checkpoint-v1\n${c.seq}\n${c.hash}\n${c.at}`, 'utf8');
+type CheckpointContent = Pick<AuditCheckpointLine, 'seq' | 'hash' | 'at' | 'prevSeq' | 'prev'>;
+
+/** What a checkpoint signs (ECDSA P-256 over SHA-256 of these bytes). Version 2 also names its predecessor, so that
+ *  no checkpoint can be removed from between two others unnoticed (issue #14 finding 2). */
+export function checkpointStatement(c: CheckpointContent): Buffer {
+  const v1 = `${c.seq}\n${c.hash}\n${c.at}`;
+  if (c.prevSeq === undefined || c.prev === undefined) return Buffer.from(`rssp-audit-checkpoint-v1\n${v1}`, 'utf8');
+  return Buffer.from(`rssp-audit-checkpoint-v2\n${v1}\n${c.prevSeq}\n${c.prev}`, 'utf8');
 }
+
+/** The reference a checkpoint's successor signs: SHA-256 (hex) of its statement. */
+export function checkpointDigest(c: CheckpointContent): string {
+  return createHash('sha256').update(checkpointStatement(c)).digest('hex');
+}
+
+/** How a verifier is told what to trust beyond the export itself. */
+export type AuditVerifyOptions = {
+  /** Checkpoint keys pinned by the auditor; default: the export header's (each checked against its kid anyway). */
+  trustedKeys?: Array<{ kid: string; spki: string }>;
+  /** Checkpoints kept outside the database (AUDIT_ANCHOR_FILE): each must still be in the export, and the export's
+   *  chain must pass through every one of them. */
+  anchors?: AuditCheckpointLine[];
+};
 
 export type AuditProblem = {
   kind: 'altered' | 'deleted' | 'inserted' | 'checkpoint' | 'format' | 'key';
@@ -126,7 +155,7 @@ export class AuditExportVerifier {
   private readonly checkpointLines: AuditCheckpointLine[] = [];
   private readonly problems: AuditProblem[] = [];
 
-  constructor(private readonly opts: { trustedKeys?: Array<{ kid: string; spki: string }> } = {}) {}
+  constructor(private readonly opts: AuditVerifyOptions = {}) {}
 
   push(l: AuditLine): void {
     if (!this.started) {
@@ -210,26 +239,30 @@ export class AuditExportVerifier {
       problems.push({ kind: 'deleted', seq: expected, message: `record seq ${expected} was deleted${n > 1 ? ` (and ${n - 1} after it, up to the head seq ${header.headSeq})` : ''}` });
     }
 
-    // Checkpoints: a valid signature, and the chain still passing through the signed hash.
-    let checkpoints = 0;
+    // Checkpoints: a valid signature, each naming the one before it, and the chain still passing through the signed
+    // hash. Anchors (copies kept outside the database) must all still be there.
+    const cps = this.checkpointLines.sort((a, b) => a.seq - b.seq);
+    const signedByKey = (c: AuditCheckpointLine): boolean => {
+      const key = keys.get(c.kid);
+      if (!key) return false;
+      try {
+        return verify('sha256', checkpointStatement(c), { key, dsaEncoding: 'der' }, Buffer.from(c.signature, 'base64'));
+      } catch {
+        return false;
+      }
+    };
+    const valid: AuditCheckpointLine[] = [];
+    for (const c of cps) {
+      if (signedByKey(c)) valid.push(c);
+      else problems.push({ kind: 'checkpoint', seq: c.seq, message: `checkpoint at seq ${c.seq} was altered: its signature does not verify${keys.has(c.kid) ? '' : ` (unknown key ${c.kid})`}` });
+    }
+    problems.push(...checkpointLinkProblems(cps, valid, header.fromSeq === 1));
+    const { problems: anchorProblems, missing } = anchorCheck(this.opts.anchors ?? [], cps, signedByKey, header);
+    problems.push(...anchorProblems);
+
     let signedUpTo = 0;
     let lastGood = header.fromSeq - 1;
-    const cps = this.checkpointLines.sort((a, b) => a.seq - b.seq);
-    for (const c of cps) {
-      checkpoints++;
-      const key = keys.get(c.kid);
-      let sigOk = false;
-      if (key) {
-        try {
-          sigOk = verify('sha256', checkpointStatement(c), { key, dsaEncoding: 'der' }, Buffer.from(c.signature, 'base64'));
-        } catch {
-          sigOk = false;
-        }
-      }
-      if (!sigOk) {
-        problems.push({ kind: 'checkpoint', seq: c.seq, message: `checkpoint at seq ${c.seq} was altered: its signature does not verify${key ? '' : ` (unknown key ${c.kid})`}` });
-        continue;
-      }
+    for (const c of [...valid, ...missing].sort((a, b) => a.seq - b.seq)) {
       const at = bySeq.get(c.seq);
       if (c.seq >= header.fromSeq && at && at.hash !== c.hash) {
         problems.push({
@@ -242,6 +275,7 @@ export class AuditExportVerifier {
       if (at) lastGood = c.seq;
       signedUpTo = Math.max(signedUpTo, c.seq);
     }
+    const checkpoints = cps.length;
 
     problems.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
     return { intact: problems.length === 0, records: this.records, checkpoints, signedUpTo, problems };
@@ -249,7 +283,7 @@ export class AuditExportVerifier {
 }
 
 /** The verdict on an export held in memory (see AuditExportVerifier). */
-export function verifyAuditExport(lines: AuditLine[], opts: { trustedKeys?: Array<{ kid: string; spki: string }> } = {}): AuditVerdict {
+export function verifyAuditExport(lines: AuditLine[], opts: AuditVerifyOptions = {}): AuditVerdict {
   const v = new AuditExportVerifier(opts);
   for (const l of lines) v.push(l);
   return v.finish();
@@ -266,6 +300,94 @@ export function parseAuditLines(text: string): AuditLine[] {
       } catch {
         throw new Error(`line ${i + 1} is not JSON`);
       }
+    });
+}
+
+/** Each version 2 checkpoint names its predecessor; every predecessor must be there and be what was signed. The
+ *  earliest exported checkpoint of a partial export may name one outside the export. */
+function checkpointLinkProblems(all: AuditCheckpointLine[], valid: AuditCheckpointLine[], whole: boolean): AuditProblem[] {
+  const problems: AuditProblem[] = [];
+  const bySeq = new Map(all.map((c) => [c.seq, c]));
+  const validSeqs = new Set(valid.map((c) => c.seq));
+  valid.forEach((c) => {
+    if (c.prevSeq === undefined || c.prev === undefined) return; // version 1: no link
+    const earliest = c.seq === all[0]!.seq;
+    if (c.prevSeq === 0) {
+      if (!earliest) problems.push({ kind: 'checkpoint', seq: c.seq, message: `checkpoint at seq ${c.seq} names no predecessor, yet checkpoints precede it` });
+      return;
+    }
+    const p = bySeq.get(c.prevSeq);
+    if (!p) {
+      if (!earliest || whole) {
+        problems.push({ kind: 'checkpoint', seq: c.prevSeq, message: `checkpoint at seq ${c.prevSeq} was deleted: the checkpoint at seq ${c.seq} names it as its predecessor` });
+      }
+      return;
+    }
+    if (validSeqs.has(p.seq) && checkpointDigest(p) !== c.prev) {
+      problems.push({ kind: 'checkpoint', seq: p.seq, message: `checkpoint at seq ${p.seq} was altered: the checkpoint at seq ${c.seq} signed another predecessor` });
+    }
+  });
+  return problems;
+}
+
+/** Anchors written before the export must be in it unchanged; one beyond the export's head means records were cut
+ *  off the end. Returns the anchors missing from the export, so that the chain is still checked against them. */
+function anchorCheck(
+  anchors: AuditCheckpointLine[],
+  exported: AuditCheckpointLine[],
+  signedByKey: (c: AuditCheckpointLine) => boolean,
+  header: AuditHeaderLine,
+): { problems: AuditProblem[]; missing: AuditCheckpointLine[] } {
+  const problems: AuditProblem[] = [];
+  const missing: AuditCheckpointLine[] = [];
+  const bySeq = new Map(exported.map((c) => [c.seq, c]));
+  let beyond = 0; // the furthest anchored head past the export's head
+  for (const a of anchors) {
+    if (!signedByKey(a)) {
+      problems.push({ kind: 'checkpoint', seq: a.seq, message: `the anchored checkpoint at seq ${a.seq} does not verify: the anchor was altered or its key is not trusted` });
+      continue;
+    }
+    if (a.at > header.exportedAt || a.seq < header.fromSeq) continue; // signed after the export, or before its span
+    if (a.seq > header.headSeq) {
+      beyond = Math.max(beyond, a.seq);
+      continue;
+    }
+    const e = bySeq.get(a.seq);
+    if (!e) {
+      problems.push({ kind: 'checkpoint', seq: a.seq, message: `checkpoint at seq ${a.seq} was deleted: it is anchored outside the database` });
+      missing.push(a);
+    } else if (checkpointDigest(e) !== checkpointDigest(a)) {
+      problems.push({ kind: 'checkpoint', seq: a.seq, message: `checkpoint at seq ${a.seq} was altered: it differs from its anchor outside the database` });
+      missing.push(a);
+    }
+  }
+  if (beyond > 0) {
+    problems.push({
+      kind: 'deleted',
+      seq: header.headSeq + 1,
+      message: `records after seq ${header.headSeq} were deleted: a checkpoint anchored outside the database signed the chain up to seq ${beyond}`,
+    });
+  }
+  return { problems, missing };
+}
+
+/** The checkpoints of an anchor file (sam/audit/anchor_file.ts writes it). A line that is not a checkpoint is an
+ *  error: an anchor file that was tampered with must not be half-trusted. */
+export function parseAnchors(text: string): AuditCheckpointLine[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      let v: Partial<AuditCheckpointLine> | null;
+      try {
+        v = JSON.parse(l) as Partial<AuditCheckpointLine> | null;
+      } catch {
+        throw new Error(`anchor line ${i + 1} is not JSON`);
+      }
+      const ok = v?.type === 'checkpoint' && typeof v.seq === 'number' && typeof v.hash === 'string' && typeof v.at === 'string'
+        && typeof v.kid === 'string' && typeof v.signature === 'string';
+      if (!ok) throw new Error(`anchor line ${i + 1} is not a checkpoint`);
+      return v as AuditCheckpointLine;
     });
 }
 

@@ -2,7 +2,7 @@
 // events through this port; the admin API exports the trail; rssp serves the evidence of a signature. The trail
 // itself (chained rows, checkpoints signed in the HSM) lives in the SAM's schema, so that one chain orders every
 // event; like the SAM port, this interface is plain data in and out.
-import type { AuditLine } from './audit_chain.ts';
+import type { AuditCheckpointLine, AuditLine } from './audit_chain.ts';
 import type { RequestContext } from './sam_port.ts';
 
 export type SecurityEvent = 'signin' | 'token.issue' | 'token.refresh' | 'token.revoke' | 'ratelimit' | 'admin';
@@ -39,7 +39,7 @@ export type SignatureEvidence = {
   factors: string[];
   requestId: string | null;
   /** The first checkpoint that covers the record, when one exists yet. */
-  checkpoint: { seq: number; hash: string; at: string; kid: string; signature: string } | null;
+  checkpoint: Omit<AuditCheckpointLine, 'type'> | null;
 };
 
 export interface AuditTrail {

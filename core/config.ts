@@ -141,6 +141,10 @@ const schema = z.object({
   AUDIT_CHECKPOINT_RECORDS: int(1, 1_000_000).default(1000),
   /** Minutes at most between two checkpoints while records arrive. Default 10. */
   AUDIT_CHECKPOINT_MINUTES: int(1, 1440).default(10),
+  /** File every checkpoint is appended to (one JSON line, fsynced) as well as written to PostgreSQL: the copy outside
+   *  the database that `audit:verify --anchors` checks the trail against. Put it on storage the database's writers
+   *  cannot change (append-only or WORM, shipped off the host). Default DATA_DIR/audit-anchors.jsonl. */
+  AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
   /** host:port of a listener of its own for the admin API (and /admin/runtime-metrics), e.g. 127.0.0.1:9090: the public
    *  port then serves none of it. Unset: the admin API shares PORT (development only: production requires a
    *  loopback ADMIN_LISTEN, issue #14 finding 1). */
@@ -242,7 +246,7 @@ export type Config = {
     sms?: { url: string; method: 'POST' | 'PUT' | 'GET'; headers: Record<string, string>; bodyTemplate: string };
   };
   admin: { token?: string; listen?: { host: string; port: number } };
-  audit: { checkpointRecords: number; checkpointMinutes: number };
+  audit: { checkpointRecords: number; checkpointMinutes: number; anchorFile: string };
   /** Deletion of expired single-use rows (core/purge.ts); intervalSeconds 0: off. */
   purge: { intervalSeconds: number; afterSeconds: number };
   /** Throttling (core/policy.ts). */
@@ -367,7 +371,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : {}),
     },
     admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN'), listen: e.ADMIN_LISTEN ? parseListen('ADMIN_LISTEN', e.ADMIN_LISTEN) : undefined },
-    audit: { checkpointRecords: e.AUDIT_CHECKPOINT_RECORDS, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
+    audit: {
+      checkpointRecords: e.AUDIT_CHECKPOINT_RECORDS,
+      checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
+      anchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
+    },
     purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, afterSeconds: e.PURGE_AFTER_SECONDS },
     policy: {
       rateWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,

@@ -661,7 +661,11 @@ export interface components {
                 at: string;
                 /** @description RFC 7638 thumbprint of the audit key. */
                 kid: string;
-                /** @description ECDSA P-256 (DER, base64) over SHA-256 of "rssp-audit-checkpoint-v1", seq, hash and at joined by line feeds. */
+                /** @description Seq of the checkpoint before this one (0: none). Absent on checkpoints written before the checkpoint chain existed. */
+                prevSeq?: number;
+                /** @description SHA-256 of the previous checkpoint's signed statement (zeros when prevSeq is 0). */
+                prev?: string;
+                /** @description ECDSA P-256 (DER, base64) over SHA-256 of the statement: "rssp-audit-checkpoint-v2", seq, hash, at, prevSeq and prev joined by line feeds; for a checkpoint without prevSeq, "rssp-audit-checkpoint-v1", seq, hash and at. */
                 signature: string;
             };
         };

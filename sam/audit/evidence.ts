@@ -17,7 +17,8 @@ export async function findEvidence(
   const { rows } = await db.query(
     `SELECT ${recordColumns('a.')},
             cp.seq::text AS cp_seq, encode(cp.hash, 'hex') AS cp_hash,
-            to_char(cp.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS cp_at, cp.kid AS cp_kid, cp.signature AS cp_signature
+            to_char(cp.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS cp_at, cp.kid AS cp_kid, cp.signature AS cp_signature,
+            cp.prev_seq::text AS cp_prev_seq, encode(cp.prev, 'hex') AS cp_prev
        FROM sam.audit a
        LEFT JOIN LATERAL (SELECT * FROM sam.audit_checkpoints c WHERE c.seq >= a.seq ORDER BY c.seq LIMIT 1) cp ON true
       WHERE a.event = 'sign' AND a.result = 'ok' AND a.seq IS NOT NULL
@@ -47,7 +48,14 @@ export async function findEvidence(
       checkpoint:
         r.cp_seq === null
           ? null
-          : { seq: Number(r.cp_seq), hash: r.cp_hash, at: r.cp_at, kid: r.cp_kid, signature: (r.cp_signature as Buffer).toString('base64') },
+          : {
+              seq: Number(r.cp_seq),
+              hash: r.cp_hash,
+              at: r.cp_at,
+              kid: r.cp_kid,
+              signature: (r.cp_signature as Buffer).toString('base64'),
+              ...(r.cp_prev_seq === null ? {} : { prevSeq: Number(r.cp_prev_seq), prev: r.cp_prev }),
+            },
     };
   });
 }

@@ -152,17 +152,19 @@ export async function* exportAuditLines(db: Db, keys: AuditKey[], filter: AuditF
       if (rows.length < PAGE) break;
       afterId = rows.at(-1)!.id;
     }
+    // The checkpoints of the span, and the one right before it: the first of the span names it as its predecessor.
     let afterCp = String(fromSeq - 1);
+    const before = await c.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE seq <= $1::bigint ORDER BY seq DESC LIMIT 1`,
+      [afterCp],
+    );
+    for (const cp of before.rows) yield toCheckpointLine(cp);
     for (;;) {
-      const { rows } = await c.query<{ seq: string; hash: string; at_text: string; kid: string; signature: Buffer }>(
-        `SELECT seq::text AS seq, encode(hash, 'hex') AS hash, ${AT} AS at_text, kid, signature
-           FROM sam.audit_checkpoints WHERE seq > $1::bigint ORDER BY audit_checkpoints.seq LIMIT ${PAGE}`,
+      const { rows } = await c.query<CheckpointRow>(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE seq > $1::bigint ORDER BY audit_checkpoints.seq LIMIT ${PAGE}`,
         [afterCp],
       );
-      for (const cp of rows) {
-        const line: AuditCheckpointLine = { type: 'checkpoint', seq: Number(cp.seq), hash: cp.hash, at: cp.at_text, kid: cp.kid, signature: cp.signature.toString('base64') };
-        yield line;
-      }
+      for (const cp of rows) yield toCheckpointLine(cp);
       if (rows.length < PAGE) break;
       afterCp = rows.at(-1)!.seq;
     }
@@ -174,6 +176,23 @@ export async function* exportAuditLines(db: Db, keys: AuditKey[], filter: AuditF
     if (open) await c.query('ROLLBACK').catch(() => {});
     c.release();
   }
+}
+
+export type CheckpointRow = { seq: string; hash: string; at_text: string; kid: string; signature: Buffer; prev_seq: string | null; prev: string | null };
+
+export const CHECKPOINT_COLUMNS = `seq::text AS seq, encode(hash, 'hex') AS hash, ${AT} AS at_text, kid, signature,
+  prev_seq::text AS prev_seq, encode(prev, 'hex') AS prev`;
+
+export function toCheckpointLine(r: CheckpointRow): AuditCheckpointLine {
+  return {
+    type: 'checkpoint',
+    seq: Number(r.seq),
+    hash: r.hash,
+    at: r.at_text,
+    kid: r.kid,
+    signature: r.signature.toString('base64'),
+    ...(r.prev_seq === null || r.prev === null ? {} : { prevSeq: Number(r.prev_seq), prev: r.prev }),
+  };
 }
 
 /** A row outside the filter is shown by its links only; a row outside the chain always in full, being the anomaly the

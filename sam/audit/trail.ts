@@ -5,6 +5,7 @@ import type { AuditTrail } from '../../core/audit_port.ts';
 import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Hsm } from '../hsm/hsm.ts';
+import { fileAnchor } from './anchor_file.ts';
 import { ensureAuditKey } from './audit_key.ts';
 import { writeAudit } from './audit_log.ts';
 import { startCheckpointer, writeCheckpoint } from './checkpoints.ts';
@@ -16,12 +17,14 @@ export async function createAuditTrail(deps: {
   db: Db;
   hsm: Hsm;
   log: Logger;
-  config: { checkpointRecords: number; checkpointMinutes: number };
+  config: { checkpointRecords: number; checkpointMinutes: number; anchorFile: string };
   now?: () => Date;
 }): Promise<AuditTrail & { checkpoint(): Promise<void>; close(): Promise<void> }> {
   const now = deps.now ?? (() => new Date());
   const key = await ensureAuditKey(deps.hsm);
   const uninstallSealer = installSealer(deps.db, deps.log);
+  const anchor = fileAnchor(deps.config.anchorFile);
+  const checkpoint = () => writeCheckpoint(deps.db, deps.hsm, key, now(), anchor);
   const timer = startCheckpointer({
     db: deps.db,
     hsm: deps.hsm,
@@ -29,6 +32,7 @@ export async function createAuditTrail(deps: {
     log: deps.log,
     everyRecords: deps.config.checkpointRecords,
     everyMinutes: deps.config.checkpointMinutes,
+    anchor,
     now,
   });
   return {
@@ -44,13 +48,13 @@ export async function createAuditTrail(deps: {
       // Everything written so far gets signed first, so that the whole export is covered by a checkpoint. Without
       // the HSM the export still goes out: it verifies up to the last checkpoint, and the verdict says so
       // (signedUpTo).
-      await writeCheckpoint(deps.db, deps.hsm, key, now()).catch((err: unknown) =>
+      await checkpoint().catch((err: unknown) =>
         deps.log.error({ event: 'audit.checkpoint', err: (err as Error).message }, 'no fresh checkpoint for the export'),
       );
       yield* exportAuditLines(deps.db, [key], filter, now());
     },
     evidence: (q) => findEvidence(deps.db, q),
-    checkpoint: async () => void (await writeCheckpoint(deps.db, deps.hsm, key, now())),
+    checkpoint: async () => void (await checkpoint()),
     async close() {
       timer.stop();
       uninstallSealer();

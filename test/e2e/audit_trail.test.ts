@@ -290,6 +290,40 @@ describe('audit trail', () => {
     expect(await bad.json()).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter from: an ISO 8601 date or time' });
   });
 
+  // Issue #14 finding 2: the newest checkpoints removed together with the records they covered leave nothing in the
+  // database to show it; the copies in the anchor file (AUDIT_ANCHOR_FILE, default DATA_DIR/audit-anchors.jsonl) do.
+  it('catches records cut off the end with their checkpoints, through the anchor file, which the database alone cannot', async () => {
+    const anchors = path.join(server.dataDir, 'audit-anchors.jsonl');
+    const intactBefore = await admin(server, 'audit:verify', '--anchors', anchors); // also signs and anchors the head
+    expect(intactBefore.code, intactBefore.stderr).toBe(0);
+    const anchored = parseAuditLines(readFileSync(anchors, 'utf8'));
+    const newest = anchored.at(-1)!;
+    expect(newest.type).toBe('checkpoint');
+    const stored = await sql.query('SELECT seq::int AS seq FROM sam.audit_checkpoints ORDER BY seq');
+    expect(anchored.map((c) => (c as { seq: number }).seq)).toEqual(stored.rows.map((r) => r.seq));
+
+    // Cut everything after the activation: its records, the checkpoints on them, and the head set back.
+    const cut = await seqOf("event = 'activate' AND credential_id = $1", [credentialID]);
+    await asIntruder(async () => {
+      await sql.query('DELETE FROM sam.audit WHERE seq > $1', [cut]);
+      await sql.query('DELETE FROM sam.audit_checkpoints WHERE seq > $1', [cut]);
+      await sql.query('UPDATE sam.audit_head SET seq = $1, hash = (SELECT hash FROM sam.audit WHERE seq = $1)', [cut]);
+    });
+    const file = tmpFile('cut.jsonl', await (await adminApi('/admin/audit/export')).text());
+    const fromDatabase = await admin(server, 'audit:verify', '--file', file);
+    expect(fromDatabase.code, fromDatabase.stderr).toBe(0); // the chain and its checkpoints agree with each other
+    const withAnchors = await admin(server, 'audit:verify', '--file', file, '--anchors', anchors);
+    expect(withAnchors.code).toBe(1);
+    const head = parseAuditLines(readFileSync(file, 'utf8'))[0] as { headSeq: number };
+    expect(head.headSeq).toBeLessThan((newest as { seq: number }).seq);
+    expect(withAnchors.stderr).toBe(
+      `error: audit trail NOT intact: records after seq ${head.headSeq} were deleted: a checkpoint anchored outside the database signed the chain up to seq ${(newest as { seq: number }).seq}\n`,
+    );
+    const unreadable = await admin(server, 'audit:verify', '--file', file, '--anchors', path.join(server.dataDir, 'no-such-file'));
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toMatch(/^error: cannot read the anchors .*no-such-file: ENOENT\n$/);
+  });
+
   // Last: it leaves the trail forged (rows appended since chain onto the forgery, so it cannot simply be put back).
   it('detects a chain rewritten from a record onwards, every later hash recomputed: it misses the signed head', async () => {
     await verifyLive(); // a checkpoint covering everything so far

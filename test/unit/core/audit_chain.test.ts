@@ -4,7 +4,9 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   AUDIT_FORMAT,
+  checkpointDigest,
   checkpointStatement,
+  parseAnchors,
   recordHash,
   verifyAuditExport,
   type AuditCheckpointLine,
@@ -32,6 +34,23 @@ function record(seq: number, prevHash: string, over: Partial<AuditRecordLine> = 
 function checkpoint(seq: number, hash: string): AuditCheckpointLine {
   const c = { seq, hash, at: '2026-01-01T00:01:00.000Z' };
   return { type: 'checkpoint', ...c, kid: KID, signature: sign('sha256', checkpointStatement(c), { key: privateKey, dsaEncoding: 'der' }).toString('base64') };
+}
+
+/** Version 2 checkpoints (migration 014) over `records` at the given seqs, each naming the one before it. */
+function linkedCheckpoints(records: AuditRecordLine[], seqs: number[]): AuditCheckpointLine[] {
+  const out: AuditCheckpointLine[] = [];
+  for (const seq of seqs) {
+    const before = out.at(-1);
+    const c = {
+      seq,
+      hash: records[seq - 1]!.hash!,
+      at: `2026-01-01T00:02:0${seq % 10}.000Z`,
+      prevSeq: before?.seq ?? 0,
+      prev: before ? checkpointDigest(before) : '0'.repeat(64),
+    };
+    out.push({ type: 'checkpoint', ...c, kid: KID, signature: sign('sha256', checkpointStatement(c), { key: privateKey, dsaEncoding: 'der' }).toString('base64') });
+  }
+  return out;
 }
 
 /** A chain of n records and a checkpoint on its head. */
@@ -116,5 +135,78 @@ describe('verifyAuditExport', () => {
 
   it('refuses what is not an export', () => {
     expect(verify([]).problems).toEqual([{ kind: 'format', message: `not an ${AUDIT_FORMAT} export (no header line)` }]);
+  });
+
+  describe('checkpoints that name their predecessor, and anchors kept outside the database (issue #14 finding 2)', () => {
+    const { header, records } = chain(6);
+    const h = { ...header, exportedAt: '2026-01-02T00:00:00.000Z' };
+    const cps = linkedCheckpoints(records, [2, 4, 6]);
+
+    it('passes the linked checkpoints, and the anchors when the export holds them all', () => {
+      expect(verify([h, ...records, ...cps])).toMatchObject({ intact: true, checkpoints: 3, signedUpTo: 6 });
+      expect(verifyAuditExport([h, ...records, ...cps], { anchors: cps })).toMatchObject({ intact: true, problems: [] });
+    });
+
+    it('names a checkpoint deleted from between two others', () => {
+      const v = verify([h, ...records, cps[0]!, cps[2]!]);
+      expect(v.intact).toBe(false);
+      expect(v.problems).toEqual([
+        { kind: 'checkpoint', seq: 4, message: 'checkpoint at seq 4 was deleted: the checkpoint at seq 6 names it as its predecessor' },
+      ]);
+    });
+
+    it('names the first checkpoint deleted from a whole export', () => {
+      const v = verify([h, ...records, cps[1]!, cps[2]!]);
+      expect(v.problems).toEqual([
+        { kind: 'checkpoint', seq: 2, message: 'checkpoint at seq 2 was deleted: the checkpoint at seq 4 names it as its predecessor' },
+      ]);
+    });
+
+    it('accepts a partial export that starts after the first checkpoint, its predecessor outside the span', () => {
+      const partial = { ...h, fromSeq: 5 };
+      expect(verify([partial, ...records.slice(4), cps[2]!])).toMatchObject({ intact: true, problems: [] });
+    });
+
+    it('cannot see the newest checkpoint deleted with the records it covered, but its anchor can', () => {
+      // What a database writer can do: cut the last two records and the checkpoint on them, and set the head back.
+      const cut = { ...h, headSeq: 4 };
+      const lines = [cut, ...records.slice(0, 4), cps[0]!, cps[1]!];
+      expect(verify(lines).intact).toBe(true);
+      const v = verifyAuditExport(lines, { anchors: cps });
+      expect(v.intact).toBe(false);
+      expect(v.problems).toEqual([
+        { kind: 'deleted', seq: 5, message: 'records after seq 4 were deleted: a checkpoint anchored outside the database signed the chain up to seq 6' },
+      ]);
+    });
+
+    it('names an anchored checkpoint missing from the export, and checks the chain against the anchor', () => {
+      const v = verifyAuditExport([h, ...records, cps[0]!, cps[1]!], { anchors: cps });
+      expect(v.problems).toEqual([{ kind: 'checkpoint', seq: 6, message: 'checkpoint at seq 6 was deleted: it is anchored outside the database' }]);
+      expect(v.signedUpTo).toBe(6);
+      const rewritten = [...records.slice(0, 5), record(6, records[4]!.hash!, { userAgent: 'forged' })];
+      const w = verifyAuditExport([h, ...rewritten, cps[0]!, cps[1]!], { anchors: cps });
+      expect(w.problems.map((p) => p.message)).toEqual([
+        'records seq 5 to 6 were rewritten: the chain no longer reaches the head signed at seq 6',
+        'checkpoint at seq 6 was deleted: it is anchored outside the database',
+      ]);
+    });
+
+    it('ignores anchors written after the export, and refuses an anchor that does not verify', () => {
+      const later = linkedCheckpoints(records, [2, 4, 6]).map((c) => ({ ...c }));
+      const early = { ...h, exportedAt: '2026-01-02T00:00:00.000Z', headSeq: 4 };
+      const afterExport = { ...cps[2]!, at: '2026-01-03T00:00:00.000Z' };
+      // Its signature no longer verifies (at changed): named, not trusted.
+      const v = verifyAuditExport([early, ...records.slice(0, 4), cps[0]!, cps[1]!], { anchors: [later[0]!, afterExport] });
+      expect(v.problems).toEqual([
+        { kind: 'checkpoint', seq: 6, message: 'the anchored checkpoint at seq 6 does not verify: the anchor was altered or its key is not trusted' },
+      ]);
+    });
+
+    it('reads an anchor file line by line and refuses a line that is not a checkpoint', () => {
+      const text = cps.map((c) => JSON.stringify(c)).join('\n') + '\n';
+      expect(parseAnchors(text)).toEqual(cps);
+      expect(() => parseAnchors(`${text}{"type":"record"}\n`)).toThrow('anchor line 4 is not a checkpoint');
+      expect(() => parseAnchors('not json')).toThrow('anchor line 1 is not JSON');
+    });
   });
 });

@@ -2,14 +2,18 @@
 // (core/audit_chain.ts) reproduces byte for byte, awkward values included; the lockout and the admin unlock are
 // events of their own; the signHash row carries the SAD's factors. Real SAM code and PostgreSQL, fake HSM.
 import { randomUUID, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditExportVerifier, checkpointStatement, recordHash, type AuditLine } from '../../../core/audit_chain.ts';
+import { AuditExportVerifier, checkpointDigest, checkpointStatement, parseAnchors, recordHash, type AuditLine } from '../../../core/audit_chain.ts';
 import { createPool } from '../../../core/db.ts';
 import { createLogger } from '../../../core/log.ts';
 import { ensureAuditKey } from '../../../sam/audit/audit_key.ts';
 import { startCheckpointer, writeCheckpoint } from '../../../sam/audit/checkpoints.ts';
 import { writeAudit } from '../../../sam/audit/audit_log.ts';
-import { exportAuditLines, recordColumns, toRecordLine } from '../../../sam/audit/export.ts';
+import { CHECKPOINT_COLUMNS, exportAuditLines, recordColumns, toCheckpointLine, toRecordLine } from '../../../sam/audit/export.ts';
+import { fileAnchor } from '../../../sam/audit/anchor_file.ts';
 import { sealAudit } from '../../../sam/audit/seal.ts';
 import { authorize, ctx, digest, ECDSA_SHA256, expectRefusal, newSigner, otpAt, setup, type Env } from './helpers.ts';
 
@@ -189,22 +193,46 @@ describe('checkpoints', () => {
       for (let i = 0; i < 3; i++) await writeAudit(env.db, { event: 'admin', ctx: { requestId } }, 'ok');
       await timer.tick();
       const mine = await records('request_id = $1', [requestId]);
-      const { rows } = await env.db.query(
-        `SELECT seq::int AS seq, encode(hash, 'hex') AS hash, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, kid, signature
-           FROM sam.audit_checkpoints ORDER BY audit_checkpoints.seq DESC LIMIT 1`,
-      );
-      const cp = rows[0];
+      const { rows } = await env.db.query(`SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints ORDER BY audit_checkpoints.seq DESC LIMIT 1`);
+      const cp = toCheckpointLine(rows[0]);
+      const signature = Buffer.from(cp.signature, 'base64');
       // Other test files append to the same trail meanwhile: the checkpoint covers at least our three rows.
       expect(cp.seq).toBeGreaterThanOrEqual(mine.at(-1)!.seq!);
       expect(cp.kid).toBe(key.kid);
-      expect(verify('sha256', checkpointStatement(cp), { key: key.publicKey, dsaEncoding: 'der' }, cp.signature)).toBe(true);
+      expect(verify('sha256', checkpointStatement(cp), { key: key.publicKey, dsaEncoding: 'der' }, signature)).toBe(true);
       const forged = { ...cp, hash: '0'.repeat(64) };
-      expect(verify('sha256', checkpointStatement(forged), { key: key.publicKey, dsaEncoding: 'der' }, cp.signature)).toBe(false);
+      expect(verify('sha256', checkpointStatement(forged), { key: key.publicKey, dsaEncoding: 'der' }, signature)).toBe(false);
       // A checkpoint never signs the same head twice.
       const next = await writeCheckpoint(env.db, env.hsm, key);
       if (next !== null) expect(next.seq).toBeGreaterThan(cp.seq);
     } finally {
       timer.stop();
     }
+  });
+
+  it('name their predecessor, never fork when written concurrently, and are copied to the anchor file once committed', async () => {
+    const key = await ensureAuditKey(env.hsm);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'anchors-')), 'a', 'anchors.jsonl');
+    const anchor = fileAnchor(file);
+    // Eight writers at once, each after a record of its own: the advisory lock makes them take turns.
+    const written = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        await writeAudit(env.db, { event: 'admin', ctx: { requestId: randomUUID() } }, 'ok');
+        return writeCheckpoint(env.db, env.hsm, key, new Date(), anchor);
+      }),
+    );
+    const mine = written.filter((c) => c !== null);
+    expect(mine.length).toBeGreaterThan(0);
+    const { rows } = await env.db.query(`SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE prev_seq IS NOT NULL ORDER BY audit_checkpoints.seq`);
+    const all = rows.map(toCheckpointLine);
+    // One chain: every version 2 checkpoint names the one right before it, by seq and by digest.
+    for (let i = 1; i < all.length; i++) {
+      expect(all[i]!.prevSeq).toBe(all[i - 1]!.seq);
+      expect(all[i]!.prev).toBe(checkpointDigest(all[i - 1]!));
+    }
+    // The anchor file holds exactly the checkpoints this test wrote, as stored.
+    const anchored = parseAnchors(readFileSync(file, 'utf8'));
+    expect(anchored.map((c) => c.seq)).toEqual(mine.map((c) => c!.seq).sort((a, b) => a - b));
+    for (const a of anchored) expect(all.find((c) => c.seq === a.seq)).toEqual(a);
   });
 });
