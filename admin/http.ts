@@ -46,6 +46,7 @@ export const ADMIN_ROUTES: Route[] = [
 /** SAM refusals the admin can cause, as the operator should read them; anything else is a server error. */
 const SAM_TO_ADMIN: Partial<Record<SamErrorCode, ConstructorParameters<typeof CscError>[0]>> = {
   SAM_CREDENTIAL_UNKNOWN: 'credentialNotFound',
+  SAM_CREDENTIAL_TAMPERED: 'credentialTampered',
   SAM_CERT_MISMATCH: 'certificateKeyMismatch',
   SAM_CERT_CHAIN_INVALID: 'certificateChainInvalid',
   SAM_HSM_UNAVAILABLE: 'hsmUnavailable',

@@ -71,6 +71,11 @@ const schema = z.object({
   SAD_LIFETIME_SECONDS: int(30, 3600).default(300),
   /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
   MAX_FACTOR_FAILURES: int(1, 100).default(5),
+  /** Milliseconds a refused activation takes at least when a PIN or one-time password was wrong, counted from the
+   *  start of the factor checks (issue #14 finding 7): a wrong code after a right PIN otherwise answers measurably
+   *  later than a wrong PIN, which tells a guesser the PIN was right. Keep it above the slowest wrong-factor path
+   *  (scrypt of the PIN, an HSM decryption, a few queries). Default 400. */
+  FACTOR_FAILURE_FLOOR_MS: int(0, 10_000).default(400),
   /** log2 of scrypt's cost N for new credential PINs. Default 15 (N = 32768, r = 8: about 32 MiB and tens of
    *  milliseconds per check). Production refuses less; lower values exist for benchmarks that must mint many
    *  SADs (bench/run.ts). Existing hashes keep the cost they were made with. */
@@ -222,6 +227,8 @@ export type Config = {
     sessions: number;
     sadLifetimeSeconds: number;
     maxFailures: number;
+    /** Least duration of an activation refused for a wrong factor. Absent: 0 (unit tests of the SAM). */
+    factorFailureFloorMs?: number;
     /** scrypt cost (log2 N) of new PIN hashes. Absent: 15. */
     pinScryptLog2N?: number;
     /** Out-of-band one-time passwords (CSC v2 §11.8). Absent: the defaults of sam/app/challenge.ts. */
@@ -334,6 +341,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sessions: e.SAM_SESSIONS ?? Number(env.UV_THREADPOOL_SIZE ?? 4),
       sadLifetimeSeconds: e.SAD_LIFETIME_SECONDS,
       maxFailures: e.MAX_FACTOR_FAILURES,
+      factorFailureFloorMs: e.FACTOR_FAILURE_FLOOR_MS,
       pinScryptLog2N: e.PIN_SCRYPT_LOG2N,
       otpChallenge: {
         digits: e.OTP_DIGITS,

@@ -38,6 +38,12 @@ export const CSC_ERRORS = {
   invalidCertificates: { status: 400, error: 'invalid_request', description: 'Invalid parameter certificates' },
   credentialDisabled: { status: 400, error: 'invalid_request', description: 'The credential identified by credentialID is disabled' },
   credentialLocked: { status: 400, error: 'invalid_request', description: 'Credential locked' },
+  /** The SAM refuses a credential whose stored record was changed outside it (issue #14 finding 3). */
+  credentialTampered: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'The credential cannot be used: its record failed the integrity check; contact the service operator',
+  },
   credentialNotExplicit: { status: 400, error: 'invalid_request', description: 'The credential is not authorized in explicit mode' },
   invalidNumSignatures: { status: 400, error: 'invalid_request', description: 'Invalid value for parameter numSignatures' },
   tooManySignatures: { status: 400, error: 'invalid_request', description: 'Numbers of signatures is too high' },

@@ -56,6 +56,8 @@ export type SamErrorCode =
   /** createCredential with an id that is already bound. */
   | 'SAM_CREDENTIAL_EXISTS'
   | 'SAM_CREDENTIAL_DISABLED'
+  /** The credential's row does not carry the SAM's seal over its content: changed outside the SAM (issue #14). */
+  | 'SAM_CREDENTIAL_TAMPERED'
   | 'SAM_CREDENTIAL_LOCKED'
   | 'SAM_NOT_OWNER'
   | 'SAM_WRONG_CLIENT'

@@ -14,6 +14,7 @@ import type { SamDeps } from './app/deps.ts';
 import { enrollOtp } from './app/enroll_otp.ts';
 import { createCsr, installCertificates, setEnabled, state, unlock } from './app/manage_credential.ts';
 import { ensureSamKeys } from './app/sad/sam_keys.ts';
+import { ensureCredentialSeal } from './app/credential_seal.ts';
 import { revokeSads } from './app/revoke_sads.ts';
 import { signHash } from './app/sign_hash.ts';
 import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
@@ -37,17 +38,20 @@ export async function createSam(deps: {
   const keys = await ensureSamKeys(deps.hsm);
   // The CA row is scoped to this token by the SAD key's thumbprint (see sam/ledger/ca_store.ts).
   const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db, keys.sadKid), { now }));
+  const credentialSeal = await ensureCredentialSeal(deps.hsm, deps.db, deps.log);
   const d: SamDeps = {
     db: deps.db,
     hsm: deps.hsm,
     log: deps.log,
     ca,
     keys,
+    credentialSeal,
     now,
     notifier: deps.notifier,
     config: {
       sadLifetimeSeconds: deps.config.sadLifetimeSeconds,
       maxFailures: deps.config.maxFailures,
+      factorFailureFloorMs: deps.config.factorFailureFloorMs ?? 0,
       pinHash: { ...SCRYPT_DEFAULTS, N: 2 ** (deps.config.pinScryptLog2N ?? 15) },
       otpChallenge: deps.config.otpChallenge ?? DEFAULT_OTP_CHALLENGE_POLICY,
       sadMaxTransactionSeconds: deps.config.sadMaxTransactionSeconds ?? DEFAULT_MAX_TRANSACTION_SECONDS,

@@ -90,6 +90,7 @@ const INLINE: Partial<Record<SamErrorCode, ErrorKey>> = {
 /** SAM refusals that end the authorization: reported to the client (RFC 6749 §4.1.2.1). */
 const TO_CLIENT: Partial<Record<SamErrorCode, { error: string; description: string }>> = {
   SAM_CREDENTIAL_DISABLED: { error: 'access_denied', description: 'The credential is disabled' },
+  SAM_CREDENTIAL_TAMPERED: { error: 'access_denied', description: 'The credential failed its integrity check' },
   SAM_CERT_NOT_VALID: { error: 'access_denied', description: 'The certificate of the credential is not valid' },
   SAM_CREDENTIAL_UNKNOWN: { error: 'invalid_request', description: 'Invalid parameter credentialID' },
   SAM_NOT_OWNER: { error: 'invalid_request', description: 'Invalid parameter credentialID' },

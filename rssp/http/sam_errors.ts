@@ -10,6 +10,7 @@ export const SAM_ERRORS: Partial<Record<SamErrorCode, CscErrorName>> = {
   SAM_NOT_OWNER: 'invalidCredentialID',
   SAM_CREDENTIAL_DISABLED: 'credentialDisabled',
   SAM_CREDENTIAL_LOCKED: 'credentialLocked',
+  SAM_CREDENTIAL_TAMPERED: 'credentialTampered',
   SAM_PIN_INVALID: 'invalidAuthenticationData',
   SAM_OTP_INVALID: 'invalidAuthenticationData',
   SAM_OTP_REUSED: 'invalidAuthenticationData',

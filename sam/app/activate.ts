@@ -30,7 +30,7 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
   };
   try {
     const now = deps.now();
-    const cred = requireOwnedBy(await getCredential(deps.db, cmd.credentialID), cmd.userId);
+    const cred = requireOwnedBy(await getCredential(deps.db, deps.credentialSeal, cmd.credentialID), cmd.userId);
     requireEnabled(cred);
     requireUnlocked(cred); // before the factors: once locked, the right factors do not help
     requireCertificateValid(cred, now);
@@ -111,5 +111,5 @@ async function auditLockout(deps: SamDeps, draft: AuditDraft, failures: number, 
 }
 
 function factorDeps(deps: SamDeps) {
-  return { db: deps.db, hsm: deps.hsm, now: deps.now, maxFailures: deps.config.maxFailures };
+  return { db: deps.db, hsm: deps.hsm, now: deps.now, maxFailures: deps.config.maxFailures, failureFloorMs: deps.config.factorFailureFloorMs };
 }

@@ -51,7 +51,7 @@ export async function requestApproval(deps: SamDeps, cmd: RequestCmd): Promise<{
   };
   try {
     const now = deps.now();
-    const cred = requireOwnedBy(await getCredential(deps.db, cmd.credentialID), cmd.userId);
+    const cred = requireOwnedBy(await getCredential(deps.db, deps.credentialSeal, cmd.credentialID), cmd.userId);
     requireEnabled(cred);
     requireUnlocked(cred);
     requireCertificateValid(cred, now);
@@ -123,7 +123,7 @@ export async function checkApproval(deps: SamDeps, cmd: CheckCmd): ReturnType<Si
     case 'pending':
     case 'deciding': {
       if (row.expiresAt.getTime() <= now.getTime()) throw new SamError('SAM_APPROVAL_EXPIRED');
-      const cred = await getCredential(deps.db, row.credentialId);
+      const cred = await getCredential(deps.db, deps.credentialSeal, row.credentialId);
       if (cred?.lockedAt) throw new SamError('SAM_CREDENTIAL_LOCKED');
       return { status: 'pending' };
     }

@@ -33,7 +33,7 @@ export async function getChallenge(deps: SamDeps, cmd: ChallengeCmd): Promise<{ 
   const draft: AuditDraft = { event: CHALLENGE_EVENT, ctx: cmd.ctx, userId: cmd.userId, clientId: cmd.clientId, credentialId: cmd.credentialID };
   const policy = deps.config.otpChallenge;
   try {
-    const cred = requireOwnedBy(await getCredential(deps.db, cmd.credentialID), cmd.userId);
+    const cred = requireOwnedBy(await getCredential(deps.db, deps.credentialSeal, cmd.credentialID), cmd.userId);
     requireEnabled(cred);
     // A locked credential cannot be activated: sending it codes would only spend the person's patience.
     requireUnlocked(cred);

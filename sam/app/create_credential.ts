@@ -17,7 +17,7 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
   if (!Number.isSafeInteger(cmd.multisign) || cmd.multisign < 1) throw new SamError('SAM_CREDENTIAL_POLICY_INVALID', 'multisign must be a positive integer');
   // Refuse a malformed subject before a key is generated for nothing (throws TypeError).
   subjectName(cmd.subject);
-  if (await getCredential(deps.db, cmd.credentialID)) throw new SamError('SAM_CREDENTIAL_EXISTS');
+  if (await getCredential(deps.db, deps.credentialSeal, cmd.credentialID)) throw new SamError('SAM_CREDENTIAL_EXISTS');
   const pair = await hsmCall(() => deps.hsm.generateKeyPair({ algo: cmd.algo, label: cmd.credentialID }));
   const ee = await mapHsmErrors(() => deps.ca.issue({ spki: pair.spki, subject: cmd.subject }));
   const certificates = [ee, deps.ca.certificate];
@@ -25,7 +25,7 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
   const validity = checkChain(certificates, pair.spki, deps.now());
   const pinHash = await hashSecret(cmd.pin, deps.config.pinHash);
   try {
-    await insertCredential(deps.db, {
+    await insertCredential(deps.db, deps.credentialSeal, {
       credentialId: cmd.credentialID,
       ownerId: cmd.ownerId,
       keyId: pair.keyId,

@@ -5,6 +5,7 @@ import type { ScryptParams } from '../../core/slow_hash.ts';
 import type { CertificateAuthority } from '../ca/dev_ca.ts';
 import type { Hsm } from '../hsm/hsm.ts';
 import type { Notifier } from '../notify/notifier.ts';
+import type { CredentialSeal } from '../ledger/credentials.ts';
 import type { SamKeys } from './sad/sam_keys.ts';
 
 export type SamDeps = {
@@ -13,12 +14,16 @@ export type SamDeps = {
   log: Logger;
   ca: CertificateAuthority;
   keys: SamKeys;
+  /** Checks and makes the seal of credential rows (sam/app/credential_seal.ts). */
+  credentialSeal: CredentialSeal;
   now: () => Date;
   /** Out-of-band delivery (CSC v2 §11.8); absent, getChallenge answers SAM_NOTIFY_FAILED. */
   notifier?: Notifier;
   config: {
     sadLifetimeSeconds: number;
     maxFailures: number;
+    /** Least duration of an activation refused for a wrong PIN or OTP (same timing whichever was wrong). */
+    factorFailureFloorMs: number;
     /** scrypt cost of new PIN hashes (core/slow_hash.ts). */
     pinHash: ScryptParams;
     otpChallenge: OtpChallengePolicy;

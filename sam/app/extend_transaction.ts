@@ -48,7 +48,7 @@ export async function extendTransaction(deps: SamDeps, cmd: ExtendCmd): Promise<
     draft.sadJti = claims.jti;
     requireNotExpired(claims, now); // SAM_SAD_EXPIRED: §11.9 "Expired SAD cannot be extended"
     requireSadForCredential(claims, cmd.credentialID); // SAM_SAD_WRONG_CREDENTIAL
-    const cred = requireCredentialExists(await getCredential(deps.db, cmd.credentialID));
+    const cred = requireCredentialExists(await getCredential(deps.db, deps.credentialSeal, cmd.credentialID));
     requireOwner(claims, cred, cmd.userId); // SAM_NOT_OWNER
     requireClient(claims, cmd.clientId); // SAM_WRONG_CLIENT
     requireEnabled(cred);

@@ -8,9 +8,8 @@ import { createCsr as buildCsr } from '../ca/csr.ts';
 import {
   getCredential,
   getCredentials,
-  setCredentialEnabled,
-  setCredentialValidity,
   unlockCredential,
+  updateSealed,
   type CredentialRecord,
 } from '../ledger/credentials.ts';
 import { resetUserOtpFailures } from '../ledger/otp.ts';
@@ -19,7 +18,7 @@ import { mapHsmErrors } from './hsm_errors.ts';
 import { KEY_INFO } from './key_info.ts';
 
 async function load(deps: SamDeps, credentialID: string): Promise<CredentialRecord> {
-  const cred = await getCredential(deps.db, credentialID);
+  const cred = await getCredential(deps.db, deps.credentialSeal, credentialID);
   if (!cred) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
   return cred;
 }
@@ -42,20 +41,20 @@ export async function installCertificates(
 ): Promise<{ notBefore: string; notAfter: string }> {
   const cred = await load(deps, cmd.credentialID);
   const { notBefore, notAfter } = checkChain(cmd.certificates, cred.spki, deps.now());
-  await setCredentialValidity(deps.db, cred.credentialId, notBefore, notAfter);
+  await updateSealed(deps.db, deps.credentialSeal, cred.credentialId, { notBefore, notAfter });
   deps.log.info({ event: 'sam.credential.certificates', credentialID: cred.credentialId, requestId: cmd.ctx.requestId }, 'certificates installed');
   return { notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() };
 }
 
 export async function setEnabled(deps: SamDeps, cmd: { ctx: RequestContext; credentialID: string; enabled: boolean }): Promise<void> {
-  if (!(await setCredentialEnabled(deps.db, cmd.credentialID, cmd.enabled))) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
+  if (!(await updateSealed(deps.db, deps.credentialSeal, cmd.credentialID, { enabled: cmd.enabled }))) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
   deps.log.info({ event: 'sam.credential.enabled', credentialID: cmd.credentialID, enabled: cmd.enabled, requestId: cmd.ctx.requestId }, 'credential state');
 }
 
 export async function unlock(deps: SamDeps, cmd: { ctx: RequestContext; credentialID: string }): Promise<void> {
   if (!(await unlockCredential(deps.db, cmd.credentialID))) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
   // The owner's authenticator is unlocked with it: its per-user count of wrong codes starts again.
-  const cred = await getCredential(deps.db, cmd.credentialID);
+  const cred = await getCredential(deps.db, deps.credentialSeal, cmd.credentialID);
   if (cred) await resetUserOtpFailures(deps.db, cred.ownerId);
   await writeAudit(deps.db, { event: 'unlock', ctx: cmd.ctx, credentialId: cmd.credentialID }, 'ok');
   deps.log.info({ event: 'sam.credential.unlock', credentialID: cmd.credentialID, requestId: cmd.ctx.requestId }, 'credential unlocked');
@@ -64,7 +63,7 @@ export async function unlock(deps: SamDeps, cmd: { ctx: RequestContext; credenti
 /** States in the order asked; unknown ids are left out. */
 export async function state(deps: SamDeps, credentialIDs: string[]): Promise<CredentialState[]> {
   if (credentialIDs.length === 0) return [];
-  const byId = new Map((await getCredentials(deps.db, credentialIDs)).map((c) => [c.credentialId, c]));
+  const byId = new Map((await getCredentials(deps.db, deps.credentialSeal, credentialIDs)).map((c) => [c.credentialId, c]));
   return credentialIDs.flatMap((id) => {
     const c = byId.get(id);
     return c ? [toState(c)] : [];

@@ -49,7 +49,7 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     draft.amr = claims.amr; // the factors behind this signature, for its evidence record
     requireNotExpired(claims, now); // SAM_SAD_EXPIRED
     // Both records in one round trip; the checks below still run in their order, each with its own code.
-    const state = await readSignState(deps.db, claims.jti, cmd.credentialID);
+    const state = await readSignState(deps.db, deps.credentialSeal, claims.jti, cmd.credentialID);
     const sad = requireSadLive(state.sad, claims); // SAM_SAD_INVALID / SAM_SAD_REVOKED
     requireSadForCredential(claims, cmd.credentialID); // SAM_SAD_WRONG_CREDENTIAL
     const cred = requireCredentialExists(state.credential); // SAM_CREDENTIAL_UNKNOWN

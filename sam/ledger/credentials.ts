@@ -1,4 +1,6 @@
-// sam.credentials: the binding of an owner to a key in the HSM, its PIN hash, and its durable lockout state.
+// sam.credentials: the binding of an owner to a key in the HSM, its PIN hash, and its durable lockout state. Every
+// row is sealed by the SAM (migration 015, sam/app/credential_seal.ts): each read here checks the seal, and each
+// write of a sealed field writes a new one, so no use case can read a credential the SAM did not write.
 import type { Approval, KeyAlgo, OtpChannel, Scal } from '../../core/sam_port.ts';
 import type { Queryable } from './queryable.ts';
 
@@ -27,6 +29,19 @@ export type CredentialRecord = {
   multisign: number;
 };
 
+/** The fields the SAM's seal covers: everything that decides who may sign and how, but the failure counters. */
+export type SealedFields = Pick<
+  CredentialRecord,
+  'credentialId' | 'ownerId' | 'keyId' | 'keyAlgo' | 'pssOnly' | 'spki' | 'enabled' | 'pinHash' | 'notBefore' | 'notAfter' | 'otpChannel' | 'approval' | 'scal' | 'multisign'
+>;
+
+export interface CredentialSeal {
+  /** The seal of these fields (a signature made inside the HSM). */
+  make(c: SealedFields): Promise<Buffer>;
+  /** Throws SamError SAM_CREDENTIAL_TAMPERED unless `seal` is the SAM's seal of exactly these fields. */
+  check(c: SealedFields, seal: Buffer | null): void;
+}
+
 export type CredentialRow = {
   credential_id: string;
   owner_id: string;
@@ -45,12 +60,20 @@ export type CredentialRow = {
   approval: Approval;
   scal: Scal;
   multisign: number;
+  seal: Buffer | null;
 };
 
 export const CREDENTIAL_COLUMNS =
-  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval, scal, multisign';
+  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval, scal, multisign, seal';
 
-export function credentialFromRow(r: CredentialRow): CredentialRecord {
+/** The record of a row whose seal holds (else SAM_CREDENTIAL_TAMPERED). */
+export function credentialFromRow(r: CredentialRow, seal: CredentialSeal): CredentialRecord {
+  const c = unchecked(r);
+  seal.check(c, r.seal);
+  return c;
+}
+
+function unchecked(r: CredentialRow): CredentialRecord {
   return {
     credentialId: r.credential_id,
     ownerId: r.owner_id,
@@ -74,40 +97,72 @@ export function credentialFromRow(r: CredentialRow): CredentialRecord {
 
 export async function insertCredential(
   q: Queryable,
+  seal: CredentialSeal,
   c: Omit<CredentialRecord, 'enabled' | 'pinFailures' | 'otpFailures' | 'lockedAt' | 'otpChannel' | 'approval'> & { otpChannel?: OtpChannel; approval?: Approval },
 ): Promise<void> {
+  const row = { ...c, enabled: true, otpChannel: c.otpChannel ?? 'totp', approval: c.approval ?? 'inline' } satisfies SealedFields;
   await q.query(
-    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval, scal, multisign)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [c.credentialId, c.ownerId, c.keyId, c.keyAlgo, c.pssOnly, Buffer.from(c.spki), c.pinHash, c.notBefore, c.notAfter, c.otpChannel ?? 'totp', c.approval ?? 'inline', c.scal, c.multisign],
+    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval, scal, multisign, enabled, seal)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    [row.credentialId, row.ownerId, row.keyId, row.keyAlgo, row.pssOnly, Buffer.from(row.spki), row.pinHash, row.notBefore, row.notAfter,
+      row.otpChannel, row.approval, row.scal, row.multisign, row.enabled, await seal.make(row)],
   );
 }
 
-export async function getCredential(q: Queryable, credentialId: string): Promise<CredentialRecord | null> {
+export async function getCredential(q: Queryable, seal: CredentialSeal, credentialId: string): Promise<CredentialRecord | null> {
   const { rows } = await q.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM sam.credentials WHERE credential_id = $1`, [credentialId]);
-  return rows[0] ? credentialFromRow(rows[0]) : null;
+  return rows[0] ? credentialFromRow(rows[0], seal) : null;
 }
 
-export async function getCredentials(q: Queryable, credentialIds: string[]): Promise<CredentialRecord[]> {
+/** The credentials whose seal holds; a tampered one is left out (and logged by the seal), not allowed to hide the
+ *  others. */
+export async function getCredentials(q: Queryable, seal: CredentialSeal, credentialIds: string[]): Promise<CredentialRecord[]> {
   const { rows } = await q.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM sam.credentials WHERE credential_id = ANY($1::text[])`, [
     credentialIds,
   ]);
-  return rows.map(credentialFromRow);
+  return rows.flatMap((r) => {
+    try {
+      return [credentialFromRow(r, seal)];
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SAM_CREDENTIAL_TAMPERED') return [];
+      throw err;
+    }
+  });
 }
 
-/** Returns false when the credential does not exist. */
-export async function setCredentialEnabled(q: Queryable, credentialId: string, enabled: boolean): Promise<boolean> {
-  const res = await q.query('UPDATE sam.credentials SET enabled = $2 WHERE credential_id = $1', [credentialId, enabled]);
-  return res.rowCount === 1;
+/** The sealed fields a change may touch. */
+export type SealedChange = Partial<Pick<SealedFields, 'enabled' | 'pinHash' | 'notBefore' | 'notAfter'>>;
+
+/**
+ * Read, check, change and seal again, as one compare-and-set on the old seal: two changes racing on one row never
+ * leave it with a seal of neither. Returns false when the credential does not exist.
+ */
+export async function updateSealed(q: Queryable, seal: CredentialSeal, credentialId: string, change: SealedChange): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { rows } = await q.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM sam.credentials WHERE credential_id = $1`, [credentialId]);
+    if (!rows[0]) return false;
+    const next = { ...credentialFromRow(rows[0], seal), ...change };
+    const res = await q.query(
+      `UPDATE sam.credentials SET enabled = $2, pin_hash = $3, not_before = $4, not_after = $5, seal = $6
+        WHERE credential_id = $1 AND seal = $7`,
+      [credentialId, next.enabled, next.pinHash, next.notBefore, next.notAfter, await seal.make(next), rows[0].seal],
+    );
+    if (res.rowCount === 1) return true;
+  }
+  throw new Error(`credential ${credentialId}: its row kept changing while it was being sealed`);
 }
 
-export async function setCredentialValidity(q: Queryable, credentialId: string, notBefore: Date, notAfter: Date): Promise<boolean> {
-  const res = await q.query('UPDATE sam.credentials SET not_before = $2, not_after = $3 WHERE credential_id = $1', [
-    credentialId,
-    notBefore,
-    notAfter,
-  ]);
-  return res.rowCount === 1;
+/** Rows as stored, seal unchecked: only for sealing them (the seal key's first start, sam/app/credential_seal.ts). */
+export async function readUnchecked(q: Queryable, which: { ids: string[] } | 'unsealed'): Promise<CredentialRecord[]> {
+  const { rows } =
+    which === 'unsealed'
+      ? await q.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM sam.credentials WHERE seal IS NULL`)
+      : await q.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM sam.credentials WHERE credential_id = ANY($1::text[])`, [which.ids]);
+  return rows.map(unchecked);
+}
+
+export async function writeSeal(q: Queryable, credentialId: string, seal: Buffer): Promise<void> {
+  await q.query('UPDATE sam.credentials SET seal = $2 WHERE credential_id = $1', [credentialId, seal]);
 }
 
 /** Admin unlock: every factor's counter starts again from zero. */

@@ -2,7 +2,7 @@
 // every query of the hot path costs a loopback write and a wake-up of PostgreSQL). Both halves may be missing, each
 // on its own, so that the use case still answers "unknown SAD" and "unknown credential" apart and in its own order.
 import { prepared } from '../../core/db.ts';
-import { CREDENTIAL_COLUMNS, credentialFromRow, type CredentialRecord, type CredentialRow } from './credentials.ts';
+import { CREDENTIAL_COLUMNS, credentialFromRow, type CredentialRecord, type CredentialRow, type CredentialSeal } from './credentials.ts';
 import type { Queryable } from './queryable.ts';
 import { SAD_COLUMNS, sadFromRow, type SadRecord, type SadRow } from './sads.ts';
 
@@ -25,6 +25,7 @@ function part<T>(row: Record<string, unknown>, table: string): T {
 
 export async function readSignState(
   q: Queryable,
+  seal: CredentialSeal,
   jti: string,
   credentialId: string,
 ): Promise<{ sad: SadRecord | null; credential: CredentialRecord | null }> {
@@ -32,6 +33,6 @@ export async function readSignState(
   const row = rows[0]!;
   return {
     sad: row.has_sad ? sadFromRow(part<SadRow>(row, 's')) : null,
-    credential: row.has_credential ? credentialFromRow(part<CredentialRow>(row, 'c')) : null,
+    credential: row.has_credential ? credentialFromRow(part<CredentialRow>(row, 'c'), seal) : null,
   };
 }

@@ -290,6 +290,36 @@ describe('audit trail', () => {
     expect(await bad.json()).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter from: an ISO 8601 date or time' });
   });
 
+  // Issue #14 finding 3, against the real service and SoftHSM: a credential row edited in SQL is refused with a clear
+  // error and an audit row, and works again once put back (the seal covers what the SAM wrote, nothing else).
+  it('refuses a credential whose row was edited in SQL, with a clear error and an audit row', async () => {
+    const fresh = await csc(server, 'auth/login', {}, { basic: [username, 'correct horse battery'] });
+    const authorizeOnce = () =>
+      csc(
+        server,
+        'credentials/authorize',
+        { credentialID, numSignatures: 1, hashes: [hashes[0]!.toString('base64')], hashAlgorithmOID: SHA256, authData: [{ id: 'PIN', value: '123456' }] },
+        { bearer: fresh.body.access_token },
+      );
+    await sql.query("UPDATE sam.credentials SET scal = '1' WHERE credential_id = $1", [credentialID]);
+    const refused = await authorizeOnce();
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'The credential cannot be used: its record failed the integrity check; contact the service operator',
+    });
+    const { rows } = await sql.query(
+      "SELECT result, error_code FROM sam.audit WHERE event = 'activate' AND credential_id = $1 ORDER BY id DESC LIMIT 1",
+      [credentialID],
+    );
+    expect(rows[0]).toEqual({ result: 'refused', error_code: 'SAM_CREDENTIAL_TAMPERED' });
+    await sql.query("UPDATE sam.credentials SET scal = '2' WHERE credential_id = $1", [credentialID]);
+    // Sealed as the SAM wrote it: the row is usable again, and judged on its factors (the PIN alone is not enough at
+    // SCAL 2).
+    const again = await authorizeOnce();
+    expect(again.body).toEqual({ error: 'invalid_authentication_data', error_description: 'The authentication data is invalid' });
+  });
+
   // Issue #14 finding 2: the newest checkpoints removed together with the records they covered leave nothing in the
   // database to show it; the copies in the anchor file (AUDIT_ANCHOR_FILE, default DATA_DIR/audit-anchors.jsonl) do.
   it('catches records cut off the end with their checkpoints, through the anchor file, which the database alone cannot', async () => {

@@ -12,6 +12,9 @@
 // not reset its counter; only a whole successful activation (both factors right: sole control shown) resets both.
 // A counter thus only falls when the signer has proved everything, never by half of the proof, which is the
 // conservative reading of "consecutive failures" and keeps the rule the same for PIN and OTP.
+//
+// Timing: a refusal for a wrong factor waits out a floor (FACTOR_FAILURE_FLOOR_MS) from the start of the checks, so
+// that a wrong PIN and a right PIN with a wrong OTP answer alike.
 import { SamError } from '../../../core/sam_port.ts';
 import { verifySecret } from '../../../core/slow_hash.ts';
 import type { Db } from '../../../core/db.ts';
@@ -30,6 +33,8 @@ export type FactorDeps = {
   hsm: Hsm;
   now: () => Date;
   maxFailures: number;
+  /** A refusal for a wrong factor is answered no sooner than this many milliseconds after the checks began. */
+  failureFloorMs: number;
   /** Called when this failure locked the credential, so that the lockout gets its own audit row. */
   onLocked?: (failures: number, failed: 'pin' | 'otp') => Promise<void>;
 };
@@ -73,6 +78,7 @@ export async function checkFactors(
 ): Promise<Amr[]> {
   const { db, maxFailures } = deps;
   const id = cred.credentialId;
+  const started = performance.now();
   const reserved: Factor[] = [];
   const releaseAll = async () => {
     for (const f of reserved.splice(0)) await releaseAttempt(db, id, f);
@@ -91,6 +97,10 @@ export async function checkFactors(
     await releaseAll();
     const { failures, locked } = await confirmFailure(db, id, factor, maxFailures, deps.now());
     if (locked) await deps.onLocked?.(failures, factor);
+    // A wrong OTP is found after the PIN's scrypt, an HSM call and more queries; a wrong PIN before them. Both end
+    // at the same floor, so the time of a refusal does not tell which factor was wrong (issue #14 finding 7).
+    const left = deps.failureFloorMs - (performance.now() - started);
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
     throw verdict;
   };
 

@@ -17,6 +17,7 @@ const TABLE: [SamErrorCode, number, string, string][] = [
   ['SAM_NOT_OWNER', 400, INVALID_REQUEST, 'Invalid parameter credentialID'],
   ['SAM_CREDENTIAL_DISABLED', 400, INVALID_REQUEST, 'The credential identified by credentialID is disabled'],
   ['SAM_CREDENTIAL_LOCKED', 400, INVALID_REQUEST, 'Credential locked'],
+  ['SAM_CREDENTIAL_TAMPERED', 400, INVALID_REQUEST, 'The credential cannot be used: its record failed the integrity check; contact the service operator'],
   ['SAM_PIN_INVALID', 400, 'invalid_authentication_data', 'The authentication data is invalid'],
   ['SAM_OTP_INVALID', 400, 'invalid_authentication_data', 'The authentication data is invalid'],
   ['SAM_OTP_REUSED', 400, 'invalid_authentication_data', 'The authentication data is invalid'],

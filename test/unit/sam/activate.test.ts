@@ -3,7 +3,7 @@ import { createPublicKey } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashListCommitment } from '../../../sam/app/sad/commitment.ts';
-import { auditRows, authorize, ctx, digest, expectRefusal, jtiOf, newSigner, otpAt, setup, SHA256, SHA384, type Env, type Signer } from './helpers.ts';
+import { auditRows, authorize, ctx, digest, expectRefusal, jtiOf, newSigner, otpAt, setup, stage, SHA256, SHA384, type Env, type Signer } from './helpers.ts';
 
 let env: Env;
 beforeAll(async () => {
@@ -138,14 +138,13 @@ describe('activate: refusals, each with its own code and a refused audit row', (
 
   it('SAM_CERT_NOT_VALID when the certificate has expired', async () => {
     const s = await newSigner(env);
-    await env.db.query("UPDATE sam.credentials SET not_after = now() - interval '1 day' WHERE credential_id = $1", [s.credentialID]);
+    await stage(env, s.credentialID, "UPDATE sam.credentials SET not_after = now() - interval '1 day' WHERE credential_id = $1");
     await expectRefusal(env, 'SAM_CERT_NOT_VALID', (c) => activateWith(s, c));
   });
 
   it('SAM_CERT_NOT_VALID when the certificate is not yet valid', async () => {
     const s = await newSigner(env);
-    await env.db.query("UPDATE sam.credentials SET not_before = $2::timestamptz + interval '1 hour' WHERE credential_id = $1", [
-      s.credentialID,
+    await stage(env, s.credentialID, "UPDATE sam.credentials SET not_before = $2::timestamptz + interval '1 hour' WHERE credential_id = $1", [
       env.clock.now(),
     ]);
     await expectRefusal(env, 'SAM_CERT_NOT_VALID', (c) => activateWith(s, c));
@@ -322,7 +321,7 @@ describe('activate: lockout', () => {
 
   it('parallel wrong OTPs get at most maxFailures OTP checks (an OTP-only credential at SCAL 1)', async () => {
     const s = await newSigner(env, { scal: '1' });
-    await env.db.query('UPDATE sam.credentials SET pin_hash = NULL WHERE credential_id = $1', [s.credentialID]);
+    await stage(env, s.credentialID, 'UPDATE sam.credentials SET pin_hash = NULL WHERE credential_id = $1');
     const wrong = await wrongCode(env, s);
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, () => activateWith(s, ctx(), { factors: { otp: wrong } })),

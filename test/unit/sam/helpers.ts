@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../../core/log.ts';
 import { SamError, type KeyAlgo, type OtpChannel, type RequestContext, type SamErrorCode, type SignatureActivation } from '../../../core/sam_port.ts';
 import { ensureDevCa, type CaStore, type CertificateAuthority } from '../../../sam/ca/dev_ca.ts';
 import { createSam } from '../../../sam/index.ts';
+import { ensureCredentialSeal, sealRows } from '../../../sam/app/credential_seal.ts';
 import type { OtpChallengePolicy } from '../../../sam/app/deps.ts';
 import type { Notifier } from '../../../sam/notify/notifier.ts';
 import { createFakeHsm, type FakeHsm } from './fake_hsm.ts';
@@ -43,6 +44,7 @@ export async function setup(
     otpChallenge?: OtpChallengePolicy;
     sadMaxTransactionSeconds?: number;
     pinScryptLog2N?: number;
+    factorFailureFloorMs?: number;
   } = {},
 ): Promise<Env> {
   const db = createPool(process.env.DATABASE_URL!, 8);
@@ -65,6 +67,7 @@ export async function setup(
       sadLifetimeSeconds: opts.sadLifetimeSeconds ?? 300,
       maxFailures: opts.maxFailures ?? 5,
       pinScryptLog2N: opts.pinScryptLog2N,
+      factorFailureFloorMs: opts.factorFailureFloorMs,
     },
   });
   return { db, hsm, clock, sam, ca, close: () => db.end() };
@@ -190,6 +193,17 @@ export async function expectRefusal(
   const rows = await auditRows(env.db, { requestId: c.requestId });
   expect(rows.map((r) => [r.result, r.error_code])).toContainEqual([result, code]);
   return err as SamError;
+}
+
+/**
+ * Sets a sealed field of a credential in SQL and seals the row again with the SAM's key, to stage a state the SAM
+ * never writes itself (a certificate that expired, a SCAL raised). Without the new seal the row would be refused as
+ * tampered (sam/app/credential_seal.ts), which is what the tampering tests show.
+ */
+export async function stage(env: Env, credentialID: string, sql: string, params: unknown[] = []): Promise<void> {
+  await env.db.query(sql, [credentialID, ...params]);
+  const seal = await ensureCredentialSeal(env.hsm, env.db, createLogger('silent'));
+  expect(await sealRows(env.db, seal, { ids: [credentialID] })).toBe(1);
 }
 
 export function jtiOf(sad: string): string {

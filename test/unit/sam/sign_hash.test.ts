@@ -23,6 +23,7 @@ import {
   RSA_SHA256,
   RSASSA_PSS,
   setup,
+  stage,
   SHA256,
   SHA384,
   type Env,
@@ -248,7 +249,7 @@ describe('signHash: one refusal per check of DESIGN §2.3', () => {
   it('SAM_CERT_NOT_VALID when the certificate expired after activation', async () => {
     const x = await newSigner(env);
     const xsad = await authorize(env, x, [digest('doc')]);
-    await env.db.query('UPDATE sam.credentials SET not_after = $2 WHERE credential_id = $1', [x.credentialID, new Date(env.clock.now().getTime() - 1000)]);
+    await stage(env, x.credentialID, 'UPDATE sam.credentials SET not_after = $2 WHERE credential_id = $1', [new Date(env.clock.now().getTime() - 1000)]);
     await expectRefusal(env, 'SAM_CERT_NOT_VALID', (c) => sign(x, xsad, c));
   });
 
@@ -353,7 +354,7 @@ describe('signHash: a database writer cannot widen a SAD (issue #14 finding 3)',
   it('a count-only SAD (minted while the credential was SCAL 1) is refused once the credential is SCAL 2', async () => {
     const s1 = await newSigner(env, { scal: '1' });
     const blank = await authorize(env, s1, undefined, { numSignatures: 1 });
-    await env.db.query("UPDATE sam.credentials SET scal = '2' WHERE credential_id = $1", [s1.credentialID]);
+    await stage(env, s1.credentialID, "UPDATE sam.credentials SET scal = '2' WHERE credential_id = $1");
     const err = await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s1, blank, c));
     expect(err.detail).toBe('SAD not bound to hashes at SCAL 2');
   });
