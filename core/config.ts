@@ -68,7 +68,7 @@ const schema = z.object({
    *  run on libuv's thread pool and more sessions than threads only queue. */
   SAM_SESSIONS: int(1, 256).optional(),
   /** Seconds a SAD stays valid after activation (DESIGN §2.2). Short: a leaked SAD is useful only this long. */
-  SAD_LIFETIME_SECONDS: int(30, 3600).default(300),
+  SAD_LIFETIME_SECONDS: int(1, 3600).default(300),
   /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
   MAX_FACTOR_FAILURES: int(1, 100).default(5),
   /** Milliseconds a refused activation takes at least when a PIN or one-time password was wrong, counted from the

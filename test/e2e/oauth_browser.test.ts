@@ -56,7 +56,8 @@ async function callback(page: Page): Promise<URLSearchParams> {
 }
 
 async function signIn(page: Page, s: Signer) {
-  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
+  // Throws unless the heading shows within the timeout: the page reached is the sign-in page.
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor({ state: 'visible', timeout: 10_000 });
   await page.getByLabel('Username', { exact: true }).fill(s.username);
   await page.getByLabel('Password', { exact: true }).fill(s.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -103,7 +103,7 @@ describe('getChallenge', () => {
     await challenge(s);
     const second = lastCode();
     if (first !== second) await expectRefusal(env, 'SAM_OTP_INVALID', (c) => activate(s, first, c));
-    await expect(activate(s, second)).resolves.toBeTruthy();
+    await expect(activate(s, second)).resolves.toMatchObject({ sad: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/) });
   });
 
   it("refuses a wrong code and counts it towards the lockout as an OTP failure (the PIN's counter untouched)", async () => {
@@ -182,7 +182,7 @@ describe('getChallenge', () => {
     await pending;
     const delivered = lastCode();
     if (delivered !== before) await expectRefusal(env, 'SAM_OTP_INVALID', (c) => activate(s, before, c));
-    await expect(activate(s, delivered)).resolves.toBeTruthy();
+    await expect(activate(s, delivered)).resolves.toMatchObject({ sad: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/) });
   });
 
   it('requires the OTP at activation of an out-of-band credential, without a TOTP enrolment', async () => {
