@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import type Koa from 'koa';
 import { isDatabaseUnavailable } from '../core/db.ts';
 import { CscError } from '../core/errors.ts';
-import { SamError, type RequestContext, type SamErrorCode } from '../core/sam_port.ts';
+import { SAM_ERROR_TABLE } from '../core/sam_errors.ts';
+import { SamError, type RequestContext } from '../core/sam_port.ts';
 import * as audit from './audit_handlers.ts';
 import * as ch from './client_handlers.ts';
 import * as h from './handlers.ts';
@@ -43,15 +44,6 @@ export const ADMIN_ROUTES: Route[] = [
   route('POST', '/outbox', 'outbox.show', showOutbox),
 ];
 
-/** SAM refusals the admin can cause, as the operator should read them; anything else is a server error. */
-const SAM_TO_ADMIN: Partial<Record<SamErrorCode, ConstructorParameters<typeof CscError>[0]>> = {
-  SAM_CREDENTIAL_UNKNOWN: 'credentialNotFound',
-  SAM_CREDENTIAL_TAMPERED: 'credentialTampered',
-  SAM_CERT_MISMATCH: 'certificateKeyMismatch',
-  SAM_CERT_CHAIN_INVALID: 'certificateChainInvalid',
-  SAM_HSM_UNAVAILABLE: 'hsmUnavailable',
-  SAM_STORE_UNAVAILABLE: 'storeUnavailable',
-};
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -66,8 +58,9 @@ function tokenMatches(header: string | undefined, expected: Buffer): boolean {
 function toError(err: unknown): { error: CscError; unexpected: boolean } {
   if (err instanceof CscError) return { error: err, unexpected: err.status >= 500 };
   if (err instanceof SamError || (err instanceof Error && err.name === 'SamError')) {
-    const name = SAM_TO_ADMIN[(err as SamError).code];
-    if (name) return { error: new CscError(name, { cause: err }), unexpected: false };
+    // The admin column of the one table (core/sam_errors.ts): what an operator can cause or act on is named.
+    const name = SAM_ERROR_TABLE[(err as SamError).code]?.admin;
+    if (name && name !== 'serverError') return { error: new CscError(name, { cause: err }), unexpected: false };
   }
   if (isDatabaseUnavailable(err)) return { error: new CscError('storeUnavailable', { cause: err }), unexpected: true };
   return { error: new CscError('serverError', { cause: err }), unexpected: true };

@@ -18,7 +18,8 @@ import type Provider from 'oidc-provider';
 import type { AuditTrail, SecurityEntry } from '../../core/audit_port.ts';
 import type { Config } from '../../core/config.ts';
 import type { Logger } from '../../core/log.ts';
-import { type RequestContext, SamError, type SamErrorCode, type SignatureActivation } from '../../core/sam_port.ts';
+import { SAM_ERROR_TABLE } from '../../core/sam_errors.ts';
+import { type RequestContext, SamError, type SignatureActivation } from '../../core/sam_port.ts';
 import type { LoginAttempt, LoginLimiter } from '../login_limiter.ts';
 import { ipKey, userKey } from '../login_limiter.ts';
 import type { UserStore } from '../users.ts';
@@ -77,30 +78,6 @@ function setPageHeaders(ctx: Koa.Context): void {
   ctx.type = 'html';
 }
 
-/** SAM refusals that the person can fix on the page (they count towards the lockout in the SAM). */
-const INLINE: Partial<Record<SamErrorCode, ErrorKey>> = {
-  SAM_PIN_INVALID: 'wrongFactors',
-  SAM_OTP_INVALID: 'wrongFactors',
-  SAM_OTP_REUSED: 'wrongFactors',
-  SAM_FACTORS_MISSING: 'factorsMissing',
-  SAM_OTP_NOT_ENROLLED: 'otpNotEnrolled',
-  SAM_CREDENTIAL_LOCKED: 'locked',
-};
-
-/** SAM refusals that end the authorization: reported to the client (RFC 6749 §4.1.2.1). */
-const TO_CLIENT: Partial<Record<SamErrorCode, { error: string; description: string }>> = {
-  SAM_CREDENTIAL_DISABLED: { error: 'access_denied', description: 'The credential is disabled' },
-  SAM_CREDENTIAL_TAMPERED: { error: 'access_denied', description: 'The credential failed its integrity check' },
-  SAM_CERT_NOT_VALID: { error: 'access_denied', description: 'The certificate of the credential is not valid' },
-  SAM_CREDENTIAL_UNKNOWN: { error: 'invalid_request', description: 'Invalid parameter credentialID' },
-  SAM_NOT_OWNER: { error: 'invalid_request', description: 'Invalid parameter credentialID' },
-  SAM_HASHES_REQUIRED: { error: 'invalid_request', description: 'hashes are required for this credential (SCAL 2)' },
-  SAM_HASH_COUNT_MISMATCH: { error: 'invalid_request', description: 'numSignatures must equal the number of hashes' },
-  SAM_NUM_SIGNATURES_INVALID: { error: 'invalid_request', description: 'Invalid parameter numSignatures' },
-  SAM_TOO_MANY_SIGNATURES: { error: 'invalid_request', description: 'numSignatures is above the credential\'s multisign' },
-  SAM_HASH_LENGTH: { error: 'invalid_request', description: 'A hash does not have the length of the hash algorithm' },
-  SAM_HASH_ALG_INVALID: { error: 'invalid_request', description: 'Invalid parameter hashAlgorithmOID' },
-};
 
 export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
   const { provider, log } = deps;
@@ -260,14 +237,14 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     } catch (err) {
       const code = (err as SamError).code;
       if (err instanceof SamError || (err as Error)?.name === 'SamError') {
-        const inline = INLINE[code];
-        if (inline) {
-          await renderSignature(ctx, uid, details, errorText(langOf(ctx, details), inline));
+        // The page column of the one table (core/sam_errors.ts): fixable here, or the end of the authorization.
+        const outcome = SAM_ERROR_TABLE[code]?.page ?? 'server';
+        if (outcome !== 'server' && 'page' in outcome) {
+          await renderSignature(ctx, uid, details, errorText(langOf(ctx, details), outcome.page));
           return;
         }
-        const out = TO_CLIENT[code];
-        if (out) {
-          await finish(ctx, { error: out.error, error_description: out.description }, false);
+        if (outcome !== 'server') {
+          await finish(ctx, { error: outcome.client.error, error_description: outcome.client.description }, false);
           return;
         }
       }

@@ -2,7 +2,7 @@
 // routes: activate via credentials/authorize, signHash via signatures/signHash, state via credentials/info.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SamErrorCode } from '../../../core/sam_port.ts';
-import { SAM_ERRORS } from '../../../rssp/http/sam_errors.ts';
+import { SAM_ERROR_TABLE } from '../../../core/sam_errors.ts';
 import { addCredential, b64, csc, OID, refusal, samError, sha256, signer, startApp, type TestApp } from './helpers.ts';
 
 let app: TestApp;
@@ -54,11 +54,15 @@ const TABLE: [SamErrorCode, number, string, string][] = [
   ['SAM_CERT_CHAIN_INVALID', 500, 'server_error', 'The service encountered an unexpected condition'],
   ['SAM_SIGNATURE_VERIFY_FAILED', 500, 'server_error', 'The service encountered an unexpected condition'],
   ['SAM_HSM_ERROR', 500, 'server_error', 'The service encountered an unexpected condition'],
+  ['SAM_CREDENTIAL_EXISTS', 500, 'server_error', 'The service encountered an unexpected condition'],
+  ['SAM_CREDENTIAL_POLICY_INVALID', 500, 'server_error', 'The service encountered an unexpected condition'],
 ];
 
-it('the table covers exactly the decided mapping', () => {
+it('the table covers exactly the decided mapping, and every code of the SAM', () => {
   const mapped = TABLE.filter(([, status]) => status !== 500).map(([code]) => code).sort();
-  expect(Object.keys(SAM_ERRORS).sort()).toEqual(mapped);
+  const named = Object.entries(SAM_ERROR_TABLE).filter(([, o]) => o.csc !== 'serverError').map(([code]) => code);
+  expect(named.sort()).toEqual(mapped);
+  expect(TABLE.map(([code]) => code).sort()).toEqual(Object.keys(SAM_ERROR_TABLE).sort());
 });
 
 async function setup() {
