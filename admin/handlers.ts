@@ -24,7 +24,7 @@ export type AdminDeps = {
   /** Rotation of the authorization server's keys (authz/oauth/keys.ts). */
   oauthKeys?: { rotate(): Promise<{ kid: string }> };
   /** The audit trail: every admin action is recorded in it, and exported from it. */
-  audit?: AuditTrail;
+  audit: AuditTrail;
   /** The development outbox of out-of-band messages (outbox:show). */
   outbox?: OutboxReader;
 };

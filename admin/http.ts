@@ -84,7 +84,6 @@ async function recordAction(
   errorCode: string | undefined,
   detail: Record<string, unknown>,
 ): Promise<void> {
-  if (!deps.audit) return;
   const credentialID = typeof detail.credentialID === 'string' ? detail.credentialID : undefined;
   const userId = typeof detail.userId === 'string' ? detail.userId : typeof detail.ownerId === 'string' ? detail.ownerId : undefined;
   await deps.audit

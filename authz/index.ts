@@ -23,7 +23,7 @@ export async function createAuthz(deps: {
   config: Config;
   log: Logger;
   /** Where sign-ins and token events are recorded (issue #4 item 5). */
-  audit?: AuditTrail;
+  audit: AuditTrail;
   /** Clock, for tests of expiry. */
   now?: () => number;
 }): Promise<{ tokens: TokenVerifier; auth: ServiceAuth; users: UserStore; limiter: LoginLimiter }> {

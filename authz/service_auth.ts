@@ -28,7 +28,7 @@ export type ServiceAuthDeps = {
   config: Pick<Config['authz'], 'serviceTokenLifetimeSeconds' | 'refreshTokenLifetimeSeconds'>;
   log: Logger;
   /** Sign-ins and token events go to the audit trail (issue #4 item 5); absent in unit tests of this file. */
-  audit?: AuditTrail;
+  audit: AuditTrail;
   now?: () => number;
 };
 
@@ -200,7 +200,7 @@ export class ServiceAuthImpl implements ServiceAuth {
   /** Fails closed: a sign-in or token event that cannot be recorded fails the request (500), since the trail must
    *  hold every security event. */
   private async audit(entry: SecurityEntry): Promise<void> {
-    await this.deps.audit?.record(entry);
+    await this.deps.audit.record(entry);
   }
 
   private issueAccess(c: Parameters<TokenStore['issue']>[0], userId: string, familyId: string, now: number): Promise<string> {

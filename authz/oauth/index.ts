@@ -70,7 +70,7 @@ export async function createOAuthServer(deps: {
   sam: SignatureActivation;
   credentials: CredentialCatalog;
   /** Where the sign-ins of the pages are recorded (issue #4 item 5). */
-  audit?: Pick<AuditTrail, 'record'>;
+  audit: Pick<AuditTrail, 'record'>;
 }): Promise<OAuthServer> {
   const log = deps.log.child({ part: 'authz', component: 'oauth' });
   const keys = await loadKeys(deps.db);

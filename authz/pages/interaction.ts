@@ -40,7 +40,7 @@ export type InteractionDeps = {
   grants: CredentialGrantStore;
   csrfKey: string;
   /** Where sign-ins are recorded; absent only in tests that do not look at the trail. */
-  audit?: Pick<AuditTrail, 'record'>;
+  audit: Pick<AuditTrail, 'record'>;
 };
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -82,7 +82,7 @@ function setPageHeaders(ctx: Koa.Context): void {
 export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
   const { provider, log } = deps;
   const audit = async (entry: SecurityEntry) => {
-    await deps.audit?.record(entry);
+    await deps.audit.record(entry);
   };
   const csrfFor = (uid: string) => createHmac('sha256', deps.csrfKey).update(`interaction:${uid}`).digest('base64url');
   const csrfOk = (uid: string, sent: string | null) => {

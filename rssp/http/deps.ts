@@ -17,7 +17,7 @@ export type RsspDeps = {
   users: UserDirectory;
   credentials: CredentialService;
   /** The audit trail, for the evidence of signatures (ext/signatureEvidence). */
-  audit?: Pick<AuditTrail, 'evidence'>;
+  audit: Pick<AuditTrail, 'evidence'>;
   /** Throttling of auth/login and credentials/authorize (core/policy.ts). */
-  limits?: Limits;
+  limits: Limits;
 };

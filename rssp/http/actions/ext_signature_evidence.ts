@@ -14,7 +14,6 @@ import type { RsspDeps } from '../deps.ts';
 type EvidenceBody = { credentialID: string; hash?: string; SAD?: string };
 
 async function evidence(ctx: CscContext, deps: RsspDeps) {
-  if (!deps.audit) throw new CscError('notImplemented');
   const body = ctx.state.body as EvidenceBody;
   const grant = required(ctx.state.grant, 'grant');
   const credential = required(ctx.state.credential, 'credential');

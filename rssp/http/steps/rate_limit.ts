@@ -1,18 +1,17 @@
 // Throttling steps (issue #4 item 4, core/policy.ts): early in a method's list, so that a throttled request costs
-// no body parsing, no database and no SAM call. Without a limiter in the deps (unit tests of other steps), they
-// pass.
+// no body parsing, no database and no SAM call. The limiter is a required dependency (issue #15 item 2): a
+// composition that forgets it does not compile.
 import type { RateLimiter, RatePolicy } from '../../../core/policy.ts';
 import type { Step } from '../step.ts';
 
 /** auth/login: per source IP (there is no client before a login). Fails open when the store is down. */
 export const limitLogin: Step = async (ctx, deps) => {
   const ip = ctx.state.request.sourceIp;
-  if (deps.limits && ip) await deps.limits.limiter.hit(deps.limits.policy.loginPerIp, ip);
+  if (ip) await deps.limits.limiter.hit(deps.limits.policy.loginPerIp, ip);
 };
 
 /** credentials/authorize, after requireBearer: per client and per source IP. Protects factors: fails closed. */
 export const limitAuthorize: Step = async (ctx, deps) => {
-  if (!deps.limits) return;
   const { limiter, policy } = deps.limits;
   const ip = ctx.state.request.sourceIp;
   if (ip) await limiter.hit(policy.authorizePerIp, ip);
@@ -21,7 +20,7 @@ export const limitAuthorize: Step = async (ctx, deps) => {
 
 /** signatures/signHash, after requireBearer: per client. Sheds load: fails open. */
 export const limitSign: Step = async (ctx, deps) => {
-  if (deps.limits && ctx.state.grant) await deps.limits.limiter.hit(deps.limits.policy.signPerClient, ctx.state.grant.clientId);
+  if (ctx.state.grant) await deps.limits.limiter.hit(deps.limits.policy.signPerClient, ctx.state.grant.clientId);
 };
 
 export type Limits = { limiter: RateLimiter; policy: RatePolicy };

@@ -1,6 +1,7 @@
 // Fakes for the unit tests of admin/: a SAM and a CredentialService that keep state in memory and record what
 // they were asked, and issue real certificates (certs.ts) so that PEM handling is tested on real DER.
 // The user store is the real one (authz/users.ts) on the test database.
+import { memoryAudit } from '../memory_audit.ts';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -210,7 +211,7 @@ export async function startAdmin(db: Db) {
   const credentials = new FakeCredentials(sam);
   const users = new UserStore(db);
   const { log, lines } = captureLogger();
-  const deps: AdminDeps = { adminToken: ADMIN_TOKEN, log, sam, users, credentials };
+  const deps: AdminDeps = { adminToken: ADMIN_TOKEN, log, sam, users, credentials, audit: memoryAudit() };
   const app = new Koa();
   app.use(adminRoutes(deps));
   app.use((ctx) => {

@@ -1,5 +1,6 @@
 // Shared by the authz tests: a real PostgreSQL pool with the authz schema, a real Redis Kv under a random prefix,
 // a logger whose lines are kept for assertions, and a helper that captures a CscError.
+import { memoryAudit } from '../memory_audit.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { createAuthz } from '../../../authz/index.ts';
@@ -36,8 +37,9 @@ export async function makeAuthz(db: Db, kv: Kv, env: Record<string, string> = {}
   const clock = { t: Date.now() };
   const { log, lines } = captureLogger();
   const config = loadConfig({ NODE_ENV: 'test', ...env });
-  const authz = await createAuthz({ db, kv, config, log, now: () => clock.t });
-  return { ...authz, clock, lines, config };
+  const audit = memoryAudit();
+  const authz = await createAuthz({ db, kv, config, log, audit, now: () => clock.t });
+  return { ...authz, clock, lines, config, audit };
 }
 
 export type Refusal = { code: string; status: number; body: { error: string; error_description: string }; headers: Record<string, string> };

@@ -1,5 +1,8 @@
 // Shared by the rssp unit tests: the Koa app of cscV2Routes on an ephemeral port, in front of fakes of the SAM,
 // the token verifier, service auth and the user directory, and the real PostgreSQL credential store.
+import { createMemoryKv } from '../../../core/kv.ts';
+import { RateLimiter, ratePolicy } from '../../../core/policy.ts';
+import { memoryAudit } from '../memory_audit.ts';
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -301,8 +304,18 @@ export async function startApp(): Promise<TestApp> {
   const users = new FakeUsers();
   const credentials = new CredentialService({ repo, sam, users });
   const { log, lines } = captureLogger();
-  const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://csc.example.test', SERVICE_REGION: 'BE' });
-  const deps: RsspDeps = { config, log, sam, tokens, auth, users, credentials };
+  // The real limiter on an in-memory store, with ceilings no test here reaches (the limits have tests of their own).
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: 'https://csc.example.test',
+    SERVICE_REGION: 'BE',
+    AUTHORIZE_RATE_PER_CLIENT: '1000000',
+    AUTHORIZE_RATE_PER_IP: '1000000',
+    LOGIN_RATE_PER_IP: '1000000',
+    SIGN_RATE_PER_CLIENT: '100000000',
+  });
+  const limits = { limiter: new RateLimiter(createMemoryKv(), log), policy: ratePolicy(config.policy) };
+  const deps: RsspDeps = { config, log, sam, tokens, auth, users, credentials, audit: memoryAudit(), limits };
   const app = new Koa();
   app.silent = true;
   app.use(cscV2Routes(deps));
