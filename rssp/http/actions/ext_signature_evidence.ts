@@ -2,7 +2,6 @@
 // audit records of the signatures made with the caller's credential, each with its place in the tamper-evident
 // trail and the checkpoint signed in the HSM that covers it (issue #4 item 5). Same bearer rules as
 // credentials/info (CSC v2 §11.5): a service token of the credential's owner.
-import { CscError } from '../../../core/errors.ts';
 import { loadOwnCredential } from '../steps/load_credential.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
