@@ -1,7 +1,8 @@
 // The admin API (admin/README.md): user, OTP and credential management for the operator, under /admin/* on the
 // service's Koa server. Every request needs the admin bearer token; every action, refused or done, is logged
 // without its secrets. Errors are written as { error, error_description } from the core/errors.ts catalogue.
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { requestContextOf } from '../core/request_context.ts';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Koa from 'koa';
 import { isDatabaseUnavailable } from '../core/db.ts';
@@ -45,7 +46,6 @@ export const ADMIN_ROUTES: Route[] = [
 ];
 
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
@@ -101,11 +101,10 @@ export function adminRoutes(deps: h.AdminDeps): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.path !== '/admin' && !ctx.path.startsWith('/admin/')) return next();
 
-    const given = ctx.get('X-Request-Id');
-    const requestId = SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    const req: RequestContext = requestContextOf(ctx);
+    const requestId = req.requestId;
     ctx.set('X-Request-Id', requestId);
     ctx.set('Cache-Control', 'no-store'); // responses carry OTP secrets and CSRs
-    const req: RequestContext = { requestId, sourceIp: ctx.ip || undefined, userAgent: ctx.get('User-Agent').slice(0, 512) || undefined };
     let action = 'unknown';
 
     try {

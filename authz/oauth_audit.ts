@@ -2,7 +2,7 @@
 // with grant_type=refresh_token), every refused token request, and every revocation (a grant revoked, or a token
 // destroyed by the revocation endpoint). oidc-provider emits these after it has answered, so a failed audit write
 // cannot fail the request: it is logged as an error instead. Identifiers only: no token value is ever recorded.
-import { randomUUID } from 'node:crypto';
+import { requestContextOf } from '../core/request_context.ts';
 import type { AuditTrail, SecurityEntry } from '../core/audit_port.ts';
 import type { Logger } from '../core/log.ts';
 import type { RequestContext } from '../core/sam_port.ts';
@@ -23,16 +23,7 @@ type TokenLike = { accountId?: string; clientId?: string; grantId?: string };
 // Listeners of different events take different arguments; each emitter (oidc-provider, a test's) types them its own way.
 export type EventSource = { on(event: string, listener: (...args: any[]) => void): unknown };
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function requestContext(ctx: OidcCtx | undefined): RequestContext {
-  const given = ctx?.get?.('X-Request-Id') ?? '';
-  return {
-    requestId: SANE_REQUEST_ID.test(given) ? given : randomUUID(),
-    sourceIp: ctx?.ip || undefined,
-    userAgent: ctx?.get?.('User-Agent')?.slice(0, 512) || undefined,
-  };
-}
+const requestContext = (ctx: OidcCtx | undefined): RequestContext => requestContextOf(ctx);
 
 export function auditOAuthEvents(provider: EventSource, audit: Pick<AuditTrail, 'record'>, log: Logger): void {
   const record = (entry: SecurityEntry) =>

@@ -12,7 +12,8 @@
 // Sign-ins on these pages go to the audit trail like auth/login's (issue #4 item 5): success, wrong password (with
 // the user only when the account exists), throttled, each with request id, source IP and user agent. The record
 // is awaited before the page answers, so a sign-in is never granted unrecorded (fail closed, as auth/login).
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { requestContextOf } from '../../core/request_context.ts';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { AuditTrail, SecurityEntry } from '../../core/audit_port.ts';
@@ -43,17 +44,7 @@ export type InteractionDeps = {
   audit: Pick<AuditTrail, 'record'>;
 };
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The request context of a page request: the caller's X-Request-Id when sane (as on the CSC API), else a new one. */
-function requestContext(ctx: Koa.Context): RequestContext {
-  const given = ctx.get('X-Request-Id');
-  return {
-    requestId: SANE_REQUEST_ID.test(given) ? given : randomUUID(),
-    sourceIp: ctx.ip || undefined,
-    userAgent: ctx.get('user-agent').slice(0, 256) || undefined,
-  };
-}
+const requestContext = (ctx: Koa.Context): RequestContext => requestContextOf(ctx);
 
 const MAX_FORM = 8 * 1024;
 
