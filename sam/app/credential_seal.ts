@@ -3,7 +3,8 @@
 // every read (sam/ledger/credentials.ts): a writer of PostgreSQL who swaps the owner, the PIN hash, the SCAL or the
 // OTP channel, or re-enables a credential, makes it unusable instead of theirs. Checking costs no HSM round trip
 // (the public key is cached), and a row already checked once in this process is recognised by its digest.
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createHash, verify, type KeyObject } from 'node:crypto';
+import { publicKeyOf } from '../ca/spki.ts';
 import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import { SamError } from '../../core/sam_port.ts';
@@ -76,7 +77,7 @@ function sealWith(hsm: Hsm, keyId: string, publicKey: KeyObject, log: Logger): C
 export async function ensureCredentialSeal(hsm: Hsm, db: Db, log: Logger): Promise<CredentialSeal> {
   const found = await hsm.findKeyPair(CREDENTIAL_SEAL_LABEL);
   const pair = found ?? (await hsm.generateKeyPair({ algo: 'EC-P256', label: CREDENTIAL_SEAL_LABEL }));
-  const publicKey = createPublicKey({ key: Buffer.from(pair.spki), format: 'der', type: 'spki' });
+  const publicKey = publicKeyOf(pair.spki);
   const seal = sealWith(hsm, pair.keyId, publicKey, log);
   if (!found) {
     const n = await sealRows(db, seal, 'unsealed');

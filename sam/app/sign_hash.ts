@@ -25,7 +25,7 @@ import type { SamDeps } from './deps.ts';
 import { hsmCall } from './hsm_errors.ts';
 import { requireNotExpired, verifySadToken } from './sad/verify.ts';
 import { planSigning } from './signing/plan.ts';
-import { publicKeyOf } from './signing/public_keys.ts';
+import { credentialPublicKey } from './signing/public_keys.ts';
 import { verifySignature } from './signing/verify_signature.ts';
 
 type SignHashCmd = Parameters<SignatureActivation['signHash']>[0];
@@ -59,7 +59,7 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     requireUnlocked(cred); // SAM_CREDENTIAL_LOCKED
     requireCertificateValid(cred, now); // SAM_CERT_NOT_VALID
     requireScalBinding(claims, cred); // SAM_SAD_INVALID: a count-only SAD for a SCAL 2 credential
-    const publicKey = publicKeyOf(cred.spki);
+    const publicKey = credentialPublicKey(cred.spki);
     const plan = planSigning(
       cmd,
       { keyAlgo: cred.keyAlgo, pssOnly: cred.pssOnly, modulusBits: publicKey.asymmetricKeyDetails?.modulusLength },

@@ -8,7 +8,7 @@ import type { Hsm } from '../../hsm/hsm.ts';
 import { hsmCall } from '../hsm_errors.ts';
 import type { SamKeys } from './sam_keys.ts';
 import { SAD_TYP, type SadClaims } from './claims.ts';
-import { derToRawEcdsa } from './ecdsa_raw.ts';
+import { ecdsaDerToRaw } from '../../../core/ecdsa_der.ts';
 
 const b64u = (data: string | Uint8Array) => Buffer.from(data).toString('base64url');
 
@@ -19,7 +19,7 @@ export async function mintSad(hsm: Hsm, keys: SamKeys, claims: SadClaims): Promi
   const der = await hsmCall(() => hsm.signDigest(keys.sadKeyId, { kind: 'ecdsa' }, digest));
   let jws: string;
   try {
-    jws = `${signingInput}.${b64u(derToRawEcdsa(der, 32))}`;
+    jws = `${signingInput}.${b64u(ecdsaDerToRaw(der, 32))}`;
     await compactVerify(jws, keys.sadPublicKey, { algorithms: ['ES256'] });
   } catch (err) {
     throw new SamError('SAM_SIGNATURE_VERIFY_FAILED', 'SAD signature', { cause: err });

@@ -1,7 +1,8 @@
 // The SAM's own keys, ensured at start-up: the EC P-256 pair that signs SADs (DESIGN §2.2) and the AES key
 // that encrypts TOTP seeds at rest (DESIGN §2.1). Both live in the HSM; only the SAD public key is cached, as a
 // KeyObject, so that SAD verification on every signHash costs no HSM round trip.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { publicKeyOf } from '../../ca/spki.ts';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import type { Hsm } from '../../hsm/hsm.ts';
 
@@ -17,7 +18,7 @@ export type SamKeys = {
 
 export async function ensureSamKeys(hsm: Hsm): Promise<SamKeys> {
   const pair = (await hsm.findKeyPair(SAD_KEY_LABEL)) ?? (await hsm.generateKeyPair({ algo: 'EC-P256', label: SAD_KEY_LABEL }));
-  const sadPublicKey = createPublicKey({ key: Buffer.from(pair.spki), format: 'der', type: 'spki' });
+  const sadPublicKey = publicKeyOf(pair.spki);
   // A key under our label that is not P-256 cannot make ES256 SADs; better to refuse to start than to mint
   // tokens nobody can verify.
   if (sadPublicKey.asymmetricKeyType !== 'ec' || sadPublicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {

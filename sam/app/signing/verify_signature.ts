@@ -4,7 +4,7 @@
 import { constants, publicDecrypt, type KeyObject } from 'node:crypto';
 import type { DigestSignScheme, Hsm } from '../../hsm/hsm.ts';
 import { hsmCall } from '../hsm_errors.ts';
-import { digestInfo } from './digest_info.ts';
+import { digestInfo } from '../../../core/digest_info.ts';
 import { verifyPss } from './emsa_pss.ts';
 
 export async function verifySignature(

@@ -11,7 +11,7 @@ import type { Logger } from '../../../core/log.ts';
 import { HsmError, type DigestSignScheme, type Hsm, type KeyPairInfo } from '../hsm.ts';
 import { recoveryFor, toHsmError } from './ckr.ts';
 import { CURVES, curveByParams, type CurveName } from './ec_curves.ts';
-import { EcdsaEncodingError, ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa_der.ts';
+import { EcdsaEncodingError, ecdsaDerToRaw, ecdsaRawToDer } from '../../../core/ecdsa_der.ts';
 import { signInput } from './mechanisms.ts';
 import { acquireModule, pkcs11js as P, releaseModule, type Pkcs11 } from './module.ts';
 import { SessionPool } from './session_pool.ts';

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EcdsaEncodingError, ecdsaDerToRaw, ecdsaRawToDer } from '../../../sam/hsm/pkcs11/ecdsa_der.ts';
+import { EcdsaEncodingError, ecdsaDerToRaw, ecdsaRawToDer } from '../../../core/ecdsa_der.ts';
 
 const hex = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');

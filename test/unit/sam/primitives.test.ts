@@ -4,7 +4,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { generate } from 'otplib';
 import { describe, expect, it } from 'vitest';
 import { hashListCommitment } from '../../../sam/app/sad/commitment.ts';
-import { derToRawEcdsa } from '../../../sam/app/sad/ecdsa_raw.ts';
+import { ecdsaDerToRaw } from '../../../core/ecdsa_der.ts';
 import { matchTotp, timeStep } from '../../../sam/app/factors/totp.ts';
 import { verifyPss } from '../../../sam/app/signing/emsa_pss.ts';
 import { parsePssParams } from '../../../sam/app/signing/pss_params.ts';
@@ -39,14 +39,14 @@ describe('hashListCommitment', () => {
   });
 });
 
-describe('derToRawEcdsa', () => {
+describe('ecdsaDerToRaw', () => {
   it('turns DER Ecdsa-Sig-Value into r||s of the field size, for many signatures (leading zeros, high bits)', () => {
     for (let i = 0; i < 64; i++) {
       const sk = p256.utils.randomSecretKey();
       const msg = createHash('sha256').update(String(i)).digest();
       const sig = p256.sign(msg, sk, { prehash: false, format: 'der' });
       const compact = p256.Signature.fromBytes(sig, 'der').toBytes('compact');
-      expect(derToRawEcdsa(sig, 32)).toEqual(compact);
+      expect(ecdsaDerToRaw(sig, 32)).toEqual(compact);
     }
   });
 });

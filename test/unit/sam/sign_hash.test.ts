@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../../core/cert_info.ts';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { HsmError } from '../../../sam/hsm/hsm.ts';
-import { derToRawEcdsa } from '../../../sam/app/sad/ecdsa_raw.ts';
+import { ecdsaDerToRaw } from '../../../core/ecdsa_der.ts';
 import { mintSad } from '../../../sam/app/sad/mint.ts';
 import { ensureSamKeys } from '../../../sam/app/sad/sam_keys.ts';
 import { insertSad, revokeSad } from '../../../sam/ledger/sads.ts';
@@ -162,7 +162,7 @@ describe('signHash: one refusal per check of DESIGN §2.3', () => {
     const keys = await ensureSamKeys(env.hsm);
     const input = `${Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT' })).toString('base64url')}.${p}`;
     const der = await env.hsm.signDigest(keys.sadKeyId, { kind: 'ecdsa' }, createHash('sha256').update(input).digest());
-    const wrongTyp = `${input}.${Buffer.from(derToRawEcdsa(der, 32)).toString('base64url')}`;
+    const wrongTyp = `${input}.${Buffer.from(ecdsaDerToRaw(der, 32)).toString('base64url')}`;
     await expectRefusal(env, 'SAM_SAD_INVALID', (c) => sign(s, wrongTyp, c));
 
     const unrecorded = await mintSad(env.hsm, keys, { ...claims, jti: 'unrecorded-' + claims.jti });
