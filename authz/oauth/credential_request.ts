@@ -8,6 +8,7 @@
 // (comma-separated base64url, as v2's `hashes`) and there is no hashAlgorithmOID, so the algorithm follows from
 // the digest length as on /csc/v1 credentials/authorize. Every other v1 parameter (lang, credentialID,
 // numSignatures, description, account_token, clientData, PKCE) has the v2 name.
+import { decodeBase64 } from '../../core/base64.ts';
 import { HASHES } from '../../core/algorithms.ts';
 
 export const RAR_TYPES = ['credential', 'https://cloudsignatureconsortium.org/2025/credential'] as const;
@@ -60,14 +61,11 @@ type Params = Record<string, unknown>;
 const bad = (d: string) => new CredentialRequestError('invalid_request', d);
 const badRar = (d: string) => new CredentialRequestError('invalid_authorization_details', d);
 
-const B64 = /^[A-Za-z0-9+/\-_]+={0,2}$/;
-/** Hashes in either alphabet (DESIGN §8: base64url on oauth2/authorize, base64 inside RAR JSON); null if neither. */
+/** Hashes in either alphabet (DESIGN §8: base64url on oauth2/authorize, base64 inside RAR JSON), decoded by the same
+ *  strict decoder as the CSC API (core/base64.ts), so that the OAuth side accepts no form signHash would refuse. */
 export function decodeHash(s: string): Uint8Array | null {
-  if (typeof s !== 'string' || s.length === 0 || s.length > 200 || !B64.test(s)) return null;
-  const std = s.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
-  if (std.length % 4 === 1) return null;
-  const bytes = Buffer.from(std, 'base64');
-  return bytes.length ? new Uint8Array(bytes) : null;
+  if (typeof s !== 'string' || s.length > 200) return null;
+  return decodeBase64(s);
 }
 
 const OID = /^[0-2](\.(0|[1-9][0-9]{0,9})){1,20}$/;

@@ -3,7 +3,7 @@
 // count, consumes it atomically, signs and verifies (DESIGN §2.3, §2.4).
 import { HASHES, SIGN_ALGOS } from '../../../core/algorithms.ts';
 import { CscError } from '../../../core/errors.ts';
-import { decodeBase64, toBase64 } from '../base64.ts';
+import { decodeBase64, toBase64 } from '../../../core/base64.ts';
 import { decodeHashes } from '../steps/decode_hashes.ts';
 import { requireOwnCredentialID } from '../steps/load_credential.ts';
 import { limitSign } from '../steps/rate_limit.ts';

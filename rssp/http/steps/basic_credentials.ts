@@ -1,6 +1,6 @@
 // HTTP Basic credentials of auth/login (CSC v2 §11.2, RFC 7617). The error wording is that of the §11.2 table.
 import { CscError } from '../../../core/errors.ts';
-import { decodeBase64 } from '../base64.ts';
+import { decodeBase64 } from '../../../core/base64.ts';
 
 const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="CSC", charset="UTF-8"' };

@@ -1,7 +1,7 @@
 // `hashes` of credentials/authorize (CSC v2 §11.6) and signatures/signHash (§11.10): base64 of raw digests, in
 // either alphabet (DESIGN §8). Any element that is not strict base64 refuses the whole request.
 import { CscError } from '../../../core/errors.ts';
-import { decodeBase64 } from '../base64.ts';
+import { decodeBase64 } from '../../../core/base64.ts';
 import type { Step } from '../step.ts';
 
 export function decodeHashes(opts: { required: boolean }): Step {

@@ -19,6 +19,22 @@ function refusal(params: Record<string, unknown>) {
 const rar = (d: unknown) => ({ [RAR_PARAM]: JSON.stringify(d), scope: 'credential', [RAR_SCOPE_MARK]: '1' });
 
 describe('parseScope', () => {
+  it('decodes hashes as strictly as signHash does: one alphabet per value, canonical trailing bits (issue #15 item 4)', () => {
+    const std = h1.toString('base64'); // "AQEB…AQE="
+    const url = Buffer.alloc(32, 0xfb).toString('base64url'); // "-_v7…": both url-safe characters
+    const mixed = `+${url.slice(1)}`; // "+_v7…": one character of each alphabet
+    const offBits = `${std.slice(0, -2)}F=`; // same bytes under a lenient decoder, another string
+    for (const hashes of [mixed, offBits]) {
+      expect(refusal({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hashes, hashAlgorithmOID: SHA256 })).toEqual({
+        error: 'invalid_request',
+        description: 'Invalid parameter hashes: comma-separated base64url hash values expected',
+      });
+    }
+    expect(parseScope({ scope: 'credential', credentialID: 'c1', numSignatures: '1', hashes: std, hashAlgorithmOID: SHA256 })).toMatchObject({
+      request: { documents: [{ hash: new Uint8Array(h1) }] },
+    });
+  });
+
   it('defaults to service without scope or authorization_details', () => {
     expect(parseScope({})).toEqual({ kind: 'service' });
     expect(parseScope({ scope: 'service' })).toEqual({ kind: 'service' });

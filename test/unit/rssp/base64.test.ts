@@ -1,7 +1,7 @@
-// Strict base64 of CSC inputs (rssp/http/base64.ts): both alphabets, optional padding, one string per value.
+// Strict base64 of CSC inputs (core/base64.ts): both alphabets, optional padding, one string per value.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, toBase64 } from '../../../rssp/http/base64.ts';
+import { decodeBase64, toBase64 } from '../../../core/base64.ts';
 
 describe('decodeBase64', () => {
   it('decodes standard and url-safe forms, padded or not, to the same bytes', () => {
