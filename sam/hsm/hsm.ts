@@ -39,9 +39,6 @@ export interface Hsm {
   encrypt(label: string, plaintext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
   decrypt(label: string, ciphertext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
 
-  /** Reads CKA_VALUE of a private key. Exists so that tests can prove it fails (CKR_ATTRIBUTE_SENSITIVE). */
-  readPrivateValue(keyId: string): Promise<Uint8Array>;
-
   /** The session pool right now, for metrics: sessions opened or to open, those in use, callers waiting. */
   sessions(): { size: number; inUse: number; waiting: number };
 

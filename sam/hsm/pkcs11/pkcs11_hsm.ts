@@ -40,6 +40,7 @@ const MAX_SIGNATURE_BYTES = 1024;
 
 /** Used by test_hooks.ts only: closes every session of the token underneath the pool. */
 export const DROP_ALL_SESSIONS = Symbol('dropAllSessions');
+export const READ_PRIVATE_VALUE = Symbol('readPrivateValue');
 
 export class Pkcs11Hsm implements Hsm {
   private readonly keys = new Map<string, KeyEntry>();
@@ -206,7 +207,9 @@ export class Pkcs11Hsm implements Hsm {
     });
   }
 
-  async readPrivateValue(keyId: string): Promise<Uint8Array> {
+  /** Tries to read CKA_VALUE (EC) or CKA_PRIVATE_EXPONENT (RSA) of a private key, for tests that prove it fails
+   *  (test_hooks.ts). Not on the Hsm interface: nothing in the service reads a private value. */
+  async [READ_PRIVATE_VALUE](keyId: string): Promise<Uint8Array> {
     const id = parseKeyId(keyId);
     return this.pool.run(async (s) => {
       const key = this.keyEntry(s, keyId, id);

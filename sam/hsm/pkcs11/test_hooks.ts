@@ -1,6 +1,13 @@
-// Hooks for integration tests of failure recovery. Not used by the service.
+// Hooks for integration tests of failure recovery and of key protection. Not used by the service.
 import type { Hsm } from '../hsm.ts';
-import { DROP_ALL_SESSIONS, Pkcs11Hsm } from './pkcs11_hsm.ts';
+import { DROP_ALL_SESSIONS, Pkcs11Hsm, READ_PRIVATE_VALUE } from './pkcs11_hsm.ts';
+
+/** Asks the token for a private key's secret value; a sensitive, non-extractable key must make this fail with
+ *  CKR_ATTRIBUTE_SENSITIVE. */
+export function readPrivateValue(hsm: Hsm, keyId: string): Promise<Uint8Array> {
+  if (!(hsm instanceof Pkcs11Hsm)) throw new TypeError('not a PKCS#11 Hsm');
+  return hsm[READ_PRIVATE_VALUE](keyId);
+}
 
 /** C_CloseAllSessions on the token under `hsm`: every pooled session and the login die at once, as when a network
  *  HSM drops its connection. The next operations must recover by themselves. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyAlgo } from '../../../core/sam_port.ts';
 import { HsmError, type Hsm, type KeyPairInfo } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
-import { dropAllSessions } from '../../../sam/hsm/pkcs11/test_hooks.ts';
+import { dropAllSessions, readPrivateValue } from '../../../sam/hsm/pkcs11/test_hooks.ts';
 import { ensureDevToken } from '../../../softhsm-config/dev_token.ts';
 
 const LABEL = `t-${Math.random().toString(36).slice(2, 10)}`;
@@ -69,7 +69,7 @@ describe('key generation', () => {
 
   it('never reveals a private key: CKR_ATTRIBUTE_SENSITIVE for EC and RSA', async () => {
     for (const algo of ['EC-P256', 'RSA-2048'] as const) {
-      const err = await hsmError(hsm.readPrivateValue(keys[algo].keyId));
+      const err = await hsmError(readPrivateValue(hsm, keys[algo].keyId));
       expect(err.ckr).toBe('CKR_ATTRIBUTE_SENSITIVE');
     }
   });

@@ -16,6 +16,7 @@ import { createLogger } from '../../../core/log.ts';
 import { SamError, type KeyAlgo, type SignatureActivation } from '../../../core/sam_port.ts';
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
+import { readPrivateValue } from '../../../sam/hsm/pkcs11/test_hooks.ts';
 import { createSam } from '../../../sam/index.ts';
 import { ensureDevToken } from '../../../softhsm-config/dev_token.ts';
 
@@ -112,7 +113,7 @@ describe('SAM on SoftHSM2', () => {
     expect(verify('sha256', Buffer.from('contract.pdf'), certKey(s), signatures[0]!)).toBe(true);
     // the credential key never leaves the token
     const { rows } = await db.query('SELECT key_id FROM sam.credentials WHERE credential_id = $1', [s.credentialID]);
-    await expect(hsm.readPrivateValue(rows[0].key_id)).rejects.toMatchObject({ ckr: 'CKR_ATTRIBUTE_SENSITIVE' });
+    await expect(readPrivateValue(hsm, rows[0].key_id)).rejects.toMatchObject({ ckr: 'CKR_ATTRIBUTE_SENSITIVE' });
   });
 
   it('RSA-2048: PKCS#1 v1.5 and RSASSA-PSS from one SAD for two hashes', async () => {

@@ -87,9 +87,6 @@ export class FakeHsm implements Hsm {
   async decrypt(): Promise<Uint8Array> {
     throw new Error('not used by sam/ca');
   }
-  async readPrivateValue(): Promise<Uint8Array> {
-    throw new Error('CKR_ATTRIBUTE_SENSITIVE');
-  }
   sessions() {
     return { size: 1, inUse: 0, waiting: 0 };
   }

@@ -112,9 +112,6 @@ export function createFakeHsm(): FakeHsm {
         throw new HsmError('CKR_ENCRYPTED_DATA_INVALID');
       }
     },
-    async readPrivateValue() {
-      throw new HsmError('CKR_ATTRIBUTE_SENSITIVE');
-    },
     sessions() {
       return { size: 1, inUse: 0, waiting: 0 };
     },
