@@ -31,7 +31,7 @@ import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
 import { startSamServer } from './sam/http/server.ts';
 import { createSamClient } from './rssp/adapters/sam_client.ts';
-import type { OutboxMessage } from './admin/outbox_handlers.ts';
+import type { OutboxMessage } from './core/ports.ts';
 import type { AuditTrail } from './core/audit_port.ts';
 import type { SignatureActivation } from './core/sam_port.ts';
 

@@ -11,7 +11,7 @@ import type { UserStore } from '../authz/users.ts';
 import type { CredentialService } from '../rssp/app/credential_service.ts';
 import { certificatesFromPem, toPem } from './pem.ts';
 import { matching, onlyKnown, oneOf, optionalInt, optionalString, requiredString, type Body } from './params.ts';
-import type { OutboxReader } from './outbox_handlers.ts';
+import type { OutboxReader } from '../core/ports.ts';
 
 export type AdminDeps = {
   adminToken: string;

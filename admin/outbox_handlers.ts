@@ -5,11 +5,6 @@ import { CscError } from '../core/errors.ts';
 import type { Handler } from './handlers.ts';
 import { onlyKnown, optionalString } from './params.ts';
 
-export type OutboxMessage = { at: string; channel: 'email' | 'sms'; to: string; username: string; subject: string; text: string };
-
-/** Reads the outbox, oldest first, optionally for one username. */
-export type OutboxReader = (filter: { username?: string }) => Promise<OutboxMessage[]>;
-
 export const showOutbox: Handler = async (deps, { body }) => {
   onlyKnown(body, ['username']);
   const username = optionalString(body, 'username', 64);

@@ -83,3 +83,6 @@ export class RateLimiter {
     }
   }
 }
+
+/** The limiter and the rules it applies, as the CSC routes receive them. */
+export type Limits = { limiter: RateLimiter; policy: RatePolicy };

@@ -60,3 +60,9 @@ export interface ServiceAuth {
 
 /** The user and the client of a revoked token: the SADs minted for that pair are revoked with it. */
 export type RevokedSession = { userId: string; clientId: string };
+
+/** A message of the development outbox (sam/notify/outbox_notifier.ts), as `outbox:show` lists it. */
+export type OutboxMessage = { at: string; channel: 'email' | 'sms'; to: string; username: string; subject: string; text: string };
+
+/** Reads the development outbox, oldest first, optionally for one username. */
+export type OutboxReader = (filter: { username?: string }) => Promise<OutboxMessage[]>;

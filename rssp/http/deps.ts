@@ -6,7 +6,7 @@ import type { Logger } from '../../core/log.ts';
 import type { ServiceAuth, TokenVerifier, UserDirectory } from '../../core/ports.ts';
 import type { SignatureActivation } from '../../core/sam_port.ts';
 import type { CredentialService } from '../app/credential_service.ts';
-import type { Limits } from './steps/rate_limit.ts';
+import type { Limits } from '../../core/policy.ts';
 
 export type RsspDeps = {
   config: Config;

@@ -1,7 +1,6 @@
 // Throttling steps (issue #4 item 4, core/policy.ts): early in a method's list, so that a throttled request costs
 // no body parsing, no database and no SAM call. The limiter is a required dependency (issue #15 item 2): a
 // composition that forgets it does not compile.
-import type { RateLimiter, RatePolicy } from '../../../core/policy.ts';
 import type { Step } from '../step.ts';
 
 /** auth/login: per source IP (there is no client before a login). Fails open when the store is down. */
@@ -22,5 +21,3 @@ export const limitAuthorize: Step = async (ctx, deps) => {
 export const limitSign: Step = async (ctx, deps) => {
   if (ctx.state.grant) await deps.limits.limiter.hit(deps.limits.policy.signPerClient, ctx.state.grant.clientId);
 };
-
-export type Limits = { limiter: RateLimiter; policy: RatePolicy };
