@@ -43,7 +43,15 @@ export type ServerMetrics = RuntimeMetrics;
 /** Cores used during the measured window by each process on the machine that matters: the service (all its
  *  threads, SoftHSM's work included), PostgreSQL (every backend; null where /proc cannot be read) and this load
  *  generator. On a machine the service shares, these say where the CPU went. */
-export type CpuShares = { service: number; postgres: number | null; loader: number };
+export type CpuShares = {
+  service: number;
+  postgres: number | null;
+  /** Every redis-server process (null where /proc cannot be read; 0 with the in-process store). */
+  redis: number | null;
+  loader: number;
+  /** CPU seconds over the window, for per-signature figures: the service's own (its report), PostgreSQL's, Redis's. */
+  seconds: { service: number; postgres: number | null; redis: number | null };
+};
 
 export type LoadResult = {
   scenario: LoadJob['scenario'];
@@ -120,8 +128,8 @@ try {
   /* the usual Linux value */
 }
 
-/** CPU seconds used so far by every process named postgres; null without a readable /proc. */
-function postgresCpuSeconds(): number | null {
+/** CPU seconds used so far by every process named `name` (postgres, redis-server); null without a readable /proc. */
+function processCpuSeconds(name: string): number | null {
   let ticks = 0;
   try {
     for (const pid of readdirSync('/proc')) {
@@ -133,7 +141,7 @@ function postgresCpuSeconds(): number | null {
         continue; // gone meanwhile
       }
       const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      if (stat.slice(stat.indexOf('(') + 1, close) !== name) continue;
       const fields = stat.slice(close + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14 and 15)
     }
@@ -146,16 +154,21 @@ function postgresCpuSeconds(): number | null {
 /** Starts measuring this process's and PostgreSQL's CPU; the returned function ends the window. */
 function cpuWindow(): (server: ServerMetrics) => CpuShares {
   const loaderAt = process.cpuUsage();
-  const pgAt = postgresCpuSeconds();
+  const pgAt = processCpuSeconds('postgres');
+  const redisAt = processCpuSeconds('redis-server');
   const t0 = performance.now();
   return (server) => {
     const seconds = (performance.now() - t0) / 1000;
     const own = process.cpuUsage(loaderAt);
-    const pgNow = postgresCpuSeconds();
+    const since = (at: number | null, now: number | null) => (at === null || now === null ? null : now - at);
+    const pg = since(pgAt, processCpuSeconds('postgres'));
+    const redis = since(redisAt, processCpuSeconds('redis-server'));
     return {
       service: server.cpuSeconds / (server.windowMs / 1000),
-      postgres: pgAt === null || pgNow === null ? null : (pgNow - pgAt) / seconds,
+      postgres: pg === null ? null : pg / seconds,
+      redis: redis === null ? null : redis / seconds,
       loader: (own.user + own.system) / 1e6 / seconds,
+      seconds: { service: server.cpuSeconds, postgres: pg, redis },
     };
   };
 }

@@ -15,10 +15,11 @@ import { rate, summarize, type LatencySummary } from './stats.ts';
 
 export type RawResult = {
   algo: AlgoName;
-  /** sign only: the HSM's rate, the reference of every ratio. */
-  sign: { ops: number; opsPerSec: number; latencyMs: LatencySummary };
+  /** sign only: the HSM's rate, the reference of every ratio. cpuMsPerOp: this process's CPU (all threads: the
+   *  software token's work and the little JavaScript that drives it) per operation. */
+  sign: { ops: number; opsPerSec: number; latencyMs: LatencySummary; cpuMsPerOp: number };
   /** sign then verify, as the SAM does before returning a signature (DESIGN §2.4). */
-  signVerify: { ops: number; opsPerSec: number; latencyMs: LatencySummary };
+  signVerify: { ops: number; opsPerSec: number; latencyMs: LatencySummary; cpuMsPerOp: number };
   sessions: number;
   concurrency: number;
   peakRssBytes: number;
@@ -46,8 +47,9 @@ let peakRss = process.memoryUsage.rss();
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
 
 /** Runs `op` in `concurrency` loops for `ms`; returns the latencies of the operations that finished in time. */
-async function measure(ms: number, op: () => Promise<void>): Promise<{ latencies: number[]; elapsedMs: number }> {
+async function measure(ms: number, op: () => Promise<void>): Promise<{ latencies: number[]; elapsedMs: number; cpuMs: number }> {
   const latencies: number[] = [];
+  const cpuAt = process.cpuUsage();
   const start = performance.now();
   const end = start + ms;
   await Promise.all(
@@ -59,7 +61,8 @@ async function measure(ms: number, op: () => Promise<void>): Promise<{ latencies
       }
     }),
   );
-  return { latencies, elapsedMs: performance.now() - start };
+  const cpu = process.cpuUsage(cpuAt);
+  return { latencies, elapsedMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 const results: RawResult[] = [];
@@ -85,8 +88,13 @@ try {
     const sv = await measure(Math.max(1000, durationMs / 2), signVerify);
     results.push({
       algo: name,
-      sign: { ops: s.latencies.length, opsPerSec: rate(s.latencies.length, s.elapsedMs), latencyMs: summarize(s.latencies) },
-      signVerify: { ops: sv.latencies.length, opsPerSec: rate(sv.latencies.length, sv.elapsedMs), latencyMs: summarize(sv.latencies) },
+      sign: { ops: s.latencies.length, opsPerSec: rate(s.latencies.length, s.elapsedMs), latencyMs: summarize(s.latencies), cpuMsPerOp: s.cpuMs / s.latencies.length },
+      signVerify: {
+        ops: sv.latencies.length,
+        opsPerSec: rate(sv.latencies.length, sv.elapsedMs),
+        latencyMs: summarize(sv.latencies),
+        cpuMsPerOp: sv.cpuMs / sv.latencies.length,
+      },
       sessions,
       concurrency,
       peakRssBytes: peakRss,

@@ -21,6 +21,7 @@ import { ALGOS, type AlgoName } from './algos.ts';
 import type { BenchUser, LoadJob, LoadResult } from './load.ts';
 import type { RawResult } from './raw.ts';
 import { ratio, shares } from './stats.ts';
+import { hashSecret, SCRYPT_DEFAULTS, verifySecret } from '../core/slow_hash.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** Where the service is compiled for the run (relative to ROOT, so that node_modules resolves). */
@@ -211,7 +212,24 @@ function machine() {
   };
 }
 
-type Row = LoadResult & { ratio: number | null; ratioSignVerify: number | null };
+/**
+ * CPU milliseconds per signature (issue #13). service: the service process (all threads); token: what the token
+ * itself spends per signature, from the raw run on the same token (ECDSA: sign and verify, both done by the token;
+ * RSA: sign only, the verify being Node's work in the service); outsideToken = service − token. postgres and redis:
+ * every process of that name on the machine during the window. total = outsideToken + postgres + redis. full only:
+ * scrypt, the CPU of one PIN check at the production cost measured in this process, and total without it.
+ */
+type CpuPerSignature = {
+  service: number;
+  token: number | null;
+  outsideToken: number | null;
+  postgres: number | null;
+  redis: number | null;
+  total: number | null;
+  scrypt?: number;
+  totalWithoutScrypt?: number | null;
+};
+type Row = LoadResult & { ratio: number | null; ratioSignVerify: number | null; cpuPerSignatureMs?: CpuPerSignature };
 type RawRun = { when: 'before' | 'after'; results: RawResult[] };
 
 const started = new Date();
@@ -280,12 +298,45 @@ async function measureRaw(when: RawRun['when'], ms: number): Promise<void> {
   rawRuns.push({ when, results: JSON.parse(out) as RawResult[] });
 }
 
-/** The reference rates of an algorithm: the mean of its raw runs. */
-function rawReference(algo: string): { sign: number; signVerify: number } | undefined {
+/** The reference rates of an algorithm: the mean of its raw runs, and the token's CPU per operation. */
+function rawReference(algo: string): { sign: number; signVerify: number; signCpuMs: number; signVerifyCpuMs: number } | undefined {
   const rs = rawRuns.flatMap((run) => run.results.filter((r) => r.algo === algo));
   if (!rs.length) return undefined;
   const mean = (f: (r: RawResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
-  return { sign: mean((r) => r.sign.opsPerSec), signVerify: mean((r) => r.signVerify.opsPerSec) };
+  return {
+    sign: mean((r) => r.sign.opsPerSec),
+    signVerify: mean((r) => r.signVerify.opsPerSec),
+    signCpuMs: mean((r) => r.sign.cpuMsPerOp),
+    signVerifyCpuMs: mean((r) => r.signVerify.cpuMsPerOp),
+  };
+}
+
+/** CPU of one PIN check at the production scrypt cost, in this process (the same code the SAM runs). */
+async function scryptCpuMs(): Promise<number> {
+  const stored = await hashSecret('246810', SCRYPT_DEFAULTS);
+  const n = 8;
+  const at = process.cpuUsage();
+  for (let i = 0; i < n; i++) await verifySecret('246810', stored);
+  const cpu = process.cpuUsage(at);
+  return (cpu.user + cpu.system) / 1000 / n;
+}
+
+function cpuPerSignature(r: LoadResult, scryptMs: number | null): CpuPerSignature {
+  const ref = rawReference(r.algo);
+  const per = (seconds: number | null) => (seconds === null || r.signatures === 0 ? null : (seconds * 1000) / r.signatures);
+  const service = per(r.cpu.seconds.service)!;
+  const token = ref ? (ALGOS[r.algo as AlgoName].scheme.kind === 'ecdsa' ? ref.signVerifyCpuMs : ref.signCpuMs) : null;
+  const outsideToken = token === null ? null : service - token;
+  const postgres = per(r.cpu.seconds.postgres);
+  const redis = per(r.cpu.seconds.redis);
+  const total = outsideToken === null || postgres === null ? null : outsideToken + postgres + (redis ?? 0);
+  const out: CpuPerSignature = { service, token, outsideToken, postgres, redis, total };
+  if (r.scenario === 'full' && scryptMs !== null) {
+    // One PIN check per document, and one signature per document.
+    out.scrypt = scryptMs;
+    out.totalWithoutScrypt = total === null ? null : total - scryptMs;
+  }
+  return out;
 }
 
 async function runLoad(s: Service, scenario: LoadJob['scenario'], algo: AlgoName, users: BenchUser[]): Promise<void> {
@@ -329,11 +380,13 @@ function readProfile(): unknown {
   );
 }
 
-// Ratios against the mean of the raw runs, now that both are in.
+// Ratios against the mean of the raw runs, now that both are in, and the CPU per signature outside the token.
+const scryptMs = rows.some((r) => r.scenario === 'full') ? await scryptCpuMs() : null;
 for (const r of rows) {
   const ref = rawReference(r.algo);
   r.ratio = ratio(r.signaturesPerSec, ref?.sign);
   r.ratioSignVerify = ratio(r.signaturesPerSec, ref?.signVerify);
+  r.cpuPerSignatureMs = cpuPerSignature(r, scryptMs);
 }
 
 const report = {
@@ -365,8 +418,17 @@ for (const a of algos) {
 process.stdout.write(`\n${lines.join('\n')}\n`);
 if (rows.length) {
   lines.length = 0;
-  lines.push('', `CPU during the measured windows, in cores of ${os.cpus().length}:`, 'scenario | algo | service | PostgreSQL | load generator');
-  for (const r of rows) lines.push([r.scenario, r.algo, fmt(r.cpu.service, 2), fmt(r.cpu.postgres, 2), fmt(r.cpu.loader, 2)].join(' | '));
+  lines.push('', `CPU during the measured windows, in cores of ${os.cpus().length}:`, 'scenario | algo | service | PostgreSQL | Redis | load generator');
+  for (const r of rows) lines.push([r.scenario, r.algo, fmt(r.cpu.service, 2), fmt(r.cpu.postgres, 2), fmt(r.cpu.redis, 2), fmt(r.cpu.loader, 2)].join(' | '));
+  lines.push(
+    '',
+    'CPU ms per signature (token: from the raw run; outside = service - token; total = outside + PostgreSQL + Redis):',
+    'scenario | algo | service | token | outside token | PostgreSQL | Redis | total | scrypt | total without scrypt',
+  );
+  for (const r of rows) {
+    const c = r.cpuPerSignatureMs!;
+    lines.push([r.scenario, r.algo, fmt(c.service, 3), fmt(c.token, 3), fmt(c.outsideToken, 3), fmt(c.postgres, 3), fmt(c.redis, 3), fmt(c.total, 3), fmt(c.scrypt, 3), fmt(c.totalWithoutScrypt, 3)].join(' | '));
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 for (const r of rows.filter((x) => x.scenario === 'full')) {
