@@ -29,7 +29,8 @@ other files get a detached FILE.p7s (CAdES B-B).
                        credentials in oauth2code mode always use it
   --oauth-login        sign in to the service in the browser too (scope "service") instead of a password
   --client-id ID       the OAuth client registered for this application (env CSC_CLIENT_ID)
-  --client-secret S    its secret, for a confidential client (env CSC_CLIENT_SECRET)
+  --client-secret S    its secret, for a confidential client (env CSC_CLIENT_SECRET); write
+                       --client-secret=S when S starts with '-', as a generated secret may
   --redirect-uri URI   its registered loopback redirect URI (default http://127.0.0.1/callback, any port)
   --no-browser         print the authorization URL instead of opening a browser
   --format F           auto (default) | pades | cades

@@ -341,7 +341,7 @@ describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'client/cli.ts', '--url', server.url, '--oauth-login',
-        '--client-id', client.client_id, '--client-secret', client.client_secret!, '--redirect-uri', redirectUri, '--no-browser',
+        '--client-id', client.client_id, `--client-secret=${client.client_secret!}`, '--redirect-uri', redirectUri, '--no-browser',
         '--export-root', root, path.join(dir, 'a.pdf'), path.join(dir, 'b.pdf')],
       { cwd: ROOT, env: { ...process.env, CSC_PIN: '', CSC_PASSWORD: '' } },
     );
