@@ -223,12 +223,21 @@ describe('checkpoints', () => {
     );
     const mine = written.filter((c) => c !== null);
     expect(mine.length).toBeGreaterThan(0);
-    const { rows } = await env.db.query(`SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE prev_seq IS NOT NULL ORDER BY audit_checkpoints.seq`);
+    // One chain: each checkpoint this test wrote names the one stored right before it, by seq and by digest.
+    // Only ours are checked: the shared database keeps whatever earlier runs left behind.
+    const { rows } = await env.db.query(`SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE audit_checkpoints.seq = ANY($1) ORDER BY audit_checkpoints.seq`, [
+      mine.map((c) => c!.seq),
+    ]);
     const all = rows.map(toCheckpointLine);
-    // One chain: every version 2 checkpoint names the one right before it, by seq and by digest.
-    for (let i = 1; i < all.length; i++) {
-      expect(all[i]!.prevSeq).toBe(all[i - 1]!.seq);
-      expect(all[i]!.prev).toBe(checkpointDigest(all[i - 1]!));
+    expect(all.length).toBe(mine.length);
+    for (const c of all) {
+      const before = await env.db.query(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE audit_checkpoints.seq < $1 ORDER BY audit_checkpoints.seq DESC LIMIT 1`,
+        [c.seq],
+      );
+      const prev = toCheckpointLine(before.rows[0]);
+      expect(c.prevSeq).toBe(prev.seq);
+      expect(c.prev).toBe(checkpointDigest(prev));
     }
     // The anchor file holds exactly the checkpoints this test wrote, as stored.
     const anchored = parseAnchors(readFileSync(file, 'utf8'));
