@@ -13,6 +13,7 @@ import { adminRoutes } from './admin/http.ts';
 import { RuntimeSampler, runtimeMetricsRoute } from './admin/runtime_metrics.ts';
 import { CompositeTokenVerifier, createAuthz, createOAuthServer, credentialCatalog } from './authz/index.ts';
 import { auditOAuthEvents } from './authz/oauth_audit.ts';
+import { activationPages } from './authz/pages/activation.ts';
 import { oauthRateLimit } from './authz/oauth_rate_limit.ts';
 import type { Config } from './core/config.ts';
 import { createPool, migrate, SCHEMAS } from './core/db.ts';
@@ -209,6 +210,9 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     adminApp.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, clients: oauth.clients, oauthKeys: oauth.keys, audit,
       // The outbox holds live one-time passwords and approval links: never served in production.
       outbox: config.env === 'production' ? undefined : outbox,
+      // In production the operator never sets a PIN or receives a TOTP seed: activation links do (issue #14 finding 1).
+      production: config.env === 'production',
+      publicUrl: config.publicUrl,
     }));
     let adminUrl: string | undefined;
     if (config.admin.listen) {
@@ -225,6 +229,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit };
     // Approval pages of asynchronous authorization (CSC v2 §11.7), reached by the link sent to the person.
     app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));
+    // Self-service activation links (issue #14 finding 1): the person chooses their PIN and enrols their authenticator.
+    app.use(activationPages({ sam, log, publicUrl: config.publicUrl, limiter: limits.limiter }));
     app.use(cscV2Routes(rsspDeps));
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
     app.use(cscV1Routes(rsspDeps));

@@ -18,7 +18,15 @@ import { ask } from '../client/prompt.ts';
 /** `multi`: the flag may be repeated; the values reach `run` joined by newlines. `secret`: never taken from the
  *  command line, where it would show in `ps`, shell history and CI logs (issue #14 finding 1): asked for without echo
  *  on a terminal, else read as one line of standard input (several secrets: one line each, in the order listed). */
-type Flag = { name: string; required?: boolean; int?: boolean; multi?: boolean; secret?: { prompt: string }; help: string };
+type Flag = {
+  name: string;
+  required?: boolean;
+  int?: boolean;
+  multi?: boolean;
+  /** `unless`: not asked for when this returns true for the other flags (credential:create --pin-by activation). */
+  secret?: { prompt: string; unless?: (flags: Record<string, string>) => boolean };
+  help: string;
+};
 
 type Command = {
   summary: string;
@@ -75,7 +83,13 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'username', required: true, help: 'owner of the credential' },
       { name: 'algo', required: true, help: 'ES256 | ES384 | RS256 | RS384 | PS256' },
       { name: 'rsa-bits', int: true, help: '2048 | 3072 (RSA only, default 2048)' },
-      { name: 'pin', required: true, secret: { prompt: 'PIN of the new credential: ' }, help: 'the PIN the user will type to authorize signatures, 4 to 16 digits (asked for, or one line of stdin)' },
+      {
+        name: 'pin',
+        required: true,
+        secret: { prompt: 'PIN of the new credential: ', unless: (f) => f['pin-by'] === 'activation' },
+        help: 'the PIN the user will type to authorize signatures, 4 to 16 digits (asked for, or one line of stdin; not with --pin-by activation)',
+      },
+      { name: 'pin-by', help: 'admin (default) | activation: no PIN now, the user chooses it on an activation link (activation:issue); production allows only activation' },
       { name: 'multisign', int: true, help: 'signatures one authorization may produce (default 1)' },
       { name: 'scal', help: '1 | 2 (default 2: each authorization is bound to the hashes)' },
       { name: 'auth', help: 'explicit | oauth2code (default explicit)' },
@@ -84,8 +98,10 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'approval', help: 'inline | async: async answers authorize with 202 and sends the user an approval link' },
     ],
     async run(f, api) {
+      if (f['pin-by'] !== undefined && f['pin-by'] !== 'admin' && f['pin-by'] !== 'activation') throw new CliError('--pin-by must be admin or activation', 2);
       printJson(
         await api('POST', `/admin/users/${enc(f.username!)}/credentials`, {
+          activation: f['pin-by'] === 'activation' ? true : undefined,
           otp: f.otp,
           approval: f.approval,
           algo: f.algo,
@@ -96,6 +112,18 @@ export const COMMANDS: Record<string, Command> = {
           authMode: f.auth,
           description: f.description,
         }),
+      );
+    },
+  },
+  'activation:issue': {
+    summary: "send the user a single-use activation link to choose their PIN and enrol their authenticator (the link is never shown here)",
+    flags: [
+      { name: 'username', required: true, help: 'the user' },
+      { name: 'credential', multi: true, help: 'credential ID the link covers (repeatable; default: all of the user\'s credentials)' },
+    ],
+    async run(f, api) {
+      printJson(
+        await api('POST', `/admin/users/${enc(f.username!)}/activation`, f.credential === undefined ? {} : { credentialIDs: f.credential.split('\n') }),
       );
     },
   },
@@ -410,7 +438,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return argv.length === 0 ? 2 : 0;
     }
     const { command, flags } = parseArgs(argv);
-    Object.assign(flags, await readSecrets(COMMANDS[command]!.flags));
+    Object.assign(flags, await readSecrets(COMMANDS[command]!.flags.filter((fl) => !fl.secret?.unless?.(flags))));
     const baseUrl = env.ADMIN_URL ?? (env.ADMIN_LISTEN ? `http://${env.ADMIN_LISTEN}` : `http://127.0.0.1:${env.PORT ?? 8080}`);
     await COMMANDS[command]!.run(flags, client(baseUrl, () => adminToken(env)));
     return 0;

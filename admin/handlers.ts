@@ -27,7 +27,15 @@ export type AdminDeps = {
   audit: AuditTrail;
   /** The development outbox of out-of-band messages (outbox:show). */
   outbox?: OutboxReader;
+  /** NODE_ENV=production: the routes that would give the operator a user's factor (a PIN they choose, a TOTP seed)
+   *  are refused, and activation links are the only way to set them (issue #14 finding 1). */
+  production?: boolean;
+  /** The service's external URL, for the activation links (PUBLIC_URL). */
+  publicUrl?: string;
 };
+
+/** Where activation links point (authz/pages/activation.ts). */
+export const ACTIVATION_PATH = '/activate/';
 
 export type AdminRequest = { params: string[]; body: Body; ctx: RequestContext };
 
@@ -69,6 +77,12 @@ export const createUser: Handler = async (deps, { body }) => {
 
 export const enrollOtp: Handler = async (deps, { params, body, ctx }) => {
   onlyKnown(body, []);
+  if (deps.production) {
+    throw new CscError('factorsByAdminRefused', {
+      description:
+        'In production the admin API does not hand out TOTP seeds (sole control): issue an activation link, on which the user enrols their own authenticator (POST /admin/users/{username}/activation, activation:issue)',
+    });
+  }
   const user = await userNamed(deps, params[0]!);
   // Re-enrolling replaces the seed: the operator hands the new secret to the user, the old app stops working.
   const { secret, otpauthUri } = await deps.sam.enrollOtp({ ctx, userId: user.id, accountName: user.username });
@@ -76,14 +90,26 @@ export const enrollOtp: Handler = async (deps, { params, body, ctx }) => {
 };
 
 export const createCredential: Handler = async (deps, { params, body, ctx }) => {
-  onlyKnown(body, ['algo', 'rsaBits', 'pin', 'multisign', 'scal', 'authMode', 'description', 'otp', 'approval']);
+  onlyKnown(body, ['algo', 'rsaBits', 'pin', 'activation', 'multisign', 'scal', 'authMode', 'description', 'otp', 'approval']);
+  if (deps.production && body.pin !== undefined) {
+    throw new CscError('factorsByAdminRefused', {
+      description:
+        'In production the admin API does not set PINs (sole control): create the credential without one and issue an activation link, on which the user chooses it (POST /admin/users/{username}/activation, activation:issue)',
+    });
+  }
+  // activation: true — no PIN now; the owner chooses it through an activation link. Always so in production.
+  if (body.activation !== undefined && body.activation !== true && body.activation !== false) {
+    throw new CscError('invalidRequest', { description: 'Invalid parameter activation: true or false' });
+  }
+  const byActivation = body.activation === true || deps.production === true;
+  if (byActivation && body.pin !== undefined) throw new CscError('invalidRequest', { description: 'Invalid parameter pin: not with activation' });
   const user = await userNamed(deps, params[0]!);
   const algo = oneOf(body, 'algo', ALGOS, true)!;
   const rsaBits = oneOf(body, 'rsaBits', [2048, 3072] as const, false);
   if (rsaBits !== undefined && algo.startsWith('ES')) {
     throw new CscError('invalidRequest', { description: 'Invalid parameter rsaBits: only for RS256, RS384 and PS256' });
   }
-  const pin = matching(body, 'pin', PIN_PATTERN, '4 to 16 digits');
+  const pin = byActivation ? undefined : matching(body, 'pin', PIN_PATTERN, '4 to 16 digits');
   const multisign = optionalInt(body, 'multisign', 1, 1000);
   const scal = oneOf(body, 'scal', ['1', '2'] as const, false);
   const authMode = oneOf(body, 'authMode', ['explicit', 'oauth2code'] as const, false);
@@ -108,7 +134,49 @@ export const createCredential: Handler = async (deps, { params, body, ctx }) => 
   return {
     status: 201,
     body: { credentialID },
-    audit: { username: user.username, userId: user.id, credentialID, algo, rsaBits, multisign, scal, authMode, otpChannel, approval },
+    audit: { username: user.username, userId: user.id, credentialID, algo, rsaBits, multisign, scal, authMode, otpChannel, approval, pinBy: byActivation ? 'activation' : 'admin' },
+  };
+};
+
+/**
+ * Issue #14 finding 1: a single-use activation link on which the user chooses the PIN of the covered credentials and
+ * enrols their own authenticator. The SAM makes the secret and sends it to the user's registered address; this
+ * answer says only where it went and until when it is valid, so the operator never holds it.
+ */
+export const issueActivation: Handler = async (deps, { params, body, ctx }) => {
+  onlyKnown(body, ['credentialIDs']);
+  const user = await userNamed(deps, params[0]!);
+  let ids: string[];
+  const given = body.credentialIDs;
+  if (given === undefined || given === null) {
+    ids = (await deps.credentials.listByOwner(user.id)).map((r) => r.credentialID);
+  } else {
+    if (!Array.isArray(given) || given.length < 1 || given.length > 100 || !given.every((v) => typeof v === 'string' && v.length >= 1 && v.length <= 256)) {
+      throw new CscError('invalidRequest', { description: 'Invalid parameter credentialIDs: an array of 1 to 100 credential IDs' });
+    }
+    ids = [...new Set(given as string[])];
+    for (const id of ids) {
+      const record = await deps.credentials.get(id);
+      // Another user's credential is as unknown as a made-up id.
+      if (!record || record.ownerId !== user.id) throw new CscError('credentialNotFound');
+    }
+  }
+  if (ids.length === 0) throw new CscError('invalidRequest', { description: 'The user has no credential to activate; create one first' });
+  // Fail closed: a link without the service's external address would be relative, useless to the person.
+  if (!deps.publicUrl) throw new CscError('serverError', { description: 'PUBLIC_URL is not known to the admin API: no activation link can be made' });
+  const base = deps.publicUrl.replace(/\/+$/, '');
+  const sent = await deps.sam.issueActivation({
+    ctx,
+    userId: user.id,
+    credentialIDs: ids,
+    accountName: user.username,
+    recipient: { username: user.username, email: user.email, phone: user.phone },
+    linkBase: `${base}${ACTIVATION_PATH}`,
+  });
+  return {
+    status: 201,
+    body: { sentTo: { channel: sent.channel, to: sent.to }, expiresAt: sent.expiresAt, credentialIDs: ids },
+    audit: { username: user.username, userId: user.id, credentialIDs: ids, channel: sent.channel, expiresAt: sent.expiresAt },
   };
 };
 

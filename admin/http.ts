@@ -29,6 +29,7 @@ export const ADMIN_ROUTES: Route[] = [
   route('POST', '/users', 'user.create', h.createUser),
   route('POST', '/users/:p/otp', 'otp.enroll', h.enrollOtp),
   route('POST', '/users/:p/credentials', 'credential.create', h.createCredential),
+  route('POST', '/users/:p/activation', 'activation.issue', h.issueActivation),
   route('GET', '/users/:p/credentials', 'credential.list', h.listCredentials),
   route('POST', '/credentials/:p/disable', 'credential.disable', h.disableCredential),
   route('POST', '/credentials/:p/enable', 'credential.enable', h.enableCredential),

@@ -96,6 +96,10 @@ const schema = z.object({
   /** Seconds an asynchronous authorization (credentials/authorize answered 202, CSC v2 §11.7) waits for the person
    *  to approve on the page before it expires. Default 300. */
   ASYNC_APPROVAL_LIFETIME_SECONDS: int(30, 3600).default(300),
+  /** Hours an activation link (admin activation:issue, issue #14 finding 1) stays valid before the person must ask
+   *  for a new one. Short, since whoever holds the link chooses the PIN; decimals allowed (0.5 = 30 minutes).
+   *  Default 24. */
+  ACTIVATION_LINK_HOURS: z.coerce.number().min(0.01).max(720).default(24),
   /** SMTP server for e-mail OTPs. Unset: e-mail goes to the development outbox (DATA_DIR/outbox). */
   SMTP_HOST: z.string().optional(),
   /** Default 587 (submission with STARTTLS); 465 with SMTP_SECURE=true. */
@@ -237,6 +241,8 @@ export type Config = {
     sadMaxTransactionSeconds?: number;
     /** Pending asynchronous authorizations expire after this. Absent: 300. */
     approvalLifetimeSeconds?: number;
+    /** Activation links expire after this (ACTIVATION_LINK_HOURS). Absent: 24 hours. */
+    activationLifetimeSeconds?: number;
   };
   /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
   notify: {
@@ -351,6 +357,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
       sadMaxTransactionSeconds: e.SAD_MAX_TRANSACTION_SECONDS,
       approvalLifetimeSeconds: e.ASYNC_APPROVAL_LIFETIME_SECONDS,
+      activationLifetimeSeconds: Math.round(e.ACTIVATION_LINK_HOURS * 3600),
     },
     notify: {
       ...(e.SMTP_HOST

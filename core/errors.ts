@@ -100,6 +100,15 @@ export const CSC_ERRORS = {
   userNotFound: { status: 404, error: 'invalid_request', description: 'No user with this username' },
   credentialNotFound: { status: 404, error: 'invalid_request', description: 'No credential with this credentialID' },
   certificateKeyMismatch: { status: 400, error: 'invalid_request', description: 'The end-entity certificate does not match the key of the credential' },
+  /** Issue #14 finding 1: in production the operator never holds a user's factor. */
+  factorsByAdminRefused: {
+    status: 403,
+    error: 'access_denied',
+    description:
+      'In production the admin API neither sets PINs nor hands out TOTP seeds (sole control): issue an activation link instead (POST /admin/users/{username}/activation, activation:issue)',
+  },
+  activationNoRecipient: { status: 400, error: 'invalid_request', description: 'The user has no e-mail address or phone number to send an activation link to' },
+  activationNotDelivered: { status: 503, error: 'temporarily_unavailable', description: 'The activation link could not be delivered; no link was issued' },
   certificateChainInvalid: { status: 400, error: 'invalid_request', description: 'The certificate chain is invalid: each certificate must be issued by the next one' },
 
   // the service itself

@@ -107,7 +107,14 @@ export type SamErrorCode =
   /** The asynchronous authorization was not approved in time (or its SAD expired before it was fetched). */
   | 'SAM_APPROVAL_EXPIRED'
   /** The person refused the asynchronous authorization. */
-  | 'SAM_APPROVAL_REFUSED';
+  | 'SAM_APPROVAL_REFUSED'
+  /** An activation link that is unknown, already used (or spent by wrong codes) or expired: one code for all three, so
+   *  that the page tells a guesser nothing (issue #14 finding 1). */
+  | 'SAM_ACTIVATION_INVALID'
+  /** issueActivation covering no credential of the user, or one that is not theirs. */
+  | 'SAM_ACTIVATION_NOTHING_TO_ACTIVATE'
+  /** redeemActivation with a PIN that is not 4 to 16 digits. */
+  | 'SAM_PIN_FORMAT';
 
 /** A refusal or failure of the SAM. `detail` may name a CKR_* code; it never carries a secret. */
 export class SamError extends Error {
@@ -132,6 +139,16 @@ export type ApprovalView = {
   expiresAt: string;
 };
 
+/** What the activation page shows for the secret of its link (issue #14 finding 1). `totp` is the seed the person
+ *  enrols in their authenticator app; it becomes theirs only once redeemActivation has confirmed a first code. */
+export type ActivationView = {
+  userId: string;
+  accountName: string;
+  credentials: Array<{ credentialID: string; keyAlgo: KeyAlgo }>;
+  totp: { secret: string; otpauthUri: string } | null;
+  expiresAt: string;
+};
+
 export interface SignatureActivation {
   /** Generates a key pair in the token, has the configured CA certify it, and binds the credential to it. */
   createCredential(cmd: {
@@ -141,7 +158,9 @@ export interface SignatureActivation {
     algo: KeyAlgo;
     /** Restricts RSA keys to RSASSA-PSS (credential:create --algo PS256). */
     pssOnly?: boolean;
-    pin: string;
+    /** Absent: the credential has no PIN until its owner chooses one through an activation link (issueActivation);
+     *  it cannot be activated before. Production admin APIs never pass one (issue #14 finding 1). */
+    pin?: string;
     subject: { commonName: string; email?: string };
     /** Default totp. */
     otpChannel?: OtpChannel;
@@ -238,6 +257,26 @@ export interface SignatureActivation {
   /** The person's decision on the page: approve with the credential's factors, or refuse. */
   decideApproval(cmd: { ctx: RequestContext; link: string; approve: boolean; factors: Factors }): Promise<{ state: 'approved' | 'refused' }>;
 
+  /** Self-service activation (issue #14 finding 1): a single-use link, valid `ACTIVATION_LINK_HOURS`, sent to the
+   *  person's registered address by the SAM's notifier. The secret is never returned: the caller (the admin) learns
+   *  only where it went and until when it is valid. Covers the listed credentials of the user (all must be theirs). */
+  issueActivation(cmd: {
+    ctx: RequestContext;
+    userId: string;
+    credentialIDs: string[];
+    accountName: string;
+    recipient: Recipient;
+    /** The page's URL without the secret, e.g. https://sign.example.org/activate/ */
+    linkBase: string;
+  }): Promise<{ channel: 'email' | 'sms'; to: string; expiresAt: string }>;
+
+  /** What the activation page shows; null when the link is unknown, used or expired (one answer for all three). */
+  activationView(cmd: { token: string }): Promise<ActivationView | null>;
+
+  /** The person's choice on the page: the PIN of every covered credential, and the first code of the offered TOTP
+   *  seed. Checked and stored by the SAM; the link is spent in the same transaction. */
+  redeemActivation(cmd: { ctx: RequestContext; token: string; pin: string; otp?: string }): Promise<{ credentialIDs: string[]; otpEnrolled: boolean }>;
+
   /** Revokes every unexpired SAD of the user minted through the client: its session (token) was revoked. */
   revokeSads(cmd: { ctx: RequestContext; userId: string; clientId: string }): Promise<{ revoked: number }>;
 
@@ -250,6 +289,7 @@ export interface SignatureActivation {
 export const SAM_PORT_METHODS = [
   'createCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
   'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'revokeSads', 'caCertificate',
+  'issueActivation', 'activationView', 'redeemActivation',
 ] as const satisfies ReadonlyArray<keyof SignatureActivation>;
 
 type Missing = Exclude<keyof SignatureActivation, (typeof SAM_PORT_METHODS)[number]>;

@@ -20,6 +20,7 @@ import { signHash } from './app/sign_hash.ts';
 import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
 import { DEFAULT_MAX_TRANSACTION_SECONDS, extendTransaction } from './app/extend_transaction.ts';
 import { approvalView, checkApproval, decideApproval, DEFAULT_APPROVAL_LIFETIME_SECONDS, requestApproval } from './app/async_approval.ts';
+import { activationView, DEFAULT_ACTIVATION_LIFETIME_SECONDS, issueActivation, redeemActivation } from './app/activation_link.ts';
 import { pgCaStore } from './ledger/ca_store.ts';
 import type { Notifier } from './notify/notifier.ts';
 
@@ -56,6 +57,7 @@ export async function createSam(deps: {
       otpChallenge: deps.config.otpChallenge ?? DEFAULT_OTP_CHALLENGE_POLICY,
       sadMaxTransactionSeconds: deps.config.sadMaxTransactionSeconds ?? DEFAULT_MAX_TRANSACTION_SECONDS,
       approvalLifetimeSeconds: deps.config.approvalLifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS,
+      activationLifetimeSeconds: deps.config.activationLifetimeSeconds ?? DEFAULT_ACTIVATION_LIFETIME_SECONDS,
     },
   };
   return {
@@ -76,5 +78,8 @@ export async function createSam(deps: {
     decideApproval: (cmd) => decideApproval(d, cmd),
     revokeSads: (cmd) => revokeSads(d, cmd),
     caCertificate: async () => ca.certificate,
+    issueActivation: (cmd) => issueActivation(d, cmd),
+    activationView: (cmd) => activationView(d, cmd),
+    redeemActivation: (cmd) => redeemActivation(d, cmd),
   };
 }

@@ -1,6 +1,7 @@
 // Server-rendered pages of the authorization server (CSC v2 §8.4.2 gives the authorization server "full screen
 // control"). Plain HTML forms: no script, usable with a keyboard and a screen reader (every field has a <label>,
 // errors are announced with role="alert"), and styled inline so that a strict CSP (no external resources) holds.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type Lang = 'en' | 'fr';
 
@@ -91,7 +92,20 @@ label{display:block;margin-top:1rem;font-weight:600}input{font-size:1rem;padding
 button{font-size:1rem;padding:.5rem 1rem;margin:1.2rem .5rem 0 0}[role=alert]{color:#a00;font-weight:600}
 dt{font-weight:600}code{font-size:.95em}`;
 
-function page(lang: Lang, title: string, body: string): string {
+/** Double-submit CSRF for pages reached by a link rather than an oidc-provider interaction (the activation page): a
+ *  random value set in a SameSite=Strict, HttpOnly cookie and in the form, compared in constant time. */
+export function newCsrfToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function csrfTokensMatch(cookie: string | undefined, sent: string | null): boolean {
+  if (!cookie || !sent) return false;
+  const a = Buffer.from(cookie);
+  const b = Buffer.from(sent);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function page(lang: Lang, title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}</style></head>

@@ -99,6 +99,9 @@ export function createSamClient(opts: SamClientOptions): SamClient {
     decideApproval: port('decideApproval'),
     revokeSads: port('revokeSads'),
     caCertificate: () => port('caCertificate')({}),
+    issueActivation: port('issueActivation'),
+    activationView: port('activationView'),
+    redeemActivation: port('redeemActivation'),
     record: async (entry) => void (await call('POST', SAM_PATHS.audit('record'), entry)),
     evidence: (q) => call('POST', SAM_PATHS.audit('evidence'), q) as Promise<never>,
     async *export(filter) {

@@ -13,7 +13,8 @@ export type CreateCredentialCommand = {
   algo: SignatureAlgoName;
   /** RSA modulus size; only for RS256/RS384/PS256. Default 2048. */
   rsaBits?: 2048 | 3072;
-  pin: string;
+  /** Absent: set by the owner through an activation link (issue #14 finding 1). */
+  pin?: string;
   /** Default 1: one authorization, one signature, the strictest reading of sole control. */
   multisign?: number;
   /** Default "2": the SAD is bound to the hashes (DESIGN §2). */

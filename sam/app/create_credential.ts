@@ -11,8 +11,9 @@ import { hsmCall, mapHsmErrors } from './hsm_errors.ts';
 type CreateCmd = Parameters<SignatureActivation['createCredential']>[0];
 
 export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }> {
-  // A credential without a PIN could be activated by a possession factor alone; refuse rather than store one.
-  if (!cmd.pin) throw new SamError('SAM_FACTORS_MISSING', 'a PIN is required');
+  // No PIN: the credential waits for its owner's activation link (sam/app/activation_link.ts) and cannot be activated
+  // before (factors/check_factors.ts). An empty PIN is a mistake, not a request for that.
+  if (cmd.pin !== undefined && !cmd.pin) throw new SamError('SAM_FACTORS_MISSING', 'an empty PIN');
   if (cmd.scal !== '1' && cmd.scal !== '2') throw new SamError('SAM_CREDENTIAL_POLICY_INVALID', 'SCAL must be "1" or "2"');
   if (!Number.isSafeInteger(cmd.multisign) || cmd.multisign < 1) throw new SamError('SAM_CREDENTIAL_POLICY_INVALID', 'multisign must be a positive integer');
   // Refuse a malformed subject before a key is generated for nothing (throws TypeError).
@@ -23,7 +24,7 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
   const certificates = [ee, deps.ca.certificate];
   // The CA is ours, but the chain is still checked: a certificate for another key must never be bound.
   const validity = checkChain(certificates, pair.spki, deps.now());
-  const pinHash = await hashSecret(cmd.pin, deps.config.pinHash);
+  const pinHash = cmd.pin === undefined ? null : await hashSecret(cmd.pin, deps.config.pinHash);
   try {
     await insertCredential(deps.db, deps.credentialSeal, {
       credentialId: cmd.credentialID,

@@ -26,6 +26,7 @@ function statement(c: SealedFields): Buffer {
       Buffer.from(c.spki).toString('base64'),
       c.enabled,
       c.pinHash,
+      c.pinPending,
       c.notBefore?.toISOString() ?? null,
       c.notAfter?.toISOString() ?? null,
       c.otpChannel,

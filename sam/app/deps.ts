@@ -31,6 +31,8 @@ export type SamDeps = {
     sadMaxTransactionSeconds: number;
     /** Seconds a pending asynchronous authorization waits for the person (CSC v2 §11.7). */
     approvalLifetimeSeconds: number;
+    /** Seconds an activation link stays valid (ACTIVATION_LINK_HOURS, issue #14 finding 1). */
+    activationLifetimeSeconds: number;
   };
 };
 

@@ -22,7 +22,7 @@ export const PORT_METHODS: { [K in keyof SignatureActivation]: { input: z.ZodTyp
   createCredential: {
     input: z.object({
       ctx, credentialID: id, ownerId: id, algo: z.enum(['EC-P256', 'EC-P384', 'RSA-2048', 'RSA-3072']), pssOnly: z.boolean().optional(),
-      pin: z.string().max(1024), subject, otpChannel: z.enum(['totp', 'email', 'sms']).optional(), approval: z.enum(['inline', 'async']).optional(),
+      pin: z.string().max(1024).optional(), subject, otpChannel: z.enum(['totp', 'email', 'sms']).optional(), approval: z.enum(['inline', 'async']).optional(),
       scal: z.enum(['1', '2']), multisign: nums,
     }),
     args: (v) => [v],
@@ -61,6 +61,15 @@ export const PORT_METHODS: { [K in keyof SignatureActivation]: { input: z.ZodTyp
   decideApproval: { input: z.object({ ctx, link: z.string().min(1).max(512), approve: z.boolean(), factors }), args: (v) => [v] },
   revokeSads: { input: z.object({ ctx, userId: id, clientId: id }), args: (v) => [v] },
   caCertificate: { input: z.object({}), args: () => [] },
+  issueActivation: {
+    input: z.object({ ctx, userId: id, credentialIDs: z.array(id).min(1).max(100), accountName: id, recipient, linkBase: z.string().min(1).max(2048) }),
+    args: (v) => [v],
+  },
+  activationView: { input: z.object({ token: z.string().min(1).max(512) }), args: (v) => [v] },
+  redeemActivation: {
+    input: z.object({ ctx, token: z.string().min(1).max(512), pin: z.string().max(1024), otp: z.string().max(64).optional() }),
+    args: (v) => [v],
+  },
 };
 
 const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));

@@ -13,6 +13,8 @@ export type CredentialRecord = {
   spki: Uint8Array;
   enabled: boolean;
   pinHash: string | null;
+  /** Created without a PIN: waits for its owner's activation link and cannot be activated before (migration 016). */
+  pinPending: boolean;
   /** Consecutive failures of each factor (migration 006); either reaching the limit locks the credential. */
   pinFailures: number;
   otpFailures: number;
@@ -32,7 +34,8 @@ export type CredentialRecord = {
 /** The fields the SAM's seal covers: everything that decides who may sign and how, but the failure counters. */
 export type SealedFields = Pick<
   CredentialRecord,
-  'credentialId' | 'ownerId' | 'keyId' | 'keyAlgo' | 'pssOnly' | 'spki' | 'enabled' | 'pinHash' | 'notBefore' | 'notAfter' | 'otpChannel' | 'approval' | 'scal' | 'multisign'
+  | 'credentialId' | 'ownerId' | 'keyId' | 'keyAlgo' | 'pssOnly' | 'spki' | 'enabled' | 'pinHash' | 'pinPending' | 'notBefore' | 'notAfter'
+  | 'otpChannel' | 'approval' | 'scal' | 'multisign'
 >;
 
 export interface CredentialSeal {
@@ -51,6 +54,7 @@ export type CredentialRow = {
   spki: Buffer;
   enabled: boolean;
   pin_hash: string | null;
+  pin_pending: boolean;
   pin_failures: number;
   otp_failures: number;
   locked_at: Date | null;
@@ -64,7 +68,7 @@ export type CredentialRow = {
 };
 
 export const CREDENTIAL_COLUMNS =
-  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval, scal, multisign, seal';
+  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_pending, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval, scal, multisign, seal';
 
 /** The record of a row whose seal holds (else SAM_CREDENTIAL_TAMPERED). */
 export function credentialFromRow(r: CredentialRow, seal: CredentialSeal): CredentialRecord {
@@ -83,6 +87,7 @@ function unchecked(r: CredentialRow): CredentialRecord {
     spki: new Uint8Array(r.spki),
     enabled: r.enabled,
     pinHash: r.pin_hash,
+    pinPending: r.pin_pending,
     pinFailures: r.pin_failures,
     otpFailures: r.otp_failures,
     lockedAt: r.locked_at,
@@ -98,14 +103,15 @@ function unchecked(r: CredentialRow): CredentialRecord {
 export async function insertCredential(
   q: Queryable,
   seal: CredentialSeal,
-  c: Omit<CredentialRecord, 'enabled' | 'pinFailures' | 'otpFailures' | 'lockedAt' | 'otpChannel' | 'approval'> & { otpChannel?: OtpChannel; approval?: Approval },
+  c: Omit<CredentialRecord, 'enabled' | 'pinPending' | 'pinFailures' | 'otpFailures' | 'lockedAt' | 'otpChannel' | 'approval'> & { otpChannel?: OtpChannel; approval?: Approval },
 ): Promise<void> {
-  const row = { ...c, enabled: true, otpChannel: c.otpChannel ?? 'totp', approval: c.approval ?? 'inline' } satisfies SealedFields;
+  // Created without a PIN: it waits for its activation link (migration 016).
+  const row = { ...c, enabled: true, pinPending: c.pinHash === null, otpChannel: c.otpChannel ?? 'totp', approval: c.approval ?? 'inline' } satisfies SealedFields;
   await q.query(
-    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval, scal, multisign, enabled, seal)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval, scal, multisign, enabled, pin_pending, seal)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
     [row.credentialId, row.ownerId, row.keyId, row.keyAlgo, row.pssOnly, Buffer.from(row.spki), row.pinHash, row.notBefore, row.notAfter,
-      row.otpChannel, row.approval, row.scal, row.multisign, row.enabled, await seal.make(row)],
+      row.otpChannel, row.approval, row.scal, row.multisign, row.enabled, row.pinPending, await seal.make(row)],
   );
 }
 
@@ -131,7 +137,7 @@ export async function getCredentials(q: Queryable, seal: CredentialSeal, credent
 }
 
 /** The sealed fields a change may touch. */
-export type SealedChange = Partial<Pick<SealedFields, 'enabled' | 'pinHash' | 'notBefore' | 'notAfter'>>;
+export type SealedChange = Partial<Pick<SealedFields, 'enabled' | 'pinHash' | 'pinPending' | 'notBefore' | 'notAfter'>>;
 
 /**
  * Read, check, change and seal again, as one compare-and-set on the old seal: two changes racing on one row never
@@ -143,9 +149,9 @@ export async function updateSealed(q: Queryable, seal: CredentialSeal, credentia
     if (!rows[0]) return false;
     const next = { ...credentialFromRow(rows[0], seal), ...change };
     const res = await q.query(
-      `UPDATE sam.credentials SET enabled = $2, pin_hash = $3, not_before = $4, not_after = $5, seal = $6
-        WHERE credential_id = $1 AND seal = $7`,
-      [credentialId, next.enabled, next.pinHash, next.notBefore, next.notAfter, await seal.make(next), rows[0].seal],
+      `UPDATE sam.credentials SET enabled = $2, pin_hash = $3, pin_pending = $4, not_before = $5, not_after = $6, seal = $7
+        WHERE credential_id = $1 AND seal = $8`,
+      [credentialId, next.enabled, next.pinHash, next.pinPending, next.notBefore, next.notAfter, await seal.make(next), rows[0].seal],
     );
     if (res.rowCount === 1) return true;
   }

@@ -9,6 +9,8 @@ export async function purgeSam(db: Db | DbClient, p: { expiredBefore: Date; chal
   return {
     'sam.sads': await deleteInBatches(db, 'sam.sads', 'expires_at < $1', [p.expiredBefore]),
     'sam.approvals': await deleteInBatches(db, 'sam.approvals', 'expires_at < $1', [p.expiredBefore]),
+    // An expired or used activation link answers as an unknown one: deleting it changes nothing but the space it took.
+    'sam.activations': await deleteInBatches(db, 'sam.activations', 'expires_at < $1', [p.expiredBefore]),
     'sam.challenges': await deleteInBatches(db, 'sam.challenges', 'expires_at < $1 AND created_at < $2', [p.expiredBefore, p.challengesBefore]),
   };
 }

@@ -51,6 +51,9 @@ export async function requiredFactors(
 ): Promise<{ pin: boolean; otp: OtpFactor | null }> {
   // The SCAL is the SAM's own record of the credential, never the caller's word (issue #14 finding 4).
   const { scal } = cred;
+  // A credential created without a PIN waits for its owner to choose one through an activation link (issue #14
+  // finding 1); until then it is not activatable at any SCAL, not even by the possession factor alone.
+  if (cred.pinPending !== false) throw new SamError('SAM_FACTORS_MISSING', 'credential has no PIN yet (activation link not redeemed)');
   if (cred.otpChannel !== 'totp') {
     // The possession factor is a code sent out of band (CSC v2 §11.8): the phone or mailbox that received it.
     if (scal === '2' && !cred.pinHash) throw new SamError('SAM_FACTORS_MISSING', 'credential has no PIN');

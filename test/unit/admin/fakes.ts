@@ -146,6 +146,20 @@ export class FakeSam implements SignatureActivation {
     this.record('caCertificate', {});
     return this.ca;
   }
+  async issueActivation(cmd: Parameters<SignatureActivation['issueActivation']>[0]) {
+    this.record('issueActivation', cmd);
+    const to = cmd.recipient.email ?? cmd.recipient.phone;
+    if (!to) throw new SamError('SAM_NO_RECIPIENT');
+    return { channel: cmd.recipient.email ? ('email' as const) : ('sms' as const), to, expiresAt: new Date(Date.now() + 86_400_000).toISOString() };
+  }
+  async activationView(cmd: Parameters<SignatureActivation['activationView']>[0]) {
+    this.record('activationView', cmd);
+    return null;
+  }
+  async redeemActivation(cmd: Parameters<SignatureActivation['redeemActivation']>[0]): Promise<never> {
+    this.record('redeemActivation', { token: '(secret)' });
+    throw new SamError('SAM_ACTIVATION_INVALID');
+  }
 }
 
 /** Stands in for rssp's CredentialService: records in a map, key work delegated to the fake SAM. */
@@ -206,12 +220,12 @@ export class FakeCredentials {
 export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(12).toString('hex');
 
 /** The admin middleware on an ephemeral port, behind which a marker answers every other path. */
-export async function startAdmin(db: Db) {
+export async function startAdmin(db: Db, extra: Partial<AdminDeps> = {}) {
   const sam = await FakeSam.create();
   const credentials = new FakeCredentials(sam);
   const users = new UserStore(db);
   const { log, lines } = captureLogger();
-  const deps: AdminDeps = { adminToken: ADMIN_TOKEN, log, sam, users, credentials, audit: memoryAudit() };
+  const deps: AdminDeps = { adminToken: ADMIN_TOKEN, log, sam, users, credentials, audit: memoryAudit(), ...extra };
   const app = new Koa();
   app.use(adminRoutes(deps));
   app.use((ctx) => {

@@ -209,6 +209,15 @@ export class FakeSam implements SignatureActivation {
   async caCertificate() {
     return new Uint8Array([0x30, 0x00]);
   }
+  async issueActivation(): Promise<never> {
+    throw new SamError('SAM_NOTIFY_FAILED');
+  }
+  async activationView() {
+    return null;
+  }
+  async redeemActivation(): Promise<never> {
+    throw new SamError('SAM_ACTIVATION_INVALID');
+  }
 }
 
 export function samError(code: SamErrorCode) {
