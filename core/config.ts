@@ -472,6 +472,11 @@ function refuseDevelopmentDefaults(c: Config, e: Env): void {
   // (issue #14 finding 7).
   if (e.SMTP_HOST && !e.SMTP_SECURE && !e.SMTP_REQUIRE_TLS) missing.push('SMTP_REQUIRE_TLS=true or SMTP_SECURE=true (one-time passwords must not be mailed in clear text)');
   if (e.SMTP_HOST && !e.SMTP_TLS_REJECT_UNAUTHORIZED) missing.push('SMTP_TLS_REJECT_UNAUTHORIZED=true (an unverified mail server could read one-time passwords)');
+  // The SAM sends one-time passwords, approval links and activation links (the user's PIN is chosen on the last): without
+  // an adapter they land in the outbox file, readable by whoever administers the host (issue #14 finding 1).
+  if (c.services !== 'api' && !e.SMTP_HOST && !e.SMS_GATEWAY_URL) {
+    missing.push('SMTP_HOST or SMS_GATEWAY_URL (one-time passwords and activation links must not fall back to the outbox file)');
+  }
   if (missing.length) {
     throw new ConfigError(`NODE_ENV=production refuses development defaults; set:\n  ${missing.join('\n  ')}`);
   }

@@ -22,7 +22,7 @@ describe('configuration', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'PKCS11_MODULE', 'SAM_PIN', 'ADMIN_TOKEN', 'ADMIN_LISTEN', 'PUBLIC_URL']) {
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'PKCS11_MODULE', 'SAM_PIN', 'ADMIN_TOKEN', 'ADMIN_LISTEN', 'PUBLIC_URL', 'SMTP_HOST or SMS_GATEWAY_URL']) {
       expect(message).toContain(key);
     }
   });
@@ -31,6 +31,7 @@ describe('configuration', () => {
     const c = loadConfig({
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
       SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), ADMIN_LISTEN: '127.0.0.1:9090', PUBLIC_URL: 'https://sign.example.org',
+      SMTP_HOST: 'mail.example.org', SMTP_REQUIRE_TLS: 'true',
     });
     expect(c.publicUrl).toBe('https://sign.example.org');
   });
@@ -60,13 +61,25 @@ describe('configuration', () => {
   it('in production wants the admin API on a loopback listener of its own (issue #14 finding 1)', () => {
     const prod = {
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
-      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), PUBLIC_URL: 'https://sign.example.org', SMS_GATEWAY_URL: 'https://sms.example.org/send',
     };
     expect(() => loadConfig(prod)).toThrow(/ADMIN_LISTEN \(a loopback host:port/);
     expect(() => loadConfig({ ...prod, ADMIN_LISTEN: '0.0.0.0:9090' })).toThrow(/ADMIN_LISTEN on a loopback address/);
     expect(loadConfig({ ...prod, ADMIN_LISTEN: '[::1]:9090' }).admin.listen).toEqual({ host: '::1', port: 9090 });
     expect(loadConfig({ ADMIN_LISTEN: '10.0.0.5:9090' }).admin.listen).toEqual({ host: '10.0.0.5', port: 9090 }); // development: anywhere
     expect(loadConfig({}).admin.listen).toBeUndefined();
+  });
+
+  it('in production refuses a SAM whose messages would go to the outbox file (activation links, one-time passwords)', () => {
+    const prod = {
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), ADMIN_LISTEN: '127.0.0.1:9090', PUBLIC_URL: 'https://sign.example.org',
+    };
+    expect(() => loadConfig(prod)).toThrow(
+      'NODE_ENV=production refuses development defaults; set:\n  SMTP_HOST or SMS_GATEWAY_URL (one-time passwords and activation links must not fall back to the outbox file)',
+    );
+    expect(loadConfig({ ...prod, SMS_GATEWAY_URL: 'https://sms.example.org/send' }).notify.sms?.url).toBe('https://sms.example.org/send');
+    expect(loadConfig({ ...prod, SMTP_HOST: 'mail.example.org', SMTP_SECURE: 'true' }).notify.smtp?.host).toBe('mail.example.org');
   });
 
   it('refuses a plain-http PUBLIC_URL in production', () => {

@@ -38,7 +38,7 @@ describe('SERVICES (split mode)', () => {
 
   it('in production asks the SAM for no admin token, Redis or public URL, and the api for no PKCS#11 module', () => {
     const prod = { NODE_ENV: 'production', ...db };
-    expect(loadConfig({ ...prod, SERVICES: 'sam', ...tls, PKCS11_MODULE: '/hsm.so', SAM_PIN: '1234' }).services).toBe('sam');
+    expect(loadConfig({ ...prod, SERVICES: 'sam', ...tls, PKCS11_MODULE: '/hsm.so', SAM_PIN: '1234', SMTP_HOST: 'mail', SMTP_SECURE: 'true' }).services).toBe('sam');
     expect(
       loadConfig({ ...prod, SERVICES: 'api', ...tls, SAM_URL: 'https://sam:9443', REDIS_URL: 'redis://kv', ADMIN_TOKEN: 'a'.repeat(32), ADMIN_LISTEN: '127.0.0.1:9090', PUBLIC_URL: 'https://sign.example' }).services,
     ).toBe('api');
