@@ -80,10 +80,12 @@ export async function createOAuthServer(deps: {
   provider.on('server_error', (_ctx, err) => log.error({ err }, 'oauth server error'));
   // A token ended at the revocation endpoint (RFC 7009) takes the SADs of its user and client with it (issue #14
   // finding 7). oidc-provider emits this after answering: a failure is logged, the SADs still expire on their own.
+  // auth/revoke revokes the SADs of the token it ended itself; the tokens it destroyed are skipped here.
+  const revokedByCsc = new WeakSet<object>();
   const events = provider as unknown as { on(event: string, fn: (token: { accountId?: string; clientId?: string }) => void): void };
   for (const kind of ['access_token', 'refresh_token'] as const) {
     events.on(`${kind}.destroyed`, (token) => {
-      if (!token?.accountId || !token.clientId) return;
+      if (!token?.accountId || !token.clientId || revokedByCsc.has(token)) return;
       deps.sam
         .revokeSads({ ctx: { requestId: randomUUID() }, userId: token.accountId, clientId: token.clientId })
         .catch((err: Error) => log.error({ event: 'oauth.revoke.sads', err: err.message }, 'SADs of a revoked OAuth token not revoked'));
@@ -211,6 +213,6 @@ export async function createOAuthServer(deps: {
     provider,
     clients: new ClientRegistry(deps.db, deps.config.env === 'production'),
     keys: { rotate: () => rotateKeys(deps.db) },
-    withRevocation: (inner) => withOAuthRevocation(inner, provider, new PgModelAdapter(deps.db, 'Grant')),
+    withRevocation: (inner) => withOAuthRevocation(inner, provider, new PgModelAdapter(deps.db, 'Grant'), revokedByCsc),
   };
 }

@@ -7,7 +7,14 @@ import { CscError } from '../../core/errors.ts';
 import type { ServiceAuth } from '../../core/ports.ts';
 import type { OidcAdapter } from './adapters.ts';
 
-export function withOAuthRevocation(inner: ServiceAuth, provider: Provider, grants: Pick<OidcAdapter, 'revokeByGrantId'>): ServiceAuth {
+/** `answered`: access tokens destroyed here, whose SADs the caller (auth/revoke) revokes itself, so that the
+ *  provider's `access_token.destroyed` listener does not revoke them a second time. */
+export function withOAuthRevocation(
+  inner: ServiceAuth,
+  provider: Provider,
+  grants: Pick<OidcAdapter, 'revokeByGrantId'>,
+  answered: WeakSet<object>,
+): ServiceAuth {
   return {
     login: (cmd) => inner.login(cmd),
     async revoke(cmd) {
@@ -19,6 +26,7 @@ export function withOAuthRevocation(inner: ServiceAuth, provider: Provider, gran
         if (hint !== 'refresh_token') {
           const at = await provider.AccessToken.find(cmd.token);
           if (at && at.accountId === cmd.caller.userId) {
+            answered.add(at);
             await at.destroy();
             return { userId: at.accountId, clientId: at.clientId! };
           }

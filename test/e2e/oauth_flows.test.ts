@@ -2,6 +2,9 @@
 // Flow 1 (service authorization, credentials/list + info, credential authorization, signHash, oauth2/revoke) and
 // Flow 2 (credential authorization directly, through PAR with RAR authorization_details), then every refusal of
 // issue #3 "How it will be checked".
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { parseAuditLines } from '../../core/audit_chain.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 // A signer can confirm at most three authorizations per 30 seconds: each TOTP step is accepted once per user, within
@@ -514,8 +517,21 @@ describe('refusals', () => {
   it('CSC auth/revoke also revokes OAuth tokens of the caller: an access token, and a refresh token with its grant', async () => {
     const a = await serviceToken(signer3);
     const b = await serviceToken(signer3);
+    const sadRevocations = async () => {
+      // The provider's destroyed event revokes SADs after answering: give a second revocation time to land.
+      await new Promise((r) => setTimeout(r, 300));
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['--import', 'tsx', 'admin/cli.ts', 'audit:export', '--username', signer3.username],
+          { cwd: path.resolve(import.meta.dirname, '../..'), env: { ...server.env, ADMIN_URL: server.url }, maxBuffer: 64 << 20 },
+          (err, stdout) => (err ? reject(err) : resolve(stdout))),
+      );
+      return parseAuditLines(out).filter((l) => l.type === 'record' && l.event === 'token.revoke' && (l.detail ?? '').includes('sadsRevoked')).length;
+    };
+    const before = await sadRevocations();
     const revoked = await csc(server, 'auth/revoke', { token: b.access_token }, { bearer: a.access_token });
     expect(revoked.status).toBe(204);
+    // The SAM revokes the session's SADs once: for auth/revoke, not again for the provider's destroyed event.
+    expect(await sadRevocations()).toBe(before + 1);
     expect((await csc(server, 'credentials/list', {}, { bearer: b.access_token })).status).toBe(401);
     const byRefresh = await csc(server, 'auth/revoke', { token: a.refresh_token, token_type_hint: 'refresh_token' }, { bearer: a.access_token });
     expect(byRefresh.status).toBe(204);
