@@ -2,7 +2,8 @@
 // (clients, grants, codes, tokens, PAR requests, client-assertion jti) go to PostgreSQL, the system of record;
 // sessions and interactions, which may be lost at the cost of signing in again, go to the Kv (Redis, or the
 // in-process store under embedded defaults) — DESIGN §3.
-import type { Db } from '../../core/db.ts';
+import { CSC_ERRORS } from '../../core/errors.ts';
+import { isDatabaseUnavailable, type Db } from '../../core/db.ts';
 import type { Kv } from '../../core/kv.ts';
 
 export type Payload = Record<string, unknown> & { grantId?: string; uid?: string; consumed?: number; exp?: number };
@@ -127,7 +128,48 @@ export class KvModelAdapter implements OidcAdapter {
   }
 }
 
+/** What oidc-provider answers when a store is away: its error handler exposes an error with a status below 500 only,
+ *  so `expose` is set by hand; the endpoint then answers 503 {"error":"temporarily_unavailable"} (RFC 6749 §4.1.2.1)
+ *  instead of a 500 "server_error", as the CSC API does (storeUnavailable). */
+class StoreUnavailable extends Error {
+  readonly expose = true;
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly error = CSC_ERRORS.storeUnavailable.error;
+  readonly error_description = CSC_ERRORS.storeUnavailable.description;
+  constructor(cause: unknown) {
+    super(CSC_ERRORS.storeUnavailable.error, { cause });
+  }
+}
+
+/** Every call of `adapter`, with a lost store turned into StoreUnavailable. A Kv call fails when Redis is away (a
+ *  corrupt payload, a SyntaxError, stays a server error); PostgreSQL errors are mapped only when they say the
+ *  database cannot be reached. */
+function failingAs503(adapter: OidcAdapter, unavailable: (err: unknown) => boolean): OidcAdapter {
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw unavailable(err) ? new StoreUnavailable(err) : err;
+      }
+    };
+  return {
+    upsert: wrap(adapter.upsert.bind(adapter)),
+    find: wrap(adapter.find.bind(adapter)),
+    findByUid: wrap(adapter.findByUid.bind(adapter)),
+    findByUserCode: wrap(adapter.findByUserCode.bind(adapter)),
+    consume: wrap(adapter.consume.bind(adapter)),
+    destroy: wrap(adapter.destroy.bind(adapter)),
+    revokeByGrantId: wrap(adapter.revokeByGrantId.bind(adapter)),
+  };
+}
+
 /** The adapter factory oidc-provider takes: one adapter per model name. */
 export function adapterFactory(db: Db, kv: Kv): (model: string) => OidcAdapter {
-  return (model) => (KV_MODELS.has(model) ? new KvModelAdapter(kv, model) : new PgModelAdapter(db, model));
+  return (model) =>
+    KV_MODELS.has(model)
+      ? failingAs503(new KvModelAdapter(kv, model), (err) => !(err instanceof SyntaxError))
+      : failingAs503(new PgModelAdapter(db, model), isDatabaseUnavailable);
 }

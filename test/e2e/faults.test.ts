@@ -159,14 +159,23 @@ describe('faults, split mode, under load', () => {
     const [probe, ...hashes] = digests(`pg ${randomUUID()}`, 301);
     const sad = await authorize(apis[0]!, s, bearer, [probe!, ...hashes]);
     let recoveredIn = Infinity;
+    let tokenWhileDown: { status: number; body: unknown } | undefined;
     const answers = await signEach(s, bearer, sad, hashes, async () => {
       await new Promise((r) => setTimeout(r, 800));
       await pgc.kill();
+      // The OAuth endpoints answer like the CSC API: the client lookup fails, and says so with a 503.
+      const res = await fetch(`${apis[2]!.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('some-client:some-secret').toString('base64')}` },
+        body: 'grant_type=client_credentials&scope=service',
+      });
+      tokenWhileDown = { status: res.status, body: await res.json() };
       await new Promise((r) => setTimeout(r, 1500));
       await pgc.start();
       recoveredIn = await recovery(Date.now(), () => post(apis[1]!, 'signatures/signHash', { credentialID: s.credentialID, SAD: sad, hashes: [probe], hashAlgorithmOID: SHA256, signAlgo: ES256 }, bearer));
     });
     expect(recoveredIn).toBeLessThanOrEqual(5000);
+    expect(tokenWhileDown).toEqual({ status: 503, body: { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again shortly' } });
     const signed = expectNoServerErrors(answers);
     expect(answers.some((a) => a.answer.status === 503)).toBe(true);
     expect(signed.length).toBeGreaterThan(0);
