@@ -43,7 +43,6 @@ class CliError extends Error {
   }
 }
 
-/** With `raw`, the answer's text comes back as { text } instead of being parsed (JSON Lines of the audit export). */
 /** `raw`: the body as text; 'stream': the body as a Node stream (the audit export, of any size). */
 type Api = (method: string, path: string, body?: unknown, raw?: boolean | 'stream') => Promise<Record<string, unknown>>;
 

@@ -12,8 +12,6 @@ export type SmsGatewayConfig = {
   timeoutMs?: number;
 };
 
-export const DEFAULT_SMS_BODY = '{"to":"{{to}}","text":"{{text}}"}';
-
 export function renderTemplate(template: string, values: Record<string, string>, contentType: string): string {
   const escape = contentType.includes('x-www-form-urlencoded')
     ? encodeURIComponent
