@@ -46,13 +46,37 @@ describe('PgModelAdapter', () => {
     expect(await tokens.find(old)).toBeUndefined();
   });
 
-  it('routes sessions and interactions to the Kv, everything else to PostgreSQL', () => {
-    const factory = adapterFactory(db, createMemoryKv());
-    expect(factory('Session')).toBeInstanceOf(KvModelAdapter);
-    expect(factory('Interaction')).toBeInstanceOf(KvModelAdapter);
-    for (const m of ['Client', 'Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken', 'PushedAuthorizationRequest', 'ReplayDetection']) {
-      expect(factory(m)).toBeInstanceOf(PgModelAdapter);
+  it('routes sessions and interactions to the Kv, everything else to PostgreSQL', async () => {
+    const kv = createMemoryKv();
+    const factory = adapterFactory(db, kv);
+    for (const m of ['Session', 'Interaction']) {
+      const key = id(m);
+      await factory(m).upsert(key, { exp: now() + 60 }, 60);
+      expect(await new KvModelAdapter(kv, m).find(key)).toEqual({ exp: expect.any(Number) });
+      expect((await db.query('SELECT 1 FROM authz.oauth_models WHERE id = $1', [key])).rowCount).toBe(0);
     }
+    for (const m of ['Client', 'Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken', 'PushedAuthorizationRequest', 'ReplayDetection']) {
+      const key = id(m);
+      await factory(m).upsert(key, { exp: now() + 60 }, 60);
+      expect(await new PgModelAdapter(db, m).find(key)).toEqual({ exp: expect.any(Number) });
+    }
+  });
+
+  it('turns a lost database or Redis into an exposed 503 temporarily_unavailable, and leaves other errors alone', async () => {
+    const lost = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const broken = (err: Error) => ({ query: () => Promise.reject(err) }) as unknown as Db;
+    const refused = await adapterFactory(broken(lost), createMemoryKv())('Client').find('c').catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      expose: true,
+      statusCode: 503,
+      message: 'temporarily_unavailable',
+      error_description: 'The service is temporarily unavailable; try again shortly',
+      cause: lost,
+    });
+    const syntax = Object.assign(new Error('syntax error at or near "x"'), { code: '42601' });
+    expect(await adapterFactory(broken(syntax), createMemoryKv())('Client').find('c').catch((e: unknown) => e)).toBe(syntax);
+    const kv = { ...createMemoryKv(), get: () => Promise.reject(new Error('The client is closed')) };
+    expect(await adapterFactory(db, kv)('Session').find('s').catch((e: unknown) => e)).toMatchObject({ statusCode: 503, expose: true });
   });
 });
 
