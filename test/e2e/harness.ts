@@ -51,8 +51,10 @@ export async function startServer(
 ): Promise<Server> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'rssp-e2e-'));
   const port = await freePort();
+  // The service finds its own token under DATA_DIR unless a caller names one: the runner's SOFTHSM2_CONF is not it.
+  const { SOFTHSM2_CONF: _runnerToken, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     NODE_ENV: 'test',
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -62,7 +64,6 @@ export async function startServer(
     REDIS_KEY_PREFIX: `rssp-e2e-${path.basename(dataDir)}:`,
     ...extraEnv,
   };
-  delete env.SOFTHSM2_CONF;
   const child: ChildProcess = spawn(process.execPath, opts.entry ?? ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
