@@ -171,6 +171,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const authz = await createAuthz({ db, kv, config, log, audit });
     const credentials = new CredentialService({ repo: new PgCredentialRepo(db), sam, users: authz.users });
     // The OAuth 2.0 authorization server (CSC v2 §8.4); bearer tokens of the CSC API come from it or auth/login.
+    // It opens its keys through the SAM port at start (sealed in authz.oauth_keys, issue #14 finding 7): the SAM, in
+    // this process or its client, exists by now.
     const oauth = await createOAuthServer({
       db, kv, config, log, users: authz.users, limiter: authz.limiter, sam, credentials: credentialCatalog(credentials), audit,
     });

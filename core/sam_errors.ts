@@ -67,4 +67,6 @@ export const SAM_ERROR_TABLE: Record<SamErrorCode, SamErrorOutcome> = {
   SAM_ACTIVATION_INVALID: { csc: 'serverError', admin: 'serverError', page: 'server' },
   SAM_ACTIVATION_NOTHING_TO_ACTIVATE: { csc: 'serverError', admin: 'serverError', page: 'server' },
   SAM_PIN_FORMAT: { csc: 'serverError', admin: 'serverError', page: 'server' },
+  // Only the authorization server's start-up and key rotation open its secrets: whatever edge sees it, a server fault.
+  SAM_AUTHZ_SECRET_INVALID: { csc: 'serverError', admin: 'serverError', page: 'server' },
 };

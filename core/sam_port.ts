@@ -114,7 +114,10 @@ export type SamErrorCode =
   /** issueActivation covering no credential of the user, or one that is not theirs. */
   | 'SAM_ACTIVATION_NOTHING_TO_ACTIVATE'
   /** redeemActivation with a PIN that is not 4 to 16 digits. */
-  | 'SAM_PIN_FORMAT';
+  | 'SAM_PIN_FORMAT'
+  /** openAuthzSecret on a blob that does not open under the SAM's wrap key with the row's kid and use: changed or moved
+   *  in the database, or sealed by another token (issue #14 finding 7). */
+  | 'SAM_AUTHZ_SECRET_INVALID';
 
 /** A refusal or failure of the SAM. `detail` may name a CKR_* code; it never carries a secret. */
 export class SamError extends Error {
@@ -282,14 +285,36 @@ export interface SignatureActivation {
 
   /** DER certificate of the CA that certifies new credentials (development CA under embedded defaults). */
   caCertificate(): Promise<Uint8Array>;
+
+  /** Encrypts a secret of the authorization server (its signing JWK, a cookie key) under an AES key that never
+   *  leaves the HSM, bound to the row it is stored in (`kid`, `use`): a reader of authz.oauth_keys learns nothing, and
+   *  a blob moved to another row does not open (issue #14 finding 7). */
+  sealAuthzSecret(cmd: AuthzSecretRef & { plaintext: Uint8Array }): Promise<SealedAuthzSecret>;
+
+  /** The plaintext of a blob sealAuthzSecret made for this very row; SAM_AUTHZ_SECRET_INVALID for anything else. */
+  openAuthzSecret(cmd: AuthzSecretRef & { sealed: string }): Promise<{ plaintext: Uint8Array }>;
 }
+
+/** The row a secret of the authorization server belongs to; the seal binds it as associated data. */
+export type AuthzSecretRef = { kid: string; use: 'sig' | 'cookie' };
+
+export type SealedAuthzSecret = {
+  sealed: string;
+  /** Names the token whose key sealed it. SAMs on one token share a scope; a second token pointed at the same
+   *  database (another DATA_DIR, parallel test servers) has its own, and its rows are not this one's to open. */
+  scope: string;
+  /** True for the one call that created the wrap key in the HSM: the moment when rows written before sealing
+   *  existed may be sealed as they stand. The HSM decides, not the database, so a plaintext row written later is
+   *  never taken for an old one. */
+  keyCreated: boolean;
+};
 
 /** Every method of the port, for what wraps or serves all of them (metrics, the split-mode client). A method added
  *  to the interface and not here does not compile. */
 export const SAM_PORT_METHODS = [
   'createCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
   'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'revokeSads', 'caCertificate',
-  'issueActivation', 'activationView', 'redeemActivation',
+  'issueActivation', 'activationView', 'redeemActivation', 'sealAuthzSecret', 'openAuthzSecret',
 ] as const satisfies ReadonlyArray<keyof SignatureActivation>;
 
 type Missing = Exclude<keyof SignatureActivation, (typeof SAM_PORT_METHODS)[number]>;

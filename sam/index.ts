@@ -21,6 +21,7 @@ import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
 import { DEFAULT_MAX_TRANSACTION_SECONDS, extendTransaction } from './app/extend_transaction.ts';
 import { approvalView, checkApproval, decideApproval, DEFAULT_APPROVAL_LIFETIME_SECONDS, requestApproval } from './app/async_approval.ts';
 import { activationView, DEFAULT_ACTIVATION_LIFETIME_SECONDS, issueActivation, redeemActivation } from './app/activation_link.ts';
+import { authzSecrets } from './app/authz_secret.ts';
 import { pgCaStore } from './ledger/ca_store.ts';
 import type { Notifier } from './notify/notifier.ts';
 
@@ -60,6 +61,7 @@ export async function createSam(deps: {
       activationLifetimeSeconds: deps.config.activationLifetimeSeconds ?? DEFAULT_ACTIVATION_LIFETIME_SECONDS,
     },
   };
+  const secrets = authzSecrets(d);
   return {
     createCredential: (cmd) => createCredential(d, cmd),
     createCsr: (cmd) => createCsr(d, cmd),
@@ -81,5 +83,7 @@ export async function createSam(deps: {
     issueActivation: (cmd) => issueActivation(d, cmd),
     activationView: (cmd) => activationView(d, cmd),
     redeemActivation: (cmd) => redeemActivation(d, cmd),
+    sealAuthzSecret: (cmd) => secrets.seal(cmd),
+    openAuthzSecret: (cmd) => secrets.open(cmd),
   };
 }

@@ -73,7 +73,8 @@ export async function createOAuthServer(deps: {
   audit: Pick<AuditTrail, 'record'>;
 }): Promise<OAuthServer> {
   const log = deps.log.child({ part: 'authz', component: 'oauth' });
-  const keys = await loadKeys(deps.db);
+  // Sealed by the SAM in the table, opened through its port (issue #14 finding 7): only this process's memory holds them.
+  const keys = await loadKeys(deps.db, deps.sam, log);
   const grants = new CredentialGrantStore(deps.db);
   const provider = createProvider({ db: deps.db, kv: deps.kv, config: deps.config, users: deps.users, keys });
 
@@ -212,7 +213,7 @@ export async function createOAuthServer(deps: {
     tokens: new OAuthTokenVerifier(provider, grants),
     provider,
     clients: new ClientRegistry(deps.db, deps.config.env === 'production'),
-    keys: { rotate: () => rotateKeys(deps.db) },
+    keys: { rotate: () => rotateKeys(deps.db, deps.sam) },
     withRevocation: (inner) => withOAuthRevocation(inner, provider, new PgModelAdapter(deps.db, 'Grant'), revokedByCsc),
   };
 }

@@ -102,6 +102,8 @@ export function createSamClient(opts: SamClientOptions): SamClient {
     issueActivation: port('issueActivation'),
     activationView: port('activationView'),
     redeemActivation: port('redeemActivation'),
+    sealAuthzSecret: port('sealAuthzSecret'),
+    openAuthzSecret: port('openAuthzSecret'),
     record: async (entry) => void (await call('POST', SAM_PATHS.audit('record'), entry)),
     evidence: (q) => call('POST', SAM_PATHS.audit('evidence'), q) as Promise<never>,
     async *export(filter) {

@@ -32,8 +32,9 @@ export interface Hsm {
    *  that Node's crypto cannot verify over a bare digest (ECDSA). Takes the DER form that signDigest returns. */
   verifyDigest(keyId: string, scheme: DigestSignScheme, digest: Uint8Array, signature: Uint8Array): Promise<boolean>;
 
-  /** Creates a non-extractable AES-256 secret key with this label if none exists. */
-  ensureSecretKey(label: string): Promise<void>;
+  /** Creates a non-extractable AES-256 secret key with this label if none exists; true when this call created it
+   *  (callers waiting on the same creation in this process all see true). */
+  ensureSecretKey(label: string): Promise<boolean>;
 
   /** Authenticated encryption under the secret key `label` (AES-GCM inside the token). Output carries its IV. */
   encrypt(label: string, plaintext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;

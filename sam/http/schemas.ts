@@ -14,6 +14,8 @@ const oid = z.string().min(1).max(128).optional();
 const subject = z.object({ commonName: z.string().min(1).max(256), email: z.string().max(256).optional() });
 const recipient = z.object({ username: id, email: z.string().max(256).nullish(), phone: z.string().max(64).nullish() });
 const nums = z.number().int().min(1).max(1_000_000);
+/** A row of authz.oauth_keys: its kid is a UUID, its use one of two. */
+const authzSecretRef = { kid: id, use: z.enum(['sig', 'cookie']) };
 
 type PortInput = { [K in keyof SignatureActivation]: Parameters<SignatureActivation[K]> };
 
@@ -70,6 +72,9 @@ export const PORT_METHODS: { [K in keyof SignatureActivation]: { input: z.ZodTyp
     input: z.object({ ctx, token: z.string().min(1).max(512), pin: z.string().max(1024), otp: z.string().max(64).optional() }),
     args: (v) => [v],
   },
+  // A JWK or a cookie key is a few hundred bytes; the bounds only keep the call small.
+  sealAuthzSecret: { input: z.object({ ...authzSecretRef, plaintext: bytes.refine((b) => b.length > 0 && b.length <= 16_384) }), args: (v) => [v] },
+  openAuthzSecret: { input: z.object({ ...authzSecretRef, sealed: z.string().min(1).max(32_768) }), args: (v) => [v] },
 };
 
 const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));

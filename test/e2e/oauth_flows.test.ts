@@ -393,9 +393,20 @@ describe('admin', () => {
     // Key rotation: a new live signing key in front, the previous one kept.
     const rotated = await admin(server, 'oauth:rotate-keys');
     expect(rotated.code, rotated.stderr).toBe(0);
-    const live = await sql<{ kid: string }>("SELECT kid FROM authz.oauth_keys WHERE use = 'sig' AND retired_at IS NULL ORDER BY created_at DESC");
+    // Rows of this server's token only (scope): other servers of the run share the database with keys of their own.
+    const live = await sql<{ kid: string; sealed: string | null; secret: unknown }>(
+      `SELECT kid, sealed, secret FROM authz.oauth_keys WHERE use = 'sig' AND retired_at IS NULL
+         AND scope = (SELECT scope FROM authz.oauth_keys WHERE kid = $1) ORDER BY created_at DESC`,
+      [rotated.json.kid],
+    );
     expect(live.map((r) => r.kid)).toHaveLength(2);
     expect(live[0]!.kid).toBe(rotated.json.kid);
+    // Sealed by the SAM like the first key (issue #14 finding 7): nothing of the key in the clear.
+    expect(live.map((r) => [r.secret, r.sealed?.startsWith('v1.')])).toEqual([[null, true], [null, true]]);
+    // The published JWKS is what the server loaded at its start: the previous key, public half only.
+    const jwks = (await (await fetch(`${server.url}/oauth2/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys.map((k) => k.kid)).toEqual([live[1]!.kid]);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
     const gone = await follow(new Agent(server), authorizeUrl(server, { ...base({ scope: 'service' }).params, client_id: created.json.client_id }));
     expect(gone.kind === 'page' && gone.html).toContain('invalid_client');
   });

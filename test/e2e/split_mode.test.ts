@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseWithRoles } from '../db_fixtures.ts';
 import { admin, csc, type Server, startServer, totp } from './harness.ts';
@@ -150,6 +151,34 @@ describe('split mode: the SAM in its own process', () => {
     expect(again.status).toBeGreaterThanOrEqual(400);
     expect(again.status).toBeLessThan(500);
   }, 60_000);
+
+  it('keeps the OAuth server\'s keys sealed by the SAM process, and an api whose key row was changed refuses to start', async () => {
+    // As the api's own role: the rows are the api's, their plaintext only ever in the memory of its processes.
+    const apiDb = new pg.Client({ connectionString: db.apiUrl });
+    await apiDb.connect();
+    try {
+      const { rows } = await apiDb.query<{ kid: string; use: string; secret: unknown; sealed: string }>(
+        'SELECT kid, use, secret, sealed FROM authz.oauth_keys WHERE retired_at IS NULL ORDER BY use',
+      );
+      expect(rows.map((r) => [r.use, r.secret, /^v1\.[A-Za-z0-9_-]+$/.test(r.sealed)])).toEqual([['cookie', null, true], ['sig', null, true]]);
+      const jwks = (await (await fetch(`${api2.url}/oauth2/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
+      expect(jwks.keys.map((k) => k.kid)).toEqual([rows[1]!.kid]);
+      expect(jwks.keys[0]).not.toHaveProperty('d');
+
+      const sig = rows[1]!;
+      const body = Buffer.from(sig.sealed.slice(3), 'base64url');
+      body[20]! ^= 0x01;
+      await apiDb.query('UPDATE authz.oauth_keys SET sealed = $2 WHERE kid = $1', [sig.kid, `v1.${body.toString('base64url')}`]);
+      try {
+        // The SAM's refusal crosses the wire with its code; the api does not start on a key it cannot trust.
+        await expect(startServer(apiEnv)).rejects.toThrow(/failed to start: SAM_AUTHZ_SECRET_INVALID: CKR_ENCRYPTED_DATA_INVALID/);
+      } finally {
+        await apiDb.query('UPDATE authz.oauth_keys SET sealed = $2 WHERE kid = $1', [sig.kid, sig.sealed]);
+      }
+    } finally {
+      await apiDb.end();
+    }
+  }, 90_000);
 
   it('sees a revocation on one instance at once on the other', async () => {
     const s = await signer(api2);

@@ -44,7 +44,7 @@ export const READ_PRIVATE_VALUE = Symbol('readPrivateValue');
 
 export class Pkcs11Hsm implements Hsm {
   private readonly keys = new Map<string, KeyEntry>();
-  private readonly ensuring = new Map<string, Promise<void>>();
+  private readonly ensuring = new Map<string, Promise<boolean>>();
   private readonly pool: SessionPool<Handle>;
   private closed = false;
 
@@ -157,14 +157,15 @@ export class Pkcs11Hsm implements Hsm {
     });
   }
 
-  async ensureSecretKey(label: string): Promise<void> {
+  async ensureSecretKey(label: string): Promise<boolean> {
     // Serialised per label within the process, so that concurrent start-up paths create one key, not two.
     const pending = this.ensuring.get(label);
     if (pending) return pending;
     const p = this.pool
       .run(async (s) => {
-        if (this.secretKeys(s, label).length > 0) return;
+        if (this.secretKeys(s, label).length > 0) return false;
         await this.p11.C_GenerateKeyAsync(s, { mechanism: P.CKM_AES_KEY_GEN }, secretKeyTemplate(randomBytes(16), label));
+        return true;
       })
       .finally(() => this.ensuring.delete(label));
     this.ensuring.set(label, p);

@@ -57,7 +57,8 @@ export function keyPairTemplates(algo: KeyAlgo, id: Buffer, label: string): KeyP
   }
 }
 
-/** AES-256 that encrypts and decrypts inside the token only (OTP seeds at rest, DESIGN §2.1). */
+/** AES-256 that encrypts and decrypts inside the token only (OTP seeds at rest, DESIGN §2.1; the authorization
+ *  server's keys, issue #14 finding 7). */
 export function secretKeyTemplate(id: Buffer, label: string): Template {
   return [
     { type: P.CKA_CLASS, value: P.CKO_SECRET_KEY },

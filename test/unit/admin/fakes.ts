@@ -2,6 +2,7 @@
 // they were asked, and issue real certificates (certs.ts) so that PEM handling is tested on real DER.
 // The user store is the real one (authz/users.ts) on the test database.
 import { memoryAudit } from '../memory_audit.ts';
+import { fakeAuthzSecrets } from '../fake_authz_secrets.ts';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -160,6 +161,9 @@ export class FakeSam implements SignatureActivation {
     this.record('redeemActivation', { token: '(secret)' });
     throw new SamError('SAM_ACTIVATION_INVALID');
   }
+  private readonly secrets = fakeAuthzSecrets();
+  sealAuthzSecret = this.secrets.sealAuthzSecret;
+  openAuthzSecret = this.secrets.openAuthzSecret;
 }
 
 /** Stands in for rssp's CredentialService: records in a map, key work delegated to the fake SAM. */

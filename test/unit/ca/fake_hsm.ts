@@ -78,7 +78,7 @@ export class FakeHsm implements Hsm {
   async verifyDigest(): Promise<boolean> {
     throw new Error('not used by sam/ca');
   }
-  async ensureSecretKey(): Promise<void> {
+  async ensureSecretKey(): Promise<boolean> {
     throw new Error('not used by sam/ca');
   }
   async encrypt(): Promise<Uint8Array> {

@@ -3,6 +3,7 @@
 import { createMemoryKv } from '../../../core/kv.ts';
 import { RateLimiter, ratePolicy } from '../../../core/policy.ts';
 import { memoryAudit } from '../memory_audit.ts';
+import { fakeAuthzSecrets } from '../fake_authz_secrets.ts';
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -218,6 +219,9 @@ export class FakeSam implements SignatureActivation {
   async redeemActivation(): Promise<never> {
     throw new SamError('SAM_ACTIVATION_INVALID');
   }
+  private readonly secrets = fakeAuthzSecrets();
+  sealAuthzSecret = this.secrets.sealAuthzSecret;
+  openAuthzSecret = this.secrets.openAuthzSecret;
 }
 
 export function samError(code: SamErrorCode) {

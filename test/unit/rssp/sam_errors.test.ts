@@ -59,6 +59,7 @@ const TABLE: [SamErrorCode, number, string, string][] = [
   ['SAM_ACTIVATION_INVALID', 500, 'server_error', 'The service encountered an unexpected condition'],
   ['SAM_ACTIVATION_NOTHING_TO_ACTIVATE', 500, 'server_error', 'The service encountered an unexpected condition'],
   ['SAM_PIN_FORMAT', 500, 'server_error', 'The service encountered an unexpected condition'],
+  ['SAM_AUTHZ_SECRET_INVALID', 500, 'server_error', 'The service encountered an unexpected condition'],
 ];
 
 it('the table covers exactly the decided mapping, and every code of the SAM', () => {

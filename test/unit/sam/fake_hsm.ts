@@ -87,7 +87,9 @@ export function createFakeHsm(): FakeHsm {
     },
     async ensureSecretKey(label) {
       hsm.before?.('ensureSecretKey');
-      if (!secrets.has(label)) secrets.set(label, randomBytes(32));
+      if (secrets.has(label)) return false;
+      secrets.set(label, randomBytes(32));
+      return true;
     },
     async encrypt(label, plaintext, aad) {
       hsm.before?.('encrypt');
