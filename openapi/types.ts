@@ -35,8 +35,11 @@ export const CSC_OPERATIONS: readonly CscOperation[] = [
 type Post<Op extends CscOperation> = paths[`/${Op}`]['post'];
 type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
+/** The JSON request body of a generated operation; shared with the v1 contract (types_v1.ts). */
+export type RequestBodyOf<Operation extends { requestBody?: unknown }> = JsonOf<NonNullable<Operation['requestBody']>>;
+
 /** The JSON body a method accepts (known fields typed; unknown fields pass through as `unknown`). */
-export type CscRequest<Op extends CscOperation> = JsonOf<NonNullable<Post<Op>['requestBody']>>;
+export type CscRequest<Op extends CscOperation> = RequestBodyOf<Post<Op>>;
 
 /** The JSON body of a method's success response (auth/revoke answers 204 without a body: `never`). */
 export type CscResponse<Op extends CscOperation> = JsonOf<Post<Op>['responses'] extends infer R

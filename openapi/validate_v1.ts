@@ -2,7 +2,7 @@
 // the v1 document is the single source of truth for the /csc/v1 wire contract.
 import { fileURLToPath } from 'node:url';
 import { compileContract } from './contract.ts';
-import { CSC_V1_OPERATIONS, type CscV1Operation } from './types_v1.ts';
+import { CSC_V1_OPERATIONS, type CscV1Operation, type CscV1Request } from './types_v1.ts';
 
 export { CSC_V1_OPERATIONS, type CscV1Operation } from './types_v1.ts';
 
@@ -14,6 +14,13 @@ const v1 = compileContract({ path: OPENAPI_V1_YAML_PATH, id: 'urn:rssp:csc-v1', 
 /** As validateRequest of validate.ts, against the v1 document. */
 export function validateV1Request(op: CscV1Operation, body: unknown): void {
   v1.validateRequest(op, body);
+}
+
+/** As parseRequest of validate.ts, against the v1 document. */
+export function parseV1Request<Op extends CscV1Operation>(op: Op, body: unknown): CscV1Request<Op> {
+  const value = body === undefined ? {} : body;
+  validateV1Request(op, body);
+  return value as CscV1Request<Op>;
 }
 
 /** As validateResponse of validate.ts, against the v1 document. */

@@ -2,6 +2,8 @@
 // ctx.state, adds its own result, or throws a CscError (or a SamError) that the one error handler serializes.
 import type Koa from 'koa';
 import type { AccessGrant } from '../../core/ports.ts';
+import type { CscOperation, CscRequest } from '../../openapi/types.ts';
+import type { CscV1Operation, CscV1Request } from '../../openapi/types_v1.ts';
 import type { CredentialState, RequestContext } from '../../core/sam_port.ts';
 import type { CredentialRecord } from '../app/credential.ts';
 import type { RsspDeps } from './deps.ts';
@@ -9,8 +11,12 @@ import type { RsspDeps } from './deps.ts';
 export type CscState = {
   /** Who asked, for the SAM's audit rows (DESIGN §2). */
   request: RequestContext;
-  /** The JSON object of the request; {} for an empty body. */
+  /** The JSON object of the request; {} for an empty body. Methods read their parameters with bodyOf. */
   body: Record<string, unknown>;
+  /** The same object once checked against a method's schema (validateBody), under that method's name: bodyOf. */
+  validated?: ValidatedBodies;
+  /** /csc/v1: the body as checked against the v1 document (validateV1Body), read with v1BodyOf. */
+  validatedV1?: ValidatedV1Bodies;
   /** The verified bearer token (absent for info and auth/login). */
   grant?: AccessGrant;
   /** The credential named by credentialID, already checked to be the caller's. */
@@ -28,6 +34,10 @@ export type CscState = {
   /** signatures/signHash: the SAD from the body, or the one a credential-scoped token stands for. */
   sad?: string;
 };
+
+/** A request body by the method whose schema it satisfies; a request has (at most) the one of its own method. */
+export type ValidatedBodies = { [Op in CscOperation]?: CscRequest<Op> };
+export type ValidatedV1Bodies = { [Op in CscV1Operation]?: CscV1Request<Op> };
 
 export type CscContext = Koa.ParameterizedContext<CscState>;
 export type Step = (ctx: CscContext, deps: RsspDeps) => void | Promise<void>;

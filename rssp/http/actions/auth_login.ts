@@ -4,14 +4,12 @@ import { isBasicHeader, missingBasicCredentials, parseBasicCredentials } from '.
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { limitLogin } from '../steps/rate_limit.ts';
 import { respond } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import type { Action, CscContext } from '../step.ts';
 import type { RsspDeps } from '../deps.ts';
 
-type LoginBody = { refresh_token?: string; rememberMe?: boolean; clientData?: string };
-
 export async function login(ctx: CscContext, deps: RsspDeps) {
-  const body = ctx.state.body as LoginBody;
+  const body = bodyOf(ctx, 'auth/login');
   const header = ctx.get('Authorization');
   // The Basic header is the normal path; without a refresh token, anything else is the §11.2 "does not match the
   // basic HTTP authentication pattern" case. A header and a refresh token together are refused by authz.

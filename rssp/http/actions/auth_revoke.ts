@@ -2,13 +2,11 @@
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respondNoContent } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type Step } from '../step.ts';
 
-type RevokeBody = { token: string; token_type_hint?: 'access_token' | 'refresh_token'; clientData?: string };
-
 export const revoke: Step = async (ctx, deps) => {
-  const body = ctx.state.body as RevokeBody;
+  const body = bodyOf(ctx, 'auth/revoke');
   const session = await deps.auth.revoke({ caller: required(ctx.state.grant, 'grant'), token: body.token, tokenTypeHint: body.token_type_hint, ctx: ctx.state.request });
   // The SADs this session obtained end with it (issue #14 finding 7): a SAD taken from it can no longer sign.
   await deps.sam.revokeSads({ ctx: ctx.state.request, ...session });

@@ -11,19 +11,9 @@ import { limitAuthorize } from '../steps/rate_limit.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respond } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type CscContext, type Step } from '../step.ts';
 import type { RsspDeps } from '../deps.ts';
-
-type AuthorizeBody = {
-  credentialID: string;
-  numSignatures: number;
-  hashes?: string[];
-  hashAlgorithmOID?: string;
-  authData?: { id: string; value?: string }[];
-  description?: string;
-  clientData?: string;
-};
 
 /** §11.6: this method is for explicit authorization only; oauth2code credentials are authorized via OAuth. */
 export const requireExplicitMode: Step = (ctx) => {
@@ -32,20 +22,20 @@ export const requireExplicitMode: Step = (ctx) => {
 
 /** §11.6: numSignatures ≥ 1 and never above the credential's multisign. */
 export const checkNumSignatures: Step = (ctx) => {
-  const n = (ctx.state.body as AuthorizeBody).numSignatures;
+  const n = bodyOf(ctx, 'credentials/authorize').numSignatures;
   if (!Number.isInteger(n) || n < 1) throw new CscError('invalidNumSignatures');
   if (n > required(ctx.state.credential, 'credential').multisign) throw new CscError('tooManySignatures');
 };
 
 /** §11.6 hashAlgorithmOID is required together with hashes: the SAD commits to digests of one known algorithm. */
 export const checkHashAlgorithm: Step = (ctx) => {
-  const oid = (ctx.state.body as AuthorizeBody).hashAlgorithmOID;
+  const oid = bodyOf(ctx, 'credentials/authorize').hashAlgorithmOID;
   if (ctx.state.hashes && oid === undefined) throw new CscError('missingHashAlgorithmOID');
   if (oid !== undefined && !Object.hasOwn(HASHES, oid)) throw new CscError('invalidHashAlgorithmOID');
 };
 
 export async function activate(ctx: CscContext, deps: RsspDeps) {
-  const body = ctx.state.body as AuthorizeBody;
+  const body = bodyOf(ctx, 'credentials/authorize');
   const grant = required(ctx.state.grant, 'grant');
   const credential = required(ctx.state.credential, 'credential');
   const { sad, expiresIn } = await deps.sam.activate({

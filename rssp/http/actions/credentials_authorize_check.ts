@@ -4,14 +4,14 @@
 import { CscError } from '../../../core/errors.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type Step } from '../step.ts';
 
 /** Handles this service issues are 43 characters; anything far longer is refused without a database trip. */
 const MAX_HANDLE = 256;
 
 const check: Step = async (ctx, deps) => {
-  const handle = (ctx.state.body as { handle: string }).handle;
+  const handle = bodyOf(ctx, 'credentials/authorizeCheck').handle;
   if (handle.length > MAX_HANDLE) throw new CscError('invalidHandle');
   const grant = required(ctx.state.grant, 'grant');
   const result = await deps.sam.checkApproval({ ctx: ctx.state.request, handle, userId: grant.userId, clientId: grant.clientId });

@@ -8,22 +8,20 @@ import { loadOwnCredential } from '../steps/load_credential.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respond } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type CscContext, type Step } from '../step.ts';
 import type { RsspDeps } from '../deps.ts';
 
-type ExtendBody = { credentialID: string; SAD: string; hashes?: string[]; hashAlgorithmOID?: string; clientData?: string };
-
 /** §11.9: hashes are mandatory at SCAL 2, and come with the OID of their algorithm. */
 export const checkHashes: Step = (ctx) => {
-  const body = ctx.state.body as ExtendBody;
+  const body = bodyOf(ctx, 'credentials/extendTransaction');
   if (!ctx.state.hashes && required(ctx.state.credential, 'credential').scal === '2') throw new CscError('hashesRequired');
   if (ctx.state.hashes && body.hashAlgorithmOID === undefined) throw new CscError('missingHashAlgorithmOID');
   if (body.hashAlgorithmOID !== undefined && !Object.hasOwn(HASHES, body.hashAlgorithmOID)) throw new CscError('invalidHashAlgorithmOID');
 };
 
 export async function extend(ctx: CscContext, deps: RsspDeps) {
-  const body = ctx.state.body as ExtendBody;
+  const body = bodyOf(ctx, 'credentials/extendTransaction');
   const grant = required(ctx.state.grant, 'grant');
   const credential = required(ctx.state.credential, 'credential');
   const { sad, expiresIn } = await deps.sam.extendTransaction({

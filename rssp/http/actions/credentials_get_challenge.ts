@@ -6,16 +6,14 @@ import { loadOwnCredential } from '../steps/load_credential.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respondNoContent } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type Step } from '../step.ts';
-
-type GetChallengeBody = { credentialID: string; authObjectID: string; clientData?: string };
 
 /** The only authentication object that takes a challenge is the OTP that credentials/info announces. */
 export const CHALLENGE_AUTH_OBJECT = 'OTP';
 
 const checkAuthObjectID: Step = (ctx) => {
-  if ((ctx.state.body as GetChallengeBody).authObjectID !== CHALLENGE_AUTH_OBJECT) throw new CscError('invalidAuthObjectID');
+  if (bodyOf(ctx, 'credentials/getChallenge').authObjectID !== CHALLENGE_AUTH_OBJECT) throw new CscError('invalidAuthObjectID');
 };
 
 const sendChallenge: Step = async (ctx, deps) => {

@@ -1,17 +1,15 @@
 // CSC v2 §11.5 credentials/info: key, certificate and authorization details of one of the caller's credentials.
 import { CscError } from '../../../core/errors.ts';
-import { credentialInfoView, type CertificatesParam } from '../../app/credential_view.ts';
+import { credentialInfoView } from '../../app/credential_view.ts';
 import { loadCredentialStates, loadOwnCredential } from '../steps/load_credential.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respond } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type CscContext } from '../step.ts';
 
-type InfoBody = { credentialID: string; certificates?: CertificatesParam; certInfo?: boolean; authInfo?: boolean; lang?: string; clientData?: string };
-
 function describeCredential(ctx: CscContext) {
-  const body = ctx.state.body as InfoBody;
+  const body = bodyOf(ctx, 'credentials/info');
   const record = required(ctx.state.credential, 'credential');
   const state = required(ctx.state.states, 'states').get(record.credentialID);
   // The SAM does not know the key: as unusable as an unknown id, and answered the same way.

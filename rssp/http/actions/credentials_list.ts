@@ -1,28 +1,17 @@
 // CSC v2 §11.4 credentials/list: the caller's credentials, optionally with the credentialInfo of each.
 import { CscError } from '../../../core/errors.ts';
-import { credentialInfoView, isUsable, type CertificatesParam } from '../../app/credential_view.ts';
+import { credentialInfoView, isUsable } from '../../app/credential_view.ts';
 import { loadCredentialStates } from '../steps/load_credential.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respond } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type CscContext, type Step } from '../step.ts';
-
-type ListBody = {
-  userID?: string | null;
-  credentialInfo?: boolean;
-  certificates?: CertificatesParam;
-  certInfo?: boolean;
-  authInfo?: boolean;
-  onlyValid?: boolean;
-  lang?: string;
-  clientData?: string;
-};
 
 /** Every token this service issues is user-specific (basic, oauth2code: Note 27 of §11.4), so the user is the
  *  token's and a userID in the request is refused, whoever it names. */
 const refuseUserID: Step = (ctx) => {
-  const { userID } = ctx.state.body as ListBody;
+  const { userID } = bodyOf(ctx, 'credentials/list');
   if (typeof userID === 'string' && userID !== '') throw new CscError('userIDNotAllowed');
 };
 
@@ -43,14 +32,14 @@ const dropUnknownToSam: Step = (ctx, deps) => {
 
 /** onlyValid (§11.4): enabled, not locked, certificate valid now. */
 const keepUsableIfAsked: Step = (ctx) => {
-  if ((ctx.state.body as ListBody).onlyValid !== true) return;
+  if (bodyOf(ctx, 'credentials/list').onlyValid !== true) return;
   const states = required(ctx.state.states, 'states');
   const now = new Date();
   ctx.state.credentials = required(ctx.state.credentials, 'credentials').filter((r) => isUsable(states.get(r.credentialID)!, now));
 };
 
 async function listResult(ctx: CscContext) {
-  const body = ctx.state.body as ListBody;
+  const body = bodyOf(ctx, 'credentials/list');
   const records = required(ctx.state.credentials, 'credentials');
   const states = required(ctx.state.states, 'states');
   const result: { credentialIDs: string[]; credentialInfos?: object[]; onlyValid: boolean } = {

@@ -6,14 +6,12 @@ import { loadOwnCredential } from '../steps/load_credential.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respond } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type CscContext } from '../step.ts';
 import type { RsspDeps } from '../deps.ts';
 
-type EvidenceBody = { credentialID: string; hash?: string; SAD?: string };
-
 async function evidence(ctx: CscContext, deps: RsspDeps) {
-  const body = ctx.state.body as EvidenceBody;
+  const body = bodyOf(ctx, 'ext/signatureEvidence');
   const grant = required(ctx.state.grant, 'grant');
   const credential = required(ctx.state.credential, 'credential');
   // Stored hashes are standard base64 of the raw digest; the request may use either alphabet (DESIGN §8).

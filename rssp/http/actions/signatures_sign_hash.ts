@@ -10,24 +10,13 @@ import { limitSign } from '../steps/rate_limit.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respond } from '../steps/respond.ts';
-import { validateBody } from '../steps/validate_body.ts';
+import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type CscContext, type Step } from '../step.ts';
 import type { RsspDeps } from '../deps.ts';
 
-type SignHashBody = {
-  credentialID: string;
-  SAD?: string;
-  hashes: string[];
-  hashAlgorithmOID?: string;
-  signAlgo: string;
-  signAlgoParams?: string;
-  operationMode?: 'A' | 'S';
-  clientData?: string;
-};
-
 /** Only synchronous signing is offered (info says asynchronousOperationMode: false). */
 const refuseAsynchronousMode: Step = (ctx) => {
-  if ((ctx.state.body as SignHashBody).operationMode === 'A') throw new CscError('invalidOperationMode');
+  if (bodyOf(ctx, 'signatures/signHash').operationMode === 'A') throw new CscError('invalidOperationMode');
 };
 
 /**
@@ -36,7 +25,7 @@ const refuseAsynchronousMode: Step = (ctx) => {
  * credential's key and agrees with the hash is the SAM's check.
  */
 export const checkSignAlgo: Step = (ctx) => {
-  const body = ctx.state.body as SignHashBody;
+  const body = bodyOf(ctx, 'signatures/signHash');
   const algo = Object.hasOwn(SIGN_ALGOS, body.signAlgo) ? SIGN_ALGOS[body.signAlgo]! : undefined;
   if (!algo) throw new CscError('invalidSignAlgo');
   if (body.hashAlgorithmOID !== undefined && !Object.hasOwn(HASHES, body.hashAlgorithmOID)) throw new CscError('invalidHashAlgorithmOID');
@@ -59,7 +48,7 @@ export const checkSignAlgo: Step = (ctx) => {
  * - else the SAD that a credential-scoped bearer token for this credential stands for.
  */
 export const resolveSad: Step = async (ctx, deps) => {
-  const body = ctx.state.body as SignHashBody;
+  const body = bodyOf(ctx, 'signatures/signHash');
   const grant = required(ctx.state.grant, 'grant');
   if (typeof body.SAD === 'string' && body.SAD !== '') {
     ctx.state.sad = (await sadOfCredentialToken(deps, body.SAD, grant.userId, body.credentialID)) ?? body.SAD;
@@ -94,7 +83,7 @@ async function sadOfCredentialToken(deps: RsspDeps, value: string, userId: strin
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
 
 export async function sign(ctx: CscContext, deps: RsspDeps) {
-  const body = ctx.state.body as SignHashBody;
+  const body = bodyOf(ctx, 'signatures/signHash');
   const grant = required(ctx.state.grant, 'grant');
   const { signatures } = await deps.sam.signHash({
     ctx: ctx.state.request,

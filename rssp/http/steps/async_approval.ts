@@ -3,6 +3,7 @@
 // to the approval page (rssp/approval/), and the answer is 202 with the handle to poll with (§11.7).
 import { CscError } from '../../../core/errors.ts';
 import { required, type Step } from '../step.ts';
+import { bodyOf } from './validate_body.ts';
 
 /** Where approval pages are served, under PUBLIC_URL. */
 export const APPROVAL_PATH = '/approve/';
@@ -16,7 +17,7 @@ export function deferWhenApprovedOutOfBand(inline: Step): Step {
     const grant = required(ctx.state.grant, 'grant');
     const user = await deps.users.byId(grant.userId);
     if (!user) throw new CscError('invalidCredentialID');
-    const body = ctx.state.body as { numSignatures: number; hashAlgorithmOID?: string; description?: string };
+    const body = bodyOf(ctx, 'credentials/authorize');
     const { handle } = await deps.sam.requestApproval({
       ctx: ctx.state.request,
       userId: grant.userId,

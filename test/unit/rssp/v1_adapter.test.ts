@@ -12,6 +12,7 @@ import { toV1Info } from '../../../rssp/http/v1/actions/credentials_info.ts';
 import { toV1Error } from '../../../rssp/http/v1/errors.ts';
 import { V1_METHODS } from '../../../rssp/http/v1/methods.ts';
 import { asV2Body } from '../../../rssp/http/v1/steps/as_v2_body.ts';
+import { bodyOf } from '../../../rssp/http/steps/validate_body.ts';
 import { refuseOutOfBandApproval } from '../../../rssp/http/v1/steps/refuse_out_of_band_approval.ts';
 import type { RsspDeps } from '../../../rssp/http/deps.ts';
 import type { CscContext } from '../../../rssp/http/step.ts';
@@ -45,9 +46,10 @@ describe('v1 page tokens', () => {
 });
 
 describe('asV2Body', () => {
+  // As validateV1Body leaves it: the v1 body under its method's name.
   const run = (body: Record<string, unknown>) => {
-    const ctx = { state: { body } } as unknown as CscContext;
-    void asV2Body()(ctx, undefined as never);
+    const ctx = { state: { body, validatedV1: { 'signatures/signHash': body } } } as unknown as CscContext;
+    void asV2Body('signatures/signHash')(ctx, undefined as never);
     return ctx.state.body;
   };
 
@@ -64,6 +66,20 @@ describe('asV2Body', () => {
 
   it('drops v2 names sent to v1, so they cannot stand in for the validated v1 fields', () => {
     expect(run({ hash: ['v1'], hashes: ['v2'], hashAlgorithmOID: '1.2.3' })).toEqual({ hashes: ['v1'] });
+  });
+
+  it('credentials/authorize: PIN and OTP become authData, and a v2 authData or hash algorithm sent to v1 is dropped', () => {
+    const body = { credentialID: 'c', numSignatures: 1, hash: ['h'], PIN: '1234', OTP: '654321', authData: [{ id: 'PIN', value: 'v2' }], hashAlgo: '1.2.3' };
+    const ctx = { state: { body, validatedV1: { 'credentials/authorize': body } } } as unknown as CscContext;
+    void asV2Body('credentials/authorize')(ctx, undefined as never);
+    expect(ctx.state.body).toEqual({ credentialID: 'c', numSignatures: 1, hashes: ['h'], authData: [{ id: 'PIN', value: '1234' }, { id: 'OTP', value: '654321' }] });
+    expect(bodyOf(ctx, 'credentials/authorize')).toBe(ctx.state.body);
+  });
+
+  it('is a step-order bug, not a client error, when the v1 body was not validated for that method', () => {
+    const ctx = { state: { body: {}, validatedV1: { 'auth/login': {} } } } as unknown as CscContext;
+    expect(() => asV2Body('signatures/signHash')(ctx, undefined as never)).toThrowError('step order: the v1 body of signatures/signHash is not validated');
+    expect(() => bodyOf(ctx, 'signatures/signHash')).toThrowError('step order: the body of signatures/signHash is not validated');
   });
 });
 

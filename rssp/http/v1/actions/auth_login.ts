@@ -6,6 +6,7 @@ import { limitLogin } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { respond } from '../../steps/respond.ts';
 import type { Action } from '../../step.ts';
+import { asV2Body } from '../steps/as_v2_body.ts';
 import { validateV1Body } from '../steps/validate_v1_body.ts';
 
-export const authLoginV1: Action = [limitLogin, readJsonBody(), validateV1Body('auth/login'), respond(login)];
+export const authLoginV1: Action = [limitLogin, readJsonBody(), validateV1Body('auth/login'), asV2Body('auth/login'), respond(login)];

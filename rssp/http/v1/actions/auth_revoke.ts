@@ -5,6 +5,7 @@ import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respondNoContent } from '../../steps/respond.ts';
 import type { Action } from '../../step.ts';
+import { asV2Body } from '../steps/as_v2_body.ts';
 import { validateV1Body } from '../steps/validate_v1_body.ts';
 
 export const authRevokeV1: Action = [
@@ -12,6 +13,7 @@ export const authRevokeV1: Action = [
   requireScope('service', 'credential'),
   readJsonBody(),
   validateV1Body('auth/revoke'),
+  asV2Body('auth/revoke'),
   revoke,
   respondNoContent(),
 ];

@@ -9,23 +9,11 @@ import { limitAuthorize } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
-import type { Action, Step } from '../../step.ts';
+import type { Action } from '../../step.ts';
 import { asV2Body } from '../steps/as_v2_body.ts';
 import { hashAlgorithmFromLength } from '../steps/hash_algorithm_from_length.ts';
 import { refuseOutOfBandApproval } from '../steps/refuse_out_of_band_approval.ts';
 import { validateV1Body } from '../steps/validate_v1_body.ts';
-
-/** v1 PIN / OTP → v2 authData (CSC v2 §8.3.1); the SAM judges the values, rssp only forwards them. */
-const factorsAsAuthData: Step = (ctx) => {
-  const body = ctx.state.body;
-  const authData: { id: string; value: string }[] = [];
-  if (typeof body.PIN === 'string') authData.push({ id: 'PIN', value: body.PIN });
-  if (typeof body.OTP === 'string') authData.push({ id: 'OTP', value: body.OTP });
-  delete body.PIN;
-  delete body.OTP;
-  if (authData.length) body.authData = authData;
-  else delete body.authData;
-};
 
 export const credentialsAuthorizeV1: Action = [
   requireBearer(),
@@ -34,14 +22,14 @@ export const credentialsAuthorizeV1: Action = [
   requireScope('service'),
   readJsonBody(),
   validateV1Body('credentials/authorize'),
-  asV2Body(),
-  factorsAsAuthData,
+  // PIN and OTP become v2 authData here (as_v2_body.ts).
+  asV2Body('credentials/authorize'),
   loadOwnCredential(),
   requireExplicitMode,
   refuseOutOfBandApproval,
   checkNumSignatures,
   decodeHashes({ required: false }),
-  hashAlgorithmFromLength(),
+  hashAlgorithmFromLength('credentials/authorize'),
   checkHashAlgorithm,
   respond(activate),
 ];

@@ -18,11 +18,11 @@ export const credentialsExtendTransactionV1: Action = [
   requireScope('service'),
   readJsonBody(),
   validateV1Body('credentials/extendTransaction'),
-  asV2Body(),
+  asV2Body('credentials/extendTransaction'),
   loadOwnCredential(),
   decodeHashes({ required: false }),
   // v1 names no hash algorithm here either: the digest length tells it (as in v1 credentials/authorize).
-  hashAlgorithmFromLength(),
+  hashAlgorithmFromLength('credentials/extendTransaction'),
   checkHashes,
   respond(extend),
 ];

@@ -3,15 +3,13 @@
 // describe a credential the same way; only the layout differs.
 import { CscError } from '../../../../core/errors.ts';
 import type { V1CredentialsInfoResponse } from '../../../../openapi/types_v1.ts';
-import { AUTH_OBJECTS, credentialInfoView, type CertificatesParam, type CredentialInfoView } from '../../../app/credential_view.ts';
+import { AUTH_OBJECTS, credentialInfoView, type CredentialInfoView } from '../../../app/credential_view.ts';
 import { loadCredentialStates, loadOwnCredential } from '../../steps/load_credential.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
 import { required, type Action, type CscContext } from '../../step.ts';
-import { validateV1Body } from '../steps/validate_v1_body.ts';
-
-type InfoBody = { credentialID: string; certificates?: CertificatesParam; certInfo?: boolean; authInfo?: boolean };
+import { v1BodyOf, validateV1Body } from '../steps/validate_v1_body.ts';
 
 const PIN_OBJECT = AUTH_OBJECTS.find((o) => o.id === 'PIN')!;
 const OTP_OBJECT = AUTH_OBJECTS.find((o) => o.id === 'OTP')!;
@@ -69,7 +67,7 @@ export function toV1Info(view: CredentialInfoView, withAuth: boolean, otpChannel
 }
 
 async function describeCredential(ctx: CscContext) {
-  const body = ctx.state.body as InfoBody;
+  const body = v1BodyOf(ctx, 'credentials/info');
   const record = required(ctx.state.credential, 'credential');
   const state = required(ctx.state.states, 'states').get(record.credentialID);
   if (!state) throw new CscError('invalidCredentialID');

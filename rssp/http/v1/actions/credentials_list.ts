@@ -7,9 +7,7 @@ import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
 import { required, type Action, type CscContext, type Step } from '../../step.ts';
-import { validateV1Body } from '../steps/validate_v1_body.ts';
-
-type ListBody = { userID?: string | null; maxResults?: number; pageToken?: string };
+import { v1BodyOf, validateV1Body } from '../steps/validate_v1_body.ts';
 
 /** The most identifiers one answer carries, whatever maxResults asks (§11.4 lets the service return fewer). */
 export const MAX_PAGE = 100;
@@ -31,12 +29,12 @@ export function credentialAfter(token: string): string {
 
 /** Every token this service issues is user-specific: a userID naming anyone is refused, as in v2. */
 const refuseUserID: Step = (ctx) => {
-  const { userID } = ctx.state.body as ListBody;
+  const { userID } = v1BodyOf(ctx, 'credentials/list');
   if (typeof userID === 'string' && userID !== '') throw new CscError('userIDNotAllowed');
 };
 
 const loadOwnCredentials: Step = async (ctx, deps) => {
-  const after = (ctx.state.body as ListBody).pageToken;
+  const after = v1BodyOf(ctx, 'credentials/list').pageToken;
   const start = after === undefined ? undefined : credentialAfter(after);
   const records = await deps.credentials.listByOwner(required(ctx.state.grant, 'grant').userId);
   ctx.state.credentials = records
@@ -51,7 +49,7 @@ const dropUnknownToSam: Step = (ctx) => {
 };
 
 function onePage(ctx: CscContext) {
-  const size = Math.min((ctx.state.body as ListBody).maxResults ?? MAX_PAGE, MAX_PAGE);
+  const size = Math.min(v1BodyOf(ctx, 'credentials/list').maxResults ?? MAX_PAGE, MAX_PAGE);
   const records = required(ctx.state.credentials, 'credentials');
   const page = records.slice(0, size);
   return {

@@ -19,7 +19,7 @@ export const signaturesSignHashV1: Action = [
   requireScope('service', 'credential'),
   readJsonBody(),
   validateV1Body('signatures/signHash'),
-  asV2Body(),
+  asV2Body('signatures/signHash'),
   checkSignAlgo,
   decodeHashes({ required: true }),
   requireOwnCredentialID(),

@@ -4,6 +4,7 @@
 import { HASHES } from '../../../../core/algorithms.ts';
 import { CscError } from '../../../../core/errors.ts';
 import type { Step } from '../../step.ts';
+import { bodyOf } from '../../steps/validate_body.ts';
 
 const BY_LENGTH = new Map(Object.entries(HASHES).map(([oid, h]) => [h.length, oid]));
 
@@ -15,9 +16,10 @@ export function hashAlgorithmOfDigests(hashes: readonly Uint8Array[]): string {
 }
 
 /** Sets body.hashAlgorithmOID (the v2 name) from the decoded digests, when there are any. */
-export function hashAlgorithmFromLength(): Step {
+export function hashAlgorithmFromLength(op: 'credentials/authorize' | 'credentials/extendTransaction'): Step {
   return (ctx) => {
-    delete ctx.state.body.hashAlgorithmOID;
-    if (ctx.state.hashes) ctx.state.body.hashAlgorithmOID = hashAlgorithmOfDigests(ctx.state.hashes);
+    const body = bodyOf(ctx, op);
+    delete body.hashAlgorithmOID;
+    if (ctx.state.hashes) body.hashAlgorithmOID = hashAlgorithmOfDigests(ctx.state.hashes);
   };
 }
