@@ -71,9 +71,12 @@ describe('runtime metrics route (RUNTIME_METRICS=1, for the benchmark)', () => {
 
   it('counts the CPU the process spends after a reset, and only after', () => {
     sampler.reset();
-    const start = performance.now();
+    // Spin for 150 ms of this process's own CPU, not of the wall clock: on a loaded machine the process may be
+    // descheduled for most of a wall-clock window.
+    const at = process.cpuUsage();
+    const spent = () => { const u = process.cpuUsage(at); return (u.user + u.system) / 1000; };
     let x = 0;
-    while (performance.now() - start < 150) x += Math.sqrt(x + 1); // ~150 ms of one core
+    while (spent() < 150) for (let i = 0; i < 10_000; i++) x += Math.sqrt(x + 1);
     const m = sampler.read();
     expect(x).toBeGreaterThan(0);
     expect(m.cpuSeconds).toBeGreaterThan(0.1);
