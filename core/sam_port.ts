@@ -39,10 +39,9 @@ export type CredentialState = {
   notBefore?: string;
   notAfter?: string;
   hasPin: boolean;
-  /** Absent from SAMs that predate out-of-band OTPs: TOTP. */
-  otpChannel?: OtpChannel;
+  otpChannel: OtpChannel;
   /** 'async': credentials/authorize answers 202 and the person approves on a page (CSC v2 §11.6, §11.7). */
-  approval?: Approval;
+  approval: Approval;
 };
 
 export type Approval = 'inline' | 'async';

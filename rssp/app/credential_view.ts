@@ -72,7 +72,7 @@ export function outOfBandOtpObject(channel: 'email' | 'sms'): AuthObject {
 
 /** The authentication objects of a credential, by where its one-time password comes from. */
 export function authObjectsFor(state: CredentialState): AuthObject[] {
-  const channel = state.otpChannel ?? 'totp';
+  const channel = state.otpChannel;
   return AUTH_OBJECTS.map((o) => (o.id === 'OTP' && channel !== 'totp' ? outOfBandOtpObject(channel) : { ...o }));
 }
 

@@ -64,6 +64,8 @@ export class FakeSam implements SignatureActivation {
       notBefore,
       notAfter,
       hasPin: true,
+      otpChannel: cmd.otpChannel ?? 'totp',
+      approval: cmd.approval ?? 'inline',
     });
     return { publicKeySpki: spki, certificates: [cert] };
   }

@@ -140,6 +140,8 @@ export class FakeSam implements SignatureActivation {
       notBefore: new Date(Date.now() - 86400_000).toISOString(),
       notAfter: new Date(Date.now() + 365 * 86400_000).toISOString(),
       hasPin: true,
+      otpChannel: 'totp',
+      approval: 'inline',
       ...over,
     });
   }

@@ -16,7 +16,7 @@ const requireOnlineOtp: Step = (ctx) => {
   const credential = required(ctx.state.credential, 'credential');
   const state = required(ctx.state.states, 'states').get(credential.credentialID);
   if (!state) throw new CscError('invalidCredentialID');
-  if ((state.otpChannel ?? 'totp') === 'totp') throw new CscError('v1OtpOffline');
+  if (state.otpChannel === 'totp') throw new CscError('v1OtpOffline');
 };
 
 const sendChallenge: Step = async (ctx, deps) => {

@@ -7,6 +7,5 @@ import { required, type Step } from '../../step.ts';
 export const refuseOutOfBandApproval: Step = async (ctx, deps) => {
   const credential = required(ctx.state.credential, 'credential');
   const [state] = await deps.sam.state([credential.credentialID]);
-  // Read loosely: SAMs that predate out-of-band approval do not report the field (it then means inline).
-  if ((state as { approval?: string } | undefined)?.approval === 'async') throw new CscError('v1ApprovalOutOfBand');
+  if (state?.approval === 'async') throw new CscError('v1ApprovalOutOfBand');
 };
