@@ -52,10 +52,10 @@ export async function setEnabled(deps: SamDeps, cmd: { ctx: RequestContext; cred
 }
 
 export async function unlock(deps: SamDeps, cmd: { ctx: RequestContext; credentialID: string }): Promise<void> {
-  if (!(await unlockCredential(deps.db, cmd.credentialID))) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
+  const ownerId = await unlockCredential(deps.db, cmd.credentialID);
+  if (ownerId === null) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
   // The owner's authenticator is unlocked with it: its per-user count of wrong codes starts again.
-  const cred = await getCredential(deps.db, deps.credentialSeal, cmd.credentialID);
-  if (cred) await resetUserOtpFailures(deps.db, cred.ownerId);
+  await resetUserOtpFailures(deps.db, ownerId);
   await writeAudit(deps.db, { event: 'unlock', ctx: cmd.ctx, credentialId: cmd.credentialID }, 'ok');
   deps.log.info({ event: 'sam.credential.unlock', credentialID: cmd.credentialID, requestId: cmd.ctx.requestId }, 'credential unlocked');
 }

@@ -171,12 +171,14 @@ export async function writeSeal(q: Queryable, credentialId: string, seal: Buffer
   await q.query('UPDATE sam.credentials SET seal = $2 WHERE credential_id = $1', [credentialId, seal]);
 }
 
-/** Admin unlock: every factor's counter starts again from zero. */
-export async function unlockCredential(q: Queryable, credentialId: string): Promise<boolean> {
-  const res = await q.query('UPDATE sam.credentials SET pin_failures = 0, otp_failures = 0, locked_at = NULL WHERE credential_id = $1', [
-    credentialId,
-  ]);
-  return res.rowCount === 1;
+/** Admin unlock: every factor's counter starts again from zero. The owner, for their per-user counter; null when
+ *  there is no such credential. (Counters are not under the row's seal: a database writer can reset them anyway.) */
+export async function unlockCredential(q: Queryable, credentialId: string): Promise<string | null> {
+  const res = await q.query<{ owner_id: string }>(
+    'UPDATE sam.credentials SET pin_failures = 0, otp_failures = 0, locked_at = NULL WHERE credential_id = $1 RETURNING owner_id',
+    [credentialId],
+  );
+  return res.rows[0]?.owner_id ?? null;
 }
 
 /** The factors with a failure counter of their own (issue #4 item 4). A code sent out of band counts as OTP. */
