@@ -114,7 +114,13 @@ export type SamErrorCode =
   /** issueActivation covering no credential of the user, or one that is not theirs. */
   | 'SAM_ACTIVATION_NOTHING_TO_ACTIVATE'
   /** redeemActivation with a PIN that is not 4 to 16 digits. */
-  | 'SAM_PIN_FORMAT';
+  | 'SAM_PIN_FORMAT'
+  /** timestamp with a nonce that is not hexadecimal digits (CSC v2 §11.13). */
+  | 'SAM_NONCE_INVALID'
+  /** The external TSA (TSA_URL) cannot be reached, answered an HTTP error, or refused the request. */
+  | 'SAM_TSA_UNAVAILABLE'
+  /** The external TSA answered a token that fails the checks: wrong imprint or nonce, bad signature, malformed. */
+  | 'SAM_TSA_RESPONSE_INVALID';
 
 /** A refusal or failure of the SAM. `detail` may name a CKR_* code; it never carries a secret. */
 export class SamError extends Error {
@@ -282,6 +288,13 @@ export interface SignatureActivation {
 
   /** DER certificate of the CA that certifies new credentials (development CA under embedded defaults). */
   caCertificate(): Promise<Uint8Array>;
+
+  /** CSC v2 §11.13: an RFC 3161 TimeStampToken (as updated by RFC 5816) over `hash`, made by the SAM's own TSA (its
+   *  key in the HSM) or by the external TSA of TSA_URL, checked before it is returned and audited. `nonce` is hex
+   *  and comes back inside the token. */
+  timestamp(cmd: { ctx: RequestContext; userId: string; clientId: string; hash: Uint8Array; hashAlgorithmOID: string; nonce?: string }): Promise<{
+    timestamp: Uint8Array;
+  }>;
 }
 
 /** Every method of the port, for what wraps or serves all of them (metrics, the split-mode client). A method added
@@ -289,7 +302,7 @@ export interface SignatureActivation {
 export const SAM_PORT_METHODS = [
   'createCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
   'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'revokeSads', 'caCertificate',
-  'issueActivation', 'activationView', 'redeemActivation',
+  'issueActivation', 'activationView', 'redeemActivation', 'timestamp',
 ] as const satisfies ReadonlyArray<keyof SignatureActivation>;
 
 type Missing = Exclude<keyof SignatureActivation, (typeof SAM_PORT_METHODS)[number]>;

@@ -102,6 +102,7 @@ export function createSamClient(opts: SamClientOptions): SamClient {
     issueActivation: port('issueActivation'),
     activationView: port('activationView'),
     redeemActivation: port('redeemActivation'),
+    timestamp: port('timestamp'),
     record: async (entry) => void (await call('POST', SAM_PATHS.audit('record'), entry)),
     evidence: (q) => call('POST', SAM_PATHS.audit('evidence'), q) as Promise<never>,
     async *export(filter) {

@@ -209,6 +209,9 @@ export class FakeSam implements SignatureActivation {
   async caCertificate() {
     return new Uint8Array([0x30, 0x00]);
   }
+  async timestamp(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async issueActivation(): Promise<never> {
     throw new SamError('SAM_NOTIFY_FAILED');
   }
