@@ -45,10 +45,10 @@ export async function openSam(config: Config, deps: { db: Db; log: Logger; metri
   const hsm = meterHsm(token, deps.metrics);
   try {
     // Out-of-band one-time passwords (CSC v2 §11.8): SMTP, SMS gateway, or the development outbox.
-    // The TSA of signatures/timestamp: TSA_URL, or the SAM's own.
+    // One TSA (TSA_URL, or the SAM's own) for signatures/timestamp and for the audit checkpoints.
     const tsa = await openTsa({ db, hsm, config: config.sam.tsa });
     const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log), tsa });
-    const audit = await createAuditTrail({ db, hsm, log, config: config.audit });
+    const audit = await createAuditTrail({ db, hsm, log, config: config.audit, tsa });
     const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
     const challengeWindowMs = (config.sam.otpChallenge?.windowSeconds ?? 0) * 1000;
     return {

@@ -36,6 +36,10 @@ async function predecessor(c: DbClient): Promise<{ prevSeq: number; prev: string
 /** Where a checkpoint goes besides the database (sam/audit/anchor_file.ts). */
 export type CheckpointAnchor = (line: AuditCheckpointLine) => Promise<void>;
 
+/** A TimeStampToken (DER) over a checkpoint's statement digest, or null when none could be had (the TSA is down:
+ *  the checkpoint stands without it, and the failure is logged by whoever made this function). */
+export type CheckpointStamp = (statementDigest: Uint8Array) => Promise<Uint8Array | null>;
+
 /** Signs the current head unless a checkpoint already covers it, naming the checkpoint before it. Writers of
  *  checkpoints take turns (a transaction-scoped advisory lock), so that two instances never both chain onto the same
  *  predecessor. After the row commits, the checkpoint is handed to `anchor` (if any). */
@@ -45,6 +49,7 @@ export async function writeCheckpoint(
   key: AuditKey,
   now: Date = new Date(),
   anchor?: CheckpointAnchor,
+  stamp?: CheckpointStamp,
 ): Promise<AuditCheckpointLine | null> {
   await sealAudit(db);
   const line = await tx(db, async (c) => {
@@ -63,8 +68,20 @@ export async function writeCheckpoint(
     const l: AuditCheckpointLine = { type: 'checkpoint', ...content, kid: key.kid, signature: signature.toString('base64') };
     return l;
   });
-  if (line && anchor) await anchor(line);
+  if (!line) return null;
+  // Issue #14 finding 2: a TSA's timestamp over the statement anchors the checkpoint in time outside the database.
+  // Asked after the commit, so that a slow external TSA holds no lock and no connection.
+  const token = stamp ? await stamp(new Uint8Array(checkpointDigestBytes(line))) : null;
+  if (token) {
+    await db.query('UPDATE sam.audit_checkpoints SET timestamp_token = $1 WHERE seq = $2 AND timestamp_token IS NULL', [Buffer.from(token), line.seq]);
+    line.timestamp = Buffer.from(token).toString('base64');
+  }
+  if (anchor) await anchor(line);
   return line;
+}
+
+function checkpointDigestBytes(line: AuditCheckpointLine): Buffer {
+  return createHash('sha256').update(checkpointStatement(line)).digest();
 }
 
 /** Polls the head (two small reads) and checkpoints when due. The timer does not keep the process alive. */
@@ -76,6 +93,7 @@ export function startCheckpointer(deps: {
   everyRecords: number;
   everyMinutes: number;
   anchor?: CheckpointAnchor;
+  stamp?: CheckpointStamp;
   now?: () => Date;
 }): { stop(): void; tick(): Promise<void> } {
   const now = deps.now ?? (() => new Date());
@@ -89,7 +107,7 @@ export function startCheckpointer(deps: {
       const pending = head.seq - head.lastSeq;
       const age = head.lastAt ? now().getTime() - head.lastAt.getTime() : Number.POSITIVE_INFINITY;
       if (pending >= deps.everyRecords || (pending > 0 && age >= deps.everyMinutes * 60_000)) {
-        const c = await writeCheckpoint(deps.db, deps.hsm, deps.key, now(), deps.anchor);
+        const c = await writeCheckpoint(deps.db, deps.hsm, deps.key, now(), deps.anchor, deps.stamp);
         if (c) deps.log.info({ event: 'audit.checkpoint', seq: c.seq }, 'audit checkpoint signed');
       }
     } catch (err) {

@@ -1,7 +1,7 @@
 // The SAM's time-stamping authority (CSC v2 §11.13, RFC 3161) on a real SoftHSM2 token and real PostgreSQL: tokens
 // that openssl verifies under the development CA, a TSA certificate with the critical id-kp-timeStamping EKU, the
 // nonce echoed, refusals with their codes and audit rows; an external TSA (TSA_URL) that is used, and whose wrong
-// answers are refused.
+// answers are refused; and checkpoints carrying a timestamp that audit:verify checks.
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -12,10 +12,12 @@ import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditExport, type AuditCheckpointLine, type AuditLine } from '../../../core/audit_chain.ts';
 import { createPool, migrate, type Db } from '../../../core/db.ts';
 import { createLogger } from '../../../core/log.ts';
 import { SamError, type SignatureActivation } from '../../../core/sam_port.ts';
 import { verifyTimestampToken } from '../../../core/timestamp_token.ts';
+import { createAuditTrail } from '../../../sam/audit/trail.ts';
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
 import { createSam } from '../../../sam/index.ts';
@@ -240,5 +242,72 @@ describe('an external TSA (TSA_URL)', () => {
   it('fails closed when the TSA cannot be reached', async () => {
     const dead = remoteTsa({ url: 'http://127.0.0.1:9/tsa', timeoutMs: 2000 });
     await expect(dead.timestamp({ hashAlgorithmOID: SHA256, digest: digest('x') })).rejects.toMatchObject({ code: 'SAM_TSA_UNAVAILABLE' });
+  });
+});
+
+describe('checkpoints anchored by a timestamp', () => {
+  async function exportWithCheckpoint(): Promise<AuditLine[]> {
+    const trail = await createAuditTrail({
+      db, hsm, log, tsa,
+      config: { checkpointRecords: 1_000_000, checkpointMinutes: 1440, anchorFile: path.join(dataDir, 'anchors.jsonl') },
+    });
+    try {
+      await sam.timestamp({ ctx: ctx(), ...caller, hash: digest(randomUUID()), hashAlgorithmOID: SHA256 });
+      const lines: AuditLine[] = [];
+      for await (const l of trail.export({})) lines.push(l);
+      return lines;
+    } finally {
+      await trail.close();
+    }
+  }
+
+  it('carry a token over their statement that verifies, and audit:verify reports a tampered one', async () => {
+    const lines = await exportWithCheckpoint();
+    const header = lines[0] as { tsaCertificates?: string[] };
+    expect(header.tsaCertificates).toEqual([Buffer.from(tsa.certificates()[0]!).toString('base64')]);
+    // Other test files share the database (and their services have TSAs of their own tokens): only the checkpoints
+    // stamped by this TSA are looked at.
+    const ours = Buffer.from(tsa.certificates()[0]!);
+    const stamped = lines.filter(
+      (l): l is AuditCheckpointLine =>
+        l.type === 'checkpoint' && l.timestamp !== undefined && Buffer.from((verifyTimestampToken(Buffer.from(l.timestamp, 'base64')) as { info?: { signerCertificate: Uint8Array } }).info?.signerCertificate ?? []).equals(ours),
+    );
+    expect(stamped.length).toBeGreaterThan(0);
+    const newest = stamped.at(-1)!;
+    const mine = (ls: AuditLine[], opts = {}) => verifyAuditExport(ls, opts).problems.filter((p) => p.seq === newest.seq);
+    expect(mine(lines)).toEqual([]);
+
+    // Another checkpoint's token (valid, but over another statement), and a token with one byte changed.
+    const other = await sam.timestamp({ ctx: ctx(), ...caller, hash: digest('not this checkpoint'), hashAlgorithmOID: SHA256 });
+    const swapped = lines.map((l) => (l === newest ? { ...newest, timestamp: Buffer.from(other.timestamp).toString('base64') } : l));
+    expect(mine(swapped)).toContainEqual({
+      kind: 'checkpoint',
+      seq: newest.seq,
+      message: `checkpoint at seq ${newest.seq} has a timestamp that does not verify: the message imprint is not the digest that was sent`,
+    });
+    const bytes = Buffer.from(newest.timestamp!, 'base64');
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0x01; // inside the ECDSA signature value
+    const flipped = lines.map((l) => (l === newest ? { ...newest, timestamp: bytes.toString('base64') } : l));
+    expect(verifyAuditExport(flipped).intact).toBe(false);
+    expect(mine(flipped).map((p) => p.message)).toContainEqual(expect.stringMatching(new RegExp(`checkpoint at seq ${newest.seq} has a timestamp that does not verify`)));
+
+    // A timestamp made by a TSA the auditor does not trust.
+    const untrusted = mine(lines, { trustedTsaCertificates: [Buffer.from(await sam.caCertificate()).reverse().toString('base64')] });
+    expect(untrusted.map((p) => p.message)).toContainEqual(`checkpoint at seq ${newest.seq} has a timestamp that does not verify: the TSA certificate is not trusted`);
+
+    // Dropped from the database, still in the anchor file.
+    const dropped = lines.map((l) => (l === newest ? { ...newest, timestamp: undefined } : l));
+    expect(mine(dropped, { anchors: [newest] }).map((p) => p.message)).toContainEqual(
+      `checkpoint at seq ${newest.seq} lost or changed its timestamp: it differs from its anchor outside the database`,
+    );
+  });
+
+  it('are stored with the token in the database', async () => {
+    await exportWithCheckpoint();
+    const { rows } = await db.query<{ seq: string; timestamp_token: Buffer | null }>(
+      'SELECT seq::text, timestamp_token FROM sam.audit_checkpoints WHERE timestamp_token IS NOT NULL ORDER BY seq DESC LIMIT 1',
+    );
+    expect(rows).toHaveLength(1);
+    expect(verifyTimestampToken(new Uint8Array(rows[0]!.timestamp_token!)).ok).toBe(true);
   });
 });
