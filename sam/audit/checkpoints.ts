@@ -72,11 +72,17 @@ export async function writeCheckpoint(
   // Issue #14 finding 2: a TSA's timestamp over the statement anchors the checkpoint in time outside the database.
   // Asked after the commit, so that a slow external TSA holds no lock and no connection.
   const token = stamp ? await stamp(new Uint8Array(checkpointDigestBytes(line))) : null;
+  let stored: unknown = null;
   if (token) {
-    await db.query('UPDATE sam.audit_checkpoints SET timestamp_token = $1 WHERE seq = $2 AND timestamp_token IS NULL', [Buffer.from(token), line.seq]);
-    line.timestamp = Buffer.from(token).toString('base64');
+    try {
+      await db.query('UPDATE sam.audit_checkpoints SET timestamp_token = $1 WHERE seq = $2 AND timestamp_token IS NULL', [Buffer.from(token), line.seq]);
+      line.timestamp = Buffer.from(token).toString('base64');
+    } catch (err) {
+      stored = err; // the checkpoint is committed: its anchor is written all the same, then the failure is reported
+    }
   }
   if (anchor) await anchor(line);
+  if (stored) throw stored;
   return line;
 }
 
