@@ -690,6 +690,8 @@ export interface components {
                 prevSeq?: number;
                 /** @description SHA-256 of the previous checkpoint's signed statement (zeros when prevSeq is 0). */
                 prev?: string;
+                /** @description RFC 3161 TimeStampToken (DER, base64) over the SHA-256 of the signed statement, made by the service's time-stamping authority when the checkpoint was written. Absent on checkpoints written before time-stamping existed or while the TSA was unreachable. */
+                timestamp?: components["schemas"]["Base64Out"];
                 /** @description ECDSA P-256 (DER, base64) over SHA-256 of the statement: "rssp-audit-checkpoint-v2", seq, hash, at, prevSeq and prev joined by line feeds; for a checkpoint without prevSeq, "rssp-audit-checkpoint-v1", seq, hash and at. */
                 signature: string;
             };

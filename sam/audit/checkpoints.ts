@@ -60,34 +60,27 @@ export async function writeCheckpoint(
     const content = { seq: head.seq, hash: head.hash, at: now.toISOString(), ...(await predecessor(c)) };
     const digest = createHash('sha256').update(checkpointStatement(content)).digest();
     const signature = Buffer.from(await hsm.signDigest(key.keyId, { kind: 'ecdsa' }, digest));
+    // Issue #14 finding 2: a TSA's timestamp over the statement anchors the checkpoint in time outside the database.
+    // Asked before the row is written, so that the row, every export and the anchor carry the same token (a token
+    // added later would be missing from an export taken in between). An external TSA's timeout bounds how long the
+    // lock is held; a TSA that fails leaves the checkpoint without a token (`stamp` returns null and logs).
+    const token = stamp ? await stamp(new Uint8Array(digest)) : null;
     await c.query(
-      `INSERT INTO sam.audit_checkpoints (seq, hash, at, kid, signature, prev_seq, prev)
-       VALUES ($1, decode($2, 'hex'), $3, $4, $5, $6, decode($7, 'hex'))`,
-      [content.seq, content.hash, now, key.kid, signature, content.prevSeq, content.prev],
+      `INSERT INTO sam.audit_checkpoints (seq, hash, at, kid, signature, prev_seq, prev, timestamp_token)
+       VALUES ($1, decode($2, 'hex'), $3, $4, $5, $6, decode($7, 'hex'), $8)`,
+      [content.seq, content.hash, now, key.kid, signature, content.prevSeq, content.prev, token ? Buffer.from(token) : null],
     );
-    const l: AuditCheckpointLine = { type: 'checkpoint', ...content, kid: key.kid, signature: signature.toString('base64') };
+    const l: AuditCheckpointLine = {
+      type: 'checkpoint',
+      ...content,
+      kid: key.kid,
+      signature: signature.toString('base64'),
+      ...(token ? { timestamp: Buffer.from(token).toString('base64') } : {}),
+    };
     return l;
   });
-  if (!line) return null;
-  // Issue #14 finding 2: a TSA's timestamp over the statement anchors the checkpoint in time outside the database.
-  // Asked after the commit, so that a slow external TSA holds no lock and no connection.
-  const token = stamp ? await stamp(new Uint8Array(checkpointDigestBytes(line))) : null;
-  let stored: unknown = null;
-  if (token) {
-    try {
-      await db.query('UPDATE sam.audit_checkpoints SET timestamp_token = $1 WHERE seq = $2 AND timestamp_token IS NULL', [Buffer.from(token), line.seq]);
-      line.timestamp = Buffer.from(token).toString('base64');
-    } catch (err) {
-      stored = err; // the checkpoint is committed: its anchor is written all the same, then the failure is reported
-    }
-  }
-  if (anchor) await anchor(line);
-  if (stored) throw stored;
+  if (line && anchor) await anchor(line);
   return line;
-}
-
-function checkpointDigestBytes(line: AuditCheckpointLine): Buffer {
-  return createHash('sha256').update(checkpointStatement(line)).digest();
 }
 
 /** Polls the head (two small reads) and checkpoints when due. The timer does not keep the process alive. */
