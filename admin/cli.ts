@@ -227,8 +227,18 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'file', help: 'a file written by audit:export (default: export the live trail now)' },
       { name: 'kid', help: 'accept only checkpoints signed by this key (its thumbprint, as the service reports it)' },
       { name: 'anchors', help: 'the checkpoint copies kept outside the database (AUDIT_ANCHOR_FILE): each must still be in the trail' },
+      { name: 'tsa-cert', help: 'PEM certificate(s) trusted for checkpoint timestamps: the TSA\'s own or its CA\'s (default: those the export names)' },
     ],
     async run(f, api) {
+      let trustedTsaCertificates: string[] | undefined;
+      if (f['tsa-cert'] !== undefined) {
+        try {
+          trustedTsaCertificates = [...readFileSync(f['tsa-cert'], 'utf8').matchAll(/-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/g)].map((m) => m[1]!.replace(/\s+/g, ''));
+        } catch (err) {
+          throw new CliError(`cannot read ${f['tsa-cert']}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        if (trustedTsaCertificates.length === 0) throw new CliError(`${f['tsa-cert']} holds no PEM certificate`);
+      }
       let anchors: AuditCheckpointLine[] | undefined;
       if (f.anchors !== undefined) {
         try {
@@ -263,11 +273,11 @@ export const COMMANDS: Record<string, Command> = {
         if (!verifier) {
           const header = line.type === 'header' ? line : undefined;
           const trustedKeys = f.kid !== undefined ? (header?.keys ?? []).filter((k) => k.kid === f.kid) : undefined;
-          verifier = new AuditExportVerifier({ trustedKeys, anchors });
+          verifier = new AuditExportVerifier({ trustedKeys, anchors, trustedTsaCertificates });
         }
         verifier.push(line);
       }
-      const verdict = (verifier ?? new AuditExportVerifier({ anchors })).finish();
+      const verdict = (verifier ?? new AuditExportVerifier({ anchors, trustedTsaCertificates })).finish();
       printJson(verdict);
       if (!verdict.intact) throw new CliError(`audit trail NOT intact: ${verdict.problems[0]!.message}`);
     },

@@ -4,6 +4,7 @@
 // change both together, and the version tag with them.
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { jwkThumbprint } from './jwk_thumbprint.ts';
+import { verifyTimestampToken } from './timestamp_token.ts';
 
 export const AUDIT_FORMAT = 'rssp-audit-v1';
 const ZERO_HASH = '0'.repeat(64);
@@ -19,6 +20,8 @@ export type AuditHeaderLine = {
   filter: Record<string, string>;
   /** Checkpoint public keys (DER SubjectPublicKeyInfo, base64) by RFC 7638 thumbprint, read from the HSM. */
   keys: Array<{ kid: string; spki: string }>;
+  /** Certificates (DER, base64) of the SAM's own time-stamping authority, when checkpoints are time-stamped by it. */
+  tsaCertificates?: string[];
 };
 
 export type AuditRecordLine = {
@@ -62,6 +65,9 @@ export type AuditCheckpointLine = {
   /** Version 2 (migration 014): the checkpoint before this one, by seq (0: none) and SHA-256 (hex) of its statement. */
   prevSeq?: number;
   prev?: string;
+  /** RFC 3161 TimeStampToken (DER, base64) over the SHA-256 of the statement (migration 017): when it was signed,
+   *  by a witness outside the database. Not part of the statement: it is made after it. */
+  timestamp?: string;
 };
 
 export type AuditLine = AuditHeaderLine | AuditRecordLine | AuditOmittedLine | AuditCheckpointLine;
@@ -118,6 +124,9 @@ export type AuditVerifyOptions = {
   /** Checkpoints kept outside the database (AUDIT_ANCHOR_FILE): each must still be in the export, and the export's
    *  chain must pass through every one of them. */
   anchors?: AuditCheckpointLine[];
+  /** Certificates (DER, base64) trusted for checkpoint timestamps, the TSA's own or its CA's; default: the export
+   *  header's. A timestamp must verify under one of them (when there are none, under the certificate it carries). */
+  trustedTsaCertificates?: string[];
 };
 
 export type AuditProblem = {
@@ -257,6 +266,7 @@ export class AuditExportVerifier {
       else problems.push({ kind: 'checkpoint', seq: c.seq, message: `checkpoint at seq ${c.seq} was altered: its signature does not verify${keys.has(c.kid) ? '' : ` (unknown key ${c.kid})`}` });
     }
     problems.push(...checkpointLinkProblems(cps, valid, header.fromSeq === 1));
+    problems.push(...timestampProblems(cps, this.opts.trustedTsaCertificates ?? header.tsaCertificates ?? [], this.opts.anchors ?? []));
     const { problems: anchorProblems, missing } = anchorCheck(this.opts.anchors ?? [], cps, signedByKey, header);
     problems.push(...anchorProblems);
 
@@ -327,6 +337,30 @@ function checkpointLinkProblems(all: AuditCheckpointLine[], valid: AuditCheckpoi
       problems.push({ kind: 'checkpoint', seq: p.seq, message: `checkpoint at seq ${p.seq} was altered: the checkpoint at seq ${c.seq} signed another predecessor` });
     }
   });
+  return problems;
+}
+
+const SHA256_OID = '2.16.840.1.101.3.4.2.1';
+
+/** A checkpoint's timestamp must be a TSA's token over the SHA-256 of that very checkpoint's statement, verifying
+ *  under a trusted TSA certificate; and a timestamp kept in an anchor must still be on its checkpoint (dropping it
+ *  from the database would otherwise pass unnoticed). */
+function timestampProblems(cps: AuditCheckpointLine[], trustedB64: string[], anchors: AuditCheckpointLine[]): AuditProblem[] {
+  const problems: AuditProblem[] = [];
+  const trusted = trustedB64.map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+  for (const c of cps) {
+    if (c.timestamp === undefined) continue;
+    const digest = createHash('sha256').update(checkpointStatement(c)).digest();
+    const verdict = verifyTimestampToken(new Uint8Array(Buffer.from(c.timestamp, 'base64')), { digest, hashAlgorithmOID: SHA256_OID, trusted });
+    if (!verdict.ok) problems.push({ kind: 'checkpoint', seq: c.seq, message: `checkpoint at seq ${c.seq} has a timestamp that does not verify: ${verdict.reason}` });
+  }
+  const bySeq = new Map(cps.map((c) => [c.seq, c]));
+  for (const a of anchors) {
+    const e = bySeq.get(a.seq);
+    if (a.timestamp !== undefined && e && e.timestamp !== a.timestamp) {
+      problems.push({ kind: 'checkpoint', seq: a.seq, message: `checkpoint at seq ${a.seq} lost or changed its timestamp: it differs from its anchor outside the database` });
+    }
+  }
   return problems;
 }
 

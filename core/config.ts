@@ -67,6 +67,16 @@ const schema = z.object({
   /** PKCS#11 sessions kept open and logged in. Default: UV_THREADPOOL_SIZE (4 when unset), since async calls
    *  run on libuv's thread pool and more sessions than threads only queue. */
   SAM_SESSIONS: int(1, 256).optional(),
+  /** URL of an external RFC 3161 time-stamping authority (RFC 3161 §3.4 over HTTP). Set: signatures/timestamp and
+   *  the audit checkpoints are time-stamped there, each answer checked (status, imprint, nonce, signature) before it
+   *  is used. Unset (default): by the SAM's own TSA, whose key is in the HSM and whose certificate the SAM's CA
+   *  issues (a development CA under embedded defaults: trusted by nobody else). */
+  TSA_URL: z.url().optional(),
+  /** TSA policy OID of the SAM's own TSA's tokens (TSTInfo.policy). Default: an OID of this software under the
+   *  UUID arc 2.25; set the OID of your published time-stamp policy. */
+  TSA_POLICY_OID: z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'a dotted OID').optional(),
+  /** Seconds an external TSA has to answer before the request fails (closed). Default 10. */
+  TSA_TIMEOUT_SECONDS: int(1, 120).default(10),
   /** Seconds a SAD stays valid after activation (DESIGN §2.2). Short: a leaked SAD is useful only this long. */
   SAD_LIFETIME_SECONDS: int(1, 3600).default(300),
   /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
@@ -243,6 +253,9 @@ export type Config = {
     approvalLifetimeSeconds?: number;
     /** Activation links expire after this (ACTIVATION_LINK_HOURS). Absent: 24 hours. */
     activationLifetimeSeconds?: number;
+    /** Time-stamping (CSC v2 §11.13, checkpoints): an external TSA at `url`, else the SAM's own. Absent: own TSA,
+     *  default policy. */
+    tsa?: { url?: string; policyOid?: string; timeoutSeconds: number };
   };
   /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
   notify: {
@@ -358,6 +371,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sadMaxTransactionSeconds: e.SAD_MAX_TRANSACTION_SECONDS,
       approvalLifetimeSeconds: e.ASYNC_APPROVAL_LIFETIME_SECONDS,
       activationLifetimeSeconds: Math.round(e.ACTIVATION_LINK_HOURS * 3600),
+      tsa: { url: e.TSA_URL, policyOid: e.TSA_POLICY_OID, timeoutSeconds: e.TSA_TIMEOUT_SECONDS },
     },
     notify: {
       ...(e.SMTP_HOST

@@ -83,6 +83,17 @@ export const CSC_ERRORS = {
   invalidOperationMode: { status: 400, error: 'invalid_request', description: 'Invalid parameter operationMode' },
   certificateNotValid: { status: 400, error: 'invalid_request', description: 'The certificate of the credential is not valid at this time' },
 
+  // signatures/timestamp (§11.13): the wordings of its error table
+  missingTimestampHash: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter hash' },
+  emptyTimestampHash: { status: 400, error: 'invalid_request', description: 'Empty hash parameter' },
+  missingHashAlgo: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter hashAlgo' },
+  invalidHashAlgo: { status: 400, error: 'invalid_request', description: 'Invalid parameter hashAlgo' },
+  invalidNonce: { status: 400, error: 'invalid_request', description: 'Invalid parameter nonce' },
+  /** The external TSA (TSA_URL) is down or refused: nothing was time-stamped, the client may try again. */
+  timestampUnavailable: { status: 503, error: 'temporarily_unavailable', description: 'The time-stamping authority is temporarily unavailable' },
+  /** The external TSA answered a token that failed our checks (imprint, nonce, signature): not passed on. */
+  timestampInvalid: { status: 500, error: 'server_error', description: 'The time-stamping authority returned a token that failed verification' },
+
   // CSC v1.0.4.0 compatibility (/csc/v1): the same refusals, worded with the v1 parameter names
   v1HashRequired: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) array parameter hash' },
   v1MissingHashAlgo: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter hashAlgo' },

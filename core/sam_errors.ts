@@ -69,4 +69,8 @@ export const SAM_ERROR_TABLE: Record<SamErrorCode, SamErrorOutcome> = {
   SAM_PIN_FORMAT: { csc: 'serverError', admin: 'serverError', page: 'server' },
   // Only the authorization server's start-up and key rotation open its secrets: whatever edge sees it, a server fault.
   SAM_AUTHZ_SECRET_INVALID: { csc: 'serverError', admin: 'serverError', page: 'server' },
+  // signatures/timestamp (CSC v2 §11.13); rssp checks the nonce first, this is the SAM's own check behind it.
+  SAM_NONCE_INVALID: { csc: 'invalidNonce', admin: 'serverError', page: 'server' },
+  SAM_TSA_UNAVAILABLE: { csc: 'timestampUnavailable', admin: 'serverError', page: 'server' },
+  SAM_TSA_RESPONSE_INVALID: { csc: 'timestampInvalid', admin: 'serverError', page: 'server' },
 };

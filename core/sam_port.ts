@@ -116,7 +116,13 @@ export type SamErrorCode =
   | 'SAM_PIN_FORMAT'
   /** openAuthzSecret on a blob that does not open under the SAM's wrap key with the row's kid and use: changed or moved
    *  in the database, or sealed by another token (issue #14 finding 7). */
-  | 'SAM_AUTHZ_SECRET_INVALID';
+  | 'SAM_AUTHZ_SECRET_INVALID'
+  /** timestamp with a nonce that is not hexadecimal digits (CSC v2 §11.13). */
+  | 'SAM_NONCE_INVALID'
+  /** The external TSA (TSA_URL) cannot be reached, answered an HTTP error, or refused the request. */
+  | 'SAM_TSA_UNAVAILABLE'
+  /** The external TSA answered a token that fails the checks: wrong imprint or nonce, bad signature, malformed. */
+  | 'SAM_TSA_RESPONSE_INVALID';
 
 /** A refusal or failure of the SAM. `detail` may name a CKR_* code; it never carries a secret. */
 export class SamError extends Error {
@@ -292,6 +298,13 @@ export interface SignatureActivation {
 
   /** The plaintext of a blob sealAuthzSecret made for this very row; SAM_AUTHZ_SECRET_INVALID for anything else. */
   openAuthzSecret(cmd: AuthzSecretRef & { sealed: string }): Promise<{ plaintext: Uint8Array }>;
+
+  /** CSC v2 §11.13: an RFC 3161 TimeStampToken (as updated by RFC 5816) over `hash`, made by the SAM's own TSA (its
+   *  key in the HSM) or by the external TSA of TSA_URL, checked before it is returned and audited. `nonce` is hex
+   *  and comes back inside the token. */
+  timestamp(cmd: { ctx: RequestContext; userId: string; clientId: string; hash: Uint8Array; hashAlgorithmOID: string; nonce?: string }): Promise<{
+    timestamp: Uint8Array;
+  }>;
 }
 
 /** The row a secret of the authorization server belongs to; the seal binds it as associated data. */
@@ -313,7 +326,7 @@ export type SealedAuthzSecret = {
 export const SAM_PORT_METHODS = [
   'createCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
   'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'revokeSads', 'caCertificate',
-  'issueActivation', 'activationView', 'redeemActivation', 'sealAuthzSecret', 'openAuthzSecret',
+  'issueActivation', 'activationView', 'redeemActivation', 'sealAuthzSecret', 'openAuthzSecret', 'timestamp',
 ] as const satisfies ReadonlyArray<keyof SignatureActivation>;
 
 type Missing = Exclude<keyof SignatureActivation, (typeof SAM_PORT_METHODS)[number]>;

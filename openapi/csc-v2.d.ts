@@ -256,6 +256,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/signatures/timestamp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Time-stamp a digest with an RFC 3161 token (CSC v2 §11.13).
+         * @description Returns an RFC 3161 TimeStampToken (as updated by RFC 5816) whose message imprint is the given digest and
+         *     algorithm. The token is made by the service's own time-stamping authority, whose key stays in the HSM and
+         *     whose certificate carries the critical extended key usage id-kp-timeStamping, or by the external TSA the
+         *     operator configured; either way it is checked before it is returned. When `nonce` is sent the token carries
+         *     it. Needs a service access token (CSC v2 §8.1); a credential-scoped token is refused. Each call is recorded
+         *     in the audit trail.
+         */
+        post: operations["signaturesTimestamp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -665,6 +690,8 @@ export interface components {
                 prevSeq?: number;
                 /** @description SHA-256 of the previous checkpoint's signed statement (zeros when prevSeq is 0). */
                 prev?: string;
+                /** @description RFC 3161 TimeStampToken (DER, base64) over the SHA-256 of the signed statement, made by the service's time-stamping authority when the checkpoint was written. Absent on checkpoints written before time-stamping existed or while the TSA was unreachable. */
+                timestamp?: components["schemas"]["Base64Out"];
                 /** @description ECDSA P-256 (DER, base64) over SHA-256 of the statement: "rssp-audit-checkpoint-v2", seq, hash, at, prevSeq and prev joined by line feeds; for a checkpoint without prevSeq, "rssp-audit-checkpoint-v1", seq, hash and at. */
                 signature: string;
             };
@@ -712,6 +739,32 @@ export interface components {
              *     return it.
              */
             responseID?: string;
+        };
+        TimestampRequest: {
+            /**
+             * @description The digest to time-stamp, base64 of the raw hash bytes (either alphabet); it becomes
+             *     MessageImprint.hashedMessage of the token and must have the length of `hashAlgo`.
+             */
+            hash: string & components["schemas"]["Base64In"];
+            /**
+             * @description Required: the OID of the hash algorithm of `hash` (MessageImprint.hashAlgorithm): SHA-256, SHA-384 or
+             *     SHA-512. `hashAlgorithmOID`, the name the other v2 methods use, is accepted in its place.
+             */
+            hashAlgo?: components["schemas"]["Oid"];
+            /** @description Accepted instead of `hashAlgo`; when both are sent they must agree. */
+            hashAlgorithmOID?: components["schemas"]["Oid"];
+            /**
+             * @description A large random number, hex-encoded (at most 512 bits), that the token must carry back (RFC 3161
+             *     §2.4.2), so that the application can tell this answer from a replayed one.
+             */
+            nonce?: string;
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
+        TimestampResponse: {
+            /** @description The DER TimeStampToken (a CMS SignedData holding a TSTInfo), base64. */
+            timestamp: components["schemas"]["Base64Out"];
         };
     };
     responses: {
@@ -1175,6 +1228,38 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signaturesTimestamp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimestampRequest"];
+            };
+        };
+        responses: {
+            /** @description The time-stamp token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimestampResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
             503: components["responses"]["Unavailable"];
         };
     };

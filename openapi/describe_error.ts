@@ -21,6 +21,7 @@ const INVALID_WORDING: Record<string, string> = {
 /** CSC v2 §11.10 names a clientData that is not a string "invalid", not "missing (or invalid type)". */
 const TYPE_WORDING: Record<string, string> = {
   clientData: 'Invalid parameter clientData',
+  nonce: 'Invalid parameter nonce', // CSC v2 §11.13: "Invalid or non-numeric nonce parameter"
 };
 
 export type PropertyInfo = {
@@ -67,6 +68,9 @@ function describe({ error, prop, depth }: Located, props: PropertyInfo): string 
     if (depth > 1) return 'Invalid Base64 hash string parameter';
     if (error.keyword === 'minItems') return 'Empty hash array';
     if (error.keyword === 'maxItems') return `Too many hashes: at most ${(error.params as { limit: number }).limit} in one request`;
+    // signatures/timestamp (§11.13) takes one digest as a string.
+    if (error.keyword === 'minLength') return 'Empty hash parameter';
+    if (error.keyword === 'pattern') return 'Invalid Base64 hash string parameter';
   }
   if (depth === 1 && (error.keyword === 'required' || error.keyword === 'type')) {
     const special = error.keyword === 'type' ? TYPE_WORDING[name] : undefined;

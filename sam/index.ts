@@ -24,6 +24,9 @@ import { activationView, DEFAULT_ACTIVATION_LIFETIME_SECONDS, issueActivation, r
 import { authzSecrets } from './app/authz_secret.ts';
 import { pgCaStore } from './ledger/ca_store.ts';
 import type { Notifier } from './notify/notifier.ts';
+import { timestamp } from './app/timestamp.ts';
+import { openTsa } from './tsa/open_tsa.ts';
+import type { Tsa } from './tsa/tsa.ts';
 
 export async function createSam(deps: {
   db: Db;
@@ -35,12 +38,15 @@ export async function createSam(deps: {
   now?: () => Date;
   /** Out-of-band delivery of one-time passwords (CSC v2 §11.8). */
   notifier?: Notifier;
+  /** The time-stamping authority (CSC v2 §11.13). Absent: as config.tsa says (sam/tsa/open_tsa.ts). */
+  tsa?: Tsa;
 }): Promise<SignatureActivation> {
   const now = deps.now ?? (() => new Date());
   const keys = await ensureSamKeys(deps.hsm);
   // The CA row is scoped to this token by the SAD key's thumbprint (see sam/ledger/ca_store.ts).
   const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db, keys.sadKid), { now }));
   const credentialSeal = await ensureCredentialSeal(deps.hsm, deps.db, deps.log);
+  const tsa = deps.tsa ?? (await openTsa({ db: deps.db, hsm: deps.hsm, config: deps.config.tsa, ca, now }));
   const d: SamDeps = {
     db: deps.db,
     hsm: deps.hsm,
@@ -85,5 +91,6 @@ export async function createSam(deps: {
     redeemActivation: (cmd) => redeemActivation(d, cmd),
     sealAuthzSecret: (cmd) => secrets.seal(cmd),
     openAuthzSecret: (cmd) => secrets.open(cmd),
+    timestamp: (cmd) => timestamp({ ...d, tsa }, cmd),
   };
 }

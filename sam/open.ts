@@ -18,6 +18,7 @@ import { createSam } from './index.ts';
 import { purgeSam } from './ledger/purge.ts';
 import { createNotifier } from './notify/create_notifier.ts';
 import { outboxDir, readOutbox } from './notify/outbox_notifier.ts';
+import { openTsa } from './tsa/open_tsa.ts';
 
 export type OpenedSam = {
   sam: SignatureActivation;
@@ -44,8 +45,10 @@ export async function openSam(config: Config, deps: { db: Db; log: Logger; metri
   const hsm = meterHsm(token, deps.metrics);
   try {
     // Out-of-band one-time passwords (CSC v2 §11.8): SMTP, SMS gateway, or the development outbox.
-    const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log) });
-    const audit = await createAuditTrail({ db, hsm, log, config: config.audit });
+    // One TSA (TSA_URL, or the SAM's own) for signatures/timestamp and for the audit checkpoints.
+    const tsa = await openTsa({ db, hsm, config: config.sam.tsa });
+    const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log), tsa });
+    const audit = await createAuditTrail({ db, hsm, log, config: config.audit, tsa });
     const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
     const challengeWindowMs = (config.sam.otpChallenge?.windowSeconds ?? 0) * 1000;
     return {

@@ -33,4 +33,6 @@ export const TOKEN_METHODS = [
   'signatures/signHash',
   'signatures/signDoc',
   'signatures/signPolling',
+  // §11.13's error table opens with "Malformed authorization header": a service token is expected.
+  'signatures/timestamp',
 ];

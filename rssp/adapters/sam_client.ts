@@ -104,6 +104,7 @@ export function createSamClient(opts: SamClientOptions): SamClient {
     redeemActivation: port('redeemActivation'),
     sealAuthzSecret: port('sealAuthzSecret'),
     openAuthzSecret: port('openAuthzSecret'),
+    timestamp: port('timestamp'),
     record: async (entry) => void (await call('POST', SAM_PATHS.audit('record'), entry)),
     evidence: (q) => call('POST', SAM_PATHS.audit('evidence'), q) as Promise<never>,
     async *export(filter) {

@@ -15,5 +15,4 @@ export const UNIMPLEMENTED_METHODS: ReadonlySet<string> = new Set([
   'credentials/sendOTP',
   'signatures/signDoc',
   'signatures/signPolling',
-  'signatures/timestamp',
 ]);

@@ -21,6 +21,8 @@ export type AuditEvent =
   | 'approve'
   | 'lockout'
   | 'unlock'
+  /** signatures/timestamp (CSC v2 §11.13): a TimeStampToken over the digest in `hashes`. */
+  | 'timestamp'
   | 'signin'
   | 'token.issue'
   | 'token.refresh'
@@ -105,7 +107,9 @@ function withListDigest(draft: AuditDraft): AuditDraft {
 }
 
 /** Codes that report trouble rather than a decision about the request. */
-const ERROR_CODES = new Set(['SAM_SIGNATURE_VERIFY_FAILED', 'SAM_HSM_UNAVAILABLE', 'SAM_HSM_ERROR', 'INTERNAL']);
+const ERROR_CODES = new Set([
+  'SAM_SIGNATURE_VERIFY_FAILED', 'SAM_HSM_UNAVAILABLE', 'SAM_HSM_ERROR', 'SAM_TSA_UNAVAILABLE', 'SAM_TSA_RESPONSE_INVALID', 'INTERNAL',
+]);
 
 function errorCodeOf(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SAM_')) {

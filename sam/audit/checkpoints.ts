@@ -36,6 +36,10 @@ async function predecessor(c: DbClient): Promise<{ prevSeq: number; prev: string
 /** Where a checkpoint goes besides the database (sam/audit/anchor_file.ts). */
 export type CheckpointAnchor = (line: AuditCheckpointLine) => Promise<void>;
 
+/** A TimeStampToken (DER) over a checkpoint's statement digest, or null when none could be had (the TSA is down:
+ *  the checkpoint stands without it, and the failure is logged by whoever made this function). */
+export type CheckpointStamp = (statementDigest: Uint8Array) => Promise<Uint8Array | null>;
+
 /** Signs the current head unless a checkpoint already covers it, naming the checkpoint before it. Writers of
  *  checkpoints take turns (a transaction-scoped advisory lock), so that two instances never both chain onto the same
  *  predecessor. After the row commits, the checkpoint is handed to `anchor` (if any). */
@@ -45,6 +49,7 @@ export async function writeCheckpoint(
   key: AuditKey,
   now: Date = new Date(),
   anchor?: CheckpointAnchor,
+  stamp?: CheckpointStamp,
 ): Promise<AuditCheckpointLine | null> {
   await sealAudit(db);
   const line = await tx(db, async (c) => {
@@ -55,12 +60,23 @@ export async function writeCheckpoint(
     const content = { seq: head.seq, hash: head.hash, at: now.toISOString(), ...(await predecessor(c)) };
     const digest = createHash('sha256').update(checkpointStatement(content)).digest();
     const signature = Buffer.from(await hsm.signDigest(key.keyId, { kind: 'ecdsa' }, digest));
+    // Issue #14 finding 2: a TSA's timestamp over the statement anchors the checkpoint in time outside the database.
+    // Asked before the row is written, so that the row, every export and the anchor carry the same token (a token
+    // added later would be missing from an export taken in between). An external TSA's timeout bounds how long the
+    // lock is held; a TSA that fails leaves the checkpoint without a token (`stamp` returns null and logs).
+    const token = stamp ? await stamp(new Uint8Array(digest)) : null;
     await c.query(
-      `INSERT INTO sam.audit_checkpoints (seq, hash, at, kid, signature, prev_seq, prev)
-       VALUES ($1, decode($2, 'hex'), $3, $4, $5, $6, decode($7, 'hex'))`,
-      [content.seq, content.hash, now, key.kid, signature, content.prevSeq, content.prev],
+      `INSERT INTO sam.audit_checkpoints (seq, hash, at, kid, signature, prev_seq, prev, timestamp_token)
+       VALUES ($1, decode($2, 'hex'), $3, $4, $5, $6, decode($7, 'hex'), $8)`,
+      [content.seq, content.hash, now, key.kid, signature, content.prevSeq, content.prev, token ? Buffer.from(token) : null],
     );
-    const l: AuditCheckpointLine = { type: 'checkpoint', ...content, kid: key.kid, signature: signature.toString('base64') };
+    const l: AuditCheckpointLine = {
+      type: 'checkpoint',
+      ...content,
+      kid: key.kid,
+      signature: signature.toString('base64'),
+      ...(token ? { timestamp: Buffer.from(token).toString('base64') } : {}),
+    };
     return l;
   });
   if (line && anchor) await anchor(line);
@@ -76,6 +92,7 @@ export function startCheckpointer(deps: {
   everyRecords: number;
   everyMinutes: number;
   anchor?: CheckpointAnchor;
+  stamp?: CheckpointStamp;
   now?: () => Date;
 }): { stop(): void; tick(): Promise<void> } {
   const now = deps.now ?? (() => new Date());
@@ -89,7 +106,7 @@ export function startCheckpointer(deps: {
       const pending = head.seq - head.lastSeq;
       const age = head.lastAt ? now().getTime() - head.lastAt.getTime() : Number.POSITIVE_INFINITY;
       if (pending >= deps.everyRecords || (pending > 0 && age >= deps.everyMinutes * 60_000)) {
-        const c = await writeCheckpoint(deps.db, deps.hsm, deps.key, now(), deps.anchor);
+        const c = await writeCheckpoint(deps.db, deps.hsm, deps.key, now(), deps.anchor, deps.stamp);
         if (c) deps.log.info({ event: 'audit.checkpoint', seq: c.seq }, 'audit checkpoint signed');
       }
     } catch (err) {

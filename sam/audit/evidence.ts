@@ -18,7 +18,7 @@ export async function findEvidence(
     `SELECT ${recordColumns('a.')},
             cp.seq::text AS cp_seq, encode(cp.hash, 'hex') AS cp_hash,
             to_char(cp.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS cp_at, cp.kid AS cp_kid, cp.signature AS cp_signature,
-            cp.prev_seq::text AS cp_prev_seq, encode(cp.prev, 'hex') AS cp_prev
+            cp.prev_seq::text AS cp_prev_seq, encode(cp.prev, 'hex') AS cp_prev, cp.timestamp_token AS cp_timestamp
        FROM sam.audit a
        LEFT JOIN LATERAL (SELECT * FROM sam.audit_checkpoints c WHERE c.seq >= a.seq ORDER BY c.seq LIMIT 1) cp ON true
       WHERE a.event = 'sign' AND a.result = 'ok' AND a.seq IS NOT NULL
@@ -55,6 +55,7 @@ export async function findEvidence(
               kid: r.cp_kid,
               signature: (r.cp_signature as Buffer).toString('base64'),
               ...(r.cp_prev_seq === null ? {} : { prevSeq: Number(r.cp_prev_seq), prev: r.cp_prev }),
+              ...(r.cp_timestamp ? { timestamp: (r.cp_timestamp as Buffer).toString('base64') } : {}),
             },
     };
   });

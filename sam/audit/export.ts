@@ -100,7 +100,13 @@ const PAGE = 1000;
  * names (the verifier would call it inserted). The connection is held until the last line is taken or the consumer
  * stops (`return()` on the generator rolls back and releases it).
  */
-export async function* exportAuditLines(db: Db, keys: AuditKey[], filter: AuditFilter, now: Date = new Date()): AsyncGenerator<AuditLine> {
+export async function* exportAuditLines(
+  db: Db,
+  keys: AuditKey[],
+  filter: AuditFilter,
+  now: Date = new Date(),
+  tsaCertificates: Uint8Array[] = [],
+): AsyncGenerator<AuditLine> {
   const cond = condition(filter);
   const c = await db.connect();
   let open = false;
@@ -125,6 +131,7 @@ export async function* exportAuditLines(db: Db, keys: AuditKey[], filter: AuditF
           .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]),
       ),
       keys: keys.map((k) => ({ kid: k.kid, spki: Buffer.from(k.spki).toString('base64') })),
+      ...(tsaCertificates.length ? { tsaCertificates: tsaCertificates.map((c) => Buffer.from(c).toString('base64')) } : {}),
     };
     yield header;
 
@@ -178,10 +185,19 @@ export async function* exportAuditLines(db: Db, keys: AuditKey[], filter: AuditF
   }
 }
 
-export type CheckpointRow = { seq: string; hash: string; at_text: string; kid: string; signature: Buffer; prev_seq: string | null; prev: string | null };
+export type CheckpointRow = {
+  seq: string;
+  hash: string;
+  at_text: string;
+  kid: string;
+  signature: Buffer;
+  prev_seq: string | null;
+  prev: string | null;
+  timestamp_token: Buffer | null;
+};
 
 export const CHECKPOINT_COLUMNS = `seq::text AS seq, encode(hash, 'hex') AS hash, ${AT} AS at_text, kid, signature,
-  prev_seq::text AS prev_seq, encode(prev, 'hex') AS prev`;
+  prev_seq::text AS prev_seq, encode(prev, 'hex') AS prev, timestamp_token`;
 
 export function toCheckpointLine(r: CheckpointRow): AuditCheckpointLine {
   return {
@@ -192,6 +208,7 @@ export function toCheckpointLine(r: CheckpointRow): AuditCheckpointLine {
     kid: r.kid,
     signature: r.signature.toString('base64'),
     ...(r.prev_seq === null || r.prev === null ? {} : { prevSeq: Number(r.prev_seq), prev: r.prev }),
+    ...(r.timestamp_token ? { timestamp: r.timestamp_token.toString('base64') } : {}),
   };
 }
 
@@ -203,8 +220,14 @@ function lineOf(r: Row): AuditRecordLine | AuditOmittedLine {
 }
 
 /** The whole export in memory: for tests and small spans; the admin API streams exportAuditLines. */
-export async function exportAudit(db: Db, keys: AuditKey[], filter: AuditFilter, now: Date = new Date()): Promise<AuditLine[]> {
+export async function exportAudit(
+  db: Db,
+  keys: AuditKey[],
+  filter: AuditFilter,
+  now: Date = new Date(),
+  tsaCertificates: Uint8Array[] = [],
+): Promise<AuditLine[]> {
   const lines: AuditLine[] = [];
-  for await (const l of exportAuditLines(db, keys, filter, now)) lines.push(l);
+  for await (const l of exportAuditLines(db, keys, filter, now, tsaCertificates)) lines.push(l);
   return lines;
 }

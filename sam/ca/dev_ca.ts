@@ -11,6 +11,7 @@ import { checkChain } from './chain.ts';
 import {
   authorityKeyIdentifier,
   basicConstraints,
+  extendedKeyUsage,
   keyIdentifier,
   keyUsage,
   subjectAltNameEmail,
@@ -25,9 +26,16 @@ export type CaStore = { get(label: string): Promise<Uint8Array | null>; put(labe
 export interface CertificateAuthority {
   /** DER of the root certificate. */
   certificate: Uint8Array;
-  /** Certifies `spki` (EC P-256/P-384, RSA 2048/3072) for signing; resolves to the DER end-entity certificate. */
-  issue(req: { spki: Uint8Array; subject: Subject; validityDays?: number }): Promise<Uint8Array>;
+  /** Certifies `spki` (EC P-256/P-384, RSA 2048/3072) for signing; resolves to the DER end-entity certificate.
+   *  `profile` 'timestamping' makes the certificate of a time-stamping authority instead (RFC 3161 §2.3). */
+  issue(req: { spki: Uint8Array; subject: Subject; validityDays?: number; profile?: CertificateProfile }): Promise<Uint8Array>;
 }
+
+/** 'signing': a person's signature key (default); 'timestamping': the key of the SAM's time-stamping authority. */
+export type CertificateProfile = 'signing' | 'timestamping';
+
+/** id-kp-timeStamping (RFC 3161 §2.3, RFC 5280 §4.2.1.12). */
+export const ID_KP_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
 
 export type DevCaOptions = {
   /** CKA_LABEL of the CA key pair and key of the stored certificate. Default 'rssp-dev-ca'. */
@@ -119,13 +127,17 @@ function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Dat
       const notBefore = wholeSeconds(now().getTime() - BACKDATE_MS);
       // An end-entity certificate never outlives its issuer (a chain is only as valid as its shortest member).
       const notAfter = new Date(Math.min(notBefore.getTime() + days * DAY_MS, caNotAfterMs));
+      const timestamping = req.profile === 'timestamping';
       const extensions = [
-        // Signing keys only: digitalSignature + nonRepudiation (contentCommitment), as for qualified signature
-        // certificates of natural persons (ETSI EN 319 412-2, key usage).
-        keyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation),
+        // Signing keys: digitalSignature + nonRepudiation (contentCommitment), as for qualified signature
+        // certificates of natural persons (ETSI EN 319 412-2, key usage). A TSA key signs tokens only
+        // (ETSI EN 319 422 §7: digitalSignature), and RFC 3161 §2.3 wants id-kp-timeStamping as its one extended
+        // key usage, marked critical.
+        keyUsage(timestamping ? KeyUsageFlags.digitalSignature : KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation),
         basicConstraints(false),
         subjectKeyIdentifier(keyIdentifier(req.spki)),
         authorityKeyIdentifier(caKeyId),
+        ...(timestamping ? [extendedKeyUsage([ID_KP_TIME_STAMPING])] : []),
       ];
       if (req.subject.email !== undefined) extensions.push(subjectAltNameEmail(checkEmail(req.subject.email)));
       const der = await buildCertificate(hsm, key, {

@@ -68,6 +68,10 @@ export const PORT_METHODS: { [K in keyof SignatureActivation]: { input: z.ZodTyp
     args: (v) => [v],
   },
   activationView: { input: z.object({ token: z.string().min(1).max(512) }), args: (v) => [v] },
+  timestamp: {
+    input: z.object({ ctx, userId: id, clientId: id, hash: bytes, hashAlgorithmOID: z.string().min(1).max(128), nonce: z.string().max(128).optional() }),
+    args: (v) => [v],
+  },
   redeemActivation: {
     input: z.object({ ctx, token: z.string().min(1).max(512), pin: z.string().max(1024), otp: z.string().max(64).optional() }),
     args: (v) => [v],

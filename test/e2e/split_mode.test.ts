@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyTimestampToken } from '../../core/timestamp_token.ts';
 import { databaseWithRoles } from '../db_fixtures.ts';
 import { admin, csc, type Server, startServer, totp } from './harness.ts';
 import { Agent, authorize as oauthAuthorize, b64url, digest, newSigner as newOAuthSigner, pkce, REDIRECT, token } from './oauth_harness.ts';
@@ -125,6 +126,24 @@ describe('split mode: the SAM in its own process', () => {
     expect(again.status).toBe(400);
     expect(again.body.error).toBe('invalid_request');
     expect(again.body.error_description).toBe('The SAD has been used for all the signatures it authorizes');
+  }, 60_000);
+
+  it('time-stamps through the SAM process (CSC v2 §11.13): the token verifies under the CA and carries the nonce', async () => {
+    const s = await signer(api1);
+    const login = await csc(api2, 'auth/login', {}, { basic: [s.username, 'pw-split-1'] });
+    const digest = createHash('sha256').update('split timestamp').digest();
+    const res = await csc(api2, 'signatures/timestamp', { hash: digest.toString('base64'), hashAlgo: SHA256, nonce: '0badc0ffee' }, { bearer: login.body.access_token });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const root = (await admin(api1, 'ca:cert')).stdout.replace(/-----[A-Z ]+-----|\s/g, '');
+    const verdict = verifyTimestampToken(new Uint8Array(Buffer.from(res.body.timestamp, 'base64')), {
+      digest, hashAlgorithmOID: SHA256, nonce: 0xbadc0ffeen, trusted: [new Uint8Array(Buffer.from(root, 'base64'))],
+    });
+    expect(verdict).toMatchObject({ ok: true });
+    // A nonce that is not hex, sent to the SAM directly, is refused there too (rssp checks it first).
+    const raw = await callSam('/v1/sam/timestamp', JSON.stringify({
+      ctx: { requestId: 'r-ts' }, userId: 'u', clientId: 'c', hash: { $b64: digest.toString('base64') }, hashAlgorithmOID: SHA256, nonce: 'zz',
+    }), { dir: tlsDir, name: 'api' });
+    expect(raw.body).toContain('SAM_NONCE_INVALID');
   }, 60_000);
 
   it('runs the OAuth flow through the SAM process: sign-in and PIN + TOTP on the pages of one instance, signHash on the other', async () => {

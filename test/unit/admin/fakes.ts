@@ -149,6 +149,9 @@ export class FakeSam implements SignatureActivation {
     this.record('caCertificate', {});
     return this.ca;
   }
+  async timestamp(): Promise<never> {
+    throw new Error('not used by the admin API');
+  }
   async issueActivation(cmd: Parameters<SignatureActivation['issueActivation']>[0]) {
     this.record('issueActivation', cmd);
     const to = cmd.recipient.email ?? cmd.recipient.phone;

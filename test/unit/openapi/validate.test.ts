@@ -49,6 +49,7 @@ const MINIMAL: Record<CscOperation, Record<string, unknown>> = {
   'credentials/getChallenge': { credentialID: 'cred-1', authObjectID: 'OTP' },
   'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
   'signatures/signHash': { credentialID: 'cred-1', hashes: [b64()], signAlgo: ECDSA_SHA256 },
+  'signatures/timestamp': { hash: b64() },
   'ext/signatureEvidence': { credentialID: 'cred-1' },
 };
 
@@ -141,6 +142,7 @@ describe('validateRequest: valid bodies', () => {
         signAlgo: '1.2.840.113549.1.1.10', signAlgoParams: 'MDSgDzANBglghkgBZQMEAgEFAKEcMBoGCSqGSIb3DQEBCDANBglghkgBZQMEAgEFAKIDAgEg',
         operationMode: 'S', validity_period: 60_000, response_uri: 'https://app.example/done', clientData: 'tx-1',
       },
+      'signatures/timestamp': { hash: b64(), hashAlgo: SHA256, hashAlgorithmOID: SHA256, nonce: 'C0FFEE01', clientData: 'tx-1' },
       'ext/signatureEvidence': { credentialID: 'c', hash: b64(), SAD: 'jti-1', clientData: 'tx-1' },
     };
     for (const op of CSC_OPERATIONS) expect(refusal(op, full[op]), op).toBe('ok');
@@ -258,8 +260,20 @@ describe('validateRequest: refusals', () => {
       credentialID: 'string', SAD: 'string', hashes: 'array', hashAlgorithmOID: 'string', signAlgo: 'string',
       signAlgoParams: 'string', operationMode: 'string', validity_period: 'integer', response_uri: 'string',
     },
+    // nonce is left out: §11.13 words any bad nonce "Invalid parameter nonce" (below).
+    'signatures/timestamp': { hash: 'string', hashAlgo: 'string', hashAlgorithmOID: 'string' },
     'ext/signatureEvidence': { credentialID: 'string', hash: 'string', SAD: 'string' },
   };
+  it('signatures/timestamp: the wordings of the §11.13 error table', () => {
+    expect(description('signatures/timestamp', {})).toBe('Missing (or invalid type) string parameter hash');
+    expect(description('signatures/timestamp', { hash: 12 })).toBe('Missing (or invalid type) string parameter hash');
+    expect(description('signatures/timestamp', { hash: '' })).toBe('Empty hash parameter');
+    expect(description('signatures/timestamp', { hash: 'not base64!' })).toBe('Invalid Base64 hash string parameter');
+    expect(description('signatures/timestamp', { hash: b64(), hashAlgo: 'sha256' })).toBe('Invalid parameter hashAlgo');
+    for (const nonce of ['xyz', '', 12, '0x12', 'a'.repeat(129)]) {
+      expect(description('signatures/timestamp', { hash: b64(), nonce }), String(nonce)).toBe('Invalid parameter nonce');
+    }
+  });
   for (const op of CSC_OPERATIONS) {
     it(`${op}: a field of the wrong JSON type is "Missing (or invalid type) <type> parameter <name>"`, () => {
       for (const [name, type] of Object.entries(FIELD_TYPES[op])) {

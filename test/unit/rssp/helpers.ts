@@ -212,6 +212,11 @@ export class FakeSam implements SignatureActivation {
   async caCertificate() {
     return new Uint8Array([0x30, 0x00]);
   }
+  /** A stand-in token (the SAM's TSA is tested in test/integration/sam/timestamp.test.ts). */
+  async timestamp(cmd: Parameters<SignatureActivation['timestamp']>[0]) {
+    this.record('timestamp', cmd);
+    return { timestamp: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]) };
+  }
   async issueActivation(): Promise<never> {
     throw new SamError('SAM_NOTIFY_FAILED');
   }

@@ -26,7 +26,7 @@ describe('info', () => {
       oauth2: 'https://csc.example.test/',
       oauth2Issuer: 'https://csc.example.test',
       asynchronousOperationMode: false,
-      methods: ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'signatures/signHash'],
+      methods: ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'signatures/signHash', 'signatures/timestamp'],
       signAlgorithms: { algos: Object.keys(SIGN_ALGOS) },
       signature_formats: { formats: [] },
       conformance_levels: [],
