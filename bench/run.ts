@@ -586,11 +586,19 @@ if (rows.length) {
 for (const r of rows.filter((x) => x.scenario === 'full')) {
   process.stdout.write(`full ${r.algo}: authorize p50 ${fmt(r.authorizeMs?.p50, 1)} ms, signHash p50 ${fmt(r.signHashMs?.p50, 1)} ms per document\n`);
 }
+/** remote: the host's CPU per signature in the window (the service or the api and the SAM, and PostgreSQL; not the
+ *  load generator): with it, a machine of C free cores cannot sign faster than C × 1000 ÷ this, whatever the sessions. */
+function cpuMsPerSignature(p: RemotePointRun): number | null {
+  const cores = [...Object.values(p.processes).map((x) => x.cores), process.env.DATABASE_URL ? p.load.cpu.postgres : 0];
+  if (cores.some((c) => c === null) || !(p.load.signaturesPerSec > 0)) return null;
+  return (cores.reduce((a: number, c) => a + c!, 0) * 1000) / p.load.signaturesPerSec;
+}
+
 for (const [algo, table] of Object.entries(remoteTables)) {
   const out: string[] = [
     '',
     `remote HSM, ${algo}: ${remoteMs} ms added to each PKCS#11 call, single at concurrency ${Math.max(concurrency, ...remoteSessions)}, ${remoteSplit ? 'SAM and api split over mutual TLS' : 'one process'}; ceiling = sessions ÷ (${tokenCallsPerSignature(ALGOS[algo as AlgoName].scheme.kind)} calls × ${remoteMs} ms)`,
-    ['sessions', 'sig/s', 'p50 ms', 'p95 ms', 'p99 ms', remoteSplit ? 'api RSS MB' : 'RSS MB', ...(remoteSplit ? ['SAM RSS MB'] : []), remoteSplit ? 'api cores' : 'service cores', ...(remoteSplit ? ['SAM cores'] : []), 'PostgreSQL cores', 'raw sign/s', 'raw sign+verify/s', 'e2e/raw', 'e2e/raw+verify', 'scaling', 'ideal', 'raw scaling', 'ceiling sig/s', 'of ceiling', 'linear', 'p99≤50', 'RSS≤300', 'errors', 'load avg'].join(' | '),
+    ['sessions', 'sig/s', 'p50 ms', 'p95 ms', 'p99 ms', remoteSplit ? 'api RSS MB' : 'RSS MB', ...(remoteSplit ? ['SAM RSS MB'] : []), remoteSplit ? 'api cores' : 'service cores', ...(remoteSplit ? ['SAM cores'] : []), 'PostgreSQL cores', 'CPU ms/sig', 'raw sign/s', 'raw sign+verify/s', 'e2e/raw', 'e2e/raw+verify', 'scaling', 'ideal', 'raw scaling', 'ceiling sig/s', 'of ceiling', 'linear', 'p99≤50', 'RSS≤300', 'requests timed', 'errors', 'load avg'].join(' | '),
   ];
   for (const row of table) {
     const p = remotePoints.find((x) => x.algo === algo && x.sessions === row.sessions)!;
@@ -600,10 +608,10 @@ for (const [algo, table] of Object.entries(remoteTables)) {
     out.push([
       String(row.sessions), fmt(row.signaturesPerSec), fmt(p.load.latencyMs.p50, 1), fmt(p.load.latencyMs.p95, 1), fmt(row.p99Ms, 1),
       mb(front.peakRssBytes ?? undefined), ...(remoteSplit ? [mb(p.processes.sam?.peakRssBytes ?? undefined)] : []),
-      fmt(front.cores, 2), ...(remoteSplit ? [fmt(p.processes.sam?.cores, 2)] : []), fmt(p.load.cpu.postgres, 2),
+      fmt(front.cores, 2), ...(remoteSplit ? [fmt(p.processes.sam?.cores, 2)] : []), fmt(p.load.cpu.postgres, 2), fmt(cpuMsPerSignature(p), 2),
       fmt(row.rawSignPerSec), fmt(row.rawSignVerifyPerSec), fmt(row.ratioRawSign, 2), fmt(row.ratioRawSignVerify, 2),
       fmt(row.scaling, 2), fmt(row.ideal, 2), fmt(row.rawScaling, 2), fmt(row.ceiling), fmt(row.ofCeiling, 2),
-      yes(t.linear), yes(t.p99), yes(t.rss), String(p.load.errors), fmt(p.loadAverage, 1),
+      yes(t.linear), yes(t.p99), yes(t.rss), String(p.load.requests), String(p.load.errors), fmt(p.loadAverage, 1),
     ].join(' | '));
   }
   process.stdout.write(`${out.join('\n')}\n`);
