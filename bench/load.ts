@@ -35,7 +35,12 @@ export type LoadJob = {
   /** Longest time spent minting; whatever was minted by then is used. */
   mintMaxMs: number;
   users: BenchUser[];
+  /** Other processes to account for during the window, by name and pid (remote mode: the SAM when split). */
+  watch?: Record<string, number>;
 };
+
+/** CPU and peak RSS of a watched process over the measured window, from /proc (null where it cannot be read). */
+export type Watched = { cores: number | null; peakRssBytes: number | null };
 
 /** What the service reports about itself over the window (GET/POST /admin/runtime-metrics). */
 export type ServerMetrics = RuntimeMetrics;
@@ -73,6 +78,7 @@ export type LoadResult = {
   server: ServerMetrics;
   cpu: CpuShares;
   loaderPeakRssBytes: number;
+  watched?: Record<string, Watched>;
 };
 
 const job = JSON.parse(process.env.BENCH_JOB ?? 'null') as LoadJob;
@@ -149,6 +155,52 @@ function processCpuSeconds(name: string): number | null {
     return null;
   }
   return ticks / clockTicks;
+}
+
+function pidCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+let PAGE_BYTES = 4096;
+try {
+  PAGE_BYTES = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
+} catch {
+  /* the usual Linux value */
+}
+function pidRssBytes(pid: number): number | null {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_BYTES;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts watching the job's other processes (CPU, and RSS sampled every 100 ms); the returned function ends it. */
+function watchWindow(): () => Record<string, Watched> | undefined {
+  const pids = Object.entries(job.watch ?? {});
+  if (!pids.length) return () => undefined;
+  const t0 = performance.now();
+  const cpuAt = pids.map(([, pid]) => pidCpuSeconds(pid));
+  const peak = pids.map(([, pid]) => pidRssBytes(pid));
+  const timer = setInterval(() => pids.forEach(([, pid], i) => {
+    const rss = pidRssBytes(pid);
+    if (rss !== null) peak[i] = Math.max(peak[i] ?? 0, rss);
+  }), 100);
+  return () => {
+    clearInterval(timer);
+    const seconds = (performance.now() - t0) / 1000;
+    return Object.fromEntries(pids.map(([name, pid], i) => {
+      const now = pidCpuSeconds(pid);
+      const at = cpuAt[i];
+      return [name, { cores: now === null || at === null || at === undefined ? null : (now - at) / seconds, peakRssBytes: peak[i] ?? null }];
+    }));
+  };
 }
 
 /** Starts measuring this process's and PostgreSQL's CPU; the returned function ends the window. */
@@ -245,6 +297,7 @@ async function prepared(): Promise<LoadResult> {
 
   await metrics(true);
   const cpu = cpuWindow();
+  const watched = watchWindow();
   const latencies: number[] = [];
   let signatures = 0;
   const start = performance.now();
@@ -261,6 +314,7 @@ async function prepared(): Promise<LoadResult> {
   const server = await metrics(false);
   return {
     cpu: cpu(server),
+    watched: watched(),
     scenario: job.scenario,
     algo: job.algo,
     concurrency: job.concurrency,

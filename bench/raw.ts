@@ -1,7 +1,8 @@
 // Raw PKCS#11 rate: the SAM's own key backend (openPkcs11Hsm, the same pool and async C_Sign the service uses)
 // signing digests directly, at the benchmark's concurrency, on the service's own token under DATA_DIR. Run by
 // bench/run.ts as a child process while the service is stopped, so that the token has the machine to itself.
-// Prints one JSON line (RawResult[]) on stdout.
+// Prints one JSON line (RawResult[]) on stdout. With BENCH_HSM_LATENCY_MS set (the remote-HSM mode), every async
+// PKCS#11 call goes through the same injected latency as the service's (bench/hsm_latency.ts).
 //
 //   DATA_DIR=… node --import tsx bench/raw.ts --duration 10 --concurrency 32 --algos p256,rsa2048 --sessions 4
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { verifySignature } from '../sam/app/signing/verify_signature.ts';
 import type { DigestSignScheme, Hsm } from '../sam/hsm/hsm.ts';
 import { ensureDevToken } from '../softhsm-config/dev_token.ts';
 import { ALGOS, type AlgoName } from './algos.ts';
+import { injectedLatencyMs } from './hsm_latency.ts';
 import { rate, summarize, type LatencySummary } from './stats.ts';
 
 export type RawResult = {
@@ -22,6 +24,8 @@ export type RawResult = {
   signVerify: { ops: number; opsPerSec: number; latencyMs: LatencySummary; cpuMsPerOp: number };
   sessions: number;
   concurrency: number;
+  /** Milliseconds added to each async PKCS#11 call (BENCH_HSM_LATENCY_MS); 0 for the local token as it is. */
+  injectedLatencyMs: number;
   peakRssBytes: number;
 };
 
@@ -97,6 +101,7 @@ try {
       },
       sessions,
       concurrency,
+      injectedLatencyMs,
       peakRssBytes: peakRss,
     });
   }

@@ -6,10 +6,15 @@
 //      as the Docker image runs it (`node main.js`; PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set,
 //      embedded otherwise), driven by bench/load.ts in a third process for the batch, single and full scenarios of
 //      each algorithm;
+//   3. only when --scenarios names it, `remote` (issue #13 item 2): the token behind an injected round trip of
+//      --remote-hsm-ms per PKCS#11 operation (bench/hsm_latency.ts), and for each --sessions value the raw rate through
+//      the same latency and the single scenario on a service (or, with --remote-split, a SAM and an api process over
+//      mutual TLS) started with that SAM_SESSIONS;
 // then prints a table and writes the JSON to bench/results/.
 //
-//   npm run bench -- [--duration 10] [--concurrency 32] [--scenarios raw,batch,single,full] [--algos p256,rsa2048]
+//   npm run bench -- [--duration 10] [--concurrency 32] [--scenarios raw,batch,single,full,remote] [--algos p256,rsa2048]
 //                    [--batch-sads 200] [--single-sads 8000] [--mint-seconds 25] [--batch-size 100] [--full-users N] [--log-level info]
+//                    [--remote-hsm-ms 1] [--sessions 4,8,16,32] [--remote-sads 4000] [--remote-split]
 //                    [--out file] [--keep-data] [--cpu-prof dir]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { ALGOS, type AlgoName } from './algos.ts';
 import type { BenchUser, LoadJob, LoadResult } from './load.ts';
 import type { RawResult } from './raw.ts';
+import { parseSessionsList, scalingTable, targets, tokenCallsPerSignature, type ScalingRow } from './remote.ts';
 import { ratio, shares } from './stats.ts';
 import { hashSecret, SCRYPT_DEFAULTS, verifySecret } from '../core/slow_hash.ts';
 
@@ -43,6 +49,15 @@ const { values } = parseArgs({
     'keep-data': { type: 'boolean', default: false },
     /** Directory for a V8 CPU profile of the service (node --cpu-prof); summarise with bench/cpu_summary.ts. */
     'cpu-prof': { type: 'string' },
+    /** remote: milliseconds added to each async PKCS#11 call (BENCH_HSM_LATENCY_MS of bench/hsm_latency.ts). */
+    'remote-hsm-ms': { type: 'string', default: '1' },
+    /** remote: the SAM_SESSIONS values, one service each; the smallest is the base of the scaling ratios. */
+    sessions: { type: 'string', default: '4,8,16,32' },
+    /** remote: one-hash SADs minted per session count (bounded by --mint-seconds too). */
+    'remote-sads': { type: 'string', default: '4000' },
+    /** remote: the SAM in a process of its own (SERVICES=sam) and an api process (SERVICES=api) over mutual TLS on
+     *  loopback, as docs/deployment.md deploys it; needs DATABASE_URL and REDIS_URL. */
+    'remote-split': { type: 'boolean', default: false },
   },
 });
 
@@ -53,6 +68,13 @@ const algos = values.algos.split(',') as AlgoName[];
 for (const a of algos) if (!ALGOS[a]) throw new Error(`unknown algo ${a}; known: ${Object.keys(ALGOS).join(', ')}`);
 const batchSize = Number(values['batch-size']);
 const fullUsers = Number(values['full-users'] ?? concurrency);
+const remoteMs = Number(values['remote-hsm-ms']);
+if (!(remoteMs >= 0)) throw new Error(`--remote-hsm-ms takes milliseconds ≥ 0, got ${values['remote-hsm-ms']}`);
+const remoteSessions = parseSessionsList(values.sessions);
+const remoteSplit = values['remote-split'];
+if (scenarios.has('remote') && remoteSplit && (!process.env.DATABASE_URL || !process.env.REDIS_URL)) {
+  throw new Error('--remote-split needs DATABASE_URL and REDIS_URL: split roles refuse the embedded stores');
+}
 // The service sizes its PKCS#11 pool the same way (core/config.ts SAM_SESSIONS).
 const sessions = Number(process.env.SAM_SESSIONS || process.env.UV_THREADPOOL_SIZE || 4);
 const PIN = '246810';
@@ -84,18 +106,28 @@ async function freePort(): Promise<number> {
   });
 }
 
-type Service = { url: string; adminToken: string; stop(): Promise<void> };
+type Service = { url: string; adminToken: string; pid: number; stop(): Promise<void> };
+
+type StartOptions = {
+  /** DATA_DIR of this process (default the run's): split, the api gets one of its own beside the SAM's token. */
+  dataDir?: string;
+  /** Modules preloaded with `--import` (default: the step probe, and the CPU profiler when asked). */
+  preload?: string[];
+  /** Ready when the log matches (the SAM has no CSC API to ask); default: when /csc/v2/info answers 200. */
+  readyLog?: RegExp;
+};
 
 /** Starts the service as `npm start` does; `name` keeps its log and step profile apart from another run's. */
-async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Service> {
+async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}, opts: StartOptions = {}): Promise<Service> {
   const port = await freePort();
+  const dir = opts.dataDir ?? dataDir;
   const logFile = path.join(dataDir, `service-${name}.log`);
   const fd = openSync(logFile, 'a');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
     HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
+    DATA_DIR: dir,
     LOG_LEVEL: values['log-level'],
     RUNTIME_METRICS: '1',
     // Every bench client logs in from 127.0.0.1; on a shared Redis, other clients' failed logins from the same
@@ -111,15 +143,20 @@ async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}): Pro
     ...extraEnv,
   };
   delete env.SOFTHSM2_CONF;
-  const child: ChildProcess = spawn(process.execPath, [...probeArgs(), path.join(BUILD, 'main.js')], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const preload = (opts.preload ?? probeArgs()).flatMap((m) => (m.startsWith('--') ? [m] : ['--import', m]));
+  const child: ChildProcess = spawn(process.execPath, [...preload, path.join(BUILD, 'main.js')], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
     try {
-      const res = await fetch(`${url}/csc/v2/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      if (res.status === 200) break;
+      if (opts.readyLog) {
+        if (opts.readyLog.test(readFileSync(logFile, 'utf8'))) break;
+      } else {
+        const res = await fetch(`${url}/csc/v2/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        if (res.status === 200) break;
+      }
     } catch {
       /* not listening yet */
     }
@@ -131,7 +168,8 @@ async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}): Pro
   }
   return {
     url,
-    adminToken: readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim(),
+    adminToken: opts.readyLog ? '' : readFileSync(path.join(dir, 'admin-token'), 'utf8').trim(),
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -146,7 +184,7 @@ async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}): Pro
  *  calls and database queries per route, for the share of each step in the full scenario. */
 function probeArgs(): string[] {
   const cpu = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
-  return [...cpu, '--import', `./${path.join(BUILD, 'bench', 'step_probe.js')}`];
+  return [...cpu, `./${path.join(BUILD, 'bench', 'step_probe.js')}`];
 }
 
 async function call(svc: Service, method: string, p: string, body: unknown, auth: string): Promise<any> {
@@ -232,8 +270,23 @@ type CpuPerSignature = {
 type Row = LoadResult & { ratio: number | null; ratioSignVerify: number | null; cpuPerSignatureMs?: CpuPerSignature };
 type RawRun = { when: 'before' | 'after'; results: RawResult[] };
 
+/** remote: one point per SAM_SESSIONS value and algorithm. */
+type RemotePointRun = {
+  sessions: number;
+  algo: AlgoName;
+  raw: RawResult | null;
+  load: LoadResult;
+  /** Peak RSS and cores of each process over the window: the service (or the api), and the SAM when split. */
+  processes: Record<string, { peakRssBytes: number | null; cores: number | null }>;
+  /** The machine's 1-minute load average when the window ended: other work on a shared machine shows here. */
+  loadAverage: number;
+};
+
 const started = new Date();
 const rawRuns: RawRun[] = [];
+const remotePoints: RemotePointRun[] = [];
+/** Processes of the remote scenario still running, stopped in the finally block if the run fails. */
+const remoteProcesses: Service[] = [];
 const rows: Row[] = [];
 let profile: unknown = null;
 let svc: Service | null = null;
@@ -282,8 +335,18 @@ try {
     svc = null;
     await measureRaw('after', durationMs / 2);
   }
+  await svc?.stop();
+  svc = null;
+  if (scenarios.has('remote')) {
+    if (!e2e.length) {
+      log(`compiling the service into ${BUILD}`);
+      execFileSync('bash', ['scripts/build.sh', BUILD], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    await runRemote();
+  }
 } finally {
   await svc?.stop();
+  for (const p of remoteProcesses) await p.stop();
   profile = readProfile();
   if (!values['keep-data']) rmSync(dataDir, { recursive: true, force: true });
   else log(`data kept in ${dataDir}`);
@@ -296,6 +359,63 @@ async function measureRaw(when: RawRun['when'], ms: number): Promise<void> {
     DATA_DIR: dataDir,
   });
   rawRuns.push({ when, results: JSON.parse(out) as RawResult[] });
+}
+
+/** remote (issue #13 item 2): per SAM_SESSIONS value, the raw rate through the injected latency, then the single
+ *  scenario on a service (or a SAM and an api process) holding that many sessions, all at one concurrency. */
+async function runRemote(): Promise<void> {
+  const remoteConcurrency = Math.max(concurrency, ...remoteSessions);
+  const latencyPreload = `./${path.join(BUILD, 'bench', 'hsm_latency.js')}`;
+  let tlsDir = '';
+  if (remoteSplit) {
+    tlsDir = path.join(dataDir, 'tls');
+    execFileSync(process.execPath, [path.join(BUILD, 'admin', 'cli.js'), 'tls:dev', '--out', tlsDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  for (const n of remoteSessions) {
+    // The thread pool is sized as docs/performance.md recommends for a network HSM (SAM_SESSIONS + 4): async PKCS#11
+    // calls and scrypt share it, and a pool smaller than the sessions would be the limit instead of the token.
+    const env: NodeJS.ProcessEnv = { SAM_SESSIONS: String(n), UV_THREADPOOL_SIZE: String(n + 4), BENCH_HSM_LATENCY_MS: String(remoteMs) };
+    log(`remote: raw PKCS#11 rate through ${remoteMs} ms per call, ${n} sessions, concurrency ${remoteConcurrency}`);
+    const raw = JSON.parse(
+      await node('bench/raw.ts', ['--duration', String(durationMs / 2000), '--concurrency', String(remoteConcurrency), '--algos', algos.join(','), '--sessions', String(n)], {
+        ...process.env,
+        ...env,
+        DATA_DIR: dataDir,
+      }),
+    ) as RawResult[];
+    // PINs at N = 2^10 as for batch and single: minting is preparation (see startService('prepared')).
+    const serviceEnv = { ...env, PIN_SCRYPT_LOG2N: '10' };
+    let front: Service;
+    let watch: Record<string, number> | undefined;
+    if (remoteSplit) {
+      const samPort = await freePort();
+      const tls = (f: string) => path.join(tlsDir, f);
+      log(`remote: starting the SAM (SERVICES=sam, ${n} sessions) and an api process (SERVICES=api) over mutual TLS`);
+      const sam = await startService(`remote-${n}-sam`, {
+        ...serviceEnv, SERVICES: 'sam', SAM_LISTEN: `127.0.0.1:${samPort}`, SAM_TLS_CA: tls('ca.pem'), SAM_TLS_CERT: tls('sam.pem'), SAM_TLS_KEY: tls('sam-key.pem'),
+      }, { preload: [latencyPreload], readyLog: /SAM listening/ });
+      remoteProcesses.push(sam);
+      // The api loads no PKCS#11 code (docs/deployment.md), so neither the latency nor the step probe (which
+      // hooks pkcs11js) is preloaded into it.
+      front = await startService(`remote-${n}-api`, {
+        ...serviceEnv, SERVICES: 'api', SAM_URL: `https://127.0.0.1:${samPort}`, SAM_TLS_CA: tls('ca.pem'), SAM_TLS_CERT: tls('api.pem'), SAM_TLS_KEY: tls('api-key.pem'),
+      }, { dataDir: path.join(dataDir, 'api'), preload: [] });
+      remoteProcesses.push(front);
+      watch = { sam: sam.pid };
+    } else {
+      log(`remote: starting the service (${n} sessions)`);
+      front = await startService(`remote-${n}`, serviceEnv, { preload: [latencyPreload, ...probeArgs()] });
+      remoteProcesses.push(front);
+    }
+    for (const algo of algos) {
+      const users = await makeUser(front, `bench-remote-${algo}-${n}-${Date.now().toString(36)}`, algo, { scal: '1', otp: false, credentials: MINT_CREDENTIALS, multisign: 1 });
+      const load = await runLoad(front, 'single', algo, users, { sads: Number(values['remote-sads']), watch, remote: true, concurrency: remoteConcurrency });
+      const processes: RemotePointRun['processes'] = { [remoteSplit ? 'api' : 'service']: { peakRssBytes: load.server.peakRssBytes, cores: load.cpu.service } };
+      if (load.watched?.sam) processes.sam = load.watched.sam;
+      remotePoints.push({ sessions: n, algo, raw: raw.find((r) => r.algo === algo) ?? null, load, processes, loadAverage: os.loadavg()[0]! });
+    }
+    while (remoteProcesses.length) await remoteProcesses.pop()!.stop();
+  }
 }
 
 /** The reference rates of an algorithm: the mean of its raw runs, and the token's CPU per operation. */
@@ -340,25 +460,28 @@ function cpuPerSignature(r: LoadResult, scryptMs: number | null): CpuPerSignatur
   return out;
 }
 
-async function runLoad(s: Service, scenario: LoadJob['scenario'], algo: AlgoName, users: BenchUser[]): Promise<void> {
+/** Runs one scenario in the load generator; the result joins the main table unless `opts.remote` (its own table). */
+async function runLoad(s: Service, scenario: LoadJob['scenario'], algo: AlgoName, users: BenchUser[], opts: { sads?: number; watch?: Record<string, number>; remote?: boolean; concurrency?: number } = {}): Promise<LoadResult> {
   const job: LoadJob = {
     url: s.url,
     adminToken: s.adminToken,
     scenario,
     algo,
     signAlgo: ALGOS[algo].signAlgo,
-    concurrency,
+    concurrency: opts.concurrency ?? concurrency,
     durationMs,
-    sads: scenario === 'batch' ? Number(values['batch-sads']) : Number(values['single-sads']),
+    sads: opts.sads ?? (scenario === 'batch' ? Number(values['batch-sads']) : Number(values['single-sads'])),
     batchSize,
     mintConcurrency: scenario === 'full' ? 4 : 2 * MINT_CREDENTIALS,
     mintMaxMs: Number(values['mint-seconds']) * 1000,
     users,
+    ...(opts.watch ? { watch: opts.watch } : {}),
   };
-  log(`${algo} ${scenario}: ${scenario === 'full' ? `${Math.min(concurrency, users.length)} signers` : `minting ${job.sads} SADs, then signHash at concurrency ${concurrency}`}`);
+  log(`${algo} ${scenario}: ${scenario === 'full' ? `${Math.min(concurrency, users.length)} signers` : `minting ${job.sads} SADs, then signHash at concurrency ${job.concurrency}`}`);
   const result = JSON.parse(await node('bench/load.ts', [], { ...process.env, BENCH_JOB: JSON.stringify(job) })) as LoadResult;
-  rows.push({ ...result, ratio: null, ratioSignVerify: null });
+  if (!opts.remote) rows.push({ ...result, ratio: null, ratioSignVerify: null });
   if (result.errors) log(`  ${result.errors} error(s); first: ${result.firstError}`);
+  return result;
 }
 
 /** What bench/step_probe.ts recorded in the service, per phase and route, with each step's share of the wall time. */
@@ -390,12 +513,35 @@ for (const r of rows) {
   r.cpuPerSignatureMs = cpuPerSignature(r, scryptMs);
 }
 
+/** remote: per algorithm, the scaling table against the smallest session count (bench/remote.ts). */
+const remoteTables: Record<string, ScalingRow[]> = {};
+for (const algo of algos) {
+  const points = remotePoints.filter((p) => p.algo === algo);
+  if (!points.length) continue;
+  const calls = tokenCallsPerSignature(ALGOS[algo].scheme.kind);
+  remoteTables[algo] = scalingTable(
+    points.map((p) => ({
+      sessions: p.sessions,
+      signaturesPerSec: p.load.signaturesPerSec,
+      p99Ms: p.load.latencyMs.p99,
+      peakRssBytes: Math.max(...Object.values(p.processes).map((x) => x.peakRssBytes ?? 0)),
+      rawSignPerSec: p.raw?.sign.opsPerSec ?? null,
+      rawSignVerifyPerSec: p.raw?.signVerify.opsPerSec ?? null,
+    })),
+    remoteMs,
+    calls,
+  );
+}
+
 const report = {
   startedAt: started.toISOString(),
   options: { durationS: durationMs / 1000, concurrency, scenarios: [...scenarios], algos, batchSize, fullUsers },
   machine: machine(),
   raw: { runs: rawRuns, reference: Object.fromEntries(algos.map((a) => [a, rawReference(a)])) },
   endToEnd: rows,
+  ...(remotePoints.length
+    ? { remote: { injectedLatencyMs: remoteMs, sessions: remoteSessions, split: remoteSplit, concurrency: Math.max(concurrency, ...remoteSessions), points: remotePoints, scaling: remoteTables } }
+    : {}),
   profile,
 };
 
@@ -416,7 +562,7 @@ for (const a of algos) {
   lines.push(['raw sign (mean: reference)', a, fmt(ref.sign), fmt(ref.sign), '-', '-', '-', '-', '-', '1.00', '-', '-', '-'].join(' | '));
   lines.push(['raw sign+verify (mean: reference)', a, fmt(ref.signVerify), fmt(ref.signVerify), '-', '-', '-', '-', '-', fmt(ref.signVerify / ref.sign, 2), '1.00', '-', '-'].join(' | '));
 }
-process.stdout.write(`\n${lines.join('\n')}\n`);
+if (rows.length || rawRuns.length) process.stdout.write(`\n${lines.join('\n')}\n`);
 if (rows.length) {
   lines.length = 0;
   lines.push('', `CPU during the measured windows, in cores of ${os.cpus().length}:`, 'scenario | algo | service | PostgreSQL | Redis | load generator');
@@ -439,6 +585,36 @@ if (rows.length) {
 }
 for (const r of rows.filter((x) => x.scenario === 'full')) {
   process.stdout.write(`full ${r.algo}: authorize p50 ${fmt(r.authorizeMs?.p50, 1)} ms, signHash p50 ${fmt(r.signHashMs?.p50, 1)} ms per document\n`);
+}
+/** remote: the host's CPU per signature in the window (the service or the api and the SAM, and PostgreSQL; not the
+ *  load generator): with it, a machine of C free cores cannot sign faster than C × 1000 ÷ this, whatever the sessions. */
+function cpuMsPerSignature(p: RemotePointRun): number | null {
+  const cores = [...Object.values(p.processes).map((x) => x.cores), process.env.DATABASE_URL ? p.load.cpu.postgres : 0];
+  if (cores.some((c) => c === null) || !(p.load.signaturesPerSec > 0)) return null;
+  return (cores.reduce((a: number, c) => a + c!, 0) * 1000) / p.load.signaturesPerSec;
+}
+
+for (const [algo, table] of Object.entries(remoteTables)) {
+  const out: string[] = [
+    '',
+    `remote HSM, ${algo}: ${remoteMs} ms added to each PKCS#11 call, single at concurrency ${Math.max(concurrency, ...remoteSessions)}, ${remoteSplit ? 'SAM and api split over mutual TLS' : 'one process'}; ceiling = sessions ÷ (${tokenCallsPerSignature(ALGOS[algo as AlgoName].scheme.kind)} calls × ${remoteMs} ms)`,
+    ['sessions', 'sig/s', 'p50 ms', 'p95 ms', 'p99 ms', remoteSplit ? 'api RSS MB' : 'RSS MB', ...(remoteSplit ? ['SAM RSS MB'] : []), remoteSplit ? 'api cores' : 'service cores', ...(remoteSplit ? ['SAM cores'] : []), 'PostgreSQL cores', 'CPU ms/sig', 'raw sign/s', 'raw sign+verify/s', 'e2e/raw', 'e2e/raw+verify', 'scaling', 'ideal', 'raw scaling', 'ceiling sig/s', 'of ceiling', 'linear', 'p99≤50', 'RSS≤300', 'requests timed', 'errors', 'load avg'].join(' | '),
+  ];
+  for (const row of table) {
+    const p = remotePoints.find((x) => x.algo === algo && x.sessions === row.sessions)!;
+    const front = p.processes[remoteSplit ? 'api' : 'service']!;
+    const t = targets(row);
+    const yes = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'no');
+    out.push([
+      String(row.sessions), fmt(row.signaturesPerSec), fmt(p.load.latencyMs.p50, 1), fmt(p.load.latencyMs.p95, 1), fmt(row.p99Ms, 1),
+      mb(front.peakRssBytes ?? undefined), ...(remoteSplit ? [mb(p.processes.sam?.peakRssBytes ?? undefined)] : []),
+      fmt(front.cores, 2), ...(remoteSplit ? [fmt(p.processes.sam?.cores, 2)] : []), fmt(p.load.cpu.postgres, 2), fmt(cpuMsPerSignature(p), 2),
+      fmt(row.rawSignPerSec), fmt(row.rawSignVerifyPerSec), fmt(row.ratioRawSign, 2), fmt(row.ratioRawSignVerify, 2),
+      fmt(row.scaling, 2), fmt(row.ideal, 2), fmt(row.rawScaling, 2), fmt(row.ceiling), fmt(row.ofCeiling, 2),
+      yes(t.linear), yes(t.p99), yes(t.rss), String(p.load.requests), String(p.load.errors), fmt(p.loadAverage, 1),
+    ].join(' | '));
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
 }
 const outFile = values.out ?? path.join(ROOT, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 mkdirSync(path.dirname(outFile), { recursive: true });

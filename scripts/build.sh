@@ -4,7 +4,8 @@
 # sources are TypeScript, and the files the code reads next to itself (migrations, OpenAPI documents, the logo,
 # the SoftHSM template). Run it with `node dist/main.js`; node_modules is found in the directory above the output,
 # so the output must sit in the repository (or next to a node_modules). The benchmark's step probe is compiled too
-# (dist/bench/step_probe.js), so that the benchmark measures the service as it is deployed; nothing loads it unless
+# (dist/bench/step_probe.js) with the remote-HSM latency hook (dist/bench/hsm_latency.js), so that the benchmark
+# measures the service as it is deployed; nothing loads them unless
 # asked (`node --import`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
