@@ -27,7 +27,7 @@ async function readHead(db: Db | DbClient) {
 
 /** The newest checkpoint, as a successor names it: its seq and the digest of its statement (none: 0 and zeros). */
 async function predecessor(c: DbClient): Promise<{ prevSeq: number; prev: string }> {
-  const { rows } = await c.query<CheckpointRow>(`SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints ORDER BY seq DESC LIMIT 1`);
+  const { rows } = await c.query<CheckpointRow>(`SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints ORDER BY audit_checkpoints.seq DESC LIMIT 1`);
   if (rows.length === 0) return { prevSeq: 0, prev: '0'.repeat(64) };
   const last = toCheckpointLine(rows[0]!);
   return { prevSeq: last.seq, prev: checkpointDigest(last) };

@@ -162,7 +162,7 @@ export async function* exportAuditLines(
     // The checkpoints of the span, and the one right before it: the first of the span names it as its predecessor.
     let afterCp = String(fromSeq - 1);
     const before = await c.query<CheckpointRow>(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE seq <= $1::bigint ORDER BY seq DESC LIMIT 1`,
+      `SELECT ${CHECKPOINT_COLUMNS} FROM sam.audit_checkpoints WHERE seq <= $1::bigint ORDER BY audit_checkpoints.seq DESC LIMIT 1`,
       [afterCp],
     );
     for (const cp of before.rows) yield toCheckpointLine(cp);
