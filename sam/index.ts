@@ -21,7 +21,7 @@ import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
 import { DEFAULT_MAX_TRANSACTION_SECONDS, extendTransaction } from './app/extend_transaction.ts';
 import { approvalView, checkApproval, decideApproval, DEFAULT_APPROVAL_LIFETIME_SECONDS, requestApproval } from './app/async_approval.ts';
 import { activationView, DEFAULT_ACTIVATION_LIFETIME_SECONDS, issueActivation, redeemActivation } from './app/activation_link.ts';
-import { authzSecrets } from './app/authz_secret.ts';
+import { auditedOpen, authzSecrets } from './app/authz_secret.ts';
 import { pgCaStore } from './ledger/ca_store.ts';
 import type { Notifier } from './notify/notifier.ts';
 import { timestamp } from './app/timestamp.ts';
@@ -90,7 +90,7 @@ export async function createSam(deps: {
     activationView: (cmd) => activationView(d, cmd),
     redeemActivation: (cmd) => redeemActivation(d, cmd),
     sealAuthzSecret: (cmd) => secrets.seal(cmd),
-    openAuthzSecret: (cmd) => secrets.open(cmd),
+    openAuthzSecret: auditedOpen(d, secrets),
     timestamp: (cmd) => timestamp({ ...d, tsa }, cmd),
   };
 }
