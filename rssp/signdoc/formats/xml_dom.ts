@@ -1,0 +1,131 @@
+// The XML plumbing of the XAdES format: strict parsing (@xmldom/xmldom), Exclusive XML Canonicalization 1.0
+// (xml-crypto's implementation of W3C xml-exc-c14n, without comments), serialisation, and a small element builder.
+//
+// What we refuse, and why: a DOCTYPE (entity expansion and external entities have no place in a document to be
+// signed, and a DTD can declare ID attributes a verifier would read differently); processing instructions other
+// than the XML declaration (xml-crypto's canonicaliser does not render them as C14N requires, so the digest would
+// differ from a verifier's); any encoding other than UTF-8 (the document is read as UTF-8).
+//
+// Both libraries are CommonJS and their type declarations pull the whole DOM library into the program (which
+// changes what BufferSource means for every other file), so they are loaded through createRequire and typed by the
+// few members used here.
+import { createRequire } from 'node:module';
+import { DocumentFormatError } from '../format.ts';
+
+export interface XNode {
+  readonly nodeType: number;
+  readonly nodeName: string;
+  readonly nodeValue: string | null;
+  readonly textContent: string | null;
+  readonly childNodes: ArrayLike<XNode>;
+}
+export interface XElement extends XNode {
+  readonly localName: string;
+  readonly namespaceURI: string | null;
+  getAttribute(name: string): string | null;
+  setAttribute(name: string, value: string): void;
+  setAttributeNS(ns: string, qname: string, value: string): void;
+  appendChild(child: XNode): XNode;
+  getElementsByTagNameNS(ns: string, localName: string): ArrayLike<XElement>;
+}
+export interface XDocument extends XNode {
+  readonly documentElement: XElement | null;
+  createElementNS(ns: string, qname: string): XElement;
+  createTextNode(text: string): XNode;
+  importNode(node: XNode, deep: boolean): XNode;
+  getElementsByTagNameNS(ns: string, localName: string): ArrayLike<XElement>;
+}
+type ErrorHandler = { warning(m: string): void; error(m: string): void; fatalError(m: string): void };
+type Xmldom = {
+  DOMParser: new (o: { errorHandler: ErrorHandler }) => { parseFromString(text: string, mime: string): XDocument | undefined };
+  XMLSerializer: new () => { serializeToString(node: XNode): string };
+  DOMImplementation: new () => { createDocument(ns: string, qname: string, doctype: null): XDocument };
+};
+type XmlCrypto = { ExclusiveCanonicalization: new () => { process(node: XNode, options: object): string } };
+
+const require = createRequire(import.meta.url);
+const { DOMImplementation, DOMParser, XMLSerializer } = require('@xmldom/xmldom') as Xmldom;
+const { ExclusiveCanonicalization } = require('xml-crypto') as XmlCrypto;
+
+export const NS = {
+  ds: 'http://www.w3.org/2000/09/xmldsig#',
+  xades: 'http://uri.etsi.org/01903/v1.3.2#',
+  xmlns: 'http://www.w3.org/2000/xmlns/',
+} as const;
+
+export const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
+export const ENVELOPED_TRANSFORM = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+
+const ELEMENT = 1;
+const PROCESSING_INSTRUCTION = 7;
+const DOCUMENT_TYPE = 10;
+
+export type ParsedXml = XDocument & { readonly documentElement: XElement };
+
+export function parseXml(bytes: Uint8Array): ParsedXml {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DocumentFormatError('the XML document is not valid UTF-8');
+  }
+  const declared = /^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']/.exec(text)?.[1];
+  if (declared !== undefined && declared.toLowerCase() !== 'utf-8') {
+    throw new DocumentFormatError(`the XML document must be UTF-8 (it declares ${declared})`);
+  }
+  const problems: string[] = [];
+  const note = (msg: string) => problems.push(msg.replace(/^\[xmldom \w+\]\s*/, '').split('\n')[0]!);
+  const doc = new DOMParser({ errorHandler: { warning: note, error: note, fatalError: note } }).parseFromString(text, 'application/xml');
+  if (problems.length > 0) throw new DocumentFormatError(`malformed XML: ${problems[0]}`);
+  if (!doc?.documentElement) throw new DocumentFormatError('malformed XML: no root element');
+  for (const node of Array.from(doc.childNodes)) {
+    if (node.nodeType === DOCUMENT_TYPE) throw new DocumentFormatError('XML documents with a DOCTYPE are not accepted');
+    if (node.nodeType === 3 && node.nodeValue?.trim()) throw new DocumentFormatError('malformed XML: text outside the root element');
+    if (node.nodeType === PROCESSING_INSTRUCTION && node.nodeName !== 'xml') refusePi();
+  }
+  if (hasProcessingInstruction(doc.documentElement)) refusePi();
+  return doc as ParsedXml;
+}
+
+function refusePi(): never {
+  throw new DocumentFormatError('XML processing instructions are not accepted in a document to be signed');
+}
+
+function hasProcessingInstruction(node: XNode): boolean {
+  for (const child of Array.from(node.childNodes)) {
+    if (child.nodeType === PROCESSING_INSTRUCTION) return true;
+    if (child.nodeType === ELEMENT && hasProcessingInstruction(child)) return true;
+  }
+  return false;
+}
+
+/** A new document whose root is `ds:Signature` (enveloping and detached signatures stand alone). */
+export function signatureDocument(): ParsedXml {
+  return new DOMImplementation().createDocument(NS.ds, 'ds:Signature', null) as ParsedXml;
+}
+
+/** Exclusive C14N 1.0 without comments of an element subtree, as UTF-8 octets. */
+export function canonicalize(element: XElement): Buffer {
+  return Buffer.from(new ExclusiveCanonicalization().process(element, {}), 'utf8');
+}
+
+export function serialize(doc: XDocument): Uint8Array {
+  return new Uint8Array(Buffer.from(new XMLSerializer().serializeToString(doc), 'utf8'));
+}
+
+type Child = XElement | string;
+
+/** Builds `prefix:name` in the namespace of its prefix, with attributes and children (text or elements). */
+export function builder(doc: XDocument) {
+  return (qname: `${'ds' | 'xades'}:${string}`, attrs: Record<string, string | undefined> = {}, children: Child[] = []) => {
+    const el = doc.createElementNS(NS[qname.split(':')[0] as 'ds' | 'xades'], qname);
+    for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
+    for (const c of children) el.appendChild(typeof c === 'string' ? doc.createTextNode(c) : c);
+    return el;
+  };
+}
+
+/** Declares a prefix on an element, so that the serialised form carries it where we chose. */
+export function declare(el: XElement, prefix: 'ds' | 'xades'): void {
+  el.setAttributeNS(NS.xmlns, `xmlns:${prefix}`, NS[prefix]);
+}
