@@ -4,7 +4,8 @@
 // What we refuse, and why: a DOCTYPE (entity expansion and external entities have no place in a document to be
 // signed, and a DTD can declare ID attributes a verifier would read differently); processing instructions other
 // than the XML declaration (xml-crypto's canonicaliser does not render them as C14N requires, so the digest would
-// differ from a verifier's); any encoding other than UTF-8 (the document is read as UTF-8).
+// differ from a verifier's); a `&#13;` in text (see checkContent); any encoding other than UTF-8 (the document is
+// read as UTF-8).
 //
 // Both libraries are CommonJS and their type declarations pull the whole DOM library into the program (which
 // changes what BufferSource means for every other file), so they are loaded through createRequire and typed by the
@@ -57,6 +58,7 @@ export const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 export const ENVELOPED_TRANSFORM = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 
 const ELEMENT = 1;
+const TEXT = 3;
 const PROCESSING_INSTRUCTION = 7;
 const DOCUMENT_TYPE = 10;
 
@@ -80,10 +82,10 @@ export function parseXml(bytes: Uint8Array): ParsedXml {
   if (!doc?.documentElement) throw new DocumentFormatError('malformed XML: no root element');
   for (const node of Array.from(doc.childNodes)) {
     if (node.nodeType === DOCUMENT_TYPE) throw new DocumentFormatError('XML documents with a DOCTYPE are not accepted');
-    if (node.nodeType === 3 && node.nodeValue?.trim()) throw new DocumentFormatError('malformed XML: text outside the root element');
+    if (node.nodeType === TEXT && node.nodeValue?.trim()) throw new DocumentFormatError('malformed XML: text outside the root element');
     if (node.nodeType === PROCESSING_INSTRUCTION && node.nodeName !== 'xml') refusePi();
   }
-  if (hasProcessingInstruction(doc.documentElement)) refusePi();
+  checkContent(doc.documentElement);
   return doc as ParsedXml;
 }
 
@@ -91,12 +93,17 @@ function refusePi(): never {
   throw new DocumentFormatError('XML processing instructions are not accepted in a document to be signed');
 }
 
-function hasProcessingInstruction(node: XNode): boolean {
+/** Refuses what the signed output could not carry faithfully: processing instructions (above), and a carriage
+ *  return in character data, which only a `&#13;` reference can put there (the parser turns line breaks into
+ *  LF) and which xmldom's serialiser writes back as a raw CR, which the verifier's parser reads as LF. */
+function checkContent(node: XNode): void {
   for (const child of Array.from(node.childNodes)) {
-    if (child.nodeType === PROCESSING_INSTRUCTION) return true;
-    if (child.nodeType === ELEMENT && hasProcessingInstruction(child)) return true;
+    if (child.nodeType === PROCESSING_INSTRUCTION) refusePi();
+    if (child.nodeType === TEXT && child.nodeValue?.includes('\r')) {
+      throw new DocumentFormatError('a carriage return character reference (&#13;) in XML text is not accepted');
+    }
+    if (child.nodeType === ELEMENT) checkContent(child);
   }
-  return false;
 }
 
 /** A new document whose root is `ds:Signature` (enveloping and detached signatures stand alone). */

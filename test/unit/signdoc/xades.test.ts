@@ -96,6 +96,22 @@ describe.each(['ec', 'rsa'] as const)('XAdES with the %s signer', (kind) => {
   });
 });
 
+// What a parser normalises (CRLF line ends, character references in attributes, a UTF-8 BOM) and what exclusive
+// C14N must render carefully (namespaces declared but unused, undeclared default, xml:* attributes, attribute
+// order) must come out as xmlsec1's libxml2 reads the signed output.
+it.each(['Enveloped', 'Enveloping'])('%s: documents a parser normalises still verify', async (envelope) => {
+  const tricky = [
+    '\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n<r xmlns:p="urn:p" xmlns="urn:d" xml:lang="en">\r\n',
+    '  <p:x p:attr="1" b="x&#9;y&#10;z&#13;" a="&lt;&amp;&quot;">line1\r\nline2\rline3 &#x20AC; &gt; ]]&gt;</p:x>\r\n',
+    '  <y xmlns=""><z xml:space="preserve"> </z></y>\r\n</r>\r\n',
+  ].join('');
+  const s = pki.ec;
+  const { out } = await signWith(xades, { document: Buffer.from(tricky), envelope, level: 'AdES-B-B', signer: s.signer }, s.key, pki.services);
+  const verdict = await xmlsec(out.bytes);
+  expect(verdict.output).toContain('References (ok/all): 2/2');
+  expect(verdict.ok).toBe(true);
+});
+
 it('signs from the digest alone (documentDigests), detached, and xmlsec1 finds the document by its URI', async () => {
   const s = pki.ec;
   const digest = createHash('sha256').update(DOC).digest();
@@ -183,6 +199,7 @@ describe('refusals (DocumentFormatError, answered 400 invalid_request by the act
   it('a DOCTYPE, a processing instruction, a non-UTF-8 document', async () => {
     await refused({ document: Buffer.from('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>') }, /DOCTYPE|malformed/);
     await refused({ document: Buffer.from('<a><?php echo 1 ?></a>') }, /processing instructions/);
+    await refused({ document: Buffer.from('<a>x&#13;y</a>') }, /carriage return/);
     await refused({ document: Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a/>') }, /must be UTF-8/);
     await refused({ document: Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]) }, /not valid UTF-8/);
   });
