@@ -61,6 +61,9 @@ const ELEMENT = 1;
 const TEXT = 3;
 const PROCESSING_INSTRUCTION = 7;
 const DOCUMENT_TYPE = 10;
+/** Element nesting we accept: far beyond real documents (invoices, forms: tens), well within what the recursive
+ *  parser and canonicaliser can walk on Node's default stack. */
+export const MAX_DEPTH = 1000;
 
 export type ParsedXml = XDocument & { readonly documentElement: XElement };
 
@@ -77,7 +80,13 @@ export function parseXml(bytes: Uint8Array): ParsedXml {
   }
   const problems: string[] = [];
   const note = (msg: string) => problems.push(msg.replace(/^\[xmldom \w+\]\s*/, '').split('\n')[0]!);
-  const doc = new DOMParser({ errorHandler: { warning: note, error: note, fatalError: note } }).parseFromString(text, 'application/xml');
+  let doc: XDocument | undefined;
+  try {
+    doc = new DOMParser({ errorHandler: { warning: note, error: note, fatalError: note } }).parseFromString(text, 'application/xml');
+  } catch (err) {
+    if (err instanceof RangeError) throw new DocumentFormatError(`the XML document nests deeper than ${MAX_DEPTH} elements`);
+    throw err;
+  }
   if (problems.length > 0) throw new DocumentFormatError(`malformed XML: ${problems[0]}`);
   if (!doc?.documentElement) throw new DocumentFormatError('malformed XML: no root element');
   for (const node of Array.from(doc.childNodes)) {
@@ -93,16 +102,21 @@ function refusePi(): never {
   throw new DocumentFormatError('XML processing instructions are not accepted in a document to be signed');
 }
 
-/** Refuses what the signed output could not carry faithfully: processing instructions (above), and a carriage
+/** Refuses what the signed output could not carry faithfully: processing instructions (above); a carriage
  *  return in character data, which only a `&#13;` reference can put there (the parser turns line breaks into
- *  LF) and which xmldom's serialiser writes back as a raw CR, which the verifier's parser reads as LF. */
-function checkContent(node: XNode): void {
-  for (const child of Array.from(node.childNodes)) {
-    if (child.nodeType === PROCESSING_INSTRUCTION) refusePi();
-    if (child.nodeType === TEXT && child.nodeValue?.includes('\r')) {
-      throw new DocumentFormatError('a carriage return character reference (&#13;) in XML text is not accepted');
+ *  LF) and which xmldom's serialiser writes back as a raw CR, which the verifier's parser reads as LF; and a
+ *  nesting deeper than the recursive canonicaliser can walk. Iterative, so that depth alone cannot overflow it. */
+function checkContent(root: XElement): void {
+  const stack: { node: XNode; depth: number }[] = [{ node: root, depth: 1 }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    if (item.depth > MAX_DEPTH) throw new DocumentFormatError(`the XML document nests deeper than ${MAX_DEPTH} elements`);
+    for (const child of Array.from(item.node.childNodes)) {
+      if (child.nodeType === PROCESSING_INSTRUCTION) refusePi();
+      if (child.nodeType === TEXT && child.nodeValue?.includes('\r')) {
+        throw new DocumentFormatError('a carriage return character reference (&#13;) in XML text is not accepted');
+      }
+      if (child.nodeType === ELEMENT) stack.push({ node: child, depth: item.depth + 1 });
     }
-    if (child.nodeType === ELEMENT) checkContent(child);
   }
 }
 

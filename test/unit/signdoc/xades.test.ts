@@ -13,7 +13,7 @@ import * as asn1js from 'asn1js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentFormatError } from '../../../rssp/signdoc/format.ts';
 import { XADES_DETACHED_URI, XADES_SIGNED_PROPERTIES_TYPE, xades } from '../../../rssp/signdoc/formats/xades.ts';
-import { NS, parseXml, type XElement } from '../../../rssp/signdoc/formats/xml_dom.ts';
+import { MAX_DEPTH, NS, parseXml, type XElement } from '../../../rssp/signdoc/formats/xml_dom.ts';
 import { makePki, OID, PSS_SHA256_PARAMS, signWith, type Pki } from './fixtures.ts';
 
 const run = promisify(execFile);
@@ -197,11 +197,20 @@ describe('refusals (DocumentFormatError, answered 400 invalid_request by the act
   });
 
   it('a DOCTYPE, a processing instruction, a non-UTF-8 document', async () => {
-    await refused({ document: Buffer.from('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>') }, /DOCTYPE|malformed/);
+    await refused({ document: Buffer.from('<!DOCTYPE a><a/>') }, /^XML documents with a DOCTYPE are not accepted$/);
+    await refused({ document: Buffer.from('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>') }, /^malformed XML: entity not found/);
     await refused({ document: Buffer.from('<a><?php echo 1 ?></a>') }, /processing instructions/);
     await refused({ document: Buffer.from('<a>x&#13;y</a>') }, /carriage return/);
     await refused({ document: Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a/>') }, /must be UTF-8/);
     await refused({ document: Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]) }, /not valid UTF-8/);
+  });
+
+  it('a nesting deeper than MAX_DEPTH, whether or not the parser survives it', async () => {
+    for (const depth of [MAX_DEPTH + 1, 100_000]) {
+      await refused({ document: Buffer.from('<a>'.repeat(depth) + '</a>'.repeat(depth)) }, /nests deeper than 1000 elements/);
+    }
+    const ok = await xades.prepare({ ...base(), envelope: 'Enveloped', document: Buffer.from('<a>'.repeat(MAX_DEPTH) + '</a>'.repeat(MAX_DEPTH)) });
+    expect(ok.dtbsr.length).toBeGreaterThan(0);
   });
 
   it('an unknown envelope, and an enveloping signature of a digest alone', async () => {
