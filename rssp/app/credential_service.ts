@@ -2,9 +2,11 @@
 // (issue #2 §4-§6). No Koa and no pg here: the store is a port (credential.ts), the SAM is core/sam_port.ts.
 import { randomBytes } from 'node:crypto';
 import { CscError } from '../../core/errors.ts';
+import { isOrganisationOwner } from '../../core/owner.ts';
 import type { UserDirectory } from '../../core/ports.ts';
 import type { Approval, KeyAlgo, OtpChannel, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
 import type { AuthMode, CredentialRecord, CredentialRepo, Scal } from './credential.ts';
+import { createSeal, type CreateSealCommand } from './create_seal.ts';
 
 export type SignatureAlgoName = 'ES256' | 'ES384' | 'RS256' | 'RS384' | 'PS256';
 
@@ -114,6 +116,11 @@ export class CredentialService {
     return { credentialID };
   }
 
+  /** An e-seal credential owned by an organisation (create_seal.ts). */
+  createSeal(ctx: RequestContext, cmd: CreateSealCommand): Promise<{ credentialID: string; ownerId: string }> {
+    return createSeal(this.deps, ctx, cmd);
+  }
+
   get(credentialID: string): Promise<CredentialRecord | null> {
     return this.deps.repo.get(credentialID);
   }
@@ -145,7 +152,8 @@ export class CredentialService {
   /** PKCS#10 request signed by the credential's key, with the owner's name as subject. */
   async csr(ctx: RequestContext, credentialID: string): Promise<{ csr: Uint8Array }> {
     const record = await this.require(credentialID);
-    const user = await this.deps.users.byId(record.ownerId);
+    // An organisation is no user: its seal's request keeps the subject of the certificate the SAM holds.
+    const user = isOrganisationOwner(record.ownerId) ? null : await this.deps.users.byId(record.ownerId);
     return this.deps.sam.createCsr({ ctx, credentialID, subject: user ? this.subjectOf(user) : undefined });
   }
 
