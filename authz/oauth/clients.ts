@@ -132,7 +132,7 @@ export class ClientRegistry {
 }
 
 /** The operator's mark of a seal owner is the client credentials grant in the client's grant types: oidc-provider
- *  refuses the grant to every other client (unauthorized_client). */
+ *  refuses the grant to every other client (invalid_request, "requested grant type is not allowed for this client"). */
 export function isSealOwnerPayload(payload: Record<string, unknown>): boolean {
   return Array.isArray(payload.grant_types) && payload.grant_types.includes(CLIENT_CREDENTIALS);
 }
