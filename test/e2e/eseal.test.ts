@@ -274,3 +274,31 @@ describe('a SCAL 2 seal: every batch bound to its hashes, PIN and the organisati
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid_authentication_data', error_description: 'The authentication data is invalid' } });
   });
 });
+
+describe("revoking an organisation's token", () => {
+  it('auth/revoke ends the token and the batch SADs of the organisation with it; oauth2/revoke does the same', async () => {
+    for (const how of ['auth/revoke', 'oauth2/revoke'] as const) {
+      const t = (await tokenRequest(orgB.clientId, orgB.secret)).body.access_token as string;
+      const auth = await csc(server, 'credentials/authorize', { credentialID: sealB, numSignatures: 2, authData: [{ id: 'PIN', value: '24680' }] }, { bearer: t });
+      expect(auth.status).toBe(200);
+      if (how === 'auth/revoke') {
+        expect((await csc(server, 'auth/revoke', { token: t }, { bearer: t })).status).toBe(204);
+      } else {
+        const res = await fetch(`${server.url}/oauth2/revoke`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${orgB.clientId}:${orgB.secret}`).toString('base64')}` },
+          body: `token=${t}`,
+        });
+        expect(res.status).toBe(200);
+      }
+      expect(await csc(server, 'credentials/list', {}, { bearer: t })).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+      // auth/revoke revokes the SADs before it answers; the provider's event of oauth2/revoke just after.
+      const jti = JSON.parse(Buffer.from(auth.body.SAD.split('.')[1], 'base64url').toString()).jti;
+      const revokedAt = async () => (await sql.query('SELECT revoked_at FROM sam.sads WHERE jti = $1', [jti])).rows[0].revoked_at;
+      await expect.poll(revokedAt, { timeout: 5000 }).not.toBeNull();
+      const fresh = (await tokenRequest(orgB.clientId, orgB.secret)).body.access_token as string;
+      const refused = await signHash(fresh, sealB, auth.body.SAD, [digest(how)]);
+      expect(refused).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'Invalid parameter SAD' } });
+    }
+  });
+});
