@@ -6,7 +6,7 @@ import { CscError } from '../../core/errors.ts';
 import { organisationOwnerId } from '../../core/owner.ts';
 import type { RequestContext, SignatureActivation } from '../../core/sam_port.ts';
 import type { CredentialRepo, Scal } from './credential.ts';
-import { keyAlgoFor, newCredentialID, type SignatureAlgoName } from './credential_service.ts';
+import { keyAlgoFor, newCredentialID, type SignatureAlgoName } from './key_algo.ts';
 
 export type CreateSealCommand = {
   /** The organisation: the OAuth client that will authenticate with the client credentials grant. */

@@ -3,11 +3,13 @@
 // SCAL 2 seal with its PIN and the organisation's TOTP, every batch bound to its hashes.
 import { isOrganisationOwner } from '../../core/owner.ts';
 import type { CredentialRecord } from './credential.ts';
-import type { AuthObject } from './credential_view.ts';
 
 /** CSC v2 §11.11 signatureQualifier: an advanced electronic seal (eIDAS). The development CA is no qualified trust
  *  service, so nothing here claims a qualified seal (eu_eidas_qeseal). */
 export const SEAL_SIGNATURE_QUALIFIER = 'eu_eidas_aeseal';
+
+/** The shape of credential_view.ts AuthObject (not imported: that file imports this one). */
+type AuthObject = { type: 'Password'; id: 'PIN' | 'OTP'; format: 'N'; generator?: 'totp'; label: string; description: string };
 
 const PIN: AuthObject = { type: 'Password', id: 'PIN', format: 'N', label: 'PIN', description: 'The PIN of this seal, held by the sealing system' };
 const TOTP: AuthObject = {
