@@ -1,5 +1,5 @@
 // Admin routes of e-seals (CSC v2 §8.5): credentials owned by an organisation, which is an OAuth client marked as
-// seal owner (client:create --seal-owner). The client registry says who is a seal owner; rssp creates the record
+// seal owner (client:create --seal-owner true). The client registry says who is a seal owner; rssp creates the record
 // and the SAM the key, as for a person's credential.
 //
 // Decision: the factors of a seal are handed to the operator once, at creation (the PIN they typed, the TOTP seed
@@ -15,7 +15,7 @@ import { matching, onlyKnown, oneOf, optionalInt, optionalString, requiredString
 async function sealOwner(deps: AdminDeps, clientId: string): Promise<string> {
   if (!deps.clients) throw new CscError('adminRouteNotFound');
   if (!(await deps.clients.isSealOwner(clientId))) {
-    throw new CscError('invalidRequest', { description: 'Unknown client_id, or the client is not a seal owner (client:create --seal-owner)' });
+    throw new CscError('invalidRequest', { description: 'Unknown client_id, or the client is not a seal owner (client:create --seal-owner true)' });
   }
   return clientId;
 }

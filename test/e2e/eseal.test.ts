@@ -103,6 +103,20 @@ describe('the client credentials grant', () => {
     expect(res.body).toEqual({ error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' });
   });
 
+  it('is the mark seal:create asks for: a seal for any other client is refused before a key is made', async () => {
+    const plain = await admin(server, 'client:create', '--name', 'Not an org', '--redirect-uri', 'http://127.0.0.1:9/cb');
+    for (const clientId of [plain.json.client_id, 'no-such-client']) {
+      const res = await admin(server, 'seal:create', '--client', clientId, '--organization', 'X', '--algo', 'ES256', '--pin', '24680');
+      expect(res.code).toBe(1);
+      expect(res.stderr.trim()).toBe(
+        'error: Unknown client_id, or the client is not a seal owner (client:create --seal-owner true) (HTTP 400 invalid_request)',
+      );
+    }
+    const listed = await admin(server, 'client:list');
+    const marks = new Map(listed.json.map((c: any) => [c.client_id, c.seal_owner]));
+    expect([marks.get(plain.json.client_id), marks.get(orgA.clientId)]).toEqual([false, true]);
+  });
+
   it('gives a seal-only client no credential scope', async () => {
     const res = await tokenRequest(orgA.clientId, orgA.secret, 'grant_type=client_credentials&scope=credential');
     expect(res.status).toBe(400);
@@ -191,6 +205,16 @@ describe('a SCAL 1 seal: one PIN activation for a bounded batch', () => {
     expect(rows[0].amr).toEqual(['pwd']);
   });
 
+  it('counts atomically: six parallel calls on a batch of three give three signatures', async () => {
+    const auth = await authorizeBatch(orgA, sealA1, 3);
+    expect(auth.status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => signHash(orgA.token, sealA1, auth.body.SAD, [digest(`parallel ${i}`)])));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(3);
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      expect(a).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'The SAD has been used for all the signatures it authorizes' } });
+    }
+  });
+
   it('refuses a batch above the credential multisign and above SEAL_BATCH_MAX_SIGNATURES', async () => {
     const over = await authorizeBatch(orgA, sealA1, 4);
     expect(over).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'Numbers of signatures is too high' } });
@@ -214,7 +238,7 @@ describe('a SCAL 1 seal: one PIN activation for a bounded batch', () => {
     expect(late).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'SAD expired' } });
   }, 30_000);
 
-  it("a batch SAD is useless with a person's token, and a person's SAD with an organisation's", async () => {
+  it("a batch SAD is useless with a person's token, and on a person's credential", async () => {
     const auth = await authorizeBatch(orgA, sealA1, 1);
     const refused = { error: 'invalid_request', error_description: 'Invalid parameter credentialID' };
     expect(await signHash(alice.token, sealA1, auth.body.SAD, [digest('x')])).toMatchObject({ status: 400, body: refused });
