@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, csc, opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
+import { v1 } from './v1_client.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
@@ -148,6 +149,14 @@ describe('credentials/list and credentials/info with an organisation token', () 
 
     const b = await csc(server, 'credentials/list', {}, { bearer: orgB.token });
     expect(b.body.credentialIDs).toEqual([sealB]);
+  });
+
+  it('CSC v1 credentials/info announces the PIN of a SCAL 1 seal and no OTP, both for a SCAL 2 seal', async () => {
+    const one = await v1(server, 'credentials/info', { credentialID: sealA1, authInfo: true }, { bearer: orgA.token });
+    expect(one.status).toBe(200);
+    expect([one.body.SCAL, one.body.PIN.presence, one.body.OTP]).toEqual(['1', 'true', { presence: 'false' }]);
+    const two = await v1(server, 'credentials/info', { credentialID: sealA2, authInfo: true }, { bearer: orgA.token });
+    expect([two.body.SCAL, two.body.PIN.presence, two.body.OTP.presence, two.body.OTP.type]).toEqual(['2', 'true', 'true', 'offline']);
   });
 
   it("a person's list has no seal and no signatureQualifier", async () => {
