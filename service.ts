@@ -232,7 +232,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
     app.use(oauthRateLimit(limits));
     app.use(oauth.middleware);
-    const jobs = new JobStore(db);
+    const jobs = new JobStore(db, config.async.queue);
     const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit, jobs };
     // Approval pages of asynchronous authorization (CSC v2 §11.7), reached by the link sent to the person.
     app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));

@@ -212,6 +212,10 @@ const schema = z.object({
    *  validity_period" (§11.10 asks the service policy to define it). Default 86400000 (a day): a result holds
    *  signatures that nobody collected, and the row holds the SAD until the job ran. */
   ASYNC_VALIDITY_MAX_MS: int(1000, 365 * 86400_000).default(86_400_000),
+  /** Name of the job queue this instance serves: every api instance of one deployment takes the jobs of its queue
+   *  from the shared table. Deployments that share one database (a staging beside production, test servers) give
+   *  each its own name, since an instance can perform only jobs its own SAM can sign. Default "default". */
+  ASYNC_QUEUE: z.string().min(1).max(128).default('default'),
   /** Asynchronous jobs one api instance performs at once. Default 4 (the SAM's session pool size). */
   ASYNC_WORKER_CONCURRENCY: int(1, 256).default(4),
   /** Milliseconds between two looks for jobs when an instance is idle (a job enqueued by this instance starts at
@@ -299,6 +303,7 @@ export type Config = {
   audit: { checkpointRecords: number; checkpointMinutes: number; anchorFile: string };
   /** Asynchronous signing (operationMode "A", CSC v2 §11.10, §11.12; rssp/jobs/). */
   async: {
+    queue: string;
     validityDefaultMs: number;
     validityMaxMs: number;
     concurrency: number;
@@ -440,6 +445,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       anchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
     },
     async: {
+      queue: e.ASYNC_QUEUE,
       validityDefaultMs: e.ASYNC_VALIDITY_DEFAULT_MS,
       validityMaxMs: e.ASYNC_VALIDITY_MAX_MS,
       concurrency: e.ASYNC_WORKER_CONCURRENCY,

@@ -26,15 +26,19 @@ export class JobStore {
   /** Called after each enqueue: the worker of this instance wakes (worker.ts). */
   onEnqueue?: () => void;
 
-  constructor(private readonly db: Db) {}
+  /** `queue`: the ASYNC_QUEUE this instance serves; jobs of another queue are neither taken nor handed out. */
+  constructor(
+    private readonly db: Db,
+    private readonly queue: string,
+  ) {}
 
   /** Stores a pending job; returns its responseID. */
   async enqueue(job: NewJob): Promise<string> {
     const id = randomBytes(32).toString('base64url');
     await this.db.query(
-      `INSERT INTO rssp.jobs (id, user_id, client_id, kind, input, sad, request, expires_at, response_uri)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8::double precision / 1000), $9)`,
-      [id, job.owner.userId, job.owner.clientId, job.kind, JSON.stringify(job.input), job.sad, JSON.stringify(job.request), job.validityMs, job.responseUri ?? null],
+      `INSERT INTO rssp.jobs (id, queue, user_id, client_id, kind, input, sad, request, expires_at, response_uri)
+       VALUES ($1, $10, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8::double precision / 1000), $9)`,
+      [id, job.owner.userId, job.owner.clientId, job.kind, JSON.stringify(job.input), job.sad, JSON.stringify(job.request), job.validityMs, job.responseUri ?? null, this.queue],
     );
     this.onEnqueue?.();
     return id;
@@ -48,8 +52,8 @@ export class JobStore {
     await this.db.query(
       `UPDATE rssp.jobs SET state = 'failed', result = $2, sad = NULL, input = '{}', claim = NULL, lease_until = NULL, finished_at = now(),
          delivery_state = CASE WHEN response_uri IS NULL THEN NULL ELSE 'pending' END, delivery_next_at = now()
-       WHERE state = 'running' AND lease_until < now() AND attempts >= $1 AND expires_at > now()`,
-      [opts.maxAttempts, JSON.stringify(GAVE_UP)],
+       WHERE queue = $3 AND state = 'running' AND lease_until < now() AND attempts >= $1 AND expires_at > now()`,
+      [opts.maxAttempts, JSON.stringify(GAVE_UP), this.queue],
     );
     const claim = randomBytes(16).toString('base64url');
     const { rows } = await this.db.query<{
@@ -58,10 +62,10 @@ export class JobStore {
       `UPDATE rssp.jobs SET state = 'running', attempts = attempts + 1, claim = $1, lease_until = now() + make_interval(secs => $3)
        WHERE id IN (
          SELECT id FROM rssp.jobs
-         WHERE (state = 'pending' OR (state = 'running' AND lease_until < now())) AND expires_at > now()
+         WHERE queue = $4 AND (state = 'pending' OR (state = 'running' AND lease_until < now())) AND expires_at > now()
          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING id, kind, input, sad, user_id, client_id, request, attempts`,
-      [claim, opts.limit, opts.leaseSeconds],
+      [claim, opts.limit, opts.leaseSeconds, this.queue],
     );
     return rows.map((r) => ({
       id: r.id, kind: r.kind, input: r.input, sad: r.sad, owner: { userId: r.user_id, clientId: r.client_id }, request: r.request, attempts: r.attempts, claim,
@@ -93,14 +97,14 @@ export class JobStore {
    */
   async take(id: string, owner: JobOwner): Promise<Poll> {
     const { rows } = await this.db.query<{ state: string; result: unknown }>(
-      `DELETE FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND expires_at > now() AND state IN ('done', 'failed')
+      `DELETE FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND queue = $4 AND expires_at > now() AND state IN ('done', 'failed')
        RETURNING state, result`,
-      [id, owner.userId, owner.clientId],
+      [id, owner.userId, owner.clientId, this.queue],
     );
     if (rows[0]) return resultOf(rows[0].state, rows[0].result);
     const { rowCount } = await this.db.query(
-      `SELECT 1 FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND expires_at > now() AND state IN ('pending', 'running')`,
-      [id, owner.userId, owner.clientId],
+      `SELECT 1 FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND queue = $4 AND expires_at > now() AND state IN ('pending', 'running')`,
+      [id, owner.userId, owner.clientId, this.queue],
     );
     return rowCount ? { state: 'pending' } : { state: 'none' };
   }
@@ -111,11 +115,11 @@ export class JobStore {
       `UPDATE rssp.jobs SET delivery_attempts = delivery_attempts + 1, delivery_lease_until = now() + make_interval(secs => $2::double precision / 1000)
        WHERE id IN (
          SELECT id FROM rssp.jobs
-         WHERE delivery_state = 'pending' AND delivery_next_at <= now() AND (delivery_lease_until IS NULL OR delivery_lease_until < now())
-           AND expires_at > now()
+         WHERE queue = $3 AND delivery_state = 'pending' AND delivery_next_at <= now()
+           AND (delivery_lease_until IS NULL OR delivery_lease_until < now()) AND expires_at > now()
          ORDER BY delivery_next_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING id, response_uri, delivery_attempts, state, result`,
-      [opts.limit, opts.leaseMs],
+      [opts.limit, opts.leaseMs, this.queue],
     );
     return rows.map((r) => ({ id: r.id, responseUri: r.response_uri, attempts: r.delivery_attempts, result: resultOf(r.state, r.result) }));
   }

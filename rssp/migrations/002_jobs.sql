@@ -7,6 +7,8 @@ CREATE TABLE rssp.jobs (
   -- Who may poll it: the user and the client of the request (a login session's client is login:<family>).
   user_id          text        NOT NULL,
   client_id        text        NOT NULL,
+  -- The queue of the deployment that made it (ASYNC_QUEUE): only instances serving this queue take it.
+  queue            text        NOT NULL,
   -- What performs it: a key of JOB_KINDS (rssp/jobs/kinds.ts), e.g. signatures/signHash.
   kind             text        NOT NULL,
   -- The request, as the kind needs it to perform the job; emptied once the job ran.
@@ -35,6 +37,6 @@ CREATE TABLE rssp.jobs (
   CHECK ((state IN ('done', 'failed')) = (result IS NOT NULL))
 );
 
-CREATE INDEX jobs_takeable_idx ON rssp.jobs (created_at) WHERE state IN ('pending', 'running');
-CREATE INDEX jobs_delivery_idx ON rssp.jobs (delivery_next_at) WHERE delivery_state = 'pending';
+CREATE INDEX jobs_takeable_idx ON rssp.jobs (queue, created_at) WHERE state IN ('pending', 'running');
+CREATE INDEX jobs_delivery_idx ON rssp.jobs (queue, delivery_next_at) WHERE delivery_state = 'pending';
 CREATE INDEX jobs_expires_idx ON rssp.jobs (expires_at);

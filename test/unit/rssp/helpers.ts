@@ -336,7 +336,7 @@ export async function startApp(): Promise<TestApp> {
     SIGN_RATE_PER_CLIENT: '100000000',
   });
   const limits = { limiter: new RateLimiter(createMemoryKv(), log), policy: ratePolicy(config.policy) };
-  const deps: RsspDeps = { config, log, sam, tokens, auth, users, credentials, audit: memoryAudit(), limits, jobs: new JobStore(db) };
+  const deps: RsspDeps = { config, log, sam, tokens, auth, users, credentials, audit: memoryAudit(), limits, jobs: new JobStore(db, `unit-${rand(6)}`) };
   const app = new Koa();
   app.silent = true;
   app.use(cscV2Routes(deps));
