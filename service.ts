@@ -245,8 +245,10 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     // Every api instance performs asynchronous jobs (operationMode "A") from the shared table (rssp/jobs/). Stopped
     // after the listener (closers run in reverse): requests in flight may still enqueue; a job claimed and not
     // finished when the process dies is taken again by any instance once its lease passes.
-    const worker = startJobWorker({ store: jobs, deps: rsspDeps, config: config.async, log });
-    closers.push(worker.stop);
+    if (config.async.concurrency > 0) {
+      const worker = startJobWorker({ store: jobs, deps: rsspDeps, config: config.async, log });
+      closers.push(worker.stop);
+    }
 
     const server = await listenHttp(app, config, log);
     closers.push(server.close);

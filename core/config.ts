@@ -216,8 +216,9 @@ const schema = z.object({
    *  from the shared table. Deployments that share one database (a staging beside production, test servers) give
    *  each its own name, since an instance can perform only jobs its own SAM can sign. Default "default". */
   ASYNC_QUEUE: z.string().min(1).max(128).default('default'),
-  /** Asynchronous jobs one api instance performs at once. Default 4 (the SAM's session pool size). */
-  ASYNC_WORKER_CONCURRENCY: int(1, 256).default(4),
+  /** Asynchronous jobs one api instance performs at once. Default 4 (the SAM's session pool size). 0: this instance
+   *  stores jobs and answers polls but performs none (front instances, when other instances do the work). */
+  ASYNC_WORKER_CONCURRENCY: int(0, 256).default(4),
   /** Milliseconds between two looks for jobs when an instance is idle (a job enqueued by this instance starts at
    *  once; one enqueued by another instance within this delay). Default 250. */
   ASYNC_POLL_INTERVAL_MS: int(10, 60_000).default(250),
