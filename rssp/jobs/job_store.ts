@@ -3,6 +3,10 @@
 // - claim: FOR UPDATE SKIP LOCKED over pending jobs and running ones whose lease passed (a crashed instance's);
 // - finish: only by the claim that took the job (a slow instance overtaken after its lease changes nothing);
 // - take a result: DELETE … RETURNING, so one poll gets it and the next finds nothing (CSC v2 §11.12).
+// The one case that performs a job twice: an instance dying (SIGKILL, power) after the SAM signed and before
+// finish() committed. The next claim runs it again; the SAM refuses a spent SAD (the job then fails with that
+// refusal) or, while the SAD still allows more signatures, signs again, and its audit trail shows both. Closing that
+// window would take an idempotency key in the SAM port. A graceful stop (SIGTERM) finishes the jobs in flight.
 import { randomBytes } from 'node:crypto';
 import type { Db, DbClient } from '../../core/db.ts';
 import { deleteInBatches } from '../../core/purge.ts';
