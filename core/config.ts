@@ -321,7 +321,8 @@ export type Config = {
     pollIntervalMs: number;
     leaseSeconds: number;
     maxAttempts: number;
-    callback: { maxAttempts: number; backoffMs: number; timeoutMs: number };
+    /** publicOnly: deliveries reach public addresses only (production), never the service's own network. */
+    callback: { maxAttempts: number; backoffMs: number; timeoutMs: number; publicOnly: boolean };
   };
   /** Deletion of expired single-use rows (core/purge.ts); intervalSeconds 0: off. */
   purge: { intervalSeconds: number; afterSeconds: number };
@@ -464,7 +465,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.ASYNC_POLL_INTERVAL_MS,
       leaseSeconds: e.ASYNC_LEASE_SECONDS,
       maxAttempts: e.ASYNC_MAX_ATTEMPTS,
-      callback: { maxAttempts: e.CALLBACK_MAX_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS, timeoutMs: e.CALLBACK_TIMEOUT_MS },
+      callback: { maxAttempts: e.CALLBACK_MAX_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS, timeoutMs: e.CALLBACK_TIMEOUT_MS, publicOnly: e.NODE_ENV === 'production' },
     },
     purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, afterSeconds: e.PURGE_AFTER_SECONDS },
     policy: {

@@ -32,7 +32,7 @@ export function startJobWorker(opts: { store: JobStore; deps: RsspDeps; config: 
   };
 
   const deliver = async (d: Delivery) => {
-    const ok = await postResult(d.responseUri, callbackBody(d.id, d.result), config.callback.timeoutMs);
+    const ok = await postResult(d.responseUri, callbackBody(d.id, d.result), config.callback.timeoutMs, config.callback.publicOnly);
     if (ok) return store.deliveryOutcome(d.id, { state: 'delivered' });
     if (d.attempts >= config.callback.maxAttempts) {
       log.warn({ event: 'job-callback', attempts: d.attempts }, 'result not delivered to its response_uri: giving up (it can still be polled)');

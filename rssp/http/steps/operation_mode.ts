@@ -3,6 +3,8 @@
 // signed or stored; the last step (perform_or_enqueue.ts) then either performs the request or stores it as a job.
 import { CscError } from '../../../core/errors.ts';
 import type { Config } from '../../../core/config.ts';
+import { isIP } from 'node:net';
+import { isPublicAddress } from '../../jobs/public_address.ts';
 import type { Step } from '../step.ts';
 
 /** Sets ctx.state.async for operationMode "A"; leaves it unset for "S" (or none), whose other two parameters the
@@ -23,12 +25,17 @@ function validityPeriod(value: unknown, config: Config): number {
 }
 
 /** An absolute http(s) URI without credentials or fragment; https only in production, where the result (signatures
- *  and the responseID that names them) must not cross the network in clear. */
+ *  and the responseID that names them) must not cross the network in clear, and not to an address of the service's
+ *  own network. */
 function responseUri(value: unknown, config: Config): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length > 2048 || !URL.canParse(value)) throw new CscError('invalidResponseUri');
   const url = new URL(value);
   const schemes = config.env === 'production' ? ['https:'] : ['https:', 'http:'];
   if (!schemes.includes(url.protocol) || url.username || url.password || url.hash || !url.hostname) throw new CscError('invalidResponseUri');
+  // In production the result goes to public addresses only: an address literal that is not one is refused now (a
+  // name is checked where the delivery connects, rssp/jobs/public_address.ts).
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (config.async.callback.publicOnly && isIP(host) && !isPublicAddress(host)) throw new CscError('invalidResponseUri');
   return url.href;
 }

@@ -33,7 +33,7 @@ function startWorker() {
   worker = startJobWorker({
     store: app.deps.jobs,
     deps: app.deps,
-    config: { ...config, pollIntervalMs: 20, callback: { maxAttempts: 4, backoffMs: 50, timeoutMs: 1000 } },
+    config: { ...config, pollIntervalMs: 20, callback: { maxAttempts: 4, backoffMs: 50, timeoutMs: 1000, publicOnly: false } },
     log: app.deps.log,
   });
 }
