@@ -84,6 +84,7 @@ export const CSC_ERRORS = {
   certificateNotValid: { status: 400, error: 'invalid_request', description: 'The certificate of the credential is not valid at this time' },
 
   // signatures/signDoc (§11.11): the wordings of its error table
+  missingCredentialID: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter credentialID' },
   signDocCredentialRequired: {
     status: 400,
     error: 'invalid_request',

@@ -26,10 +26,10 @@ describe('info', () => {
       oauth2: 'https://csc.example.test/',
       oauth2Issuer: 'https://csc.example.test',
       asynchronousOperationMode: false,
-      methods: ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'signatures/signHash', 'signatures/timestamp'],
+      methods: ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'signatures/signHash', 'signatures/signDoc', 'signatures/timestamp'],
       signAlgorithms: { algos: Object.keys(SIGN_ALGOS) },
-      signature_formats: { formats: [] },
-      conformance_levels: [],
+      signature_formats: { formats: ['P', 'C'], envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached']] },
+      conformance_levels: ['Ades-B-B', 'Ades-B-T'],
     });
   });
 
