@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePdfSignature } from '../../client/pdf/signature_update.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
 import { cmsOfPdf, cmsVerify, nssDbTrusting, pdfsig, signatureTimestampOf, signerInfoOf, tsVerify } from './ades_verify.ts';
-import { csc, pem, type Server, startServer, totp } from './harness.ts';
+import { admin, csc, pem, type Server, startServer, totp } from './harness.ts';
+import { Agent, authorize as oauthAuthorize, b64url, newSigner as newOAuthSigner, pkce, REDIRECT, token } from './oauth_harness.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
@@ -217,6 +218,36 @@ describe('signatures/signDoc, CAdES', () => {
       SAD,
       documentDigests: [{ hashes: b64(sha256(document)), hashAlgorithmOID: SHA256, signature_format: 'C', signAlgo: RSA_SHA256 }],
     });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const v = await cmsVerify(Buffer.from(res.body.SignatureObject[0], 'base64'), rootPem, document);
+    expect(v.ok, v.out).toBe(true);
+  });
+});
+
+describe('signatures/signDoc with a credential-scoped OAuth token (CSC v2 §8.4)', () => {
+  it('signs the document whose digest the token was issued for, without SAD, and refuses another', async () => {
+    const s = await newOAuthSigner(server);
+    const c = await admin(server, 'client:create', '--name', 'SignDoc App', '--redirect-uri', REDIRECT);
+    expect(c.code, c.stderr).toBe(0);
+    const client = { id: c.json.client_id as string, secret: c.json.client_secret as string };
+    const document = Buffer.from('approved through the OAuth pages\n');
+    const p = pkce();
+    const params = {
+      response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256', state: 'd',
+      scope: 'credential', credentialID: s.credentialID, numSignatures: '1', hashes: b64url(sha256(document)), hashAlgorithmOID: SHA256,
+    };
+    const out = await oauthAuthorize(new Agent(server), s, `${server.url}/oauth2/authorize?${new URLSearchParams(params)}`);
+    expect(out.kind).toBe('callback');
+    if (out.kind !== 'callback') return;
+    const t = await token(server, client, { grant_type: 'authorization_code', code: out.params.get('code')!, redirect_uri: REDIRECT, code_verifier: p.verifier });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    const bearer = t.body.access_token as string;
+    const entry = (d: Buffer) => ({ document: b64(d), signature_format: 'C', signed_envelope_property: 'Detached', signAlgo: ECDSA_SHA256 });
+
+    const refused = await csc(server, 'signatures/signDoc', { credentialID: s.credentialID, documents: [entry(Buffer.from('another text\n'))] }, { bearer });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ error: 'invalid_hash', error_description: 'Document or documentDigest does not match authroized hash' });
+    const res = await csc(server, 'signatures/signDoc', { credentialID: s.credentialID, documents: [entry(document)] }, { bearer });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const v = await cmsVerify(Buffer.from(res.body.SignatureObject[0], 'base64'), rootPem, document);
     expect(v.ok, v.out).toBe(true);
