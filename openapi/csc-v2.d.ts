@@ -268,8 +268,8 @@ export interface paths {
         /**
          * Create AdES signatures of documents or document digests (CSC v2 §11.11).
          * @description The service builds the signature itself: PAdES (`signature_format` "P", envelopes Certification — the default,
-         *     a certification signature with DocMDP permissions 2 — and Revision) and CAdES ("C", Attached — the default —
-         *     and Detached), at levels AdES-B-B (the default) and AdES-B-T (with a signature-time-stamp from the service's
+         *     a certification signature with DocMDP permissions 2 — and Revision) and CAdES ("C", Attached — the default —,
+         *     Detached, and Parallel: one more signer on an attached CMS given as the document), at levels AdES-B-B (the default) and AdES-B-T (with a signature-time-stamp from the service's
          *     time-stamping authority). `info` lists the formats, envelopes and levels offered.
          *
          *     Send either `documents` (whole documents, base64; each at most SIGNDOC_MAX_DOCUMENT_BYTES, 8 MiB by default)
@@ -827,7 +827,7 @@ export interface components {
                 attribute_name?: string;
                 attribute_value?: string;
             }[];
-            /** @description PAdES: Certification (default) or Revision. CAdES: Attached (default) or Detached. */
+            /** @description PAdES: Certification (default) or Revision. CAdES: Attached (default), Detached, or Parallel (the document is an attached CMS SignedData that gets one more SignerInfo). */
             signed_envelope_property?: string;
         };
         SignDocDocument: components["schemas"]["SignDocParameters"] & {
@@ -849,7 +849,7 @@ export interface components {
             hashAlgorithmOID?: string;
         };
         SignDocResponse: {
-            /** @description The signed documents (PAdES from documents, CAdES Attached), base64, in request order. */
+            /** @description The signed documents (PAdES from documents, CAdES Attached and Parallel), base64, in request order. */
             DocumentWithSignature?: components["schemas"]["Base64Out"][];
             /** @description The detached signatures (DER CMS SignedData), base64, in request order. */
             SignatureObject?: components["schemas"]["Base64Out"][];

@@ -208,6 +208,35 @@ describe('signatures/signDoc, CAdES', () => {
     expect(again.body).toEqual({ error: 'invalid_request', error_description: 'The SAD has been used for all the signatures it authorizes' });
   });
 
+  it('Parallel: a second signer on an attached CMS; openssl verifies both signers over the content', async () => {
+    const first = await newSigner();
+    const firstCred = await newCredential(first, 'ES256');
+    const content = Buffer.from('a contract two parties sign\n');
+    const entry = (document: Buffer, envelope: string, signAlgo: string) => ({ document: b64(document), signature_format: 'C', signed_envelope_property: envelope, signAlgo });
+    const one = await signDoc(first, { credentialID: firstCred, SAD: await authorize(first, firstCred, [sha256(content)]), documents: [entry(content, 'Attached', ECDSA_SHA256)] });
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    const cms = Buffer.from(one.body.DocumentWithSignature[0], 'base64');
+
+    const second = await newSigner();
+    const secondCred = await newCredential(second, 'RS256');
+    // The SAD of the second signer binds the digest of the document it is given: the CMS.
+    const two = await signDoc(second, { credentialID: secondCred, SAD: await authorize(second, secondCred, [sha256(cms)]), documents: [entry(cms, 'Parallel', RSA_SHA256)] });
+    expect(two.status, JSON.stringify(two.body)).toBe(200);
+    const both = Buffer.from(two.body.DocumentWithSignature[0], 'base64');
+    const v = await cmsVerify(both, rootPem);
+    expect(v.ok, v.out).toBe(true);
+    expect(v.content.equals(content)).toBe(true);
+    const ci = (await import('pkijs')).ContentInfo.fromBER(both);
+    const sd = new (await import('pkijs')).SignedData({ schema: ci.content });
+    expect(sd.signerInfos).toHaveLength(2);
+    expect(sd.certificates).toHaveLength(3); // both end-entity certificates and the shared root, once
+
+    // Parallel needs an attached CMS: a plain file is refused.
+    const bad = await signDoc(second, { credentialID: secondCred, SAD: 'a.b.c', documents: [entry(content, 'Parallel', RSA_SHA256)] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error_description).toMatch(/^A Parallel CAdES signature needs a CMS SignedData as the document: /);
+  });
+
   it('Detached from a digest (documentDigests, hashes as one string as in the spec example)', async () => {
     const signer = await newSigner();
     const credentialID = await newCredential(signer, 'RS256');
@@ -333,7 +362,7 @@ describe('signatures/signDoc refusals', () => {
   it('is announced by info with its formats, envelopes and levels', async () => {
     const res = await csc(server, 'info', {});
     expect(res.body.methods).toContain('signatures/signDoc');
-    expect(res.body.signature_formats).toEqual({ formats: ['P', 'C'], envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached']] });
+    expect(res.body.signature_formats).toEqual({ formats: ['P', 'C'], envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel']] });
     expect(res.body.conformance_levels).toEqual(['Ades-B-B', 'Ades-B-T']);
   });
 });

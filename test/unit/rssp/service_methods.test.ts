@@ -28,7 +28,7 @@ describe('info', () => {
       asynchronousOperationMode: false,
       methods: ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'signatures/signHash', 'signatures/signDoc', 'signatures/timestamp'],
       signAlgorithms: { algos: Object.keys(SIGN_ALGOS) },
-      signature_formats: { formats: ['P', 'C'], envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached']] },
+      signature_formats: { formats: ['P', 'C'], envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel']] },
       conformance_levels: ['Ades-B-B', 'Ades-B-T'],
     });
   });
