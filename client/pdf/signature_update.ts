@@ -89,7 +89,7 @@ export function preparePdfSignature(original: Uint8Array, opts: PrepareOptions):
       const field = doc.resolve(f);
       const ft = field instanceof PdfDict ? field.get('FT') : undefined;
       if (field instanceof PdfDict && field.get('V') !== undefined && ft instanceof PdfName && ft.name === 'Sig') {
-        throw new PdfReadError('the document is already signed: a certification signature must be the first signature');
+        throw new PdfReadError('the document is already signed: a certification signature must be the first signature (sign it as a revision)');
       }
     }
   }

@@ -144,6 +144,32 @@ describe('signatures/signDoc, PAdES', () => {
     }
   }
 
+  it('a certified PDF (DocMDP P=2) takes a second, Revision signature; a second certification is refused', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'ES256');
+    const pdf = classicPdf();
+    const entry = (document: Buffer, envelope?: string) => ({ document: b64(document), signature_format: 'P', signAlgo: ECDSA_SHA256, ...(envelope ? { signed_envelope_property: envelope } : {}) });
+    // No envelope: Certification, the §11.11 default for PAdES.
+    const first = await signDoc(signer, { credentialID, SAD: await authorize(signer, credentialID, [sha256(pdf)]), documents: [entry(pdf)] });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const certified = Buffer.from(first.body.DocumentWithSignature[0], 'base64');
+    expect(certified.toString('latin1')).toMatch(/\/TransformParams <<\/Type \/TransformParams \/P 2 \/V \/1\.2>>/);
+
+    const again = await signDoc(signer, { credentialID, SAD: 'a.b.c', documents: [entry(certified)] });
+    expect(again.status).toBe(400);
+    expect(again.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'The document is not a PDF that can be signed: the document is already certified: it cannot be certified again',
+    });
+    // A second signer (pdfsig 22.12 reports "Unknown issue with Certificate" for the second of two signatures by one
+    // certificate: see client_sign.test.ts).
+    const cosigner = await newSigner();
+    const coCredential = await newCredential(cosigner, 'ES256');
+    const second = await signDoc(cosigner, { credentialID: coCredential, SAD: await authorize(cosigner, coCredential, [sha256(certified)]), documents: [entry(certified, 'Revision')] });
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    expectValidPades(await pdfsig(Buffer.from(second.body.DocumentWithSignature[0], 'base64'), nssDir), 2);
+  });
+
   it('from the digest of a prepared /ByteRange: returns the CMS to embed, which pdfsig accepts once embedded', async () => {
     const signer = await newSigner();
     const credentialID = await newCredential(signer, 'ES256');
