@@ -114,7 +114,10 @@ describe('signatures/signDoc, PAdES', () => {
           documents: [{
             document: b64(pdf), signature_format: 'P', conformance_level: level, signed_envelope_property: envelope,
             signAlgo: level === 'AdES-B-T' ? RSA_SHA256 : ECDSA_SHA256,
-            signed_props: [{ attribute_name: 'Reason', attribute_value: b64(Buffer.from('I approve')) }],
+            signed_props: [
+              { attribute_name: 'Reason', attribute_value: b64(Buffer.from('I approve')) },
+              { attribute_name: 'Name', attribute_value: b64(Buffer.from('Zoë')) },
+            ],
           }],
         });
         expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -129,6 +132,7 @@ describe('signatures/signDoc, PAdES', () => {
         expectValidPades(out);
         // signed_props Reason, in the signature dictionary (this pdfsig does not print it).
         expect(text).toContain(`/Reason <${Buffer.from('I approve').toString('hex')}>`);
+        expect(text).toContain('/Name <feff005a006f00eb>'); // not ASCII: UTF-16BE with its BOM (ISO 32000-1 §7.9.2.2)
         const cms = cmsOfPdf(signed);
         const stamp = signatureTimestampOf(cms);
         if (level === 'AdES-B-T') {

@@ -50,8 +50,16 @@ export const PADES: SignatureFormat = {
   },
 };
 
+/** A signed_props value (base64 of UTF-8 text) as a PDF text string (ISO 32000-1 §7.9.2.2): printable ASCII as it is,
+ *  anything else in UTF-16BE with its byte order mark. */
+function pdfText(base64: string): string {
+  const text = Buffer.from(base64, 'base64').toString('utf8');
+  if (/^[\x20-\x7e]*$/.test(text)) return text;
+  return Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]).toString('latin1');
+}
+
 function preparePdf(input: FormatInput): PreparedPdf {
-  const props = Object.fromEntries(input.signedProps.map((p) => [p.attribute, Buffer.from(p.value, 'base64').toString('latin1')]));
+  const props = Object.fromEntries(input.signedProps.map((p) => [p.attribute, pdfText(p.value)]));
   try {
     return preparePdfSignature(input.document!, {
       signingTime: input.signingTime,
