@@ -17,6 +17,7 @@ import { info } from './actions/info.ts';
 import { extSignatureEvidence } from './actions/ext_signature_evidence.ts';
 import { signaturesSignDoc } from './actions/signatures_sign_doc.ts';
 import { signaturesSignHash } from './actions/signatures_sign_hash.ts';
+import { signaturesSignPolling } from './actions/signatures_sign_polling.ts';
 import { signaturesTimestamp } from './actions/signatures_timestamp.ts';
 import type { RsspDeps } from './deps.ts';
 import { errorHandler } from './error_handler.ts';
@@ -40,6 +41,7 @@ const ROUTES: Record<ImplementedMethod, Action> = {
   'credentials/extendTransaction': credentialsExtendTransaction,
   'signatures/signHash': signaturesSignHash,
   'signatures/signDoc': signaturesSignDoc,
+  'signatures/signPolling': signaturesSignPolling,
   'signatures/timestamp': signaturesTimestamp,
 };
 

@@ -80,6 +80,7 @@ function validBodies(): Record<CscOperation, Record<string, unknown>> {
       operationMode: 'S',
       clientData: 'c',
     },
+    'signatures/signPolling': { requestID: 'r', userID: null, clientData: 'c' },
     'signatures/timestamp': { hash: b64(sha256('a')), hashAlgo: OID.sha256, nonce: 'c0ffee', clientData: 'c' },
     'ext/signatureEvidence': { credentialID, hash: b64(sha256('a')), SAD: 's', clientData: 'c' },
   };
