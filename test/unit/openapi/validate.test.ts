@@ -272,8 +272,8 @@ describe('validateRequest: refusals', () => {
       signAlgoParams: 'string',
     },
     'signatures/signDoc': {
-      credentialID: 'string', signatureQualifier: 'string', SAD: 'string', documentDigests: 'array', documents: 'array', operationMode: 'string',
-      validity_period: 'integer', response_uri: 'string', returnValidationInfo: 'boolean',
+      // operationMode, validity_period and response_uri are worded "Invalid parameter …" (§11.10, as for signHash).
+      credentialID: 'string', signatureQualifier: 'string', SAD: 'string', documentDigests: 'array', documents: 'array', returnValidationInfo: 'boolean',
     },
     'signatures/signPolling': { requestID: 'string' },
     // nonce is left out: §11.13 words any bad nonce "Invalid parameter nonce" (below).
