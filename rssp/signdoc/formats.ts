@@ -2,11 +2,15 @@
 // exactly these (signature_formats, conformance_levels), and the action refuses any other.
 import type { ConformanceLevel, SignatureFormat, SignatureFormatCode } from './format.ts';
 import { CADES } from './formats/cades.ts';
+import { jades } from './formats/jades.ts';
 import { PADES } from './formats/pades.ts';
+import { xades } from './formats/xades.ts';
 
 export const FORMATS: Partial<Record<SignatureFormatCode, SignatureFormat>> = {
   P: PADES,
   C: CADES,
+  X: xades,
+  J: jades,
 };
 
 export function formatOf(code: string): SignatureFormat | undefined {

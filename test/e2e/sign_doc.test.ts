@@ -2,16 +2,20 @@
 // (Certification, Revision; B-B, B-T) checked by poppler's pdfsig, CAdES (Attached, Detached; B-B, B-T) by
 // `openssl cms -verify`, the signature-time-stamps by `openssl ts -verify`, signatures made from digests, and the
 // §11.11 refusals with their exact wordings, including a SAD bound to another document.
-import { createHash, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { compactVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePdfSignature } from '../../client/pdf/signature_update.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
 import { cmsOfPdf, cmsVerify, nssDbTrusting, pdfsig, signatureTimestampOf, signerInfoOf, tsVerify } from './ades_verify.ts';
-import { admin, csc, pem, type Server, startServer, totp } from './harness.ts';
+import { admin, csc, pem, type Server, startServer, tmpFile, totp } from './harness.ts';
 import { Agent, authorize as oauthAuthorize, b64url, newSigner as newOAuthSigner, pkce, REDIRECT, token } from './oauth_harness.ts';
 
+const run = promisify(execFile);
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 const RSA_SHA256 = '1.2.840.113549.1.1.11';
@@ -283,6 +287,43 @@ describe('signatures/signDoc, CAdES', () => {
   });
 });
 
+describe('signatures/signDoc, XAdES and JAdES (formats of rssp/signdoc/formats/xades.ts, jades.ts)', () => {
+  const xml = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<invoice xmlns="urn:test:invoice" number="7"><line>Coffee</line></invoice>\n');
+
+  it('XAdES Enveloped B-T: xmlsec1 verifies it under the development root', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'ES256');
+    const res = await signDoc(signer, {
+      credentialID, SAD: await authorize(signer, credentialID, [sha256(xml)]),
+      documents: [{ document: b64(xml), signature_format: 'X', conformance_level: 'AdES-B-T', signAlgo: ECDSA_SHA256 }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const signed = Buffer.from(res.body.DocumentWithSignature[0], 'base64');
+    const r = await run('xmlsec1', ['--verify', '--trusted-pem', tmpFile('root.pem', rootPem), tmpFile('signed.xml', signed)]).then(
+      (o) => ({ ok: true, out: o.stderr }),
+      (e: { stderr?: string }) => ({ ok: false, out: String(e.stderr) }),
+    );
+    expect(r.ok, r.out).toBe(true);
+    expect(signed.toString()).toContain('SignatureTimeStamp');
+  });
+
+  it('JAdES Attached B-B: jose verifies the compact JWS under the certificate, the payload is the document', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'RS256');
+    const res = await signDoc(signer, {
+      credentialID, SAD: await authorize(signer, credentialID, [sha256(xml)]),
+      documents: [{ document: b64(xml), signature_format: 'J', signAlgo: RSA_SHA256 }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const jws = Buffer.from(res.body.DocumentWithSignature[0], 'base64').toString('ascii');
+    const info = await csc(server, 'credentials/info', { credentialID, certificates: 'single' }, { bearer: signer.token });
+    const key = new X509Certificate(Buffer.from(info.body.cert.certificates[0], 'base64')).publicKey;
+    const verified = await compactVerify(jws, key, { crit: { sigT: true, sigD: true } });
+    expect(Buffer.from(verified.payload)).toEqual(xml);
+    expect(verified.protectedHeader.alg).toBe('RS256');
+  });
+});
+
 describe('signatures/signDoc with a credential-scoped OAuth token (CSC v2 §8.4)', () => {
   it('signs the document whose digest the token was issued for, without SAD, and refuses another', async () => {
     const s = await newOAuthSigner(server);
@@ -392,7 +433,10 @@ describe('signatures/signDoc refusals', () => {
   it('is announced by info with its formats, envelopes and levels', async () => {
     const res = await csc(server, 'info', {});
     expect(res.body.methods).toContain('signatures/signDoc');
-    expect(res.body.signature_formats).toEqual({ formats: ['P', 'C'], envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel']] });
+    expect(res.body.signature_formats).toEqual({
+      formats: ['P', 'C', 'X', 'J'],
+      envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel'], ['Enveloped', 'Enveloping', 'Detached'], ['Attached', 'Detached']],
+    });
     expect(res.body.conformance_levels).toEqual(['Ades-B-B', 'Ades-B-T']);
   });
 });

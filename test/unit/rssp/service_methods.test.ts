@@ -28,7 +28,10 @@ describe('info', () => {
       asynchronousOperationMode: true,
       methods: ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'signatures/signHash', 'signatures/signDoc', 'signatures/signPolling', 'signatures/timestamp'],
       signAlgorithms: { algos: Object.keys(SIGN_ALGOS) },
-      signature_formats: { formats: ['P', 'C'], envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel']] },
+      signature_formats: {
+      formats: ['P', 'C', 'X', 'J'],
+      envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel'], ['Enveloped', 'Enveloping', 'Detached'], ['Attached', 'Detached']],
+    },
       conformance_levels: ['Ades-B-B', 'Ades-B-T'],
     });
   });
