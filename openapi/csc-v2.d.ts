@@ -307,7 +307,8 @@ export interface paths {
          * Create AdES signatures of documents or document digests (CSC v2 §11.11).
          * @description The service builds the signature itself: PAdES (`signature_format` "P", envelopes Certification — the default,
          *     a certification signature with DocMDP permissions 2 — and Revision) and CAdES ("C", Attached — the default —,
-         *     Detached, and Parallel: one more signer on an attached CMS given as the document), at levels AdES-B-B (the default) and AdES-B-T (with a signature-time-stamp from the service's
+         *     Detached, and Parallel: one more signer on an attached CMS given as the document), XAdES ("X", Enveloped — the
+         *     default —, Enveloping, Detached) and JAdES ("J", Attached — the default — and Detached), at levels AdES-B-B (the default) and AdES-B-T (with a signature-time-stamp from the service's
          *     time-stamping authority). `info` lists the formats, envelopes and levels offered.
          *
          *     Send either `documents` (whole documents, base64; each at most SIGNDOC_MAX_DOCUMENT_BYTES, 8 MiB by default)
@@ -866,7 +867,7 @@ export interface components {
         };
         /** @description What every entry of `documents` and `documentDigests` says about the signature to make. */
         SignDocParameters: {
-            /** @description Required. "P" (PAdES) or "C" (CAdES); see `info` signature_formats for what is offered. */
+            /** @description Required. "P" (PAdES), "C" (CAdES), "X" (XAdES) or "J" (JAdES); see `info` signature_formats. */
             signature_format?: string;
             /** @description "AdES-B-B" (default) or "AdES-B-T"; the spelling "Ades-B-B" of the spec is accepted too. */
             conformance_level?: string;
@@ -882,7 +883,7 @@ export interface components {
                 attribute_name?: string;
                 attribute_value?: string;
             }[];
-            /** @description PAdES: Certification (default) or Revision. CAdES: Attached (default), Detached, or Parallel (the document is an attached CMS SignedData that gets one more SignerInfo). */
+            /** @description PAdES: Certification (default) or Revision. CAdES: Attached (default), Detached, or Parallel (the document is an attached CMS SignedData that gets one more SignerInfo). XAdES: Enveloped (default), Enveloping, Detached. JAdES: Attached (default), Detached. */
             signed_envelope_property?: string;
         };
         SignDocDocument: components["schemas"]["SignDocParameters"] & {
