@@ -5,6 +5,7 @@
 // A method gains operationMode "A" by one entry here: its name → its perform function.
 import type { RsspDeps } from '../http/deps.ts';
 import type { JobInput, JobRun } from './job.ts';
+import { performSignDoc } from './sign_doc_job.ts';
 import { performSignHash } from './sign_hash_job.ts';
 
 /** Performs one job. Throws what the method would throw (CscError, SamError); returns the response body. */
@@ -12,6 +13,7 @@ export type JobKind<Input extends JobInput = JobInput> = (run: JobRun<Input>, de
 
 export const JOB_KINDS = {
   'signatures/signHash': performSignHash,
+  'signatures/signDoc': performSignDoc,
 } as const satisfies Record<string, JobKind<never>>;
 
 export type JobKindName = keyof typeof JOB_KINDS;

@@ -287,6 +287,35 @@ describe('signatures/signDoc, CAdES', () => {
   });
 });
 
+describe('signatures/signDoc in asynchronous mode (CSC v2 §11.10 operationMode, §11.12)', () => {
+  it('answers a responseID at once; signPolling then gives the detached CAdES signature once, which openssl verifies', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'ES256');
+    const document = Buffer.from('signed later, collected by polling\n');
+    const SAD = await authorize(signer, credentialID, [sha256(document)]);
+    const accepted = await signDoc(signer, {
+      credentialID,
+      SAD,
+      operationMode: 'A',
+      documents: [{ document: b64(document), signature_format: 'C', signed_envelope_property: 'Detached', signAlgo: ECDSA_SHA256 }],
+    });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(Object.keys(accepted.body)).toEqual(['responseID']);
+    let polled;
+    for (let i = 0; i < 100; i++) {
+      polled = await csc(server, 'signatures/signPolling', { requestID: accepted.body.responseID }, { bearer: signer.token });
+      if (polled.status !== 202) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(polled!.status, JSON.stringify(polled!.body)).toBe(200);
+    expect(Object.keys(polled!.body)).toEqual(['SignatureObject']);
+    const v = await cmsVerify(Buffer.from(polled!.body.SignatureObject[0], 'base64'), rootPem, document);
+    expect(v.ok, v.out).toBe(true);
+    const again = await csc(server, 'signatures/signPolling', { requestID: accepted.body.responseID }, { bearer: signer.token });
+    expect(again.body).toEqual({ error: 'invalid_request', error_description: 'Invalid parameter requestID' });
+  });
+});
+
 describe('signatures/signDoc, XAdES and JAdES (formats of rssp/signdoc/formats/xades.ts, jades.ts)', () => {
   const xml = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<invoice xmlns="urn:test:invoice" number="7"><line>Coffee</line></invoice>\n');
 
@@ -395,7 +424,8 @@ describe('signatures/signDoc refusals', () => {
       400, 'invalid_request', 'Invalid parameter hashAlgorithmOID'],
     ['a signed property the format does not take', () => ({ documents: [base({ signed_props: [{ attribute_name: 'Reason', attribute_value: 'eA==' }, { attribute_name: 'Colour', attribute_value: 'eA==' }] })] }),
       400, 'invalid_request', 'Invalid parameter signed_props (Colour)'],
-    ['operationMode A', () => ({ documents: [base()], operationMode: 'A' }), 400, 'invalid_request', 'Invalid parameter operationMode'],
+    ['an unknown operationMode', () => ({ documents: [base()], operationMode: 'X' }), 400, 'invalid_request', 'Invalid parameter operationMode'],
+    ['operationMode A with a validity_period of 0', () => ({ documents: [base()], operationMode: 'A', validity_period: 0 }), 400, 'invalid_request', 'Out of bounds parameter validity_period'],
     ['documents that is not an array', () => ({ documents: 'x' }), 400, 'invalid_request', 'Missing (or invalid type) array parameter documents'],
     ['an entry of documents that is not an object', () => ({ documents: ['x'] }), 400, 'invalid_request', 'Invalid array parameter documents'],
   ];
