@@ -1,5 +1,5 @@
-// `npm run sign -- [options] FILE...` — signs files with a credential of a CSC v2 service: PDFs as PAdES B-B
-// (FILE-signed.pdf), anything else as detached CAdES B-B (FILE.p7s), all of them under ONE authorization.
+// `npm run sign -- [options] FILE...` — signs files with a credential of a CSC v2 service: PDFs as PAdES B-B or B-T
+// (FILE-signed.pdf), anything else as detached CAdES (FILE.p7s), all of them under ONE authorization.
 // Prints a JSON summary on stdout, progress and errors on stderr; secrets are never printed.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { CscApi, CscClientError } from './csc_api.ts';
 import { authorizeCredentialWithOAuth, authorizeServiceWithOAuth, discoverOAuth } from './oauth_flow.ts';
 import type { HashAlg } from './cms/signed_data.ts';
+import { TimestampError } from './cms/timestamp.ts';
 import { PdfReadError } from './pdf/reader.ts';
 import { ProgressBar } from './progress.ts';
 import { ask } from './prompt.ts';
@@ -15,8 +16,8 @@ import { defaultFormat, type DocumentFormat, type FactorSource, rootCertificateP
 
 const USAGE = `Usage: npm run sign -- --url URL [options] FILE...
 
-Signs each FILE with one authorization (one SAD for all of them): PDFs become FILE-signed.pdf (PAdES B-B),
-other files get a detached FILE.p7s (CAdES B-B).
+Signs each FILE with one authorization (one SAD for all of them): PDFs become FILE-signed.pdf (PAdES, B-B unless --level),
+other files get a detached FILE.p7s (CAdES).
 
   --url URL            service base URL (env CSC_URL)
   --username NAME      account for auth/login (env CSC_USERNAME)
@@ -36,6 +37,8 @@ other files get a detached FILE.p7s (CAdES B-B).
   --format F           auto (default) | pades | cades
   --hash H             sha256 | sha384 | sha512 (default: from the key)
   --pss                RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5
+  --level L            B-B (default) | B-T: add a signature-time-stamp from the service
+                       (signatures/timestamp, CSC v2 §11.13) to each signature
   --out-dir DIR        where signed files go (default: next to each input)
   --export-root FILE   write the service's CA root certificate (PEM) for verifiers
   --help
@@ -62,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
       format: { type: 'string', default: 'auto' },
       hash: { type: 'string' },
       pss: { type: 'boolean', default: false },
+      level: { type: 'string', default: 'B-B' },
       'out-dir': { type: 'string' },
       'export-root': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -75,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
   if (!url) throw new UsageError('--url is required');
   if (!['auto', 'pades', 'cades'].includes(values.format!)) throw new UsageError('--format must be auto, pades or cades');
   if (values.hash && !['sha256', 'sha384', 'sha512'].includes(values.hash)) throw new UsageError('--hash must be sha256, sha384 or sha512');
+  if (values.level !== 'B-B' && values.level !== 'B-T') throw new UsageError('--level must be B-B or B-T');
   if (positionals.length === 0 && !values['export-root']) throw new UsageError('no file to sign');
 
   const api = new CscApi({ baseUrl: url, accessToken: values.token ?? (process.env.CSC_TOKEN || undefined) });
@@ -141,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
       oauth,
       hash: values.hash as HashAlg | undefined,
       pss: values.pss,
+      level: values.level as 'B-B' | 'B-T',
       onProgress: (e) => {
         if (e.phase === 'authorize') bar.done();
         bar.update(labels[e.phase], e.done, e.total, e.name ? path.basename(e.name) : '');
@@ -179,7 +185,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`sign: ${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    const known = err instanceof CscClientError || err instanceof SigningError || err instanceof PdfReadError || (err as { code?: string }).code === 'ENOENT';
+    const known = err instanceof CscClientError || err instanceof SigningError || err instanceof PdfReadError || err instanceof TimestampError || (err as { code?: string }).code === 'ENOENT';
     process.stderr.write(`\nsign: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
     process.exit(1);
   },

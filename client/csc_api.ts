@@ -101,6 +101,13 @@ export class CscApi {
     });
   }
 
+  /** signatures/timestamp (CSC v2 §11.13): an RFC 3161 token over `hash` (checked by client/cms/timestamp.ts). */
+  async timestamp(cmd: { hash: Uint8Array; hashAlgo: string; nonce: string }): Promise<Uint8Array> {
+    const r = await this.call<{ timestamp: string }>('signatures/timestamp', { hash: Buffer.from(cmd.hash).toString('base64'), hashAlgo: cmd.hashAlgo, nonce: cmd.nonce }, 'bearer');
+    if (typeof r.timestamp !== 'string' || !r.timestamp) throw new CscClientError('signatures/timestamp', 200, 'invalid_response', 'no timestamp in the answer');
+    return new Uint8Array(Buffer.from(r.timestamp, 'base64'));
+  }
+
   /** signatures/signHash (CSC v2 §11.10). `sad` is omitted when `bearer` is a credential-scoped OAuth access
    *  token (§8.4.4), which then stands in for it. */
   async signHash(cmd: { credentialID: string; sad?: string; bearer?: string; hashes: Uint8Array[]; hashAlgorithmOID: string; signAlgo: string; signAlgoParams?: Uint8Array }): Promise<Uint8Array[]> {

@@ -7,7 +7,8 @@
 import { createHash, createPublicKey, constants, verify } from 'node:crypto';
 import { type AuthObject, CscApi, CscClientError, type CredentialInfo } from './csc_api.ts';
 import type { CredentialAuthorizationRequest } from './oauth_flow.ts';
-import { HASH_OIDS, type HashAlg, keyKind, parseCertificate, prepareSignerInfo, type SignatureScheme, signatureAlgorithm } from './cms/signed_data.ts';
+import { HASH_OIDS, type HashAlg, keyKind, parseCertificate, prepareSignerInfo, type SignatureScheme, signatureAlgorithm, signatureTimeStampAttribute } from './cms/signed_data.ts';
+import { signatureTimestamp } from './cms/timestamp.ts';
 import { preparePdfSignature } from './pdf/signature_update.ts';
 
 export type DocumentFormat = 'pades' | 'cades';
@@ -30,6 +31,8 @@ export type SignDocumentsOptions = {
   /** RSA keys: RSASSA-PSS instead of PKCS#1 v1.5. */
   pss?: boolean;
   signingTime?: Date;
+  /** B-B (default), or B-T: each signature gets a signature-time-stamp from the service's signatures/timestamp. */
+  level?: 'B-B' | 'B-T';
   onProgress?: (event: { phase: 'prepare' | 'authorize' | 'sign' | 'assemble'; done: number; total: number; name?: string }) => void;
 };
 
@@ -96,7 +99,8 @@ export async function signDocuments(opts: SignDocumentsOptions): Promise<{ outpu
   const prepared = documents.map((doc, i) => {
     progress({ phase: 'prepare', done: i, total: documents.length, name: doc.name });
     if (doc.format === 'pades') {
-      const pdf = preparePdfSignature(doc.data, { signingTime });
+      // B-T: room for the time-stamp token and its certificates besides the CMS.
+      const pdf = preparePdfSignature(doc.data, { signingTime, ...(opts.level === 'B-T' ? { contentsSize: 32_768 } : {}) });
       const signer = prepareSignerInfo({ chain, scheme, contentDigest: createHash(scheme.hash).update(pdf.signedBytes()).digest() });
       return { doc, signer, finish: (cms: Uint8Array) => pdf.embed(cms) };
     }
@@ -134,7 +138,8 @@ export async function signDocuments(opts: SignDocumentsOptions): Promise<{ outpu
     if (!verifyLocally(chain[0]!, scheme, p.signer.signedAttrsDer, sig)) {
       throw new CscClientError('signatures/signHash', 200, 'invalid_signature', `the signature returned for ${p.doc.name} does not verify under the credential's certificate`);
     }
-    outputs.push({ name: p.doc.name, format: p.doc.format, data: p.finish(p.signer.finish(sig)) });
+    const unsignedAttributes = opts.level === 'B-T' ? [signatureTimeStampAttribute(await signatureTimestamp((c) => api.timestamp(c), sig, scheme.hash))] : [];
+    outputs.push({ name: p.doc.name, format: p.doc.format, data: p.finish(p.signer.finish(sig, { unsignedAttributes })) });
     progress({ phase: 'assemble', done: i + 1, total: documents.length, name: p.doc.name });
   }
   return { outputs, info };

@@ -14,6 +14,7 @@ import { CscApi } from '../../client/csc_api.ts';
 import { authorizeCredentialWithOAuth, discoverOAuth } from '../../client/oauth_flow.ts';
 import { signDocuments } from '../../client/sign_documents.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
+import { cmsOfPdf, signatureTimestampOf, tsVerify } from './ades_verify.ts';
 import { type Server, startServer, totp } from './harness.ts';
 import { registerClient } from './oauth_harness.ts';
 
@@ -237,6 +238,31 @@ describe('npm run sign', () => {
     tampered[tampered.indexOf('Hello, signed world')] = 'J'.charCodeAt(0);
     writeFileSync(path.join(dir, 'tampered.pdf'), tampered);
     expect(await pdfsig(path.join(dir, 'tampered.pdf'), nss)).toContain('- Signature Validation: Digest Mismatch.');
+  }, 60_000);
+
+  it('--level B-T: each signature carries a signature-time-stamp from signatures/timestamp that openssl ts verifies over the signature value', async () => {
+    const signer = await newSigner();
+    const credentialID = await newCredential(signer, 'ES256');
+    const dir = workDir();
+    writeFileSync(path.join(dir, 'deed.pdf'), classicPdf());
+    writeFileSync(path.join(dir, 'deed.txt'), 'A deed, time-stamped.\n');
+    const root = path.join(dir, 'root.pem');
+    const res = await sign(
+      '--username', signer.username, '--password', signer.password, '--credential', credentialID, '--level', 'B-T',
+      '--pin', '123456', '--otp', await totp(signer.otpSecret), '--export-root', root, path.join(dir, 'deed.pdf'), path.join(dir, 'deed.txt'),
+    );
+    expect(res.code, res.stderr).toBe(0);
+    expectValidPades(await pdfsig(path.join(dir, 'deed-signed.pdf'), await nssDbTrusting(root)));
+    const ok = await cmsVerify(path.join(dir, 'deed.txt.p7s'), path.join(dir, 'deed.txt'), root);
+    expect(ok, ok.out).toMatchObject({ ok: true });
+    const rootPem = readFileSync(root, 'utf8');
+    for (const cms of [cmsOfPdf(readFileSync(path.join(dir, 'deed-signed.pdf'))), readFileSync(path.join(dir, 'deed.txt.p7s'))]) {
+      const stamp = signatureTimestampOf(cms);
+      expect(stamp).toBeDefined();
+      const verified = await tsVerify(stamp!.token, stamp!.signatureValue, rootPem);
+      expect(verified.ok, verified.out).toBe(true);
+    }
+    expect((await sign('--level', 'B-LT', path.join(dir, 'deed.txt'))).stderr).toContain('--level must be B-B or B-T');
   }, 60_000);
 
   it('RSA (PKCS#1 v1.5): a PDF and a binary file; the signed PDF signed again with ECDSA (two signatures, both valid)', async () => {
