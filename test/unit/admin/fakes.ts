@@ -45,6 +45,12 @@ export class FakeSam implements SignatureActivation {
     if (err) throw err;
   }
 
+  async deleteCredential(cmd: Parameters<SignatureActivation['deleteCredential']>[0]) {
+    this.record('deleteCredential', cmd);
+    this.states.delete(cmd.credentialID);
+    return { destroyedObjects: 2 };
+  }
+
   async createCredential(cmd: Parameters<SignatureActivation['createCredential']>[0]) {
     this.record('createCredential', cmd);
     const keys = keyPair();
