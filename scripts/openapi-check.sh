@@ -16,3 +16,9 @@ if ! diff -q "$tmp" openapi/csc-v1.d.ts >/dev/null; then
   echo "openapi/csc-v1.d.ts is stale: run npm run openapi:types"
   exit 1
 fi
+# The CSC v2.2 contract (/csc/v2.2) likewise.
+npx openapi-typescript openapi/csc-v2.2.yaml -o "$tmp" >/dev/null 2>&1
+if ! diff -q "$tmp" openapi/csc-v2.2.d.ts >/dev/null; then
+  echo "openapi/csc-v2.2.d.ts is stale: run npm run openapi:types"
+  exit 1
+fi

@@ -207,6 +207,7 @@ export class FakeCredentials {
       multisign: cmd.multisign ?? 1,
       keyAlgo,
       certificates,
+      oneTime: false,
       createdAt: new Date(),
     });
     return { credentialID };
