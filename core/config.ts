@@ -205,8 +205,9 @@ const schema = z.object({
   /** Seconds that SIGTERM waits for requests in flight before cutting them (and /readyz answers 503 meanwhile).
    *  Default 10; keep it below the orchestrator's own grace period (Kubernetes: 30). */
   SHUTDOWN_GRACE_SECONDS: int(0, 600).default(10),
-  /** Seconds between purges of expired single-use rows (tokens, SADs, codes, OAuth artefacts; core/purge.ts).
-   *  Default 600; 0 turns the purge off. */
+  /** Seconds between purges of expired single-use rows (tokens, SADs, codes, OAuth artefacts; core/purge.ts), and of
+   *  one-time credentials (CSC v2.2) whose certificate has expired: their keys are destroyed at the first purge after
+   *  the expiry, whatever PURGE_AFTER_SECONDS says. Default 600; 0 turns the purge off. */
   PURGE_INTERVAL_SECONDS: int(0, 86400).default(600),
   /** How long a row is kept after it expired before the purge deletes it, seconds. Default 86400 (a day). */
   PURGE_AFTER_SECONDS: int(0, 365 * 86400).default(86400),
