@@ -106,51 +106,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/credentials/create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Create a credential for the caller — a key in the HSM and a certificate (CSC v2.2, ETSI TS 119 432 §11.4).
-         * @description Needs a service access token of the future owner (scope "service": auth/login or OAuth 2.0). The
-         *     key pair is generated inside the token of the SAM and certified by the service's CA. With
-         *     `oneTime: true` the credential serves one transaction: its certificate lives `validitySeconds`
-         *     (default 900), and the SAM deletes the credential once an authorization of it has been spent by
-         *     signatures/signHash, or when its certificate has expired.
-         */
-        post: operations["credentialsCreate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/credentials/delete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Delete one of the caller's credentials — its key is destroyed in the HSM (CSC v2.2, ETSI TS 119 432 §11.5).
-         * @description Needs a service access token of the owner. Answers 204 without a body. From then on every method
-         *     answers the id as unknown: 400 invalid_request "Invalid parameter credentialID".
-         */
-        post: operations["credentialsDelete"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/credentials/authorize": {
         parameters: {
             query?: never;
@@ -326,6 +281,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a credential for the caller — a key in the HSM and a certificate (CSC v2.2, ETSI TS 119 432 §11.4).
+         * @description Needs a service access token of the future owner (scope "service": auth/login or OAuth 2.0). The
+         *     key pair is generated inside the token of the SAM and certified by the service's CA. With
+         *     `oneTime: true` the credential serves one transaction: its certificate lives `validitySeconds`
+         *     (default 900), and the SAM deletes the credential once an authorization of it has been spent by
+         *     signatures/signHash, or when its certificate has expired.
+         */
+        post: operations["credentialsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete one of the caller's credentials — its key is destroyed in the HSM (CSC v2.2, ETSI TS 119 432 §11.5).
+         * @description Needs a service access token of the owner. Answers 204 without a body. From then on every method
+         *     answers the id as unknown: 400 invalid_request "Invalid parameter credentialID".
+         */
+        post: operations["credentialsDelete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -442,50 +442,6 @@ export interface components {
             /** @description AdES conformance levels offered by signatures/signDoc. */
             conformance_levels: string[];
         } & unknown;
-        CredentialsCreateRequest: {
-            /**
-             * @description The signature algorithm the key is for, as a CSC signAlgo OID or its JOSE name:
-             *     ecdsa-with-SHA256 / ES256 (an EC P-256 key), sha256WithRSAEncryption / RS256 (RSA 2048,
-             *     PKCS#1 v1.5 and PSS), RSASSA-PSS / PS256 (RSA 2048, PSS only).
-             * @enum {string}
-             */
-            signAlgo: "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" | "1.2.840.113549.1.1.10" | "ES256" | "RS256" | "PS256";
-            /** @description Free text about the credential, shown by credentials/info. */
-            description?: string;
-            /** @description The most signatures one authorization may produce. Default 1. */
-            multisign?: number;
-            /**
-             * @description The PIN the owner chooses for the credential (4 to 16 digits), kept by the SAM as a slow hash.
-             *     Absent: the credential waits for an activation link, as one the operator creates.
-             */
-            PIN?: string;
-            /** @description A credential for one transaction, deleted once its authorization is spent or at expiry. */
-            oneTime?: boolean;
-            /** @description Lifetime of a one-time credential's certificate in seconds (default 900); only with oneTime. */
-            validitySeconds?: number;
-            /**
-             * @description How the credential is authorized (credentials/authorize, or OAuth 2.0). Default explicit.
-             * @enum {string}
-             */
-            authMode?: "explicit" | "oauth2code";
-            lang?: components["schemas"]["Lang"];
-            clientData?: components["schemas"]["ClientData"];
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description The new credential's identifier and details. */
-        CredentialsCreateResponse: {
-            credentialID: string;
-            /** @description True for a one-time credential. */
-            oneTime?: boolean;
-        } & components["schemas"]["CredentialDetails"];
-        CredentialsDeleteRequest: {
-            /** @description Which of the caller's credentials to delete. */
-            credentialID: string;
-            clientData?: components["schemas"]["ClientData"];
-        } & {
-            [key: string]: unknown;
-        };
         LoginRequest: {
             /** @description A refresh token from an earlier login with rememberMe, used instead of the Basic header. */
             refresh_token?: string;
@@ -862,6 +818,50 @@ export interface components {
             /** @description The DER TimeStampToken (a CMS SignedData holding a TSTInfo), base64. */
             timestamp: components["schemas"]["Base64Out"];
         };
+        CredentialsCreateRequest: {
+            /**
+             * @description The signature algorithm the key is for, as a CSC signAlgo OID or its JOSE name:
+             *     ecdsa-with-SHA256 / ES256 (an EC P-256 key), sha256WithRSAEncryption / RS256 (RSA 2048,
+             *     PKCS#1 v1.5 and PSS), RSASSA-PSS / PS256 (RSA 2048, PSS only).
+             * @enum {string}
+             */
+            signAlgo: "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" | "1.2.840.113549.1.1.10" | "ES256" | "RS256" | "PS256";
+            /** @description Free text about the credential, shown by credentials/info. */
+            description?: string;
+            /** @description The most signatures one authorization may produce. Default 1. */
+            multisign?: number;
+            /**
+             * @description The PIN the owner chooses for the credential (4 to 16 digits), kept by the SAM as a slow hash.
+             *     Absent: the credential waits for an activation link, as one the operator creates.
+             */
+            PIN?: string;
+            /** @description A credential for one transaction, deleted once its authorization is spent or at expiry. */
+            oneTime?: boolean;
+            /** @description Lifetime of a one-time credential's certificate in seconds (default 900); only with oneTime. */
+            validitySeconds?: number;
+            /**
+             * @description How the credential is authorized (credentials/authorize, or OAuth 2.0). Default explicit.
+             * @enum {string}
+             */
+            authMode?: "explicit" | "oauth2code";
+            lang?: components["schemas"]["Lang"];
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The new credential's identifier and details. */
+        CredentialsCreateResponse: {
+            credentialID: string;
+            /** @description True for a one-time credential. */
+            oneTime?: boolean;
+        } & components["schemas"]["CredentialDetails"];
+        CredentialsDeleteRequest: {
+            /** @description Which of the caller's credentials to delete. */
+            credentialID: string;
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: {
         /**
@@ -1117,68 +1117,6 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    credentialsCreate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CredentialsCreateRequest"];
-            };
-        };
-        responses: {
-            /** @description The new credential, described as credentials/info would (certificate chain included). */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CredentialsCreateResponse"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["TooManyRequests"];
-            500: components["responses"]["ServerError"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
-    credentialsDelete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CredentialsDeleteRequest"];
-            };
-        };
-        responses: {
-            /** @description The key is destroyed and the credential deleted. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["TooManyRequests"];
-            500: components["responses"]["ServerError"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
     credentialsAuthorize: {
         parameters: {
             query?: never;
@@ -1410,6 +1348,68 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TimestampResponse"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    credentialsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialsCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The new credential, described as credentials/info would (certificate chain included). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialsCreateResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    credentialsDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialsDeleteRequest"];
+            };
+        };
+        responses: {
+            /** @description The key is destroyed and the credential deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
