@@ -9,6 +9,7 @@ import { parseV22Request } from '../../../../openapi/validate_v22.ts';
 import type { V22CredentialsCreateRequest } from '../../../../openapi/types_v22.ts';
 import type { SignatureAlgoName } from '../../../app/credential_service.ts';
 import { credentialInfoView } from '../../../app/credential_view.ts';
+import { limitAuthorize } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
@@ -28,6 +29,10 @@ const KEY_FOR: Record<V22CredentialsCreateRequest['signAlgo'], SignatureAlgoName
 /** A one-time credential's certificate lives this long unless the request says otherwise: one signing session. */
 export const ONE_TIME_VALIDITY_SECONDS = 900;
 
+/** Most undeleted credentials one user may hold: each is two objects in the token, and a token's space is finite.
+ *  One-time credentials count until their transaction or expiry deletes them. */
+export const MAX_CREDENTIALS_PER_USER = 100;
+
 async function create(ctx: CscContext, deps: RsspDeps) {
   const body = parseV22Request('credentials/create', ctx.state.body);
   const grant = required(ctx.state.grant, 'grant');
@@ -35,6 +40,9 @@ async function create(ctx: CscContext, deps: RsspDeps) {
     throw new CscError('invalidRequest', { description: 'validitySeconds applies to one-time credentials only' });
   }
   const oneTime = body.oneTime === true;
+  if ((await deps.credentials.listByOwner(grant.userId)).length >= MAX_CREDENTIALS_PER_USER) {
+    throw new CscError('invalidRequest', { description: `At most ${MAX_CREDENTIALS_PER_USER} credentials per user: delete one first` });
+  }
   const { credentialID } = await deps.credentials.create(ctx.state.request, {
     ownerId: grant.userId,
     algo: KEY_FOR[body.signAlgo],
@@ -55,6 +63,8 @@ async function create(ctx: CscContext, deps: RsspDeps) {
 export const credentialsCreate: Action = [
   requireBearer(),
   requireScope('service'),
+  // A key generation is as dear as an activation: the same throttle, per client and per source IP (fails closed).
+  limitAuthorize,
   readJsonBody(),
   respond(create),
 ];
