@@ -6,6 +6,7 @@ import { errorsGroup } from './checks/errors.ts';
 import { infoGroup } from './checks/info.ts';
 import { sessionEndGroup } from './checks/session_end.ts';
 import { signingGroup } from './checks/signing.ts';
+import { timestampGroup } from './checks/timestamp.ts';
 import type { ConformanceOptions } from './options.ts';
 import { Session } from './session.ts';
 
@@ -21,7 +22,7 @@ export type Report = {
   results: CheckResult[];
 };
 
-export const GROUPS: Group<Session>[] = [infoGroup, authGroup, credentialsGroup, errorsGroup, signingGroup, sessionEndGroup];
+export const GROUPS: Group<Session>[] = [infoGroup, authGroup, credentialsGroup, errorsGroup, signingGroup, timestampGroup, sessionEndGroup];
 
 export async function runConformance(options: ConformanceOptions, onResult?: (r: CheckResult) => void): Promise<Report> {
   const session = new Session(options);

@@ -14,12 +14,14 @@ const PADES = { code: 'P' as const, envelopes: ['Certification', 'Revision'], le
 const CADES = { code: 'C' as const, envelopes: ['Detached'], levels: ['AdES-B-B'] as const };
 
 describe('v2.2 info', () => {
-  it('today: the v2.0 methods and create/delete, nothing asynchronous, no signDoc format', () => {
+  it('today: the v2.0 methods and create/delete, asynchronous with signPolling, no signDoc format', () => {
     const info = serviceInfoV22(config);
     expect(validateV22Response('info', 200, info)).toEqual([]);
     expect(info.methods).toEqual(V22_METHODS);
     expect(Object.keys(CSC_V22_ROUTES).sort()).toEqual([...V22_METHODS].sort());
-    expect(info.asynchronousOperationMode).toBe(false);
+    expect(info.methods).toContain('signatures/signPolling');
+    expect(info.asynchronousOperationMode).toBe(true);
+    expect(serviceInfoV22(config, V22_METHODS.filter((m) => m !== 'signatures/signPolling')).asynchronousOperationMode).toBe(false);
     expect(info.signature_formats).toEqual({ formats: [] });
     expect(info.conformance_levels).toEqual([]);
     // Formats become announced only together with signDoc: registered ones imply signDoc in the method list.
