@@ -13,7 +13,15 @@ export type CredentialUnderTest = {
   chain: X509Certificate[];
 };
 
-export type Authorization = { sad: string; hashes: Buffer[]; numSignatures: number; /** Signatures made with it so far, as the checks observed. */ used: number };
+export type Authorization = {
+  sad: string;
+  hashes: Buffer[];
+  numSignatures: number;
+  /** Signatures made with it so far, as the checks observed. */
+  used: number;
+  /** The last of `hashes`, kept for signatures/signDoc when the service offers it. */
+  docHash?: Buffer;
+};
 
 export class Session {
   readonly http: CscHttp;

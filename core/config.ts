@@ -201,6 +201,9 @@ const schema = z.object({
   /** URL of the logo (PNG or JPEG, at most 256x256) published by `info`. Default: the one rssp serves at
    *  $PUBLIC_URL/csc/v2/logo.png. */
   SERVICE_LOGO_URL: z.url().optional(),
+  /** Largest document signatures/signDoc accepts (CSC v2 §11.11 documents[].document, decoded), bytes. Default
+   *  8388608 (8 MiB). The request body of signDoc may then be up to 4/3 of this (base64) plus 64 KiB. */
+  SIGNDOC_MAX_DOCUMENT_BYTES: int(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
   /** pino log level. Default info (warn under test). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   /** 1 serves GET/POST /admin/runtime-metrics (event-loop delay, peak RSS; admin token required) for the benchmark
@@ -268,6 +271,7 @@ export type Config = {
   /** The parts this process runs and, when split, how the api tier and the SAM reach each other (mutual TLS). */
   services: 'all' | 'sam' | 'api';
   shutdownGraceSeconds: number;
+  signDoc: { maxDocumentBytes: number };
   split?: { samUrl?: string; samListen: { host: string; port: number }; tls: { ca: string; cert: string; key: string } };
   db: { url?: string; poolSize: number };
   kv: { url?: string; prefix: string };
@@ -402,6 +406,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     clusterWorkers: e.CLUSTER_WORKERS,
     services: e.SERVICES,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    signDoc: { maxDocumentBytes: e.SIGNDOC_MAX_DOCUMENT_BYTES },
     split: e.SERVICES === 'all' ? undefined : splitConfig(e),
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kv: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },

@@ -95,6 +95,36 @@ export const CSC_ERRORS = {
   },
   certificateNotValid: { status: 400, error: 'invalid_request', description: 'The certificate of the credential is not valid at this time' },
 
+  // signatures/signDoc (§11.11): the wordings of its error table
+  missingCredentialID: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter credentialID' },
+  signDocCredentialRequired: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'Missing (or invalid type) string parameter credentialID: this service does not choose a credential by signatureQualifier',
+  },
+  documentsInvalid: { status: 400, error: 'invalid_request', description: 'Invalid array parameter documents' },
+  documentDigestsInvalid: { status: 400, error: 'invalid_request', description: 'Invalid object parameter documentDigests' },
+  noDocuments: { status: 400, error: 'invalid_request', description: 'Empty documentDigests and documents objects' },
+  bothDocumentsAndDigests: { status: 400, error: 'invalid_request', description: 'Both documentDigests and documents parameters passed' },
+  invalidBase64Hashes: { status: 400, error: 'invalid_request', description: 'Invalid Base64 hashes string parameter' },
+  invalidBase64Document: { status: 400, error: 'invalid_request', description: 'Invalid Base64 documents string parameter' },
+  missingSignAlgo: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter signAlgo' },
+  hashAlgorithmContradictsSignAlgo: { status: 400, error: 'invalid_request', description: 'String parameter hashAlgorithmOID contradicts with signAlgo parameter' },
+  missingSignatureFormat: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter signature_format' },
+  invalidSignatureFormat: { status: 400, error: 'invalid_request', description: 'Invalid parameter signature_format' },
+  invalidConformanceLevel: { status: 400, error: 'invalid_request', description: 'Invalid parameter conformance_level' },
+  invalidEnvelope: { status: 400, error: 'invalid_request', description: 'Invalid parameter signed_envelope_property' },
+  invalidSignedProps: { status: 400, error: 'invalid_request', description: 'Invalid parameter signed_props' },
+  /** A document above SIGNDOC_MAX_DOCUMENT_BYTES (the description names the limit). */
+  documentTooLarge: { status: 413, error: 'invalid_request', description: 'A document is larger than this service signs' },
+  /** The document is not what its format needs (malformed PDF, a PDF already certified); the description says why. */
+  documentMalformed: { status: 400, error: 'invalid_request', description: 'The document cannot be signed in the requested format' },
+  /** §11.11 "Document or documentDigest to be signed does not match one of the authorized hashes": the spec's
+   *  wording, its misspelling included, so that clients matching on it keep working. */
+  documentNotAuthorized: { status: 403, error: 'invalid_hash', description: 'Document or documentDigest does not match authroized hash' },
+  /** The SAM found that the data to be signed does not carry the authorized digest (a fault of this service). */
+  dtbsrMismatch: { status: 403, error: 'invalid_hash', description: 'Document or documentDigest does not match authroized hash' },
+
   // signatures/timestamp (§11.13): the wordings of its error table
   missingTimestampHash: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter hash' },
   emptyTimestampHash: { status: 400, error: 'invalid_request', description: 'Empty hash parameter' },

@@ -73,4 +73,8 @@ export const SAM_ERROR_TABLE: Record<SamErrorCode, SamErrorOutcome> = {
   SAM_NONCE_INVALID: { csc: 'invalidNonce', admin: 'serverError', page: 'server' },
   SAM_TSA_UNAVAILABLE: { csc: 'timestampUnavailable', admin: 'serverError', page: 'server' },
   SAM_TSA_RESPONSE_INVALID: { csc: 'timestampInvalid', admin: 'serverError', page: 'server' },
+  // signatures/signDoc (CSC v2 §11.11): sign inputs are built by rssp, so a malformed list is our own fault; a
+  // DTBS/R that does not carry the authorized digest is refused as not authorized.
+  SAM_SIGN_INPUTS_INVALID: { csc: 'serverError', admin: 'serverError', page: 'server' },
+  SAM_DTBSR_MISMATCH: { csc: 'dtbsrMismatch', admin: 'serverError', page: 'server' },
 };

@@ -122,7 +122,12 @@ export type SamErrorCode =
   /** The external TSA (TSA_URL) cannot be reached, answered an HTTP error, or refused the request. */
   | 'SAM_TSA_UNAVAILABLE'
   /** The external TSA answered a token that fails the checks: wrong imprint or nonce, bad signature, malformed. */
-  | 'SAM_TSA_RESPONSE_INVALID';
+  | 'SAM_TSA_RESPONSE_INVALID'
+  /** signHash with signInputs that are not one per hash, or whose hash has the wrong length. */
+  | 'SAM_SIGN_INPUTS_INVALID'
+  /** A sign input whose CMS signed attributes do not hash to it, or whose messageDigest is not the authorized hash at
+   *  its index (CSC v2 §11.11: the SAD binds the document digests, DESIGN §2). */
+  | 'SAM_DTBSR_MISMATCH';
 
 /** A refusal or failure of the SAM. `detail` may name a CKR_* code; it never carries a secret. */
 export class SamError extends Error {
@@ -156,6 +161,12 @@ export type ActivationView = {
   totp: { secret: string; otpauthUri: string } | null;
   expiresAt: string;
 };
+
+/** What the key signs for one authorized document digest (signatures/signDoc). `hash` is hash(DTBS/R) under the
+ *  signing hash algorithm. When the DTBS/R is CMS signed attributes whose messageDigest must be the authorized digest
+ *  (CAdES; PAdES from a digest), `cmsSignedAttributes` carries their DER: the SAM then recomputes `hash` from it and
+ *  checks the messageDigest itself, so that it does not have to trust the service for that binding. */
+export type SignInput = { hash: Uint8Array; cmsSignedAttributes?: Uint8Array };
 
 export interface SignatureActivation {
   /** Generates a key pair in the token, has the configured CA certify it, and binds the credential to it. */
@@ -231,6 +242,10 @@ export interface SignatureActivation {
     hashAlgorithmOID?: string;
     signAlgo: string;
     signAlgoParams?: Uint8Array;
+    /** signatures/signDoc (CSC v2 §11.11): the SAD is checked against `hashes` (the document digests the user
+     *  approved) exactly as for signHash, but the key signs these instead: one per hash, same order, each the hash of
+     *  the DTBS/R the service built around that document. Audited next to `hashes`. */
+    signInputs?: SignInput[];
   }): Promise<{ signatures: Uint8Array[] }>;
 
   /** CSC v2 §11.8 out of band: generates a one-time password for the credential, keeps only its hash, and hands it

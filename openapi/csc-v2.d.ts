@@ -294,6 +294,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/signatures/signDoc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create AdES signatures of documents or document digests (CSC v2 §11.11).
+         * @description The service builds the signature itself: PAdES (`signature_format` "P", envelopes Certification — the default,
+         *     a certification signature with DocMDP permissions 2 — and Revision) and CAdES ("C", Attached — the default —,
+         *     Detached, and Parallel: one more signer on an attached CMS given as the document), XAdES ("X", Enveloped — the
+         *     default —, Enveloping, Detached) and JAdES ("J", Attached — the default — and Detached), at levels AdES-B-B (the default) and AdES-B-T (with a signature-time-stamp from the service's
+         *     time-stamping authority). `info` lists the formats, envelopes and levels offered.
+         *
+         *     Send either `documents` (whole documents, base64; each at most SIGNDOC_MAX_DOCUMENT_BYTES, 8 MiB by default)
+         *     or `documentDigests` (digests of documents; PAdES: the digest of the /ByteRange the application prepared,
+         *     answered with the CMS to embed; CAdES: Detached only). Signed documents come back in
+         *     `DocumentWithSignature` (PAdES from documents, CAdES Attached), detached signatures in `SignatureObject`
+         *     (CAdES Detached, anything made from a digest), each in the order of the request.
+         *
+         *     What the SAD binds (sole control, SCAL 2): the digests the user authorized with credentials/authorize
+         *     `hashes` (or the OAuth authorization details). For `documents` that is the digest of each whole document,
+         *     under the hash of `signAlgo` (SHA-256 when `signAlgo` names no hash, or `hashAlgorithmOID` of the entry when
+         *     given); for `documentDigests`, the hashes sent. The service builds the data to be signed around each digest
+         *     and the signature module signs it only after checking the SAD against the digests, as for
+         *     signatures/signHash. `credentialID` is required: this service does not pick a credential by
+         *     `signatureQualifier`. Only the synchronous mode is offered here; "A" is refused.
+         */
+        post: operations["signaturesSignDoc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/signatures/timestamp": {
         parameters: {
             query?: never;
@@ -794,6 +832,95 @@ export interface components {
         SignPollingResponse: {
             /** @description The signatures of the signatures/signHash request, in the order of its `hashes`. */
             signatures: components["schemas"]["Base64Out"][];
+        };
+        SignDocRequest: {
+            /** @description The credential whose key signs. Required by this service. */
+            credentialID?: string;
+            /** @description Accepted but not used to choose a credential; send `credentialID`. */
+            signatureQualifier?: string;
+            /** @description As in signatures/signHash. */
+            SAD?: string;
+            /** @description Digests to sign, with the format of each signature. Exactly one of this and `documents`. */
+            documentDigests?: components["schemas"]["SignDocDigests"][];
+            /** @description Documents to sign, with the format of each signature. Exactly one of this and `documentDigests`. */
+            documents?: components["schemas"]["SignDocDocument"][];
+            /**
+             * @description "S" (also when absent); "A" is not offered by signDoc yet and is refused.
+             * @enum {string}
+             */
+            operationMode?: "A" | "S";
+            /** @description Asynchronous mode only. Ignored otherwise. */
+            validity_period?: number;
+            /**
+             * Format: uri
+             * @description Asynchronous mode only. Ignored otherwise.
+             */
+            response_uri?: string;
+            clientData?: components["schemas"]["ClientData"];
+            /**
+             * @description Asks for `validationInfo`. Only with AdES-B-LT, which this service does not offer yet (its CA publishes
+             *     no CRL or OCSP responder); with the levels offered it is ignored.
+             */
+            returnValidationInfo?: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description What every entry of `documents` and `documentDigests` says about the signature to make. */
+        SignDocParameters: {
+            /** @description Required. "P" (PAdES), "C" (CAdES), "X" (XAdES) or "J" (JAdES); see `info` signature_formats. */
+            signature_format?: string;
+            /** @description "AdES-B-B" (default) or "AdES-B-T"; the spelling "Ades-B-B" of the spec is accepted too. */
+            conformance_level?: string;
+            /** @description Required. As in signatures/signHash, one of the credential's key/algo values. */
+            signAlgo?: string;
+            /** @description Base64 DER parameters; for RSASSA-PSS, MGF1 with the same hash and a salt as long as the hash. */
+            signAlgoParams?: string;
+            /**
+             * @description Signed attributes. PAdES accepts Reason, Name, Location and ContactInfo (values: base64 of the text
+             *     written into the signature dictionary); CAdES accepts none yet.
+             */
+            signed_props?: {
+                attribute_name?: string;
+                attribute_value?: string;
+            }[];
+            /** @description PAdES: Certification (default) or Revision. CAdES: Attached (default), Detached, or Parallel (the document is an attached CMS SignedData that gets one more SignerInfo). XAdES: Enveloped (default), Enveloping, Detached. JAdES: Attached (default), Detached. */
+            signed_envelope_property?: string;
+        };
+        SignDocDocument: components["schemas"]["SignDocParameters"] & {
+            /** @description Required. The document, base64 (standard alphabet); a PDF for PAdES, any bytes for CAdES. */
+            document?: string;
+            /**
+             * @description Optional: the hash the SAD binds this document's digest with, when `signAlgo` names none (bare
+             *     key OIDs). Default SHA-256.
+             */
+            hashAlgorithmOID?: string;
+        };
+        SignDocDigests: components["schemas"]["SignDocParameters"] & {
+            /**
+             * @description Required. One or more digests (base64), each giving one signature. A single string is accepted as a
+             *     list of one, as in the spec's example.
+             */
+            hashes?: string[] | string;
+            /** @description The hash algorithm of `hashes`; must agree with `signAlgo` when that names a hash. */
+            hashAlgorithmOID?: string;
+        };
+        SignDocResponse: {
+            /** @description The signed documents (PAdES from documents, CAdES Attached and Parallel), base64, in request order. */
+            DocumentWithSignature?: components["schemas"]["Base64Out"][];
+            /** @description The detached signatures (DER CMS SignedData), base64, in request order. */
+            SignatureObject?: components["schemas"]["Base64Out"][];
+            /** @description Asynchronous mode only; not returned by this service yet. */
+            responseID?: string;
+            validationInfo?: components["schemas"]["ValidationInfo"];
+        };
+        /** @description Validation data of the signatures made (CSC v2 §11.11), with AdES-B-LT. */
+        ValidationInfo: {
+            /** @description DER OCSPResponse values (RFC 6960), base64. */
+            ocsp?: components["schemas"]["Base64Out"][];
+            /** @description DER CertificateList values (RFC 5280), base64. */
+            crl?: components["schemas"]["Base64Out"][];
+            /** @description DER certificates of the chains not already in the signatures, base64. */
+            certificates?: components["schemas"]["Base64Out"][];
         };
         TimestampRequest: {
             /**
@@ -1324,6 +1451,39 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signaturesSignDoc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignDocRequest"];
+            };
+        };
+        responses: {
+            /** @description The signed documents and detached signatures, each in the order of the request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignDocResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -15,6 +15,7 @@ export type CscOperation =
   | 'credentials/getChallenge'
   | 'credentials/extendTransaction'
   | 'signatures/signHash'
+  | 'signatures/signDoc'
   | 'signatures/signPolling'
   | 'signatures/timestamp'
   /** Extension of this service, not a CSC method: the evidence of signatures (issue #4). */
@@ -31,6 +32,7 @@ export const CSC_OPERATIONS: readonly CscOperation[] = [
   'credentials/getChallenge',
   'credentials/extendTransaction',
   'signatures/signHash',
+  'signatures/signDoc',
   'signatures/signPolling',
   'signatures/timestamp',
   'ext/signatureEvidence',

@@ -13,6 +13,8 @@ export const OIDS = {
   messageDigest: '1.2.840.113549.1.9.4',
   signingTime: '1.2.840.113549.1.9.5',
   signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  /** id-aa-signatureTimeStampToken (RFC 3161 Appendix A): the unsigned attribute of CAdES/PAdES B-T. */
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
   ecPublicKey: '1.2.840.10045.2.1',
   rsaEncryption: '1.2.840.113549.1.1.1',
   rsassaPss: '1.2.840.113549.1.1.10',
@@ -89,8 +91,23 @@ export type PreparedSignerInfo = {
   signedAttrsDer: Uint8Array;
   /** Digest of `signedAttrsDer`: what signatures/signHash signs. */
   toBeSigned: Uint8Array;
-  finish(signature: Uint8Array): Uint8Array;
+  finish(signature: Uint8Array, extra?: FinishOptions): Uint8Array;
 };
+
+export type FinishOptions = {
+  /** Unsigned attributes of the SignerInfo (RFC 5652 §5.3), e.g. a signature-time-stamp for B-T levels. */
+  unsignedAttributes?: pkijs.Attribute[];
+  /** The content, for an attached (encapsulating) SignedData; absent: detached. */
+  content?: Uint8Array;
+};
+
+/** The signature-time-stamp unsigned attribute (ETSI EN 319 122-1 §5.3): an RFC 3161 TimeStampToken over the
+ *  SignerInfo's signature value. */
+export function signatureTimeStampAttribute(token: Uint8Array): pkijs.Attribute {
+  const parsed = asn1js.fromBER(token);
+  if (parsed.offset === -1) throw new Error('the time-stamp token is not DER');
+  return new pkijs.Attribute({ type: OIDS.signatureTimeStampToken, values: [parsed.result] });
+}
 
 export type PrepareSignerInfoOptions = {
   /** The end-entity certificate first, then its chain (as credentials/info returns it). */
@@ -122,7 +139,7 @@ export function prepareSignerInfo(opts: PrepareSignerInfoOptions): PreparedSigne
   return {
     signedAttrsDer,
     toBeSigned,
-    finish(signature: Uint8Array): Uint8Array {
+    finish(signature: Uint8Array, extra: FinishOptions = {}): Uint8Array {
       const alg = signatureAlgorithm(opts.scheme);
       const signatureAlgorithmId = new pkijs.AlgorithmIdentifier({
         algorithmId: alg.oid,
@@ -138,11 +155,17 @@ export function prepareSignerInfo(opts: PrepareSignerInfoOptions): PreparedSigne
         signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: sorted }),
         signatureAlgorithm: signatureAlgorithmId,
         signature: new asn1js.OctetString({ valueHex: signature }),
+        ...(extra.unsignedAttributes?.length
+          ? { unsignedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 1, attributes: extra.unsignedAttributes }) }
+          : {}),
       });
       const signedData = new pkijs.SignedData({
         version: 1,
         digestAlgorithms: [digestAlgorithm],
-        encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OIDS.data }),
+        encapContentInfo: new pkijs.EncapsulatedContentInfo({
+          eContentType: OIDS.data,
+          ...(extra.content ? { eContent: new asn1js.OctetString({ valueHex: extra.content }) } : {}),
+        }),
         certificates: [leaf, ...rest.map(parseCertificate)],
         signerInfos: [signerInfo],
       });

@@ -24,6 +24,12 @@ export type PrepareOptions = {
   contentsSize?: number;
   reason?: string;
   name?: string;
+  location?: string;
+  contactInfo?: string;
+  /** A certification signature (ISO 32000-1 §12.8.2.2, PAdES EN 319 142-1 §5.4): the DocMDP transform with these
+   *  access permissions (1 no changes, 2 form filling and signing, 3 also annotations). Must be the document's first
+   *  signature. Absent: an approval signature. */
+  docMdp?: 1 | 2 | 3;
 };
 
 /** PDF date string (§7.9.4), in UTC. */
@@ -74,6 +80,19 @@ export function preparePdfSignature(original: Uint8Array, opts: PrepareOptions):
       if (params instanceof PdfDict && params.get('P') === 1) throw new PdfReadError('the document is certified with no changes allowed (DocMDP /P 1): it cannot be signed again');
     }
   }
+  if (opts.docMdp !== undefined) {
+    // §12.8.2.2.1: a document has at most one certification signature, and it is the first one.
+    if (perms instanceof PdfDict && perms.get('DocMDP') !== undefined) throw new PdfReadError('the document is already certified: it cannot be certified again');
+    const acro = doc.resolve(catalog.get('AcroForm'));
+    const existing = acro instanceof PdfDict ? doc.resolve(acro.get('Fields')) : undefined;
+    for (const f of Array.isArray(existing) ? existing : []) {
+      const field = doc.resolve(f);
+      const ft = field instanceof PdfDict ? field.get('FT') : undefined;
+      if (field instanceof PdfDict && field.get('V') !== undefined && ft instanceof PdfName && ft.name === 'Sig') {
+        throw new PdfReadError('the document is already signed: a certification signature must be the first signature (sign it as a revision)');
+      }
+    }
+  }
   const pageRef = firstPage(doc, catalog.get('Pages'));
   const page = doc.resolve(pageRef) as PdfDict;
 
@@ -114,6 +133,23 @@ export function preparePdfSignature(original: Uint8Array, opts: PrepareOptions):
   });
   if (opts.reason) sig.set('Reason', new PdfString(opts.reason));
   if (opts.name) sig.set('Name', new PdfString(opts.name));
+  if (opts.location) sig.set('Location', new PdfString(opts.location));
+  if (opts.contactInfo) sig.set('ContactInfo', new PdfString(opts.contactInfo));
+  if (opts.docMdp !== undefined) {
+    sig.set('Reference', [
+      new PdfDict({
+        Type: new PdfName('SigRef'),
+        TransformMethod: new PdfName('DocMDP'),
+        TransformParams: new PdfDict({ Type: new PdfName('TransformParams'), P: opts.docMdp, V: new PdfName('1.2') }),
+      }),
+    ]);
+    // §12.8.4 Table 258: the catalog's /Perms names the certification signature.
+    const permsDict = perms instanceof PdfDict ? perms : new PdfDict();
+    permsDict.set('DocMDP', new PdfRef(sigNum, 0));
+    const permsRaw = catalog.get('Perms');
+    if (permsRaw instanceof PdfRef) updated.set(permsRaw.num, permsDict);
+    else catalog.set('Perms', permsDict);
+  }
   updated.set(sigNum, sig);
   // An invisible widget (zero rectangle, Print + Locked flags) merged with its field (§12.5.6.19, Table 165).
   updated.set(

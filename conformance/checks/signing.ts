@@ -10,6 +10,7 @@ import { expectCscError, expectJsonOk } from '../expect_error.ts';
 import { HASH_BY_OID, SHA256_OID, SIGN_ALGO_OIDS } from '../oids.ts';
 import type { CredentialUnderTest, Session } from '../session.ts';
 import { verifyEcdsa, verifyRsaPkcs1, verifyRsaPss } from '../signature_verify.ts';
+import { signDocCades } from './sign_doc.ts';
 
 const PSS = '1.2.840.113549.1.1.10';
 const PREFERRED = ['1.2.840.10045.4.3.2', '1.2.840.10045.4.3.3', '1.2.840.10045.4.3.4', '1.2.840.113549.1.1.11', '1.2.840.113549.1.1.12', '1.2.840.113549.1.1.13', '1.2.840.10045.2.1', '1.2.840.113549.1.1.1', PSS];
@@ -116,7 +117,9 @@ const authorize: Check<Session> = {
     const anyOf = typeof auth.expression === 'string' && /\b(OR|XOR)\b/.test(auth.expression);
     if (missing.length && !(anyOf && authData.length)) skip(`factor(s) needed: ${missing.join(', ')}`);
     const plan = primaryPlan(c.info);
-    const n = Math.min(Number(c.info.multisign) || 1, 2);
+    // One more digest for signing.sign_doc_cades when signDoc is offered and the credential allows three signatures.
+    const reserveDoc = s.offers('signatures/signDoc') && Number(c.info.multisign) >= 3;
+    const n = Math.min(Number(c.info.multisign) || 1, 2) + (reserveDoc ? 1 : 0);
     const hashes = Array.from({ length: n }, () => digest(plan.hashOid));
     const body = expectJsonOk(
       await s.http.post(
@@ -128,7 +131,7 @@ const authorize: Check<Session> = {
     );
     if (typeof body.SAD !== 'string' || !body.SAD) fail('no string SAD in the answer');
     if (body.expiresIn !== undefined && (typeof body.expiresIn !== 'number' || body.expiresIn <= 0)) fail(`expiresIn ${JSON.stringify(body.expiresIn)} is not a positive number`);
-    s.authorization = { sad: body.SAD as string, hashes, numSignatures: n, used: 0 };
+    s.authorization = { sad: body.SAD as string, hashes, numSignatures: n, used: 0, ...(reserveDoc ? { docHash: hashes[n - 1]! } : {}) };
     return `SAD for ${n} hash(es) with ${authData.map((d) => d.id).join(' + ') || 'no factor'}${typeof body.expiresIn === 'number' ? `, expiresIn ${body.expiresIn}` : ''}`;
   },
 };
@@ -226,5 +229,5 @@ const sadReuse: Check<Session> = {
 
 export const signingGroup: Group<Session> = {
   name: 'signing',
-  checks: () => [authorize, hashNotAuthorized, wrongLength, otherCredential, signFirst, signSecond, sadReuse],
+  checks: () => [authorize, hashNotAuthorized, wrongLength, otherCredential, signFirst, signSecond, signDocCades, sadReuse],
 };

@@ -13,5 +13,4 @@ export const IMPLEMENTED_METHODS: readonly ImplementedMethod[] = CSC_OPERATIONS.
  *  no CSC method at all (404). */
 export const UNIMPLEMENTED_METHODS: ReadonlySet<string> = new Set([
   'credentials/sendOTP',
-  'signatures/signDoc',
 ]);

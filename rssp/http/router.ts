@@ -15,6 +15,7 @@ import { credentialsInfo } from './actions/credentials_info.ts';
 import { credentialsList } from './actions/credentials_list.ts';
 import { info } from './actions/info.ts';
 import { extSignatureEvidence } from './actions/ext_signature_evidence.ts';
+import { signaturesSignDoc } from './actions/signatures_sign_doc.ts';
 import { signaturesSignHash } from './actions/signatures_sign_hash.ts';
 import { signaturesSignPolling } from './actions/signatures_sign_polling.ts';
 import { signaturesTimestamp } from './actions/signatures_timestamp.ts';
@@ -40,6 +41,7 @@ export const CSC_V2_ROUTES: Readonly<Record<ImplementedMethod, Action>> = {
   'credentials/getChallenge': credentialsGetChallenge,
   'credentials/extendTransaction': credentialsExtendTransaction,
   'signatures/signHash': signaturesSignHash,
+  'signatures/signDoc': signaturesSignDoc,
   'signatures/signPolling': signaturesSignPolling,
   'signatures/timestamp': signaturesTimestamp,
 };

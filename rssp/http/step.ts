@@ -6,6 +6,7 @@ import type { CscOperation, CscRequest } from '../../openapi/types.ts';
 import type { CscV1Operation, CscV1Request } from '../../openapi/types_v1.ts';
 import type { CredentialState, RequestContext } from '../../core/sam_port.ts';
 import type { CredentialRecord } from '../app/credential.ts';
+import type { SignDocItem } from '../signdoc/request.ts';
 import type { RsspDeps } from './deps.ts';
 
 export type CscState = {
@@ -35,6 +36,8 @@ export type CscState = {
   signAlgoParams?: Uint8Array;
   /** signatures/signHash: the SAD from the body, or the one a credential-scoped token stands for. */
   sad?: string;
+  /** signatures/signDoc: the signatures to make, one per document or digest, in request order. */
+  signDocItems?: SignDocItem[];
   /** operationMode "A" (CSC v2 §11.10): how long the result is kept and where it is sent; unset for "S". */
   async?: AsyncRequest;
 };

@@ -61,6 +61,9 @@ export type PreparedSignature = {
   dtbsr: Uint8Array;
   /** hash(dtbsr) under signer.hashAlgorithmOID: what the SAM signs. */
   dtbsrHash: Uint8Array;
+  /** True when `dtbsr` is the DER of CMS signed attributes whose messageDigest is `documentDigest` (CAdES, PAdES from a
+   *  digest): the SAM then checks that binding itself instead of trusting the service (docs/architecture.md). */
+  bindsDocumentDigest?: boolean;
   /** Builds the output from the SAM's signature value, as signHash returns it (DER Ecdsa-Sig-Value for ECDSA,
    *  PKCS#1 bytes for RSA; formats that need r||s convert with core/ecdsa_der.ts). */
   finish(signatureValue: Uint8Array, services: FinishServices): Promise<FormatOutput>;
@@ -79,5 +82,7 @@ export type SignatureFormat = {
   levels: readonly ConformanceLevel[];
   /** Whether the format can sign from a digest alone (documentDigests), and with which envelopes. */
   digestEnvelopes: readonly string[];
+  /** §11.11 signed_props attribute names the format accepts; absent: none (any is refused). */
+  signedProps?: readonly string[];
   prepare(input: FormatInput): Promise<PreparedSignature>;
 };

@@ -11,6 +11,7 @@ import { consumeSad, consumeSeenSad } from '../ledger/sads.ts';
 import { readSignState } from '../ledger/sign_state.ts';
 import { requireCertificateValid, requireEnabled, requireUnlocked } from './checks/credential.ts';
 import { requireHashLengths } from './checks/hashes.ts';
+import { requireSignInputs } from './checks/sign_inputs.ts';
 import {
   requireClient,
   requireCommittedHashes,
@@ -42,6 +43,10 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     hashAlg: cmd.hashAlgorithmOID,
     hashes: cmd.hashes,
     numSignatures: cmd.hashes.length,
+    // signDoc: the DTBS/R hashes signed for the document digests in `hashes`, in the same order.
+    ...(cmd.signInputs
+      ? { detail: { signInputs: cmd.signInputs.map((i) => Buffer.from(i.hash).toString('base64')), cmsBound: cmd.signInputs.filter((i) => i.cmsSignedAttributes).length } }
+      : {}),
   };
   try {
     const now = deps.now();
@@ -69,6 +74,7 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     draft.hashAlg = plan.hashOid;
     requireHashes(cmd.hashes); // SAM_HASHES_REQUIRED
     requireHashLengths(cmd.hashes, HASHES[plan.hashOid]!.length); // SAM_HASH_LENGTH
+    const toSign = requireSignInputs(cmd.signInputs, cmd.hashes, plan.hashOid); // SAM_SIGN_INPUTS_INVALID / SAM_DTBSR_MISMATCH
 
     // The consumption and its audit row commit together or not at all (DESIGN §2.3): one statement from the row read
     // above (docs/performance.md: one round trip); the locked transaction only when that row moved since, or the
@@ -84,7 +90,7 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     }
 
     const key = { keyId: cred.keyId, publicKey };
-    const signatures = await Promise.all(cmd.hashes.map((digest) => signAndVerify(deps, key, plan.scheme, digest)));
+    const signatures = await Promise.all(toSign.map((digest) => signAndVerify(deps, key, plan.scheme, digest)));
     deps.log.info({ event: 'sam.sign', credentialID: cmd.credentialID, jti: claims.jti, count: signatures.length }, 'signed');
     if (cred.oneTime && sad.used + cmd.hashes.length >= sad.n) await deleteSpentOneTime(deps, cmd);
     return { signatures };

@@ -45,6 +45,7 @@ export const PORT_METHODS: { [K in keyof SignatureActivation]: { input: z.ZodTyp
     input: z.object({
       ctx, sad: z.string().min(1).max(8192), userId: id, clientId: id, credentialID: id, hashes: z.array(bytes).min(1).max(100_000),
       hashAlgorithmOID: oid, signAlgo: z.string().min(1).max(128), signAlgoParams: bytes.optional(),
+      signInputs: z.array(z.object({ hash: bytes, cmsSignedAttributes: bytes.optional() })).max(100_000).optional(),
     }),
     args: (v) => [v],
   },

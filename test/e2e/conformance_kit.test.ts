@@ -26,7 +26,8 @@ async function newSigner(algos: string[]): Promise<Signer> {
   expect(otp.code, otp.stderr).toBe(0);
   const credentials: string[] = [];
   for (const algo of algos) {
-    const res = await admin(server, 'credential:create', '--username', username, '--algo', algo, '--pin', '246810', '--multisign', '2');
+    // Three signatures: two for the signHash checks, one for signing.sign_doc_cades.
+    const res = await admin(server, 'credential:create', '--username', username, '--algo', algo, '--pin', '246810', '--multisign', '3');
     expect(res.code, res.stderr).toBe(0);
     credentials.push(res.json.credentialID);
   }
@@ -68,6 +69,7 @@ describe('conformance kit against our service', () => {
     expect(stdout, stdout).not.toMatch(/^FAIL/m);
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(/^PASS  signing\.sign_hash  \[CSC v2 §11\.10.*ecdsa-with-SHA256: DER ECDSA on P-256 verified/m);
+    expect(stdout).toMatch(/^PASS  signing\.sign_doc_cades  \[CSC v2 §11\.11.*CAdES B-B detached, ecdsa-with-SHA256/m);
     expect(stdout).not.toContain(signer.password);
 
     const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
@@ -102,11 +104,12 @@ describe('conformance kit against our service', () => {
     const reason = (id: string) => report.results.find((r) => r.id === id)?.reason;
     expect(reason('signing.sign_hash')).toBe('sha256WithRSAEncryption: PKCS#1 v1.5 over DigestInfo verified');
     expect(reason('signing.second_hash')).toBe('RSASSA-PSS: RSASSA-PSS (sha256, salt 32) verified');
+    expect(reason('signing.sign_doc_cades')).toBe('CAdES B-B detached, sha256WithRSAEncryption: messageDigest is the authorized digest, signature verified');
   }, 60_000);
 
   it('library: a PSS-only RSA credential (PS256) is signed and verified with RSASSA-PSS, SCAL 1 skips the hash binding', async () => {
     const signer = await newSigner(['PS256']);
-    const scal1 = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '246810', '--scal', '1', '--multisign', '2');
+    const scal1 = await admin(server, 'credential:create', '--username', signer.username, '--algo', 'ES256', '--pin', '246810', '--scal', '1', '--multisign', '3');
     expect(scal1.code, scal1.stderr).toBe(0);
     const pss = await runConformance({ baseUrl: server.url, username: signer.username, password: signer.password, credentialID: signer.credentials[0], pin: '246810', totpSecret: signer.otpSecret });
     expect(pss.results.filter((r) => r.status !== 'pass'), JSON.stringify(pss.results.filter((r) => r.status !== 'pass'))).toEqual([]);

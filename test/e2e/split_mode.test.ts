@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTimestampToken } from '../../core/timestamp_token.ts';
 import { databaseWithRoles } from '../db_fixtures.ts';
+import { cmsVerify, signatureTimestampOf, tsVerify } from './ades_verify.ts';
 import { admin, csc, type Server, startServer, totp } from './harness.ts';
 import { Agent, authorize as oauthAuthorize, b64url, digest, newSigner as newOAuthSigner, pkce, REDIRECT, token } from './oauth_harness.ts';
 import { ES256, makeTls, SHA256, signer, splitEnv, startSam, tlsFile } from './split_harness.ts';
@@ -126,6 +127,27 @@ describe('split mode: the SAM in its own process', () => {
     expect(again.status).toBe(400);
     expect(again.body.error).toBe('invalid_request');
     expect(again.body.error_description).toBe('The SAD has been used for all the signatures it authorizes');
+  }, 60_000);
+
+  it('signs a CAdES B-T signDoc through the SAM process (CSC v2 §11.11): sign inputs and the timestamp cross the wire', async () => {
+    const s = await signer(api1);
+    const bearer = (await csc(api2, 'auth/login', {}, { basic: [s.username, 'pw-split-1'] })).body.access_token as string;
+    const document = Buffer.from('a contract signed in split mode\n');
+    const auth = await csc(api1, 'credentials/authorize', {
+      credentialID: s.credentialID, numSignatures: 1, hashes: [createHash('sha256').update(document).digest('base64')], hashAlgorithmOID: SHA256,
+      authData: [{ id: 'PIN', value: '246810' }, { id: 'OTP', value: await totp(s.secret) }],
+    }, { bearer });
+    expect(auth.status).toBe(200);
+    const res = await csc(api2, 'signatures/signDoc', {
+      credentialID: s.credentialID, SAD: auth.body.SAD,
+      documents: [{ document: document.toString('base64'), signature_format: 'C', conformance_level: 'AdES-B-T', signed_envelope_property: 'Detached', signAlgo: ES256 }],
+    }, { bearer });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const rootPem = (await admin(api1, 'ca:cert')).stdout;
+    const v = await cmsVerify(Buffer.from(res.body.SignatureObject[0], 'base64'), rootPem, document);
+    expect(v.ok, v.out).toBe(true);
+    const stamp = signatureTimestampOf(Buffer.from(res.body.SignatureObject[0], 'base64'))!;
+    expect((await tsVerify(stamp.token, stamp.signatureValue, rootPem)).ok).toBe(true);
   }, 60_000);
 
   it('time-stamps through the SAM process (CSC v2 §11.13): the token verifies under the CA and carries the nonce', async () => {

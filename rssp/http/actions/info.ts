@@ -2,6 +2,7 @@
 import { SIGN_ALGOS } from '../../../core/algorithms.ts';
 import type { Config } from '../../../core/config.ts';
 import { SERVICE_LANG } from '../../app/credential_view.ts';
+import { FORMATS, offeredLevels } from '../../signdoc/formats.ts';
 import { IMPLEMENTED_METHODS } from '../methods.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { respond } from '../steps/respond.ts';
@@ -32,10 +33,13 @@ export function serviceInfo(config: Config) {
     asynchronousOperationMode: true,
     methods: [...IMPLEMENTED_METHODS],
     signAlgorithms: { algos: Object.keys(SIGN_ALGOS) },
-    // §11.1 requires both of these even from a service without signatures/signDoc. They describe what signDoc
-    // can produce; this service only returns raw signatures of hashes (signHash), so both are truthfully empty.
-    signature_formats: { formats: [] as string[] },
-    conformance_levels: [] as string[],
+    // What signatures/signDoc can produce (§11.11): the formats of rssp/signdoc/formats.ts, per format (same index)
+    // its envelopes, and every level some format offers, spelt as §11.1's example spells them (signDoc takes both).
+    signature_formats: {
+      formats: Object.values(FORMATS).map((f) => f.code),
+      envelope_properties: Object.values(FORMATS).map((f) => [...f.envelopes]),
+    },
+    conformance_levels: offeredLevels().map((l) => l.replace(/^AdES-/, 'Ades-')),
   };
 }
 

@@ -45,13 +45,16 @@ export const checkSignAlgo: Step = (ctx) => {
  * - else the SAD that a credential-scoped bearer token for this credential stands for.
  */
 export const resolveSad: Step = async (ctx, deps) => {
-  const body = bodyOf(ctx, 'signatures/signHash');
+  // Shared with signatures/signDoc (§11.11 SAD is "as defined in signatures/signHash"): both bodies carry SAD, and
+  // the credential has been checked to be the caller's by the step before.
+  const sadParam = ctx.state.body.SAD;
+  const credentialID = required(ctx.state.credentialID, 'credentialID');
   const grant = required(ctx.state.grant, 'grant');
-  if (typeof body.SAD === 'string' && body.SAD !== '') {
-    ctx.state.sad = (await sadOfCredentialToken(deps, body.SAD, grant.userId, body.credentialID)) ?? body.SAD;
+  if (typeof sadParam === 'string' && sadParam !== '') {
+    ctx.state.sad = (await sadOfCredentialToken(deps, sadParam, grant.userId, credentialID)) ?? sadParam;
     return;
   }
-  if (grant.scope === 'credential' && grant.sad && grant.credentialID === body.credentialID) {
+  if (grant.scope === 'credential' && grant.sad && grant.credentialID === credentialID) {
     ctx.state.sad = grant.sad;
     return;
   }

@@ -1,14 +1,16 @@
-// What v2.2 `info` says about signatures/signDoc (signature_formats, conformance_levels, validationInfo), from one
-// place: the AdES formats registered for signDoc. No format is registered while signDoc is not implemented, and info
-// announces formats only when the method list has signDoc, so the announcement cannot run ahead of the service.
-//
-// When signDoc lands, register its formats here (the SignatureFormat objects of rssp/signdoc/, CSC v2 §11.11); the
-// v2.2 info test checks that formats are announced exactly when signatures/signDoc is among the methods.
+// What v2.2 `info` says about signatures/signDoc (signature_formats, conformance_levels), from one place: the AdES
+// formats signDoc offers (rssp/signdoc/formats.ts, the registry the action refuses any other format by). info
+// announces them only when the method list has signDoc, so the announcement cannot run ahead of the service.
 import type { SignatureFormat } from '../../signdoc/format.ts';
+import { FORMATS } from '../../signdoc/formats.ts';
 
 export type FormatOffer = Pick<SignatureFormat, 'code' | 'envelopes' | 'levels'>;
 
-export const SIGN_DOC_FORMATS: readonly FormatOffer[] = [];
+export const SIGN_DOC_FORMATS: readonly FormatOffer[] = Object.values(FORMATS);
+
+/** Levels in the order of the spec, spelt as v2.0 info and the EUDI reference QTSP spell them ("Ades-B-B"); the
+ *  signDoc action takes both spellings. */
+const LEVEL_ORDER = ['AdES-B-B', 'AdES-B-T', 'AdES-B-LT'] as const;
 
 /** `signature_formats` and `conformance_levels` of info for the formats offered (empty when signDoc is not served). */
 export function signDocOffer(methods: readonly string[], formats: readonly FormatOffer[] = SIGN_DOC_FORMATS) {
@@ -18,6 +20,6 @@ export function signDocOffer(methods: readonly string[], formats: readonly Forma
       formats: offered.map((f) => f.code),
       ...(offered.length ? { envelope_properties: offered.map((f) => [...f.envelopes]) } : {}),
     },
-    conformance_levels: [...new Set(offered.flatMap((f) => f.levels))],
+    conformance_levels: LEVEL_ORDER.filter((l) => offered.some((f) => f.levels.includes(l))).map((l) => l.replace(/^AdES-/, 'Ades-')),
   };
 }

@@ -49,6 +49,7 @@ const MINIMAL: Record<CscOperation, Record<string, unknown>> = {
   'credentials/getChallenge': { credentialID: 'cred-1', authObjectID: 'OTP' },
   'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
   'signatures/signHash': { credentialID: 'cred-1', hashes: [b64()], signAlgo: ECDSA_SHA256 },
+  'signatures/signDoc': { credentialID: 'cred-1', documentDigests: [{ hashes: [b64()], signature_format: 'C', signAlgo: ECDSA_SHA256 }] },
   'signatures/signPolling': { requestID: 'r-1' },
   'signatures/timestamp': { hash: b64() },
   'ext/signatureEvidence': { credentialID: 'cred-1' },
@@ -142,6 +143,14 @@ describe('validateRequest: valid bodies', () => {
         credentialID: 'c', SAD: 'eyJhbGciOiJFUzI1NiJ9.e30.sig', hashes: [b64(48)], hashAlgorithmOID: '2.16.840.1.101.3.4.2.2',
         signAlgo: '1.2.840.113549.1.1.10', signAlgoParams: 'MDSgDzANBglghkgBZQMEAgEFAKEcMBoGCSqGSIb3DQEBCDANBglghkgBZQMEAgEFAKIDAgEg',
         operationMode: 'S', validity_period: 60_000, response_uri: 'https://app.example/done', clientData: 'tx-1',
+      },
+      'signatures/signDoc': {
+        credentialID: 'c', signatureQualifier: 'eu_eidas_qes', SAD: 's',
+        documents: [{
+          document: 'JVBERi0=', signature_format: 'P', conformance_level: 'AdES-B-T', signAlgo: ECDSA_SHA256, signAlgoParams: 'AAAA',
+          signed_envelope_property: 'Revision', signed_props: [{ attribute_name: 'Reason', attribute_value: 'YQ==' }], hashAlgorithmOID: SHA256,
+        }],
+        operationMode: 'S', validity_period: 60_000, response_uri: 'https://app.example/done', clientData: 'tx-1', returnValidationInfo: false,
       },
       'signatures/signPolling': { requestID: 'r-1', userID: null, clientData: 'tx-1' },
       'signatures/timestamp': { hash: b64(), hashAlgo: SHA256, hashAlgorithmOID: SHA256, nonce: 'C0FFEE01', clientData: 'tx-1' },
@@ -261,6 +270,10 @@ describe('validateRequest: refusals', () => {
     'signatures/signHash': {
       credentialID: 'string', SAD: 'string', hashes: 'array', hashAlgorithmOID: 'string', signAlgo: 'string',
       signAlgoParams: 'string',
+    },
+    'signatures/signDoc': {
+      // operationMode, validity_period and response_uri are worded "Invalid parameter …" (§11.10, as for signHash).
+      credentialID: 'string', signatureQualifier: 'string', SAD: 'string', documentDigests: 'array', documents: 'array', returnValidationInfo: 'boolean',
     },
     'signatures/signPolling': { requestID: 'string' },
     // nonce is left out: §11.13 words any bad nonce "Invalid parameter nonce" (below).

@@ -73,6 +73,13 @@ function validBodies(): Record<CscOperation, Record<string, unknown>> {
       response_uri: 'https://x.example',
       clientData: 'c',
     },
+    'signatures/signDoc': {
+      credentialID,
+      SAD: 's',
+      documents: [{ document: b64(Buffer.from('%PDF-1.4 not really')), signature_format: 'C', conformance_level: 'AdES-B-B', signAlgo: OID.ecdsaSha256, signed_envelope_property: 'Detached' }],
+      operationMode: 'S',
+      clientData: 'c',
+    },
     'signatures/signPolling': { requestID: 'r', userID: null, clientData: 'c' },
     'signatures/timestamp': { hash: b64(sha256('a')), hashAlgo: OID.sha256, nonce: 'c0ffee', clientData: 'c' },
     'ext/signatureEvidence': { credentialID, hash: b64(sha256('a')), SAD: 's', clientData: 'c' },

@@ -26,10 +26,13 @@ describe('info', () => {
       oauth2: 'https://csc.example.test/',
       oauth2Issuer: 'https://csc.example.test',
       asynchronousOperationMode: true,
-      methods: ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'signatures/signHash', 'signatures/signPolling', 'signatures/timestamp'],
+      methods: ['info', 'auth/login', 'auth/revoke', 'credentials/list', 'credentials/info', 'credentials/authorize', 'credentials/authorizeCheck', 'credentials/getChallenge', 'credentials/extendTransaction', 'signatures/signHash', 'signatures/signDoc', 'signatures/signPolling', 'signatures/timestamp'],
       signAlgorithms: { algos: Object.keys(SIGN_ALGOS) },
-      signature_formats: { formats: [] },
-      conformance_levels: [],
+      signature_formats: {
+      formats: ['P', 'C', 'X', 'J'],
+      envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel'], ['Enveloped', 'Enveloping', 'Detached'], ['Attached', 'Detached']],
+    },
+      conformance_levels: ['Ades-B-B', 'Ades-B-T'],
     });
   });
 

@@ -18,7 +18,7 @@ describe('routing', () => {
   });
 
   it('answers 501 for a CSC method this service does not implement', async () => {
-    const res = await call(app, 'signatures/signDoc', {});
+    const res = await call(app, 'credentials/sendOTP', {}); // CSC v1 only; v2 has credentials/getChallenge
     expect(res).toMatchObject(refusal(501, 'not_implemented', 'The method is not implemented by this service'));
   });
 
