@@ -30,6 +30,7 @@ import { CredentialService } from './rssp/app/credential_service.ts';
 import { approvalPages } from './authz/pages/approval.ts';
 import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
+import { cscV22Routes } from './rssp/http/v22/router.ts';
 import { JobStore, purgeJobs as purgeAsyncJobs } from './rssp/jobs/job_store.ts';
 import { startJobWorker } from './rssp/jobs/worker.ts';
 import { startSamServer } from './sam/http/server.ts';
@@ -239,6 +240,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     // Self-service activation links (issue #14 finding 1): the person chooses their PIN and enrols their authenticator.
     app.use(activationPages({ sam, log, publicUrl: config.publicUrl, limiter: limits.limiter }));
     app.use(cscV2Routes(rsspDeps));
+    // CSC v2.2 beside it, chosen by the base path (rssp/http/v22/router.ts): credentials/create and delete, v2.2 info.
+    app.use(cscV22Routes(rsspDeps));
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
     app.use(cscV1Routes(rsspDeps));
 

@@ -244,8 +244,9 @@ const schema = z.object({
   CALLBACK_BACKOFF_MS: int(10, 3_600_000).default(1000),
   /** Milliseconds a response_uri has to answer one delivery. Default 5000. */
   CALLBACK_TIMEOUT_MS: int(100, 120_000).default(5000),
-  /** Seconds between purges of expired single-use rows (tokens, SADs, codes, OAuth artefacts; core/purge.ts).
-   *  Default 600; 0 turns the purge off. */
+  /** Seconds between purges of expired single-use rows (tokens, SADs, codes, OAuth artefacts; core/purge.ts), and of
+   *  one-time credentials (CSC v2.2) whose certificate has expired: their keys are destroyed at the first purge after
+   *  the expiry, whatever PURGE_AFTER_SECONDS says. Default 600; 0 turns the purge off. */
   PURGE_INTERVAL_SECONDS: int(0, 86400).default(600),
   /** How long a row is kept after it expired before the purge deletes it, seconds. Default 86400 (a day). */
   PURGE_AFTER_SECONDS: int(0, 365 * 86400).default(86400),

@@ -190,7 +190,20 @@ export interface SignatureActivation {
     scal: Scal;
     /** Most signatures one authorization may cover; enforced by the SAM. */
     multisign: number;
+    /** A one-time credential (CSC v2.2 credentials/create): the SAM deletes it once an authorization of it has been
+     *  spent by signHash, or when its certificate has expired. */
+    oneTime?: boolean;
+    /** Lifetime of the certificate in seconds instead of the CA's default (a one-time credential's). */
+    validitySeconds?: number;
+    /** 'csc': asked for by its owner through CSC v2.2 credentials/create, audited by the SAM as credential.create
+     *  (the admin API audits its own action). */
+    origin?: 'csc';
   }): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }>;
+
+  /** CSC v2.2 credentials/delete: destroys the key pair in the token, removes the binding (with its SADs, challenges
+   *  and approvals) and audits it as credential.delete. SAM_CREDENTIAL_UNKNOWN for an id that is not (or no longer)
+   *  bound; with `ownerId`, SAM_NOT_OWNER unless it is the credential's owner. */
+  deleteCredential(cmd: { ctx: RequestContext; credentialID: string; ownerId?: string }): Promise<{ destroyedObjects: number }>;
 
   /** PKCS#10 request signed by the credential's key, for an external CA (issue #2 §6). */
   createCsr(cmd: { ctx: RequestContext; credentialID: string; subject?: { commonName: string; email?: string; organization?: string } }): Promise<{ csr: Uint8Array }>;
@@ -340,7 +353,7 @@ export type SealedAuthzSecret = {
 /** Every method of the port, for what wraps or serves all of them (metrics, the split-mode client). A method added
  *  to the interface and not here does not compile. */
 export const SAM_PORT_METHODS = [
-  'createCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
+  'createCredential', 'deleteCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
   'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'revokeSads', 'caCertificate',
   'issueActivation', 'activationView', 'redeemActivation', 'sealAuthzSecret', 'openAuthzSecret', 'timestamp',
 ] as const satisfies ReadonlyArray<keyof SignatureActivation>;

@@ -1,6 +1,7 @@
 // The Signature Activation Module (DESIGN §2, §5): the only part that holds key handles, factors and SADs.
 // createSam ensures the SAM's own keys in the HSM, then serves the SignatureActivation port in-process; the
 // split-mode HTTP server wraps the same object.
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
 import type { Logger } from '../core/log.ts';
@@ -10,6 +11,7 @@ import { ensureDevCa, type CertificateAuthority } from './ca/dev_ca.ts';
 import type { Hsm } from './hsm/hsm.ts';
 import { activate } from './app/activate.ts';
 import { createCredential } from './app/create_credential.ts';
+import { deleteCredential, purgeExpiredOneTime } from './app/delete_credential.ts';
 import type { SamDeps } from './app/deps.ts';
 import { enrollOtp } from './app/enroll_otp.ts';
 import { createCsr, installCertificates, setEnabled, state, unlock } from './app/manage_credential.ts';
@@ -29,7 +31,7 @@ import { timestamp } from './app/timestamp.ts';
 import { openTsa } from './tsa/open_tsa.ts';
 import type { Tsa } from './tsa/tsa.ts';
 
-export async function createSam(deps: {
+type SamOptions = {
   db: Db;
   hsm: Hsm;
   config: Config['sam'];
@@ -41,7 +43,15 @@ export async function createSam(deps: {
   notifier?: Notifier;
   /** The time-stamping authority (CSC v2 §11.13). Absent: as config.tsa says (sam/tsa/open_tsa.ts). */
   tsa?: Tsa;
-}): Promise<SignatureActivation> {
+};
+
+export async function createSam(deps: SamOptions): Promise<SignatureActivation> {
+  return (await createSamParts(deps)).port;
+}
+
+/** The port, and the SAM's own periodic work: deleting one-time credentials whose certificate has expired (run by
+ *  the purge timer of the process that holds the SAM, sam/open.ts). */
+export async function createSamParts(deps: SamOptions): Promise<{ port: SignatureActivation; purgeExpiredOneTime(): Promise<number> }> {
   const now = deps.now ?? (() => new Date());
   const keys = await ensureSamKeys(deps.hsm);
   // The CA row is scoped to this token by the SAD key's thumbprint (see sam/ledger/ca_store.ts).
@@ -70,8 +80,9 @@ export async function createSam(deps: {
     },
   };
   const secrets = authzSecrets(d);
-  return {
+  const port: SignatureActivation = {
     createCredential: (cmd) => createCredential(d, cmd),
+    deleteCredential: (cmd) => deleteCredential(d, cmd),
     createCsr: (cmd) => createCsr(d, cmd),
     installCertificates: (cmd) => installCertificates(d, cmd),
     setEnabled: (cmd) => setEnabled(d, cmd),
@@ -95,4 +106,5 @@ export async function createSam(deps: {
     openAuthzSecret: auditedOpen(d, secrets),
     timestamp: (cmd) => timestamp({ ...d, tsa }, cmd),
   };
+  return { port, purgeExpiredOneTime: () => purgeExpiredOneTime(d, `purge-${randomUUID()}`) };
 }

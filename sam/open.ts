@@ -14,7 +14,7 @@ import { SAD_KEY_LABEL } from './app/sad/sam_keys.ts';
 import { createAuditTrail } from './audit/trail.ts';
 import { meterHsm } from './hsm/metered_hsm.ts';
 import { openPkcs11Hsm } from './hsm/pkcs11/index.ts';
-import { createSam } from './index.ts';
+import { createSamParts } from './index.ts';
 import { purgeSam } from './ledger/purge.ts';
 import { createNotifier } from './notify/create_notifier.ts';
 import { outboxDir, readOutbox } from './notify/outbox_notifier.ts';
@@ -47,7 +47,7 @@ export async function openSam(config: Config, deps: { db: Db; log: Logger; metri
     // Out-of-band one-time passwords (CSC v2 §11.8): SMTP, SMS gateway, or the development outbox.
     // One TSA (TSA_URL, or the SAM's own) for signatures/timestamp and for the audit checkpoints.
     const tsa = await openTsa({ db, hsm, config: config.sam.tsa });
-    const sam = await createSam({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log), tsa });
+    const { port: sam, purgeExpiredOneTime } = await createSamParts({ db, hsm, config: config.sam, log, notifier: createNotifier(config, log), tsa });
     const audit = await createAuditTrail({ db, hsm, log, config: config.audit, tsa });
     const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
     const challengeWindowMs = (config.sam.otpChallenge?.windowSeconds ?? 0) * 1000;
@@ -58,11 +58,14 @@ export async function openSam(config: Config, deps: { db: Db; log: Logger; metri
         postgres: () => db.query('SELECT 1'),
         hsm: () => hsm.findKeyPair(SAD_KEY_LABEL),
       },
-      purge: (q, now) =>
-        purgeSam(q, {
+      purge: async (q, now) => ({
+        ...(await purgeSam(q, {
           expiredBefore: expiredBefore(now),
           challengesBefore: new Date(Math.min(expiredBefore(now).getTime(), now.getTime() - challengeWindowMs)),
-        }),
+        })),
+        // One-time credentials (CSC v2.2) go as soon as their certificate has expired: keys, not rows of state.
+        'sam.credentials (one-time, expired)': await purgeExpiredOneTime(),
+      }),
       outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
       async close() {
         await audit.close();

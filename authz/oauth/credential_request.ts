@@ -208,7 +208,15 @@ export function sameAuthorizationDetails(sent: unknown, approved: Record<string,
   }
   const a = parsed.authorizationDetails![0]!;
   const b = approved[0]!;
+  // Keys sorted at every level: the approved details come back from a jsonb column, which keeps its own key order
+  // (shorter keys first), so `numSignatures` would otherwise sit elsewhere than in the request's normalised form.
   const canon = (o: Record<string, unknown>) =>
-    JSON.stringify({ ...o, type: 'credential', numSignatures: o.numSignatures ?? (o.documentDigests as unknown[] | undefined)?.length });
+    JSON.stringify(sortKeys({ ...o, type: 'credential', numSignatures: o.numSignatures ?? (o.documentDigests as unknown[] | undefined)?.length }));
   return approved.length === 1 && canon(a) === canon(b);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
 }

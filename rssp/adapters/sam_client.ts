@@ -83,6 +83,7 @@ export function createSamClient(opts: SamClientOptions): SamClient {
 
   return {
     createCredential: port('createCredential'),
+    deleteCredential: port('deleteCredential'),
     createCsr: port('createCsr'),
     installCertificates: port('installCertificates'),
     setEnabled: port('setEnabled'),

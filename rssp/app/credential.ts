@@ -18,15 +18,20 @@ export type CredentialRecord = {
   keyAlgo: KeyAlgo;
   /** DER, end-entity first. */
   certificates: Uint8Array[];
+  /** A one-time credential (CSC v2.2 credentials/create): the SAM deletes it after its transaction or at expiry. */
+  oneTime: boolean;
   createdAt: Date;
 };
 
-export type NewCredentialRecord = Omit<CredentialRecord, 'createdAt'>;
+export type NewCredentialRecord = Omit<CredentialRecord, 'createdAt' | 'oneTime'> & { oneTime?: boolean };
 
 export interface CredentialRepo {
   insert(record: NewCredentialRecord): Promise<CredentialRecord>;
   get(credentialID: string): Promise<CredentialRecord | null>;
   listByOwner(ownerId: string): Promise<CredentialRecord[]>;
+  /** Marks the credential deleted (CSC v2.2 credentials/delete): get and listByOwner no longer see it. False when
+   *  there was no such undeleted credential. */
+  markDeleted(credentialID: string): Promise<boolean>;
   /** Replaces the stored chain; false when the credential does not exist. */
   replaceCertificates(credentialID: string, certificates: Uint8Array[]): Promise<boolean>;
 }

@@ -30,14 +30,21 @@ export type CreateCredentialCommand = {
   otpChannel?: OtpChannel;
   /** 'async': approved out of band on the approval page (CSC v2 §11.7); default inline. */
   approval?: Approval;
+  /** A one-time credential (CSC v2.2): one transaction, then deleted by the SAM (or at its certificate's expiry). */
+  oneTime?: boolean;
+  /** Lifetime of the certificate in seconds instead of the CA's default. */
+  validitySeconds?: number;
+  /** 'csc': asked for by the owner through credentials/create (the SAM audits it as credential.create). */
+  origin?: 'csc';
 };
 
 /** Owners remembered by ownerOf; the oldest is forgotten first. */
 const MAX_OWNERS = 100_000;
 
 export class CredentialService {
-  /** credentialID → ownerId. A credential's owner never changes and records are never deleted, so an answer stays
-   *  true; the SAM checks the owner again from its own record before any key use (DESIGN §2.3). */
+  /** credentialID → ownerId. A credential's owner never changes and records are only ever marked deleted, so an
+   *  answer stays true; a deleted credential's key is gone from the SAM, which checks the owner again from its own
+   *  record before any key use and refuses an unknown one (DESIGN §2.3). */
   private readonly owners = new Map<string, string>();
 
   constructor(private readonly deps: { repo: CredentialRepo; sam: SignatureActivation; users: UserDirectory }) {}
@@ -83,6 +90,9 @@ export class CredentialService {
       ...(cmd.approval ? { approval: cmd.approval } : {}),
       scal,
       multisign,
+      ...(cmd.oneTime ? { oneTime: true } : {}),
+      ...(cmd.validitySeconds !== undefined ? { validitySeconds: cmd.validitySeconds } : {}),
+      ...(cmd.origin ? { origin: cmd.origin } : {}),
     });
     await this.deps.repo.insert({
       credentialID,
@@ -93,6 +103,7 @@ export class CredentialService {
       multisign,
       keyAlgo,
       certificates,
+      oneTime: cmd.oneTime === true,
     });
     return { credentialID };
   }
@@ -102,8 +113,38 @@ export class CredentialService {
     return createSeal(this.deps, ctx, cmd);
   }
 
-  get(credentialID: string): Promise<CredentialRecord | null> {
-    return this.deps.repo.get(credentialID);
+  /** CSC v2.2 credentials/delete: the SAM destroys the key and its binding first (and refuses another owner), then
+   *  the record is marked deleted. A record whose SAM binding is already gone (a spent one-time credential) is
+   *  marked deleted too and answered as unknown, as it is to every other method. */
+  async delete(ctx: RequestContext, credentialID: string, ownerId: string): Promise<void> {
+    try {
+      await this.deps.sam.deleteCredential({ ctx, credentialID, ownerId });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SAM_CREDENTIAL_UNKNOWN') await this.forget(credentialID);
+      throw err;
+    }
+    await this.forget(credentialID);
+  }
+
+  /** The record, unless it was deleted. A one-time credential may have been deleted by the SAM after its
+   *  transaction or at expiry without rssp being told: the SAM's state says so, and the record follows. */
+  async get(credentialID: string): Promise<CredentialRecord | null> {
+    const record = await this.deps.repo.get(credentialID);
+    if (!record?.oneTime) return record;
+    return (await this.withoutSpent([record]))[0] ?? null;
+  }
+
+  private async withoutSpent(records: CredentialRecord[]): Promise<CredentialRecord[]> {
+    const oneTime = records.filter((r) => r.oneTime).map((r) => r.credentialID);
+    if (!oneTime.length) return records;
+    const alive = new Set((await this.deps.sam.state(oneTime)).map((s) => s.credentialID));
+    for (const id of oneTime) if (!alive.has(id)) await this.forget(id);
+    return records.filter((r) => !r.oneTime || alive.has(r.credentialID));
+  }
+
+  private async forget(credentialID: string): Promise<void> {
+    this.owners.delete(credentialID);
+    await this.deps.repo.markDeleted(credentialID);
   }
 
   /** The owner of a credential, null for an unknown id; from memory after the first look-up (signHash's hot path). */
@@ -117,8 +158,8 @@ export class CredentialService {
     return record.ownerId;
   }
 
-  listByOwner(ownerId: string): Promise<CredentialRecord[]> {
-    return this.deps.repo.listByOwner(ownerId);
+  async listByOwner(ownerId: string): Promise<CredentialRecord[]> {
+    return this.withoutSpent(await this.deps.repo.listByOwner(ownerId));
   }
 
   /** Binds a chain issued by an external CA. The SAM refuses a chain whose end-entity key is not the

@@ -29,7 +29,8 @@ export type { RsspDeps } from './deps.ts';
 
 export const CSC_V2_PREFIX = '/csc/v2/';
 
-const ROUTES: Record<ImplementedMethod, Action> = {
+/** The v2.0 actions by method; /csc/v2.2 reuses them for every method v2.2 did not change (v22/router.ts). */
+export const CSC_V2_ROUTES: Readonly<Record<ImplementedMethod, Action>> = {
   'info': info,
   'auth/login': authLogin,
   'auth/revoke': authRevoke,
@@ -46,7 +47,7 @@ const ROUTES: Record<ImplementedMethod, Action> = {
 };
 
 /** Methods of this service beyond the CSC list (documented in the OpenAPI document, not announced by `info`). */
-const EXTENSIONS: Record<string, Action> = {
+export const CSC_V2_EXTENSIONS: Readonly<Record<string, Action>> = {
   'ext/signatureEvidence': extSignatureEvidence,
 };
 
@@ -72,7 +73,7 @@ function serveDocument(ctx: CscContext, name: string, cache: Map<string, Buffer>
 async function dispatch(ctx: CscContext, deps: RsspDeps, cache: Map<string, Buffer>): Promise<void> {
   const name = ctx.path.slice(CSC_V2_PREFIX.length);
   if (Object.hasOwn(DOCUMENTS, name)) return serveDocument(ctx, name, cache);
-  const action = Object.hasOwn(ROUTES, name) ? ROUTES[name as ImplementedMethod] : Object.hasOwn(EXTENSIONS, name) ? EXTENSIONS[name] : undefined;
+  const action = Object.hasOwn(CSC_V2_ROUTES, name) ? CSC_V2_ROUTES[name as ImplementedMethod] : Object.hasOwn(CSC_V2_EXTENSIONS, name) ? CSC_V2_EXTENSIONS[name] : undefined;
   if (!action) {
     // CSC v2 §10: 501 for a method of the specification that this service does not implement.
     throw new CscError(UNIMPLEMENTED_METHODS.has(name) ? 'notImplemented' : 'methodNotFound');

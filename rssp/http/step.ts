@@ -11,6 +11,8 @@ import type { RsspDeps } from './deps.ts';
 export type CscState = {
   /** Who asked, for the SAM's audit rows (DESIGN §2). */
   request: RequestContext;
+  /** '2.2' for a request to /csc/v2.2 (its bodies are checked against csc-v2.2.yaml); absent for /csc/v2. */
+  apiVersion?: '2.2';
   /** The JSON object of the request; {} for an empty body. Methods read their parameters with bodyOf. */
   body: Record<string, unknown>;
   /** The same object once checked against a method's schema (validateBody), under that method's name: bodyOf. */

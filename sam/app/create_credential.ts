@@ -4,6 +4,7 @@ import { hashSecret } from '../../core/slow_hash.ts';
 import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
 import { checkChain } from '../ca/chain.ts';
 import { subjectName } from '../ca/names.ts';
+import { writeAudit } from '../audit/audit_log.ts';
 import { getCredential, insertCredential } from '../ledger/credentials.ts';
 import type { SamDeps } from './deps.ts';
 import { hsmCall, mapHsmErrors } from './hsm_errors.ts';
@@ -20,7 +21,9 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
   subjectName(cmd.subject);
   if (await getCredential(deps.db, deps.credentialSeal, cmd.credentialID)) throw new SamError('SAM_CREDENTIAL_EXISTS');
   const pair = await hsmCall(() => deps.hsm.generateKeyPair({ algo: cmd.algo, label: cmd.credentialID }));
-  const ee = await mapHsmErrors(() => deps.ca.issue({ spki: pair.spki, subject: cmd.subject }));
+  const ee = await mapHsmErrors(() =>
+    deps.ca.issue({ spki: pair.spki, subject: cmd.subject, ...(cmd.validitySeconds !== undefined ? { validitySeconds: cmd.validitySeconds } : {}) }),
+  );
   const certificates = [ee, deps.ca.certificate];
   // The CA is ours, but the chain is still checked: a certificate for another key must never be bound.
   const validity = checkChain(certificates, pair.spki, deps.now());
@@ -40,11 +43,18 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
       approval: cmd.approval ?? 'inline',
       scal: cmd.scal,
       multisign: cmd.multisign,
+      oneTime: cmd.oneTime === true,
     });
   } catch (err) {
     // Two creations racing for one id: the loser's key stays unused in the token.
     if ((err as { code?: string }).code === '23505') throw new SamError('SAM_CREDENTIAL_EXISTS');
     throw err;
+  }
+  if (cmd.origin === 'csc') {
+    await writeAudit(deps.db, {
+      event: 'credential.create', ctx: cmd.ctx, userId: cmd.ownerId, credentialId: cmd.credentialID,
+      detail: { keyAlgo: cmd.algo, oneTime: cmd.oneTime === true, notAfter: validity.notAfter.toISOString() },
+    }, 'ok');
   }
   deps.log.info(
     { event: 'sam.credential.create', credentialID: cmd.credentialID, ownerId: cmd.ownerId, algo: cmd.algo, requestId: cmd.ctx.requestId },

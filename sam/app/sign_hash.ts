@@ -22,6 +22,7 @@ import {
   requireSadForCredential,
   requireSadLive,
 } from './checks/sad.ts';
+import { deleteCredential } from './delete_credential.ts';
 import type { SamDeps } from './deps.ts';
 import { hsmCall } from './hsm_errors.ts';
 import { requireNotExpired, verifySadToken } from './sad/verify.ts';
@@ -91,12 +92,23 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     const key = { keyId: cred.keyId, publicKey };
     const signatures = await Promise.all(toSign.map((digest) => signAndVerify(deps, key, plan.scheme, digest)));
     deps.log.info({ event: 'sam.sign', credentialID: cmd.credentialID, jti: claims.jti, count: signatures.length }, 'signed');
+    if (cred.oneTime && sad.used + cmd.hashes.length >= sad.n) await deleteSpentOneTime(deps, cmd);
     return { signatures };
   } catch (err) {
     // After consumption this adds an 'error' row next to the consumption's 'ok' row: the SAD stays spent (fail
     // closed), and the log says no signature was returned.
     await auditFailure(deps.db, deps.log, draft, err);
     throw err;
+  }
+}
+
+/** A one-time credential lives for one transaction: once its authorization is spent, its key goes (CSC v2.2). The
+ *  signatures are made and checked already, so a failure here does not withhold them; the expiry purge retries. */
+async function deleteSpentOneTime(deps: SamDeps, cmd: SignHashCmd): Promise<void> {
+  try {
+    await deleteCredential(deps, { ctx: cmd.ctx, credentialID: cmd.credentialID }, 'one-time-used');
+  } catch (err) {
+    deps.log.warn({ event: 'sam.credential.delete', credentialID: cmd.credentialID, err: (err as Error).message }, 'spent one-time credential not deleted yet');
   }
 }
 

@@ -21,6 +21,10 @@ export type AuditEvent =
   | 'approve'
   | 'lockout'
   | 'unlock'
+  /** CSC v2.2 credentials/create by the credential's owner (the admin API's creations are its 'admin' rows). */
+  | 'credential.create'
+  /** A credential's key destroyed: credentials/delete, or a one-time credential spent or expired (detail.reason). */
+  | 'credential.delete'
   /** signatures/timestamp (CSC v2 §11.13): a TimeStampToken over the digest in `hashes`. */
   | 'timestamp'
   | 'signin'

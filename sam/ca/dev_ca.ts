@@ -28,7 +28,14 @@ export interface CertificateAuthority {
   certificate: Uint8Array;
   /** Certifies `spki` (EC P-256/P-384, RSA 2048/3072) for signing; resolves to the DER end-entity certificate.
    *  `profile` 'timestamping' makes the certificate of a time-stamping authority instead (RFC 3161 §2.3). */
-  issue(req: { spki: Uint8Array; subject: Subject; validityDays?: number; profile?: CertificateProfile }): Promise<Uint8Array>;
+  issue(req: {
+    spki: Uint8Array;
+    subject: Subject;
+    validityDays?: number;
+    /** Lifetime in seconds, instead of validityDays: the short-lived certificate of a one-time credential (CSC v2.2). */
+    validitySeconds?: number;
+    profile?: CertificateProfile;
+  }): Promise<Uint8Array>;
 }
 
 /** 'signing': a person's signature key (default); 'timestamping': the key of the SAM's time-stamping authority. */
@@ -124,9 +131,14 @@ function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Dat
       if (!keyAlgoOf(subjectKey)) throw new TypeError('subject key must be EC P-256/P-384 or RSA 2048/3072');
       const days = req.validityDays ?? DEFAULT_VALIDITY_DAYS;
       if (!Number.isInteger(days) || days < 1) throw new TypeError('validityDays must be a positive integer');
-      const notBefore = wholeSeconds(now().getTime() - BACKDATE_MS);
-      // An end-entity certificate never outlives its issuer (a chain is only as valid as its shortest member).
-      const notAfter = new Date(Math.min(notBefore.getTime() + days * DAY_MS, caNotAfterMs));
+      const seconds = req.validitySeconds;
+      if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1)) throw new TypeError('validitySeconds must be a positive integer');
+      const nowMs = now().getTime();
+      const notBefore = wholeSeconds(nowMs - BACKDATE_MS);
+      // A lifetime in seconds counts from now, not from the back-dated notBefore: the one-time certificate's window
+      // is the one asked for. An end-entity certificate never outlives its issuer either.
+      const end = seconds === undefined ? notBefore.getTime() + days * DAY_MS : wholeSeconds(nowMs + seconds * 1000).getTime();
+      const notAfter = new Date(Math.min(end, caNotAfterMs));
       const timestamping = req.profile === 'timestamping';
       const extensions = [
         // Signing keys: digitalSignature + nonRepudiation (contentCommitment), as for qualified signature

@@ -21,6 +21,10 @@ export interface Hsm {
   /** Generates a key pair inside the token: private key CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, not extractable. */
   generateKeyPair(spec: { algo: KeyAlgo; label: string }): Promise<KeyPairInfo>;
 
+  /** Destroys both objects of the pair `keyId` in the token (C_DestroyObject, private key first). Resolves to the
+   *  number of objects destroyed: 0 when the pair was already gone, so a retried deletion is not an error. */
+  destroyKeyPair(keyId: string): Promise<number>;
+
   /** Looks a key pair up by label (for the SAM's own keys: SAD signing key, CA key); null when absent. */
   findKeyPair(label: string): Promise<KeyPairInfo | null>;
 

@@ -4,7 +4,7 @@ import type { Metrics } from '../../core/metrics.ts';
 import type { Hsm } from './hsm.ts';
 import { HsmError } from './hsm.ts';
 
-const TIMED = ['generateKeyPair', 'findKeyPair', 'signDigest', 'verifyDigest', 'ensureSecretKey', 'encrypt', 'decrypt'] as const;
+const TIMED = ['generateKeyPair', 'destroyKeyPair', 'findKeyPair', 'signDigest', 'verifyDigest', 'ensureSecretKey', 'encrypt', 'decrypt'] as const;
 
 export function meterHsm(hsm: Hsm, m: Metrics): Hsm {
   const metered: Hsm = Object.create(hsm);

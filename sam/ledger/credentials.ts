@@ -29,6 +29,8 @@ export type CredentialRecord = {
   scal: Scal;
   /** Most signatures one authorization may cover (CSC v2 §11.5 multisign), enforced by the SAM (migration 011). */
   multisign: number;
+  /** One transaction only (migration 018): deleted once an authorization of it is spent, or when it expires. */
+  oneTime: boolean;
 };
 
 /** The fields the SAM's seal covers: everything that decides who may sign and how, but the failure counters. */
@@ -64,11 +66,12 @@ export type CredentialRow = {
   approval: Approval;
   scal: Scal;
   multisign: number;
+  one_time: boolean;
   seal: Buffer | null;
 };
 
 export const CREDENTIAL_COLUMNS =
-  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_pending, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval, scal, multisign, seal';
+  'credential_id, owner_id, key_id, key_algo, pss_only, spki, enabled, pin_hash, pin_pending, pin_failures, otp_failures, locked_at, not_before, not_after, otp_channel, approval, scal, multisign, one_time, seal';
 
 /** The record of a row whose seal holds (else SAM_CREDENTIAL_TAMPERED). */
 export function credentialFromRow(r: CredentialRow, seal: CredentialSeal): CredentialRecord {
@@ -97,21 +100,26 @@ function unchecked(r: CredentialRow): CredentialRecord {
     approval: r.approval,
     scal: r.scal,
     multisign: r.multisign,
+    oneTime: r.one_time,
   };
 }
 
 export async function insertCredential(
   q: Queryable,
   seal: CredentialSeal,
-  c: Omit<CredentialRecord, 'enabled' | 'pinPending' | 'pinFailures' | 'otpFailures' | 'lockedAt' | 'otpChannel' | 'approval'> & { otpChannel?: OtpChannel; approval?: Approval },
+  c: Omit<CredentialRecord, 'enabled' | 'pinPending' | 'pinFailures' | 'otpFailures' | 'lockedAt' | 'otpChannel' | 'approval' | 'oneTime'> & {
+    otpChannel?: OtpChannel;
+    approval?: Approval;
+    oneTime?: boolean;
+  },
 ): Promise<void> {
   // Created without a PIN: it waits for its activation link (migration 016).
   const row = { ...c, enabled: true, pinPending: c.pinHash === null, otpChannel: c.otpChannel ?? 'totp', approval: c.approval ?? 'inline' } satisfies SealedFields;
   await q.query(
-    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval, scal, multisign, enabled, pin_pending, seal)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+    `INSERT INTO sam.credentials (credential_id, owner_id, key_id, key_algo, pss_only, spki, pin_hash, not_before, not_after, otp_channel, approval, scal, multisign, enabled, pin_pending, seal, one_time)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
     [row.credentialId, row.ownerId, row.keyId, row.keyAlgo, row.pssOnly, Buffer.from(row.spki), row.pinHash, row.notBefore, row.notAfter,
-      row.otpChannel, row.approval, row.scal, row.multisign, row.enabled, row.pinPending, await seal.make(row)],
+      row.otpChannel, row.approval, row.scal, row.multisign, row.enabled, row.pinPending, await seal.make(row), c.oneTime === true],
   );
 }
 
@@ -236,4 +244,23 @@ export async function releaseAttempt(q: Queryable, credentialId: string, factor:
 /** The whole activation succeeded: consecutive failures of every factor start again from zero (DESIGN §2.1). */
 export async function resetFailures(q: Queryable, credentialId: string): Promise<void> {
   await q.query('UPDATE sam.credentials SET pin_failures = 0, otp_failures = 0 WHERE credential_id = $1 AND locked_at IS NULL', [credentialId]);
+}
+
+/** Removes the credential's row (its SADs, challenges and approvals go with it: ON DELETE CASCADE) and returns the
+ *  key it was bound to; null when there is no such row. The audit trail keeps every reference to the id. */
+export async function removeCredential(q: Queryable, credentialId: string): Promise<{ keyId: string; ownerId: string } | null> {
+  const { rows } = await q.query<{ key_id: string; owner_id: string }>(
+    'DELETE FROM sam.credentials WHERE credential_id = $1 RETURNING key_id, owner_id',
+    [credentialId],
+  );
+  return rows[0] ? { keyId: rows[0].key_id, ownerId: rows[0].owner_id } : null;
+}
+
+/** One-time credentials whose certificate expired before `now`, oldest first, at most `limit`. */
+export async function expiredOneTime(q: Queryable, now: Date, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ credential_id: string }>(
+    'SELECT credential_id FROM sam.credentials WHERE one_time AND not_after < $1 ORDER BY not_after LIMIT $2',
+    [now, limit],
+  );
+  return rows.map((r) => r.credential_id);
 }

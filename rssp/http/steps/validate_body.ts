@@ -3,10 +3,14 @@
 // the body with bodyOf: typed as the document declares it for the method, so no step casts it.
 import type { CscRequest } from '../../../openapi/types.ts';
 import { parseRequest, type CscOperation } from '../../../openapi/validate.ts';
+import { parseV22Request } from '../../../openapi/validate_v22.ts';
 import type { CscContext, Step } from '../step.ts';
 
+/** Checked against the document of the base the request came in on: /csc/v2.2 sets `apiVersion` (v22/router.ts) and
+ *  its shared methods are checked against csc-v2.2.yaml, whose shapes for them are those of csc-v2.yaml. */
 export function validateBody<Op extends CscOperation>(op: Op): Step {
-  return (ctx) => setBody(ctx, op, parseRequest(op, ctx.state.body));
+  return (ctx) =>
+    setBody(ctx, op, ctx.state.apiVersion === '2.2' ? (parseV22Request(op, ctx.state.body) as CscRequest<Op>) : parseRequest(op, ctx.state.body));
 }
 
 /** Makes `body` the request's body, typed as the body of `op`. Only what has been checked against the schema of

@@ -41,6 +41,7 @@ const MAX_SIGNATURE_BYTES = 1024;
 /** Used by test_hooks.ts only: closes every session of the token underneath the pool. */
 export const DROP_ALL_SESSIONS = Symbol('dropAllSessions');
 export const READ_PRIVATE_VALUE = Symbol('readPrivateValue');
+export const COUNT_OBJECTS = Symbol('countObjects');
 
 export class Pkcs11Hsm implements Hsm {
   private readonly keys = new Map<string, KeyEntry>();
@@ -94,6 +95,23 @@ export class Pkcs11Hsm implements Hsm {
       const keyId = id.toString('hex');
       this.keys.set(keyId, entry);
       return { keyId, spki };
+    });
+  }
+
+  async destroyKeyPair(keyId: string): Promise<number> {
+    const id = parseKeyId(keyId);
+    this.keys.delete(keyId);
+    return this.pool.run(async (s) => {
+      // Every object with this CKA_ID: the private key first, so that no moment leaves it without its public half
+      // being the only trace. Found afresh (not from the cache): another process may have made or removed them.
+      let destroyed = 0;
+      for (const cls of [P.CKO_PRIVATE_KEY, P.CKO_PUBLIC_KEY]) {
+        for (const h of this.find(s, [{ type: P.CKA_CLASS, value: cls }, { type: P.CKA_ID, value: id }])) {
+          this.p11.C_DestroyObject(s, h);
+          destroyed++;
+        }
+      }
+      return destroyed;
     });
   }
 
@@ -217,6 +235,12 @@ export class Pkcs11Hsm implements Hsm {
       const type = key.keyType === 'EC' ? P.CKA_VALUE : P.CKA_PRIVATE_EXPONENT;
       return new Uint8Array(this.attr(s, key.priv, type));
     });
+  }
+
+  /** Every object of the token visible to the logged-in user (an empty C_FindObjects template), for tests that
+   *  prove a deletion left nothing behind (test_hooks.ts). */
+  async [COUNT_OBJECTS](): Promise<number> {
+    return this.pool.run(async (s) => this.find(s, []).length);
   }
 
   sessions(): { size: number; inUse: number; waiting: number } {

@@ -47,6 +47,12 @@ export class FakeSam implements SignatureActivation {
     if (err) throw err;
   }
 
+  async deleteCredential(cmd: Parameters<SignatureActivation['deleteCredential']>[0]) {
+    this.record('deleteCredential', cmd);
+    this.states.delete(cmd.credentialID);
+    return { destroyedObjects: 2 };
+  }
+
   async createCredential(cmd: Parameters<SignatureActivation['createCredential']>[0]) {
     this.record('createCredential', cmd);
     const keys = keyPair();
@@ -203,6 +209,7 @@ export class FakeCredentials {
       multisign: cmd.multisign ?? 1,
       keyAlgo,
       certificates,
+      oneTime: false,
       createdAt: new Date(),
     });
     return { credentialID };

@@ -150,4 +150,15 @@ describe('sameAuthorizationDetails', () => {
     for (const v of variants) expect(sameAuthorizationDetails(JSON.stringify([v]), approved)).toBe(false);
     expect(sameAuthorizationDetails('not json', approved)).toBe(false);
   });
+
+  it('v2.2 details with numSignatures match the approved ones as a jsonb column returns them (its own key order)', () => {
+    const v22 = 'https://cloudsignatureconsortium.org/2025/credential';
+    const sent = [{ type: v22, credentialID: 'c1', numSignatures: 1, documentDigests: [{ hash: h1.toString('base64'), label: 'A' }], hashAlgorithmOID: SHA256 }];
+    // jsonb orders keys by length, then bytes: numSignatures (13) before documentDigests (15).
+    const stored = [{ type: v22, credentialID: 'c1', numSignatures: 1, documentDigests: [{ hash: h1.toString('base64'), label: 'A' }], hashAlgorithmOID: SHA256 }];
+    const reordered = [{ hashAlgorithmOID: SHA256, documentDigests: stored[0]!.documentDigests, numSignatures: 1, credentialID: 'c1', type: v22 }];
+    expect(sameAuthorizationDetails(JSON.stringify(sent), stored)).toBe(true);
+    expect(sameAuthorizationDetails(JSON.stringify(reordered), [{ ...stored[0]!, numSignatures: 1 }])).toBe(true);
+    expect(sameAuthorizationDetails(JSON.stringify([{ ...sent[0]!, numSignatures: 2 }]), stored)).toBe(false);
+  });
 });

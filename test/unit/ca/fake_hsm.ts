@@ -50,6 +50,10 @@ export class FakeHsm implements Hsm {
     return { keyId, spki };
   }
 
+  async destroyKeyPair(keyId: string): Promise<number> {
+    return this.keys.delete(keyId) ? 2 : 0;
+  }
+
   async findKeyPair(label: string): Promise<KeyPairInfo | null> {
     for (const [keyId, e] of this.keys) if (e.label === label) return { keyId, spki: e.spki };
     return null;

@@ -151,6 +151,11 @@ export class FakeSam implements SignatureActivation {
     this.record('createCredential', cmd);
     return { publicKeySpki: new Uint8Array([1]), certificates: this.created.certificates };
   }
+  async deleteCredential(cmd: Parameters<SignatureActivation['deleteCredential']>[0]) {
+    this.record('deleteCredential', cmd);
+    if (!this.states.delete(cmd.credentialID)) throw new SamError('SAM_CREDENTIAL_UNKNOWN');
+    return { destroyedObjects: 2 };
+  }
   async createCsr(cmd: Parameters<SignatureActivation['createCsr']>[0]) {
     this.record('createCsr', cmd);
     return { csr: new Uint8Array([0x30, 0x01, 0x00]) };

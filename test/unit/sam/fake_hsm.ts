@@ -61,6 +61,10 @@ export function createFakeHsm(): FakeHsm {
       keys.set(keyId, entry);
       return entry.info;
     },
+    async destroyKeyPair(keyId) {
+      hsm.before?.('destroyKeyPair');
+      return keys.delete(keyId) ? 2 : 0;
+    },
     async findKeyPair(label) {
       hsm.before?.('findKeyPair');
       for (const k of keys.values()) if (k.label === label) return k.info;

@@ -1,0 +1,41 @@
+// A minimal CSC v2.2 client for the black-box tests of /csc/v2.2: every response is checked for
+// `Content-Type: application/json` (204 excepted) and validated against openapi/csc-v2.2.yaml. Also opens the
+// service's own SoftHSM token from the test process, to count the objects in it through PKCS#11.
+import { expect } from 'vitest';
+import { type CscV22Operation, validateV22Response } from '../../openapi/validate_v22.ts';
+import type { Hsm } from '../../sam/hsm/hsm.ts';
+import { openPkcs11Hsm } from '../../sam/hsm/pkcs11/index.ts';
+import { ensureDevToken } from '../../softhsm-config/dev_token.ts';
+import type { Server } from './harness.ts';
+
+export type V22Response = { status: number; body: any; headers: Headers };
+
+export async function csc22(
+  server: Server,
+  op: CscV22Operation,
+  body: unknown,
+  auth?: { bearer?: string; basic?: [string, string] },
+): Promise<V22Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (auth?.bearer) headers.authorization = `Bearer ${auth.bearer}`;
+  if (auth?.basic) headers.authorization = `Basic ${Buffer.from(auth.basic.join(':')).toString('base64')}`;
+  const res = await fetch(`${server.url}/csc/v2.2/${op}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status === 204) {
+    expect(text).toBe('');
+    expect(validateV22Response(op, 204, undefined)).toEqual([]);
+    return { status: 204, body: undefined, headers: res.headers };
+  }
+  expect(res.headers.get('content-type'), `${op} ${res.status}`).toMatch(/^application\/json/);
+  const parsed = JSON.parse(text);
+  expect(validateV22Response(op, res.status, parsed), `${op} ${res.status} ${text}`).toEqual([]);
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** The token the service made under its DATA_DIR (embedded defaults), opened by this process with the same PIN.
+ *  SoftHSM keeps each object in a file of the token directory and rereads the directory, so objects the service
+ *  creates or destroys are seen here. Call before anything else in the process opens a SoftHSM token. */
+export async function openServiceToken(server: Server, label = 'rssp-sam'): Promise<Hsm> {
+  const token = await ensureDevToken({ dataDir: server.dataDir, label });
+  return openPkcs11Hsm({ module: token.module, tokenLabel: label, pin: token.pin, sessions: 1 });
+}

@@ -1,0 +1,53 @@
+// A one-time credential that is never used is deleted when its certificate expires (CSC v2.2, issue #12 item 2): by
+// the purge timer of the running service (PURGE_INTERVAL_SECONDS), its key objects destroyed in the token and the id
+// unknown from then on. The shortest certificate the API allows lives 60 s, so this file waits about a minute.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hsm } from '../../sam/hsm/hsm.ts';
+import { countObjects } from '../../sam/hsm/pkcs11/test_hooks.ts';
+import { type Server, startServer } from './harness.ts';
+import { adminApi, sql } from './oauth_harness.ts';
+import { csc22, openServiceToken } from './v22_client.ts';
+
+let server: Server;
+let token: Hsm;
+
+beforeAll(async () => {
+  server = await startServer({ PURGE_INTERVAL_SECONDS: '2' });
+  token = await openServiceToken(server);
+}, 120_000);
+
+afterAll(async () => {
+  await token?.close();
+  await server?.stop();
+});
+
+describe('one-time credential expiry', () => {
+  it('is deleted by the purge once its certificate has expired, the lasting one next to it is not', async () => {
+    const username = `v22x-${randomBytes(4).toString('hex')}`;
+    await adminApi(server, 'POST', '/admin/users', { username, password: 'correct horse battery' });
+    const login = await csc22(server, 'auth/login', {}, { basic: [username, 'correct horse battery'] });
+    const bearer = login.body.access_token as string;
+    const before = await countObjects(token);
+    const once = await csc22(server, 'credentials/create', { signAlgo: 'RS256', PIN: '246810', oneTime: true, validitySeconds: 60 }, { bearer });
+    const kept = await csc22(server, 'credentials/create', { signAlgo: 'ES256', PIN: '246810' }, { bearer });
+    expect([once.status, kept.status]).toEqual([200, 200]);
+    expect(await countObjects(token)).toBe(before + 4);
+
+    // Still there a few purges later: not expired yet.
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(await countObjects(token)).toBe(before + 4);
+
+    const deadline = Date.now() + 80_000;
+    while ((await countObjects(token)) !== before + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1_000));
+    expect(await countObjects(token)).toBe(before + 2);
+    const info = await csc22(server, 'credentials/info', { credentialID: once.body.credentialID }, { bearer });
+    expect([info.status, info.body]).toEqual([400, { error: 'invalid_request', error_description: 'Invalid parameter credentialID' }]);
+    expect((await csc22(server, 'credentials/list', {}, { bearer })).body.credentialIDs).toEqual([kept.body.credentialID]);
+    const rows = await sql<{ reason: string }>(
+      `SELECT detail::jsonb->>'reason' AS reason FROM sam.audit WHERE credential_id = $1 AND event = 'credential.delete' AND result = 'ok'`,
+      [once.body.credentialID],
+    );
+    expect(rows).toEqual([{ reason: 'one-time-expired' }]);
+  }, 120_000);
+});

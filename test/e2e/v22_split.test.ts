@@ -1,0 +1,73 @@
+// CSC v2.2 credentials/create and credentials/delete in split mode (DESIGN §4): the api instance reaches the SAM over
+// mutual TLS, so createCredential (one-time) and deleteCredential cross the remote port (core/sam_wire.ts,
+// rssp/adapters/sam_client.ts, sam/http). The key objects are counted in the SAM process's own token.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hsm } from '../../sam/hsm/hsm.ts';
+import { countObjects } from '../../sam/hsm/pkcs11/test_hooks.ts';
+import { databaseWithRoles } from '../db_fixtures.ts';
+import { admin, opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
+import { ES256, makeTls, SHA256, splitEnv, startSam } from './split_harness.ts';
+import { csc22, openServiceToken } from './v22_client.ts';
+
+let base: string;
+let sam: Server;
+let api: Server;
+let token: Hsm;
+let db: Awaited<ReturnType<typeof databaseWithRoles>>;
+
+beforeAll(async () => {
+  base = mkdtempSync(path.join(os.tmpdir(), 'rssp-v22-split-'));
+  const tlsDir = await makeTls(path.join(base, 'tls'));
+  db = await databaseWithRoles();
+  const split = await splitEnv({ samDatabaseUrl: db.samUrl, apiDatabaseUrl: db.apiUrl, redisUrl: process.env.REDIS_URL!, tlsDir });
+  sam = await startSam(split.samEnv);
+  api = await startServer(split.apiEnv);
+  token = await openServiceToken(sam);
+}, 120_000);
+
+afterAll(async () => {
+  await token?.close();
+  await api?.stop();
+  await sam?.stop();
+  await db?.drop();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('split mode: credentials/create and credentials/delete through the remote SAM', () => {
+  it('creates, signs with and deletes a credential, and a one-time credential goes after its signature', async () => {
+    const username = `v22s${Date.now().toString(36)}`;
+    expect((await admin(api, 'user:create', '--username', username, '--password', 'pw-split-22')).code).toBe(0);
+    const { secret } = (await admin(api, 'otp:enroll', '--username', username)).json;
+    const login = await csc22(api, 'auth/login', {}, { basic: [username, 'pw-split-22'] });
+    const bearer = login.body.access_token as string;
+    const before = await countObjects(token);
+
+    const kept = await csc22(api, 'credentials/create', { signAlgo: 'ES256', PIN: '246810' }, { bearer });
+    const once = await csc22(api, 'credentials/create', { signAlgo: 'ES256', PIN: '246810', oneTime: true }, { bearer });
+    expect([kept.status, once.status]).toEqual([200, 200]);
+    expect(await countObjects(token)).toBe(before + 4);
+
+    const hash = createHash('sha256').update('split v2.2').digest();
+    const auth = await csc22(api, 'credentials/authorize', {
+      credentialID: once.body.credentialID, numSignatures: 1, hashes: [hash.toString('base64')], hashAlgorithmOID: SHA256,
+      authData: [{ id: 'PIN', value: '246810' }, { id: 'OTP', value: await totp(secret) }],
+    }, { bearer });
+    expect(auth.status, JSON.stringify(auth.body)).toBe(200);
+    const signed = await csc22(api, 'signatures/signHash', {
+      credentialID: once.body.credentialID, SAD: auth.body.SAD, hashes: [hash.toString('base64')], signAlgo: ES256,
+    }, { bearer });
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    const certPem = pem(once.body.cert.certificates[0]);
+    expect(await opensslVerify({ certPem, digest: hash, signature: Buffer.from(signed.body.signatures[0], 'base64'), hash: 'sha256' })).toBe(true);
+    expect(await countObjects(token)).toBe(before + 2);
+
+    expect((await csc22(api, 'credentials/delete', { credentialID: kept.body.credentialID }, { bearer })).status).toBe(204);
+    expect(await countObjects(token)).toBe(before);
+    const gone = await csc22(api, 'credentials/info', { credentialID: kept.body.credentialID }, { bearer });
+    expect([gone.status, gone.body]).toEqual([400, { error: 'invalid_request', error_description: 'Invalid parameter credentialID' }]);
+  }, 60_000);
+});
