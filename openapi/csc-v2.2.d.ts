@@ -279,9 +279,10 @@ export interface paths {
         put?: never;
         /**
          * Collect the outcome of an asynchronous signature request (CSC v2 §11.12).
-         * @description `requestID` is the `responseID` that signatures/signHash answered in operationMode "A". While the job
-         *     has not run: 202 with `accepted_request`. Once it ran: 200 with the body the synchronous call would
-         *     have answered (`signatures`), or the error it would have given (e.g. 400 "SAD expired"). Either is
+         * @description `requestID` is the `responseID` that signatures/signHash or signatures/signDoc answered in operationMode
+         *     "A". While the job has not run: 202 with `accepted_request`. Once it ran: 200 with the body the
+         *     synchronous call would have answered (`signatures`, or `DocumentWithSignature` / `SignatureObject`), or
+         *     the error it would have given (e.g. 400 "SAD expired"). Either is
          *     given out once: the job is then deleted, and the same requestID is refused as invalid. Only the user
          *     and the client (signature application) that made the request can poll it; another's requestID, an
          *     unknown one and one past its validity_period are all refused with "Invalid parameter requestID".
@@ -323,7 +324,9 @@ export interface paths {
          *     given); for `documentDigests`, the hashes sent. The service builds the data to be signed around each digest
          *     and the signature module signs it only after checking the SAD against the digests, as for
          *     signatures/signHash. `credentialID` is required: this service does not pick a credential by
-         *     `signatureQualifier`. Only the synchronous mode is offered here; "A" is refused.
+         *     `signatureQualifier`. With operationMode "A" the request is checked at once and answered with a
+         *     `responseID`; signatures/signPolling then returns this method's body once (or its error), as for
+         *     signatures/signHash.
          */
         post: operations["signaturesSignDoc"];
         delete?: never;
@@ -881,9 +884,15 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description The body the synchronous call would have answered (§11.12), for signatures/signHash or signatures/signDoc. */
         SignPollingResponse: {
             /** @description The signatures of the signatures/signHash request, in the order of its `hashes`. */
-            signatures: components["schemas"]["Base64Out"][];
+            signatures?: components["schemas"]["Base64Out"][];
+            /** @description As signatures/signDoc answers it. */
+            DocumentWithSignature?: components["schemas"]["Base64Out"][];
+            /** @description As signatures/signDoc answers it. */
+            SignatureObject?: components["schemas"]["Base64Out"][];
+            validationInfo?: components["schemas"]["ValidationInfo"];
         };
         SignDocRequest: {
             /** @description The credential whose key signs. Required by this service. */
@@ -897,17 +906,14 @@ export interface components {
             /** @description Documents to sign, with the format of each signature. Exactly one of this and `documentDigests`. */
             documents?: components["schemas"]["SignDocDocument"][];
             /**
-             * @description "S" (also when absent); "A" is not offered by signDoc yet and is refused.
+             * @description "S" (also when absent) answers with the signatures; "A" answers with a responseID to poll with.
              * @enum {string}
              */
             operationMode?: "A" | "S";
-            /** @description Asynchronous mode only. Ignored otherwise. */
-            validity_period?: number;
-            /**
-             * Format: uri
-             * @description Asynchronous mode only. Ignored otherwise.
-             */
-            response_uri?: string;
+            /** @description As in signatures/signHash (operationMode "A" only; ignored otherwise, whatever it holds). */
+            validity_period?: unknown;
+            /** @description As in signatures/signHash (operationMode "A" only; ignored otherwise). */
+            response_uri?: unknown;
             clientData?: components["schemas"]["ClientData"];
             /**
              * @description Asks for `validationInfo`. Only with AdES-B-LT, which this service does not offer yet (its CA publishes
@@ -961,7 +967,7 @@ export interface components {
             DocumentWithSignature?: components["schemas"]["Base64Out"][];
             /** @description The detached signatures (DER CMS SignedData), base64, in request order. */
             SignatureObject?: components["schemas"]["Base64Out"][];
-            /** @description Asynchronous mode only; not returned by this service yet. */
+            /** @description operationMode "A" only, and then alone; as in signatures/signHash. */
             responseID?: string;
             validationInfo?: components["schemas"]["ValidationInfo"];
         };
