@@ -1,4 +1,4 @@
-// The jobs table (rssp/migrations/002_jobs.sql). Every state change is one conditional statement, so that any
+// The jobs table (rssp/migrations/003_jobs.sql). Every state change is one conditional statement, so that any
 // number of instances share the table without a job being taken, finished or handed out twice:
 // - claim: FOR UPDATE SKIP LOCKED over pending jobs and running ones whose lease passed (a crashed instance's);
 // - finish: only by the claim that took the job (a slow instance overtaken after its lease changes nothing);
