@@ -35,6 +35,7 @@ const TABLE: [SamErrorCode, number, string, string][] = [
   ['SAM_SAD_EXHAUSTED', 400, INVALID_REQUEST, 'The SAD has been used for all the signatures it authorizes'],
   ['SAM_HASH_NOT_AUTHORIZED', 400, INVALID_REQUEST, 'Hash is not authorized by the SAD'],
   ['SAM_DTBSR_MISMATCH', 403, 'invalid_hash', 'Document or documentDigest does not match authroized hash'],
+  ['SAM_SIGN_INPUTS_INVALID', 500, 'server_error', 'The service encountered an unexpected condition'],
   ['SAM_HASH_LENGTH', 400, INVALID_REQUEST, 'Invalid digest value length'],
   ['SAM_HASH_ALG_INVALID', 400, INVALID_REQUEST, 'Invalid parameter hashAlgorithmOID'],
   ['SAM_HASH_ALG_MISMATCH', 400, INVALID_REQUEST, 'Invalid parameter hashAlgorithmOID'],
