@@ -16,6 +16,7 @@ const INVALID_WORDING: Record<string, string> = {
   token: 'Invalid string parameter token', // CSC v2 §11.3
   token_type_hint: 'Invalid string parameter token_type_hint', // CSC v2 §11.3: neither access_ nor refresh_token
   refresh_token: 'Invalid string parameter refresh_token', // CSC v2 §11.2: invalid format
+  hashType: 'Invalid parameter hashType: expected dtbsr, sdr or sodr', // CSC v2.2 data model §8.2
 };
 
 /** CSC v2 §11.10 names a clientData that is not a string "invalid", not "missing (or invalid type)". */
