@@ -6,6 +6,7 @@ import { type Check, fail, failIfAny } from '../check.ts';
 import { isObject } from '../encodings.ts';
 import { expectJsonOk, isJsonContentType } from '../expect_error.ts';
 import { describeAnswer, type HttpAnswer } from '../http_client.ts';
+import { sessionEndGroup } from '../checks/session_end.ts';
 import { GROUPS } from '../groups.ts';
 import type { Session } from '../session.ts';
 import { credentialCasingIssues, infoCasingIssues } from './keys.ts';
@@ -96,5 +97,6 @@ const errorBodies: Check<Session> = {
 export const strictProfile: Profile = {
   title: 'CSC API v2.0.0.2 to the letter: every check of the kit, exact member names, JSON media type, the bare error model',
   specification: 'CSC API v2.0.0.2',
-  groups: [...GROUPS, group('strict', [infoCasing, credentialCasing, contentType, errorBodies])],
+  // Before the session ends: the casing of credentials needs the token that auth/revoke retires.
+  groups: [...GROUPS.filter((g) => g !== sessionEndGroup), group('strict', [infoCasing, credentialCasing, contentType, errorBodies]), sessionEndGroup],
 };
