@@ -225,7 +225,19 @@ export function sameAuthorizationDetails(sent: unknown, approved: Record<string,
   }
   const a = parsed.authorizationDetails![0]!;
   const b = approved[0]!;
+  // Key order is no part of the comparison: the approved details come back from a jsonb column, which reorders keys.
   const canon = (o: Record<string, unknown>) =>
-    JSON.stringify({ ...o, type: 'credential', numSignatures: o.numSignatures ?? (o.documentDigests as unknown[] | undefined)?.length });
+    canonicalJson({ ...o, type: 'credential', numSignatures: o.numSignatures ?? (o.documentDigests as unknown[] | undefined)?.length });
   return approved.length === 1 && canon(a) === canon(b);
+}
+
+/** JSON with every object's keys in sorted order, so that equal values give equal strings. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
 }

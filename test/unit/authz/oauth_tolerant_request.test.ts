@@ -74,3 +74,17 @@ describe('authorization_details with explicit nulls and hashType (CSC v2.2)', ()
     expect(refusal(rar({ ...detail, credentialID: null }))).toEqual({ error: 'invalid_authorization_details', description: 'credentialID is required' });
   });
 });
+
+describe('sameAuthorizationDetails after storage', () => {
+  it('ignores key order: approved details come back from a jsonb column with their keys reordered', () => {
+    const detail = { type: 'https://cloudsignatureconsortium.org/2025/credential', credentialID: 'c1', numSignatures: 1, hashAlgorithmOID: SHA256, documentDigests: [{ hash: std, label: 'L', hashType: 'dtbsr' }] };
+    const approved = (parseScope(rar(detail)) as { request: { authorizationDetails: Record<string, unknown>[] } }).request.authorizationDetails;
+    // jsonb orders keys by length, then bytewise.
+    const reorder = (o: Record<string, unknown>): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.length - b.length || (a < b ? -1 : 1)).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => reorder(x)) : v]));
+    const stored = approved.map(reorder);
+    expect(Object.keys(stored[0]!)).not.toEqual(Object.keys(approved[0]!));
+    expect(sameAuthorizationDetails(JSON.stringify([detail]), stored)).toBe(true);
+    expect(sameAuthorizationDetails(JSON.stringify([{ ...detail, numSignatures: 2, documentDigests: [detail.documentDigests[0], detail.documentDigests[0]] }]), stored)).toBe(false);
+  });
+});
