@@ -27,7 +27,7 @@ import { createMetrics, meterSam } from './core/metrics.ts';
 import { opsRoutes, type ReadinessChecks } from './admin/ops_routes.ts';
 import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
-import { approvalPages } from './rssp/approval/approval_page.ts';
+import { approvalPages } from './authz/pages/approval.ts';
 import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
 import { startSamServer } from './sam/http/server.ts';

@@ -286,11 +286,15 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'register a signature application with the OAuth authorization server; prints client_id (and client_secret once)',
     flags: [
       { name: 'name', required: true, help: 'shown to people on the sign-in and signature pages' },
-      { name: 'redirect-uri', required: true, multi: true, help: 'an exact redirect URI (repeat the flag for several)' },
+      { name: 'redirect-uri', multi: true, help: 'an exact redirect URI (repeat the flag for several); required unless --seal-owner true' },
       { name: 'auth', help: 'client_secret_basic | client_secret_post | private_key_jwt (default client_secret_basic)' },
       { name: 'jwks-file', help: 'JSON Web Key Set with the public keys of a private_key_jwt client' },
+      { name: 'seal-owner', help: 'true: an organisation that owns e-seals and may use the client credentials grant (seal:create)' },
     ],
     async run(f, api) {
+      if (f['seal-owner'] !== undefined && f['seal-owner'] !== 'true' && f['seal-owner'] !== 'false') throw new CliError('--seal-owner must be true or false', 2);
+      const sealOwner = f['seal-owner'] === 'true';
+      if (f['redirect-uri'] === undefined && !sealOwner) throw new CliError('missing --redirect-uri', 2);
       let jwks: unknown;
       if (f['jwks-file'] !== undefined) {
         try {
@@ -299,7 +303,50 @@ export const COMMANDS: Record<string, Command> = {
           throw new CliError(`cannot read ${f['jwks-file']} as JSON: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
       }
-      printJson(await api('POST', '/admin/clients', { name: f.name, redirectUris: f['redirect-uri']!.split('\n'), auth: f.auth, jwks }));
+      const redirectUris = f['redirect-uri'] === undefined ? [] : f['redirect-uri'].split('\n');
+      printJson(await api('POST', '/admin/clients', { name: f.name, redirectUris, auth: f.auth, jwks, sealOwner: sealOwner || undefined }));
+    },
+  },
+  'seal:create': {
+    summary: 'generate an e-seal key in the HSM for an organisation (a client created with --seal-owner true) and certify it',
+    flags: [
+      { name: 'client', required: true, help: 'client_id of the organisation that owns the seal' },
+      { name: 'organization', required: true, help: 'organizationName of the certificate (the legal person)' },
+      { name: 'common-name', help: 'commonName of the certificate (default: the organisation)' },
+      { name: 'algo', required: true, help: 'ES256 | ES384 | RS256 | RS384 | PS256' },
+      { name: 'rsa-bits', int: true, help: '2048 | 3072 (RSA only, default 2048)' },
+      { name: 'pin', required: true, secret: { prompt: 'PIN of the new seal: ' }, help: "the seal's PIN, 4 to 16 digits, for the sealing system (asked for, or one line of stdin)" },
+      { name: 'scal', help: '1: one PIN activation for a batch of signatures | 2 (default): every batch bound to its hashes, PIN and TOTP (seal:otp)' },
+      { name: 'multisign', int: true, help: 'signatures one activation may cover (default 1; SEAL_BATCH_MAX_SIGNATURES caps a SCAL 1 batch)' },
+      { name: 'description', help: 'free text shown to signature applications (at most 255 characters)' },
+    ],
+    async run(f, api) {
+      printJson(
+        await api('POST', `/admin/clients/${enc(f.client!)}/seals`, {
+          organization: f.organization,
+          commonName: f['common-name'],
+          algo: f.algo,
+          rsaBits: num(f['rsa-bits']),
+          pin: f.pin,
+          scal: f.scal,
+          multisign: num(f.multisign),
+          description: f.description,
+        }),
+      );
+    },
+  },
+  'seal:otp': {
+    summary: "create (or replace) the organisation's TOTP seed, the second factor of its SCAL 2 seals; prints the secret once",
+    flags: [{ name: 'client', required: true, help: 'client_id of the organisation' }],
+    async run(f, api) {
+      printJson(await api('POST', `/admin/clients/${enc(f.client!)}/otp`));
+    },
+  },
+  'seal:list': {
+    summary: "list an organisation's e-seal credentials",
+    flags: [{ name: 'client', required: true, help: 'client_id of the organisation' }],
+    async run(f, api) {
+      printJson(await api('GET', `/admin/clients/${enc(f.client!)}/seals`));
     },
   },
   'client:list': {

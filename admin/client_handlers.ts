@@ -10,9 +10,10 @@ function registry(deps: Parameters<Handler>[0]) {
 }
 
 export const createClient: Handler = async (deps, { body }) => {
-  onlyKnown(body, ['name', 'redirectUris', 'auth', 'jwks']);
+  onlyKnown(body, ['name', 'redirectUris', 'auth', 'jwks', 'sealOwner']);
   const name = requiredString(body, 'name');
-  const redirectUris = body.redirectUris;
+  // A seal owner (CSC v2 §8.5.2.2) may use the client credentials grant; one that only seals needs no redirect URI.
+  const redirectUris = body.redirectUris ?? (body.sealOwner === true ? [] : undefined);
   if (!Array.isArray(redirectUris) || !redirectUris.every((u) => typeof u === 'string')) {
     throw new CscError('invalidRequest', { description: 'redirectUris must be an array of strings' });
   }
@@ -22,9 +23,10 @@ export const createClient: Handler = async (deps, { body }) => {
     redirectUris,
     authMethod: auth as Parameters<NonNullable<Parameters<Handler>[0]['clients']>['create']>[0]['authMethod'],
     jwks: body.jwks,
+    sealOwner: body.sealOwner as boolean | undefined,
   });
   // The secret is shown once, here; the audit row names the client only.
-  return { status: 201, body: created, audit: { clientId: created.client_id, name, auth: auth ?? 'client_secret_basic' } };
+  return { status: 201, body: created, audit: { clientId: created.client_id, name, auth: auth ?? 'client_secret_basic', sealOwner: body.sealOwner === true } };
 };
 
 export const listClients: Handler = async (deps) => {

@@ -18,9 +18,9 @@ export type AdminDeps = {
   log: Logger;
   sam: SignatureActivation;
   users: Pick<UserStore, 'create' | 'byUsername' | 'byId'>;
-  credentials: Pick<CredentialService, 'create' | 'get' | 'listByOwner' | 'importChain' | 'csr'>;
-  /** OAuth clients of the authorization server (authz/oauth/clients.ts); absent, the client routes answer 404. */
-  clients?: Pick<ClientRegistry, 'create' | 'list' | 'delete'>;
+  credentials: Pick<CredentialService, 'create' | 'createSeal' | 'get' | 'listByOwner' | 'importChain' | 'csr'>;
+  /** OAuth clients of the authorization server (authz/oauth/clients.ts); absent, the client and seal routes answer 404. */
+  clients?: Pick<ClientRegistry, 'create' | 'list' | 'delete' | 'isSealOwner'>;
   /** Rotation of the authorization server's keys (authz/oauth/keys.ts). */
   oauthKeys?: { rotate(): Promise<{ kid: string }> };
   /** The audit trail: every admin action is recorded in it, and exported from it. */

@@ -12,6 +12,7 @@ import { SamError, type RequestContext } from '../core/sam_port.ts';
 import * as audit from './audit_handlers.ts';
 import * as ch from './client_handlers.ts';
 import * as h from './handlers.ts';
+import * as seal from './seal_handlers.ts';
 import { showOutbox } from './outbox_handlers.ts';
 import { readJsonBody } from './params.ts';
 
@@ -40,6 +41,9 @@ export const ADMIN_ROUTES: Route[] = [
   route('POST', '/clients', 'client.create', ch.createClient),
   route('GET', '/clients', 'client.list', ch.listClients),
   route('DELETE', '/clients/:p', 'client.delete', ch.deleteClient),
+  route('POST', '/clients/:p/seals', 'seal.create', seal.createSeal),
+  route('GET', '/clients/:p/seals', 'seal.list', seal.listSeals),
+  route('POST', '/clients/:p/otp', 'seal.otp', seal.enrollSealOtp),
   route('POST', '/oauth/keys/rotate', 'oauth.rotate-keys', ch.rotateOAuthKeys),
   route('POST', '/audit/export', 'audit.export', audit.exportAudit),
   route('POST', '/audit/verify', 'audit.verify', audit.verifyAudit),

@@ -8,7 +8,7 @@ import { onlyKnown, optionalString } from './params.ts';
 export const showOutbox: Handler = async (deps, { body }) => {
   onlyKnown(body, ['username']);
   const username = optionalString(body, 'username', 64);
-  if (!deps.outbox) throw new CscError('adminRouteNotFound', { description: 'No development outbox is configured' });
+  if (!deps.outbox) throw new CscError('adminRouteNotFound', { description: 'No development outbox is configured in this process (production, or no channel uses it); with SERVICES=api the SAM process keeps it, under its DATA_DIR/outbox' });
   const messages = await deps.outbox({ username });
   // The access log records who looked, never the messages: they hold live codes.
   return { status: 200, body: { messages }, audit: { username, count: messages.length } };

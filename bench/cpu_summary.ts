@@ -1,20 +1,32 @@
 // Summarises a V8 CPU profile (node --cpu-prof, e.g. from `npm run bench -- --cpu-prof dir`): self time per
 // function and per file area, the "profile that shows it" of docs/performance.md.
 //
-//   npx tsx bench/cpu_summary.ts dir/CPU.*.cpuprofile [--top 25]
+//   npx tsx bench/cpu_summary.ts dir/CPU.*.cpuprofile [--top 25] [--last SECONDS]
+//
+// --last keeps the samples of the profile's last SECONDS only: the measured window of a scenario ends shortly before
+// the service stops, while start-up, compilation and minting fill the beginning.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, last: { type: 'string' } } });
 const file = positionals[0];
 if (!file) throw new Error('usage: bench/cpu_summary.ts <file.cpuprofile> [--top N]');
 const prof = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
-prof.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+/** The first sample kept: with --last, the one from which the remaining time deltas add up to SECONDS. */
+let first = 0;
+if (values.last !== undefined) {
+  let us = 0;
+  first = prof.samples.length;
+  while (first > 0 && us < Number(values.last) * 1e6) us += prof.timeDeltas[--first] ?? 0;
+}
+prof.samples.forEach((id, i) => {
+  if (i >= first) selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 /** Where a function lives, coarsely: our code by folder, dependencies by package, Node internals, idle, GC. */

@@ -14,6 +14,7 @@ import http from 'node:http';
 import { generate } from 'otplib';
 import type { RuntimeMetrics } from '../admin/runtime_metrics.ts';
 import { SHA256_OID } from './algos.ts';
+import type { StoreProcesses } from './store_processes.ts';
 import { rate, summarize, type LatencySummary } from './stats.ts';
 
 export type BenchUser = { bearer: string; credentialID: string; pin: string; otpSecret?: string };
@@ -37,6 +38,9 @@ export type LoadJob = {
   users: BenchUser[];
   /** Other processes to account for during the window, by name and pid (remote mode: the SAM when split). */
   watch?: Record<string, number>;
+  /** The postmaster of DATABASE_URL's cluster and the redis-server of REDIS_URL (bench/store_processes.ts): their
+   *  CPU is counted instead of every process of that name, when they could be found. */
+  stores?: StoreProcesses;
 };
 
 /** CPU and peak RSS of a watched process over the measured window, from /proc (null where it cannot be read). */
@@ -46,12 +50,13 @@ export type Watched = { cores: number | null; peakRssBytes: number | null };
 export type ServerMetrics = RuntimeMetrics;
 
 /** Cores used during the measured window by each process on the machine that matters: the service (all its
- *  threads, SoftHSM's work included), PostgreSQL (every backend; null where /proc cannot be read) and this load
+ *  threads, SoftHSM's work included), PostgreSQL (the cluster of DATABASE_URL, every backend; null where /proc cannot be read) and this load
  *  generator. On a machine the service shares, these say where the CPU went. */
 export type CpuShares = {
   service: number;
   postgres: number | null;
-  /** Every redis-server process (null where /proc cannot be read; 0 with the in-process store). */
+  /** The redis-server of REDIS_URL, or every redis-server process when it could not be found (null where /proc
+   *  cannot be read; 0 with the in-process store). */
   redis: number | null;
   loader: number;
   /** CPU seconds over the window, for per-signature figures: the service's own (its report), PostgreSQL's, Redis's. */
@@ -134,8 +139,9 @@ try {
   /* the usual Linux value */
 }
 
-/** CPU seconds used so far by every process named `name` (postgres, redis-server); null without a readable /proc. */
-function processCpuSeconds(name: string): number | null {
+/** CPU seconds used so far by the process `root` and its children (a postmaster and its backends), or, without a
+ *  root, by every process named `name`; null without a readable /proc. */
+function processCpuSeconds(name: string, root?: number): number | null {
   let ticks = 0;
   try {
     for (const pid of readdirSync('/proc')) {
@@ -147,8 +153,9 @@ function processCpuSeconds(name: string): number | null {
         continue; // gone meanwhile
       }
       const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== name) continue;
       const fields = stat.slice(close + 2).split(' ');
+      const mine = root === undefined ? stat.slice(stat.indexOf('(') + 1, close) === name : Number(pid) === root || Number(fields[1]) === root;
+      if (!mine) continue;
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14 and 15)
     }
   } catch {
@@ -206,15 +213,17 @@ function watchWindow(): () => Record<string, Watched> | undefined {
 /** Starts measuring this process's and PostgreSQL's CPU; the returned function ends the window. */
 function cpuWindow(): (server: ServerMetrics) => CpuShares {
   const loaderAt = process.cpuUsage();
-  const pgAt = processCpuSeconds('postgres');
-  const redisAt = processCpuSeconds('redis-server');
+  const postgresCpu = () => processCpuSeconds('postgres', job.stores?.postgres);
+  const redisCpu = () => processCpuSeconds('redis-server', job.stores?.redis);
+  const pgAt = postgresCpu();
+  const redisAt = redisCpu();
   const t0 = performance.now();
   return (server) => {
     const seconds = (performance.now() - t0) / 1000;
     const own = process.cpuUsage(loaderAt);
     const since = (at: number | null, now: number | null) => (at === null || now === null ? null : now - at);
-    const pg = since(pgAt, processCpuSeconds('postgres'));
-    const redis = since(redisAt, processCpuSeconds('redis-server'));
+    const pg = since(pgAt, postgresCpu());
+    const redis = since(redisAt, redisCpu());
     return {
       service: server.cpuSeconds / (server.windowMs / 1000),
       postgres: pg === null ? null : pg / seconds,

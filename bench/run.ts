@@ -27,6 +27,7 @@ import type { BenchUser, LoadJob, LoadResult } from './load.ts';
 import type { RawResult } from './raw.ts';
 import { parseSessionsList, scalingTable, targets, tokenCallsPerSignature, type ScalingRow } from './remote.ts';
 import { ratio, shares } from './stats.ts';
+import { storeProcesses } from './store_processes.ts';
 import { hashSecret, SCRYPT_DEFAULTS, verifySecret } from '../core/slow_hash.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -254,7 +255,7 @@ function machine() {
  * CPU milliseconds per signature (issue #13). service: the service process (all threads); token: what the token
  * itself spends per signature, from the raw run on the same token (ECDSA: sign and verify, both done by the token;
  * RSA: sign only, the verify being Node's work in the service); outsideToken = service − token. postgres and redis:
- * every process of that name on the machine during the window. total = outsideToken + postgres + redis. full only:
+ * the cluster of DATABASE_URL and the redis-server of REDIS_URL during the window (bench/store_processes.ts). total = outsideToken + postgres + redis. full only:
  * scrypt, the CPU of one PIN check at the production cost measured in this process, and total without it.
  */
 type CpuPerSignature = {
@@ -288,6 +289,8 @@ const remotePoints: RemotePointRun[] = [];
 /** Processes of the remote scenario still running, stopped in the finally block if the run fails. */
 const remoteProcesses: Service[] = [];
 const rows: Row[] = [];
+/** Resolved once: the stores' processes do not change during a run. */
+const stores = storeProcesses();
 let profile: unknown = null;
 let svc: Service | null = null;
 try {
@@ -476,6 +479,7 @@ async function runLoad(s: Service, scenario: LoadJob['scenario'], algo: AlgoName
     mintMaxMs: Number(values['mint-seconds']) * 1000,
     users,
     ...(opts.watch ? { watch: opts.watch } : {}),
+    stores: await stores,
   };
   log(`${algo} ${scenario}: ${scenario === 'full' ? `${Math.min(concurrency, users.length)} signers` : `minting ${job.sads} SADs, then signHash at concurrency ${job.concurrency}`}`);
   const result = JSON.parse(await node('bench/load.ts', [], { ...process.env, BENCH_JOB: JSON.stringify(job) })) as LoadResult;

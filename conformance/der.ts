@@ -3,7 +3,7 @@
 // (RFC 8017 §A.2.3), which CSC v2 §11.10 carries as base64 DER.
 
 /** Reads one DER element at `offset`; undefined when the bytes are not a well-formed definite-length element. */
-function readElement(buf: Uint8Array, offset: number): { tag: number; start: number; end: number } | undefined {
+export function readElement(buf: Uint8Array, offset: number): { tag: number; start: number; end: number } | undefined {
   if (offset + 2 > buf.length) return undefined;
   const tag = buf[offset]!;
   let len = buf[offset + 1]!;

@@ -6,6 +6,7 @@ import { errorsGroup } from './checks/errors.ts';
 import { infoGroup } from './checks/info.ts';
 import { sessionEndGroup } from './checks/session_end.ts';
 import { signingGroup } from './checks/signing.ts';
+import { timestampGroup } from './checks/timestamp.ts';
 import type { Session } from './session.ts';
 
-export const GROUPS: Group<Session>[] = [infoGroup, authGroup, credentialsGroup, errorsGroup, signingGroup, sessionEndGroup];
+export const GROUPS: Group<Session>[] = [infoGroup, authGroup, credentialsGroup, errorsGroup, signingGroup, timestampGroup, sessionEndGroup];

@@ -103,6 +103,13 @@ const schema = z.object({
    *  authorization that started it, seconds. Default 3600: sole control means a person's consent does not
    *  stretch indefinitely. */
   SAD_MAX_TRANSACTION_SECONDS: int(30, 86400).default(3600),
+  /** Most signatures one activation of a SCAL 1 e-seal may cover (CSC v2 §8.5.3, the "high but limited number"):
+   *  the PIN is given once and the SAD counts signatures across signHash calls. Default 1000; a seal's own
+   *  multisign may be lower. */
+  SEAL_BATCH_MAX_SIGNATURES: int(1, 1_000_000).default(1000),
+  /** Seconds the SAD of a SCAL 1 e-seal batch stays valid (its time window). Default 3600: a leaked batch SAD is
+   *  useful for that long at most, so keep it as short as the sealing job allows. */
+  SEAL_BATCH_SECONDS: int(1, 86400).default(3600),
   /** Seconds an asynchronous authorization (credentials/authorize answered 202, CSC v2 §11.7) waits for the person
    *  to approve on the page before it expires. Default 300. */
   ASYNC_APPROVAL_LIFETIME_SECONDS: int(30, 3600).default(300),
@@ -249,6 +256,9 @@ export type Config = {
     otpChallenge?: { digits: number; lifetimeSeconds: number; max: number; windowSeconds: number };
     /** credentials/extendTransaction bound (CSC v2 §11.9). Absent: 3600. */
     sadMaxTransactionSeconds?: number;
+    /** SCAL 1 e-seal batches (CSC v2 §8.5.3): most signatures and the window of one activation. Absent: 1000 and
+     *  3600 s. */
+    sealBatch?: { maxSignatures: number; seconds: number };
     /** Pending asynchronous authorizations expire after this. Absent: 300. */
     approvalLifetimeSeconds?: number;
     /** Activation links expire after this (ACTIVATION_LINK_HOURS). Absent: 24 hours. */
@@ -369,6 +379,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         windowSeconds: e.OTP_CHALLENGE_WINDOW_SECONDS,
       },
       sadMaxTransactionSeconds: e.SAD_MAX_TRANSACTION_SECONDS,
+      sealBatch: { maxSignatures: e.SEAL_BATCH_MAX_SIGNATURES, seconds: e.SEAL_BATCH_SECONDS },
       approvalLifetimeSeconds: e.ASYNC_APPROVAL_LIFETIME_SECONDS,
       activationLifetimeSeconds: Math.round(e.ACTIVATION_LINK_HOURS * 3600),
       tsa: { url: e.TSA_URL, policyOid: e.TSA_POLICY_OID, timeoutSeconds: e.TSA_TIMEOUT_SECONDS },

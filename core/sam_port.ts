@@ -169,7 +169,8 @@ export interface SignatureActivation {
     /** Absent: the credential has no PIN until its owner chooses one through an activation link (issueActivation);
      *  it cannot be activated before. Production admin APIs never pass one (issue #14 finding 1). */
     pin?: string;
-    subject: { commonName: string; email?: string };
+    /** `organization` for an e-seal: the certificate names the legal person (sam/ca/names.ts). */
+    subject: { commonName: string; email?: string; organization?: string };
     /** Default totp. */
     otpChannel?: OtpChannel;
     /** Default inline. */
@@ -181,7 +182,7 @@ export interface SignatureActivation {
   }): Promise<{ publicKeySpki: Uint8Array; certificates: Uint8Array[] }>;
 
   /** PKCS#10 request signed by the credential's key, for an external CA (issue #2 §6). */
-  createCsr(cmd: { ctx: RequestContext; credentialID: string; subject?: { commonName: string; email?: string } }): Promise<{ csr: Uint8Array }>;
+  createCsr(cmd: { ctx: RequestContext; credentialID: string; subject?: { commonName: string; email?: string; organization?: string } }): Promise<{ csr: Uint8Array }>;
 
   /** Binds a chain issued elsewhere (end-entity first). Refused unless the end-entity key is the credential's key
    *  and each certificate is signed by the next. */

@@ -19,9 +19,10 @@ import { revokeSads } from './app/revoke_sads.ts';
 import { signHash } from './app/sign_hash.ts';
 import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
 import { DEFAULT_MAX_TRANSACTION_SECONDS, extendTransaction } from './app/extend_transaction.ts';
+import { DEFAULT_SEAL_BATCH } from './app/seal_batch.ts';
 import { approvalView, checkApproval, decideApproval, DEFAULT_APPROVAL_LIFETIME_SECONDS, requestApproval } from './app/async_approval.ts';
 import { activationView, DEFAULT_ACTIVATION_LIFETIME_SECONDS, issueActivation, redeemActivation } from './app/activation_link.ts';
-import { authzSecrets } from './app/authz_secret.ts';
+import { auditedOpen, authzSecrets } from './app/authz_secret.ts';
 import { pgCaStore } from './ledger/ca_store.ts';
 import type { Notifier } from './notify/notifier.ts';
 import { timestamp } from './app/timestamp.ts';
@@ -63,6 +64,7 @@ export async function createSam(deps: {
       pinHash: { ...SCRYPT_DEFAULTS, N: 2 ** (deps.config.pinScryptLog2N ?? 15) },
       otpChallenge: deps.config.otpChallenge ?? DEFAULT_OTP_CHALLENGE_POLICY,
       sadMaxTransactionSeconds: deps.config.sadMaxTransactionSeconds ?? DEFAULT_MAX_TRANSACTION_SECONDS,
+      sealBatch: deps.config.sealBatch ?? DEFAULT_SEAL_BATCH,
       approvalLifetimeSeconds: deps.config.approvalLifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS,
       activationLifetimeSeconds: deps.config.activationLifetimeSeconds ?? DEFAULT_ACTIVATION_LIFETIME_SECONDS,
     },
@@ -90,7 +92,7 @@ export async function createSam(deps: {
     activationView: (cmd) => activationView(d, cmd),
     redeemActivation: (cmd) => redeemActivation(d, cmd),
     sealAuthzSecret: (cmd) => secrets.seal(cmd),
-    openAuthzSecret: (cmd) => secrets.open(cmd),
+    openAuthzSecret: auditedOpen(d, secrets),
     timestamp: (cmd) => timestamp({ ...d, tsa }, cmd),
   };
 }

@@ -9,8 +9,20 @@ import { CscError } from '../../core/errors.ts';
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
-export type NewClient = { name: string; redirectUris: string[]; authMethod?: ClientAuthMethod; jwks?: unknown };
-export type ClientView = { client_id: string; client_name: string; redirect_uris: string[]; token_endpoint_auth_method: string; created_at: string };
+/** `sealOwner`: the client is an organisation that owns e-seal credentials and may use the client credentials grant
+ *  (CSC v2 §8.5.2.2); without redirect URIs it can do nothing else. */
+export type NewClient = { name: string; redirectUris: string[]; authMethod?: ClientAuthMethod; jwks?: unknown; sealOwner?: boolean };
+export type ClientView = {
+  client_id: string;
+  client_name: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: string;
+  seal_owner: boolean;
+  created_at: string;
+};
+
+/** The grant that only seal owners may use (authz/oauth/seal_owner.ts). */
+export const CLIENT_CREDENTIALS = 'client_credentials';
 
 /** Only a hash of each client secret is stored, so a copy of the table authenticates nobody. The secrets are 256
  *  random bits, so a fast hash is enough (no dictionary to slow down). */
@@ -48,8 +60,12 @@ export class ClientRegistry {
 
   async create(c: NewClient): Promise<{ client_id: string; client_secret?: string }> {
     if (typeof c.name !== 'string' || !/^[^\p{Cc}]{1,100}$/u.test(c.name)) throw invalid('name must be 1 to 100 printable characters');
-    if (!Array.isArray(c.redirectUris) || c.redirectUris.length === 0 || c.redirectUris.length > 20) {
-      throw invalid('1 to 20 redirect URIs are required');
+    if (c.sealOwner !== undefined && typeof c.sealOwner !== 'boolean') throw invalid('sealOwner must be true or false');
+    const sealOwner = c.sealOwner === true;
+    // A seal owner that only seals needs no redirect URI: it never sends anyone to the authorization endpoint.
+    const noRedirects = sealOwner && Array.isArray(c.redirectUris) && c.redirectUris.length === 0;
+    if (!Array.isArray(c.redirectUris) || (!noRedirects && c.redirectUris.length === 0) || c.redirectUris.length > 20) {
+      throw invalid(sealOwner ? '0 to 20 redirect URIs are required' : '1 to 20 redirect URIs are required');
     }
     for (const uri of c.redirectUris) checkRedirectUri(uri, this.production);
     const authMethod = c.authMethod ?? 'client_secret_basic';
@@ -70,8 +86,11 @@ export class ClientRegistry {
       client_id: clientId,
       client_name: c.name,
       redirect_uris: c.redirectUris,
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
+      grant_types: [...(noRedirects ? [] : ['authorization_code', 'refresh_token']), ...(sealOwner ? [CLIENT_CREDENTIALS] : [])],
+      response_types: noRedirects ? [] : ['code'],
+      // A seal-only client asks for nothing but the service scope (CSC v2 §8.5.2.2); its seals are authorized by
+      // credentials/authorize, never by a credential-scoped token.
+      ...(noRedirects ? { scope: 'service' } : {}),
       token_endpoint_auth_method: authMethod,
       ...(secret ? { client_secret: hashClientSecret(secret) } : {}),
       ...(jwks ? { jwks: { keys: jwks.keys } } : {}),
@@ -89,8 +108,18 @@ export class ClientRegistry {
       client_name: String(r.payload.client_name),
       redirect_uris: r.payload.redirect_uris as string[],
       token_endpoint_auth_method: String(r.payload.token_endpoint_auth_method),
+      seal_owner: isSealOwnerPayload(r.payload),
       created_at: r.created_at.toISOString(),
     }));
+  }
+
+  /** True when `clientId` is a registered client marked as seal owner. */
+  async isSealOwner(clientId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ payload: Record<string, unknown> }>(
+      "SELECT payload FROM authz.oauth_models WHERE model = 'Client' AND id = $1",
+      [clientId],
+    );
+    return rows.length === 1 && isSealOwnerPayload(rows[0]!.payload);
   }
 
   /** Deletes the client and every grant, code and token issued to it. */
@@ -100,4 +129,10 @@ export class ClientRegistry {
     await this.db.query("DELETE FROM authz.oauth_models WHERE payload->>'clientId' = $1", [clientId]);
     await this.db.query('DELETE FROM authz.oauth_credential_grants WHERE client_id = $1', [clientId]);
   }
+}
+
+/** The operator's mark of a seal owner is the client credentials grant in the client's grant types: oidc-provider
+ *  refuses the grant to every other client (invalid_request, "requested grant type is not allowed for this client"). */
+export function isSealOwnerPayload(payload: Record<string, unknown>): boolean {
+  return Array.isArray(payload.grant_types) && payload.grant_types.includes(CLIENT_CREDENTIALS);
 }

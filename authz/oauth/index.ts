@@ -9,6 +9,7 @@ import type { Config } from '../../core/config.ts';
 import type { Db } from '../../core/db.ts';
 import type { Kv } from '../../core/kv.ts';
 import type { Logger } from '../../core/log.ts';
+import { organisationOwnerId } from '../../core/owner.ts';
 import type { ServiceAuth } from '../../core/ports.ts';
 import type { SignatureActivation } from '../../core/sam_port.ts';
 import type { LoginLimiter } from '../login_limiter.ts';
@@ -92,6 +93,13 @@ export async function createOAuthServer(deps: {
         .catch((err: Error) => log.error({ event: 'oauth.revoke.sads', err: err.message }, 'SADs of a revoked OAuth token not revoked'));
     });
   }
+  // An organisation's token (client credentials, CSC v2 §8.5.2.2) has no account: its SADs are the organisation's.
+  events.on('client_credentials.destroyed', (token) => {
+    if (!token?.clientId || revokedByCsc.has(token)) return;
+    deps.sam
+      .revokeSads({ ctx: { requestId: randomUUID() }, userId: organisationOwnerId(token.clientId), clientId: token.clientId })
+      .catch((err: Error) => log.error({ event: 'oauth.revoke.sads', err: err.message }, 'SADs of a revoked OAuth token not revoked'));
+  });
   provider.on('grant.error', (_ctx, err) => {
     const e = err as { error?: string; error_detail?: string };
     log.info({ error: e.error, detail: e.error_detail }, 'token request refused');

@@ -119,6 +119,8 @@ export function createProvider(deps: {
       rpInitiatedLogout: { enabled: false },
       introspection: { enabled: false },
       claimsParameter: { enabled: false },
+      // CSC v2 §8.5.2.2: an organisation (a client marked as seal owner, clients.ts) gets a service token for itself.
+      clientCredentials: { enabled: true },
     },
     interactions: {
       policy,
@@ -144,6 +146,8 @@ export function createProvider(deps: {
         String(token.scope ?? '').split(' ').includes('credential')
           ? config.authz.credentialTokenLifetimeSeconds
           : config.authz.serviceTokenLifetimeSeconds,
+      // The organisation's service token (CSC v2 §8.5.2.2) lives as long as a person's.
+      ClientCredentials: config.authz.serviceTokenLifetimeSeconds,
       AuthorizationCode: 60,
       PushedAuthorizationRequest: 60,
       Interaction: 10 * 60,

@@ -4,6 +4,7 @@
 // grant (RFC 7009 §2.1), as oauth2/revoke does.
 import type Provider from 'oidc-provider';
 import { CscError } from '../../core/errors.ts';
+import { organisationOwnerId } from '../../core/owner.ts';
 import type { ServiceAuth } from '../../core/ports.ts';
 import type { OidcAdapter } from './adapters.ts';
 
@@ -29,6 +30,13 @@ export function withOAuthRevocation(
             answered.add(at);
             await at.destroy();
             return { userId: at.accountId, clientId: at.clientId! };
+          }
+          // An organisation's own token of the client credentials grant (CSC v2 §8.5.2.2).
+          const cc = await provider.ClientCredentials.find(cmd.token);
+          if (cc?.clientId && organisationOwnerId(cc.clientId) === cmd.caller.userId) {
+            answered.add(cc);
+            await cc.destroy();
+            return { userId: cmd.caller.userId, clientId: cc.clientId };
           }
         }
         const rt = await provider.RefreshToken.find(cmd.token);

@@ -6,6 +6,7 @@ import type Provider from 'oidc-provider';
 import { CscError } from '../../core/errors.ts';
 import type { AccessGrant, TokenVerifier } from '../../core/ports.ts';
 import type { CredentialGrantStore } from './credential_grants.ts';
+import { verifySealOwnerToken } from './seal_owner_token.ts';
 
 const OPAQUE = /^[A-Za-z0-9_-]{20,128}$/;
 
@@ -19,6 +20,10 @@ export class OAuthTokenVerifier implements TokenVerifier {
   async verify(token: string): Promise<AccessGrant> {
     if (typeof token !== 'string' || !OPAQUE.test(token)) throw new CscError('invalidToken');
     const at = await this.provider.AccessToken.find(token);
+    if (!at) {
+      const seal = await verifySealOwnerToken(this.provider, token);
+      if (seal) return seal;
+    }
     if (!at || !at.accountId || !at.grantId || at.isExpired) throw new CscError('invalidToken');
     // The grant must still exist: revoking it (a replayed code, oauth2/revoke of the refresh token) ends its tokens.
     const grant = await this.provider.Grant.find(at.grantId);

@@ -15,13 +15,13 @@ import QRCode from 'qrcode';
 import type { Logger } from '../../core/log.ts';
 import type { RateLimiter, RateRule } from '../../core/policy.ts';
 import { SamError, type ActivationView, type RequestContext, type SignatureActivation } from '../../core/sam_port.ts';
+import { readForm, setPageHeaders } from './page_http.ts';
 import { csrfTokensMatch, esc, newCsrfToken, page } from './render.ts';
 
 export const ACTIVATION_PREFIX = '/activate/';
 const CSRF_COOKIE = 'rssp_activation_csrf';
 /** base64url of the SAM's 32 random bytes. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-const MAX_FORM = 4096;
 /** Submissions per source IP and minute. Protects factors, so it fails closed when Redis is unreachable. */
 export const ACTIVATION_RATE: RateRule = { name: 'activation-ip', max: 10, windowSeconds: 60, protectsFactors: true };
 
@@ -37,15 +37,6 @@ export const ACTIVATION_TEXTS = {
   done: 'Your PIN is set and your authenticator app is enrolled. You can now authorize signatures with them.',
   donePinOnly: 'Your PIN is set. You can now authorize signatures with it.',
 } as const;
-
-function setPageHeaders(ctx: Koa.Context): void {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-  ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Referrer-Policy', 'no-referrer');
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.type = 'text/html; charset=utf-8';
-}
 
 const message = (title: string, text: string, role: 'alert' | 'status') => page('en', title, `<h1>${esc(title)}</h1><p role="${role}">${esc(text)}</p>`);
 
@@ -80,18 +71,6 @@ ${view.totp ? `<label for="otp">Code from your authenticator app</label>
 <button type="submit">Activate</button>
 </form>`,
   );
-}
-
-async function readForm(ctx: Koa.Context): Promise<URLSearchParams | null> {
-  if (!ctx.is('application/x-www-form-urlencoded')) return null;
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
 export function activationPages(deps: { sam: SignatureActivation; log: Logger; publicUrl: string; limiter: RateLimiter }): Koa.Middleware {

@@ -90,9 +90,9 @@ export const esc = (s: unknown): string =>
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#111}
 label{display:block;margin-top:1rem;font-weight:600}input{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}
 button{font-size:1rem;padding:.5rem 1rem;margin:1.2rem .5rem 0 0}[role=alert]{color:#a00;font-weight:600}
-dt{font-weight:600}code{font-size:.95em}`;
+dt{font-weight:600}dd{margin:0 0 .5rem 0}code{font-size:.95em;word-break:break-all}.qr svg{width:10rem;height:10rem}`;
 
-/** Double-submit CSRF for pages reached by a link rather than an oidc-provider interaction (the activation page): a
+/** Double-submit CSRF for pages reached by a link rather than an oidc-provider interaction (activation, approval): a
  *  random value set in a SameSite=Strict, HttpOnly cookie and in the form, compared in constant time. */
 export function newCsrfToken(): string {
   return randomBytes(24).toString('base64url');

@@ -1,12 +1,16 @@
 // Use cases on credential records: creation (key in the SAM, record here), listing, chain import and CSR
 // (issue #2 §4-§6). No Koa and no pg here: the store is a port (credential.ts), the SAM is core/sam_port.ts.
-import { randomBytes } from 'node:crypto';
 import { CscError } from '../../core/errors.ts';
+import { isOrganisationOwner } from '../../core/owner.ts';
 import type { UserDirectory } from '../../core/ports.ts';
-import type { Approval, KeyAlgo, OtpChannel, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
+import type { Approval, OtpChannel, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
 import type { AuthMode, CredentialRecord, CredentialRepo, Scal } from './credential.ts';
+import { createSeal, type CreateSealCommand } from './create_seal.ts';
+import { keyAlgoFor, newCredentialID, type SignatureAlgoName } from './key_algo.ts';
 
-export type SignatureAlgoName = 'ES256' | 'ES384' | 'RS256' | 'RS384' | 'PS256';
+// Moved to key_algo.ts (shared with create_seal.ts); still exported from here for existing importers.
+export { keyAlgoFor, newCredentialID, type SignatureAlgoName };
+
 
 export type CreateCredentialCommand = {
   ownerId: string;
@@ -27,27 +31,6 @@ export type CreateCredentialCommand = {
   /** 'async': approved out of band on the approval page (CSC v2 §11.7); default inline. */
   approval?: Approval;
 };
-
-/** Key type in the token for a JOSE-style algorithm name. PS256 keys are restricted to RSASSA-PSS. */
-export function keyAlgoFor(algo: SignatureAlgoName, rsaBits: 2048 | 3072 = 2048): { keyAlgo: KeyAlgo; pssOnly: boolean } {
-  switch (algo) {
-    case 'ES256':
-      return { keyAlgo: 'EC-P256', pssOnly: false };
-    case 'ES384':
-      return { keyAlgo: 'EC-P384', pssOnly: false };
-    case 'RS256':
-    case 'RS384':
-      return { keyAlgo: `RSA-${rsaBits}`, pssOnly: false };
-    case 'PS256':
-      return { keyAlgo: `RSA-${rsaBits}`, pssOnly: true };
-  }
-}
-
-/** 128 random bits in lower-case hex: unguessable, safe in URLs and RAR JSON without escaping, and never starting
- *  with '-', which command lines (`--id -x…`, `--credential -x…`) would take for an option. */
-export function newCredentialID(): string {
-  return randomBytes(16).toString('hex');
-}
 
 /** Owners remembered by ownerOf; the oldest is forgotten first. */
 const MAX_OWNERS = 100_000;
@@ -114,6 +97,11 @@ export class CredentialService {
     return { credentialID };
   }
 
+  /** An e-seal credential owned by an organisation (create_seal.ts). */
+  createSeal(ctx: RequestContext, cmd: CreateSealCommand): Promise<{ credentialID: string; ownerId: string }> {
+    return createSeal(this.deps, ctx, cmd);
+  }
+
   get(credentialID: string): Promise<CredentialRecord | null> {
     return this.deps.repo.get(credentialID);
   }
@@ -145,7 +133,8 @@ export class CredentialService {
   /** PKCS#10 request signed by the credential's key, with the owner's name as subject. */
   async csr(ctx: RequestContext, credentialID: string): Promise<{ csr: Uint8Array }> {
     const record = await this.require(credentialID);
-    const user = await this.deps.users.byId(record.ownerId);
+    // An organisation is no user: its seal's request keeps the subject of the certificate the SAM holds.
+    const user = isOrganisationOwner(record.ownerId) ? null : await this.deps.users.byId(record.ownerId);
     return this.deps.sam.createCsr({ ctx, credentialID, subject: user ? this.subjectOf(user) : undefined });
   }
 

@@ -3,6 +3,7 @@
 import type { CredentialState } from '../../core/sam_port.ts';
 import { describeCertificate } from '../../core/cert_info.ts';
 import type { AuthMode, CredentialRecord, Scal } from './credential.ts';
+import { sealView } from './seal_view.ts';
 
 /** The only language the service speaks; CSC v2 §11.1 lets us answer in ours when another is asked for. */
 export const SERVICE_LANG = 'en-US';
@@ -28,6 +29,8 @@ export type AuthObject = {
 
 export type CredentialInfoView = {
   description?: string;
+  /** Set for e-seals only (seal_view.ts). */
+  signatureQualifier?: string;
   key: { status: 'enabled' | 'disabled'; algo: string[]; len: number; curve?: string };
   cert: {
     status?: 'valid' | 'expired';
@@ -117,14 +120,16 @@ export async function credentialInfoView(
   }
 
   const auth: CredentialInfoView['auth'] = { mode: record.authMode };
+  const seal = sealView(record); // an organisation's e-seal has factors of its own
   // expression and objects only exist for explicit authorization (CSC v2 §11.4 auth/expression, auth/objects).
   if (opts.authInfo && record.authMode === 'explicit') {
-    auth.expression = AUTH_EXPRESSION;
-    auth.objects = authObjectsFor(state);
+    auth.expression = seal?.expression ?? AUTH_EXPRESSION;
+    auth.objects = seal?.objects ?? authObjectsFor(state);
   }
 
   return {
     ...(record.description !== null ? { description: record.description } : {}),
+    ...(seal ? { signatureQualifier: seal.signatureQualifier } : {}),
     key: {
       // "disabled" also when the certificate has expired: the key cannot produce a valid signature then.
       status: state.enabled && validity !== 'expired' ? 'enabled' : 'disabled',

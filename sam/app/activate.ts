@@ -14,6 +14,7 @@ import { checkFactors, requiredFactors } from './factors/check_factors.ts';
 import type { SadClaims } from './sad/claims.ts';
 import { hashListCommitment } from './sad/commitment.ts';
 import { mintSad } from './sad/mint.ts';
+import { sadLifetimeFor } from './seal_batch.ts';
 
 type ActivateCmd = Parameters<SignatureActivation['activate']>[0];
 
@@ -36,6 +37,7 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
     requireCertificateValid(cred, now);
     requireNumSignatures(cmd.numSignatures, cred.multisign);
     const bound = hashesToBind(cmd, cred.scal);
+    const lifetime = sadLifetimeFor(deps.config, cred, cmd.numSignatures, bound.hashes); // a seal batch's window
     const required = await requiredFactors(factorDeps(deps), cred, cmd.userId, cmd.factors);
     const amr = await checkFactors({ ...factorDeps(deps), onLocked: (n, failed) => auditLockout(deps, draft, n, failed) }, cred, cmd.userId, cmd.factors, required);
     draft.amr = amr;
@@ -51,7 +53,7 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
       amr,
       jti: randomBytes(16).toString('base64url'),
       iat,
-      exp: iat + deps.config.sadLifetimeSeconds,
+      exp: iat + lifetime,
     };
     draft.sadJti = claims.jti;
     const sad = await mintSad(deps.hsm, deps.keys, claims);
@@ -69,7 +71,7 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
       await writeAudit(c, draft, 'ok');
     });
     deps.log.info({ event: 'sam.activate', credentialID: cmd.credentialID, jti: claims.jti, n: claims.n, amr }, 'SAD issued');
-    return { sad, expiresIn: deps.config.sadLifetimeSeconds };
+    return { sad, expiresIn: lifetime };
   } catch (err) {
     await auditFailure(deps.db, deps.log, draft, err);
     throw err;

@@ -8,7 +8,9 @@
 // The wrap key is made on first use, not at the SAM's start: in split mode the SAM may be upgraded and started long
 // before the first api that seals, and the call that creates the key is the one that may seal older plaintext rows
 // as they stand (keyCreated). Its own label, apart from the OTP seeds' key, so that either can be rotated alone.
+import { randomUUID } from 'node:crypto';
 import { SamError, type AuthzSecretRef, type SealedAuthzSecret } from '../../core/sam_port.ts';
+import { auditFailure } from '../audit/audit_log.ts';
 import { HsmError } from '../hsm/hsm.ts';
 import type { SamDeps } from './deps.ts';
 import { toSamError } from './hsm_errors.ts';
@@ -78,5 +80,21 @@ export function authzSecrets(d: Pick<SamDeps, 'hsm' | 'keys' | 'log'>): AuthzSec
         throw toSamError(err);
       }
     },
+  };
+}
+
+/** `open`, with a row in the audit trail for every blob that does not open (a tampered or moved secret is a security
+ *  event, not only a log line). An HSM fault is not audited here: it says nothing about the row. */
+export function auditedOpen(d: Pick<SamDeps, 'db' | 'log'>, secrets: AuthzSecrets): AuthzSecrets['open'] {
+  return async (cmd) => {
+    try {
+      return await secrets.open(cmd);
+    } catch (err) {
+      if (err instanceof SamError && err.code === 'SAM_AUTHZ_SECRET_INVALID') {
+        // Asked by the authorization server at its start or on a key rotation, not by a request: a context of its own.
+        await auditFailure(d.db, d.log, { event: 'integrity', ctx: { requestId: randomUUID() }, detail: { object: 'authz.oauth_keys', kid: cmd.kid, use: cmd.use } }, err);
+      }
+      throw err;
+    }
   };
 }

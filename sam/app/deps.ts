@@ -29,6 +29,8 @@ export type SamDeps = {
     otpChallenge: OtpChallengePolicy;
     /** Longest a transaction may be extended to, from its first authorization (CSC v2 §11.9). */
     sadMaxTransactionSeconds: number;
+    /** SCAL 1 e-seal batches: most signatures and seconds of one activation (sam/app/seal_batch.ts). */
+    sealBatch: { maxSignatures: number; seconds: number };
     /** Seconds a pending asynchronous authorization waits for the person (CSC v2 §11.7). */
     approvalLifetimeSeconds: number;
     /** Seconds an activation link stays valid (ACTIVATION_LINK_HOURS, issue #14 finding 1). */

@@ -28,6 +28,8 @@ export type AuditEvent =
   | 'token.refresh'
   | 'token.revoke'
   | 'ratelimit'
+  /** A stored secret or row of the service failed its integrity check (e.g. a sealed key of the authorization server). */
+  | 'integrity'
   | 'admin';
 export type AuditResult = 'ok' | 'refused' | 'error';
 

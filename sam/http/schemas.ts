@@ -11,7 +11,7 @@ const ctx = z.object({ requestId: z.string().min(1).max(128), sourceIp: z.string
 const factors = z.object({ pin: z.string().max(1024).optional(), otp: z.string().max(64).optional() });
 const hashes = z.array(bytes).max(100_000).optional();
 const oid = z.string().min(1).max(128).optional();
-const subject = z.object({ commonName: z.string().min(1).max(256), email: z.string().max(256).optional() });
+const subject = z.object({ commonName: z.string().min(1).max(256), email: z.string().max(256).optional(), organization: z.string().min(1).max(256).optional() });
 const recipient = z.object({ username: id, email: z.string().max(256).nullish(), phone: z.string().max(64).nullish() });
 const nums = z.number().int().min(1).max(1_000_000);
 /** A row of authz.oauth_keys: its kid is a UUID, its use one of two. */

@@ -81,11 +81,15 @@ export async function buildTimestampToken(signer: TsaSigner, req: TimestampReque
     signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_WITH_SHA256 }),
     signature: new asn1js.OctetString({ valueHex: signature }),
   });
+  const encapContentInfo = new pkijs.EncapsulatedContentInfo({ eContentType: TSA_OIDS.tstInfo });
+  // Set after construction: given to the constructor, pkijs turns the OCTET STRING into a constructed one (BER),
+  // and a token should be DER throughout so that strict readers take it.
+  encapContentInfo.eContent = new asn1js.OctetString({ valueHex: tstDer });
   const signedData = new pkijs.SignedData({
     // RFC 5652 §5.1: version 3 because the content is not id-data.
     version: 3,
     digestAlgorithms: [digestAlgorithm],
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: TSA_OIDS.tstInfo, eContent: new asn1js.OctetString({ valueHex: tstDer }) }),
+    encapContentInfo,
     // RFC 3161 §2.4.2 certReq: the certificate named by the ESS attribute is included.
     certificates: [cert],
     signerInfos: [signerInfo],

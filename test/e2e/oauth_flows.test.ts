@@ -431,7 +431,7 @@ describe('metadata and discovery', () => {
     });
     expect(m.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
     const info = await csc(server, 'info', {});
-    expect(info.body.authType).toEqual(['basic', 'oauth2code']);
+    expect(info.body.authType).toEqual(['basic', 'oauth2code', 'oauth2client']);
     expect(info.body.oauth2Issuer).toBe(issuer);
     expect(info.body.oauth2).toBe(`${issuer}/`);
   });

@@ -9,7 +9,8 @@ import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type CscContext, type Step } from '../step.ts';
 
 /** Every token this service issues is user-specific (basic, oauth2code: Note 27 of §11.4), so the user is the
- *  token's and a userID in the request is refused, whoever it names. */
+ *  token's and a userID in the request is refused, whoever it names. An organisation's token of the client
+ *  credentials grant (§8.5.2.2) is its own in the same way: it lists the organisation's seals, never a user's. */
 const refuseUserID: Step = (ctx) => {
   const { userID } = bodyOf(ctx, 'credentials/list');
   if (typeof userID === 'string' && userID !== '') throw new CscError('userIDNotAllowed');

@@ -23,7 +23,8 @@ export function serviceInfo(config: Config) {
     // Service authorization by auth/login with HTTP Basic (§11.2) or by the OAuth 2.0 authorization code flow
     // (§8.4). §11.1 asks for oauth2 or oauth2Issuer as soon as OAuth is offered; both are given: the base URI to
     // which "oauth2/authorize" etc. are appended, and the RFC 8414 issuer of the same server.
-    authType: ['basic', 'oauth2code'],
+    // "oauth2client": organisations that own e-seals use the client credentials grant (§8.5.2.2).
+    authType: ['basic', 'oauth2code', 'oauth2client'],
     oauth2: `${config.publicUrl}/`,
     oauth2Issuer: config.publicUrl,
     // Signing is synchronous only; signHash refuses operationMode "A".

@@ -1,6 +1,6 @@
 // CSC v2 §11.6 "With HTTP status code 202 ... some authorization is still underway": for a credential approved
 // out of band, credentials/authorize does not activate; the SAM records the request and sends the person a link
-// to the approval page (rssp/approval/), and the answer is 202 with the handle to poll with (§11.7).
+// to the approval page (authz/pages/approval.ts), and the answer is 202 with the handle to poll with (§11.7).
 import { CscError } from '../../../core/errors.ts';
 import { required, type Step } from '../step.ts';
 import { bodyOf } from './validate_body.ts';

@@ -145,6 +145,10 @@ describe('authorization server keys sealed by the SAM', () => {
     await db.query('UPDATE authz.oauth_keys SET sealed = $2 WHERE kid = $1', [row!.kid, `v1.${body.toString('base64url')}`]);
     const err = await refusal(loadKeys(db, sam, log));
     expect(err.code).toBe('SAM_AUTHZ_SECRET_INVALID');
+    // A security event in the audit trail, naming the row; an HSM fault would not be one.
+    const audited = await db.query("SELECT result, error_code, detail FROM sam.audit WHERE event = 'integrity'");
+    expect(audited.rows).toEqual([{ result: 'refused', error_code: 'SAM_AUTHZ_SECRET_INVALID', detail: expect.anything() }]);
+    expect(JSON.parse(String(audited.rows[0].detail))).toEqual({ object: 'authz.oauth_keys', kid: row!.kid, use: 'sig' });
     await db.query('UPDATE authz.oauth_keys SET sealed = $2 WHERE kid = $1', [row!.kid, row!.sealed]);
     await expect(loadKeys(db, sam, log)).resolves.toBeTruthy();
   });

@@ -95,6 +95,9 @@ describe('the SAM\'s own TSA', () => {
     const text = (await run('openssl', ['ts', '-reply', '-in', await file('t.tsr', timestamp), '-token_in', '-text'])).stdout;
     expect(text).toMatch(/Nonce: 0xC0FFEE1234567890/);
     expect(text).toMatch(/Accuracy: 0x01 seconds/);
+    // DER throughout: the TSTInfo travels in one primitive OCTET STRING, not in the pieces of a constructed one.
+    const parsed = (await run('openssl', ['asn1parse', '-inform', 'DER', '-in', await file('t.der', timestamp)])).stdout;
+    expect(parsed).toMatch(/:id-smime-ct-TSTInfo\n.*cont \[ 0 \]\s*\n.*prim: OCTET STRING/);
     const rows = await auditRows(c.requestId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ event: 'timestamp', result: 'ok', hashes: [Buffer.from(hash).toString('base64')] });

@@ -15,6 +15,8 @@ import { CscError } from '../../../core/errors.ts';
 import type { CredentialState, SignatureActivation } from '../../../core/sam_port.ts';
 import { SamError } from '../../../core/sam_port.ts';
 import type { CreateCredentialCommand } from '../../../rssp/app/credential_service.ts';
+import type { CreateSealCommand } from '../../../rssp/app/create_seal.ts';
+import { organisationOwnerId } from '../../../core/owner.ts';
 import type { CredentialRecord } from '../../../rssp/app/credential.ts';
 import { captureLogger } from '../authz/helpers.ts';
 import { certificate, keyPair, spkiOf, spkiOfCert } from './certs.ts';
@@ -204,6 +206,13 @@ export class FakeCredentials {
       createdAt: new Date(),
     });
     return { credentialID };
+  }
+
+  /** As CredentialService.createSeal: a credential whose owner is the organisation. */
+  async createSeal(ctx: Parameters<FakeSam['createCredential']>[0]['ctx'], cmd: CreateSealCommand) {
+    const ownerId = organisationOwnerId(cmd.clientId);
+    const { credentialID } = await this.create(ctx, { ownerId, algo: cmd.algo, pin: cmd.pin, scal: cmd.scal, multisign: cmd.multisign, description: cmd.description });
+    return { credentialID, ownerId };
   }
 
   async get(id: string) {

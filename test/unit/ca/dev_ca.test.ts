@@ -181,6 +181,15 @@ describe('development CA end-entity certificates', () => {
     expect(describeCertificate(der).issuerDN).toBe(describeCertificate(ca.certificate).subjectDN);
   });
 
+  it('names the legal person of an e-seal: organizationName then commonName, most general first, no personal name', async () => {
+    const ca = await ensureDevCa(new FakeHsm(), memoryStore());
+    const der = await ca.issue({ spki: spkiOf('EC-P256'), subject: { organization: 'Example Widgets SA', commonName: 'Example Widgets SA' } });
+    expect(new NodeX509(der).subject).toBe('O=Example Widgets SA\nCN=Example Widgets SA');
+    const text = opensslText(der);
+    expect(text).toMatch(/Subject: O\s?=\s?Example Widgets SA, CN\s?=\s?Example Widgets SA\n/);
+    await expect(ca.issue({ spki: spkiOf('EC-P256'), subject: { organization: ' ', commonName: 'x' } })).rejects.toThrow('organization must have 1 to 64 characters');
+  });
+
   it('is valid for 825 days from one minute in the past by default, or for validityDays', async () => {
     const ca = await ensureDevCa(new FakeHsm(), memoryStore(), { now: () => new Date('2030-01-02T03:04:05.678Z') });
     const def = describeCertificate(await ca.issue({ spki: spkiOf('EC-P256'), subject: { commonName: 'A' } }));

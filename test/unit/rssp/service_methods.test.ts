@@ -22,7 +22,7 @@ describe('info', () => {
       region: 'BE',
       lang: 'en-US',
       description: app.deps.config.service.description,
-      authType: ['basic', 'oauth2code'],
+      authType: ['basic', 'oauth2code', 'oauth2client'],
       oauth2: 'https://csc.example.test/',
       oauth2Issuer: 'https://csc.example.test',
       asynchronousOperationMode: false,

@@ -4,6 +4,7 @@
 import { CscError } from '../../../../core/errors.ts';
 import type { V1CredentialsInfoResponse } from '../../../../openapi/types_v1.ts';
 import { AUTH_OBJECTS, credentialInfoView, type CredentialInfoView } from '../../../app/credential_view.ts';
+import { sealView } from '../../../app/seal_view.ts';
 import { loadCredentialStates, loadOwnCredential } from '../../steps/load_credential.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
@@ -76,7 +77,11 @@ async function describeCredential(ctx: CscContext) {
     certInfo: body.certInfo === true,
     authInfo: false,
   });
-  return toV1Info(view, body.authInfo === true, state.otpChannel);
+  const info = toV1Info(view, body.authInfo === true, state.otpChannel);
+  // A SCAL 1 e-seal is activated with its PIN alone (rssp/app/seal_view.ts): no OTP to announce.
+  const seal = sealView(record);
+  if (info.OTP && seal && !seal.objects.some((o) => o.id === 'OTP')) info.OTP = { presence: 'false' };
+  return info;
 }
 
 export const credentialsInfoV1: Action = [

@@ -6,30 +6,20 @@
 // CSRF: the form carries a random token that must equal the one in a SameSite=Strict, HttpOnly cookie set with
 // the page (double submit), so another site cannot post a decision in the person's browser. The link's secret is
 // in the path: the page is never cached, never framed, and sends no Referer.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import QRCode from 'qrcode';
 import type { Logger } from '../../core/log.ts';
+import { requestContextOf } from '../../core/request_context.ts';
 import { SamError, type ApprovalView, type SignatureActivation } from '../../core/sam_port.ts';
+import { readForm, setPageHeaders } from './page_http.ts';
+import { csrfTokensMatch, esc, newCsrfToken, page as basePage } from './render.ts';
 
 export const APPROVAL_PREFIX = '/approve/';
 const CSRF_COOKIE = 'rssp_approval_csrf';
 const LINK = /^[A-Za-z0-9_-]{20,128}$/;
-const MAX_FORM = 4096;
 
-const esc = (s: unknown): string =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const STYLE =
-  'body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#111}' +
-  'label{display:block;margin-top:1rem;font-weight:600}input{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}' +
-  'button{font-size:1rem;padding:.5rem 1.2rem;margin:1.2rem .6rem 0 0}[role=alert]{color:#a00;font-weight:600}' +
-  'code{word-break:break-all;font-size:.85rem}dt{font-weight:600}dd{margin:0 0 .5rem 0}.qr svg{width:10rem;height:10rem}';
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<title>${esc(title)}</title><style>${STYLE}</style></head><body><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
-}
+/** A page of the kit with its title as heading (the approval page is in English only). */
+const page = (title: string, body: string): string => basePage('en', title, `<h1>${esc(title)}</h1>${body}`);
 
 async function approvalForm(view: ApprovalView, url: string, csrf: string, error?: string): Promise<string> {
   const hashes = view.hashes.map((h) => `<li><code>${esc(Buffer.from(h).toString('base64'))}</code></li>`).join('');
@@ -80,36 +70,12 @@ function factorMessage(err: SamError): string {
   }
 }
 
-async function readForm(ctx: Koa.Context): Promise<URLSearchParams | null> {
-  if (!(ctx.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return null;
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
-function sameToken(a: string | undefined, b: string | null): boolean {
-  if (!a || !b) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function approvalPages(deps: { sam: SignatureActivation; log: Logger; publicUrl: string }): Koa.Middleware {
   const secure = deps.publicUrl.startsWith('https://');
   return async (ctx, next) => {
     if (!ctx.path.startsWith(APPROVAL_PREFIX)) return next();
     const link = ctx.path.slice(APPROVAL_PREFIX.length);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-    ctx.type = 'text/html; charset=utf-8';
+    setPageHeaders(ctx);
     const view = LINK.test(link) ? await deps.sam.approvalView({ link }) : null;
     if (!view) {
       ctx.status = 404;
@@ -123,7 +89,7 @@ export function approvalPages(deps: { sam: SignatureActivation; log: Logger; pub
         ctx.body = finalPage(view.state);
         return;
       }
-      const csrf = randomBytes(24).toString('base64url');
+      const csrf = newCsrfToken();
       // Secure whenever the public URL is https, also when TLS ends at a proxy in front (ctx.secure is then false).
       if (secure) ctx.cookies.secure = true;
       ctx.cookies.set(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: APPROVAL_PREFIX, overwrite: true, secure });
@@ -139,18 +105,18 @@ export function approvalPages(deps: { sam: SignatureActivation; log: Logger; pub
       return;
     }
     const form = await readForm(ctx);
-    if (!form || !sameToken(ctx.cookies.get(CSRF_COOKIE), form.get('csrf'))) {
+    if (!form || !csrfTokensMatch(ctx.cookies.get(CSRF_COOKIE), form.get('csrf'))) {
       ctx.status = 403;
       ctx.body = page('Request refused', '<p role="alert">The form has expired. Reload the page and try again.</p>');
       return;
     }
     const decision = form.get('decision');
     if (decision !== 'approve' && decision !== 'refuse') return render(400, 'Choose Approve or Refuse.');
-    const requestId = randomBytes(8).toString('hex');
+    const rc = requestContextOf(ctx);
     const factors = decision === 'approve' ? { pin: form.get('pin') ?? '', otp: form.get('otp') ?? '' } : {};
     try {
       const { state } = await deps.sam.decideApproval({
-        ctx: { requestId, sourceIp: ctx.ip, userAgent: ctx.get('user-agent') || undefined },
+        ctx: rc,
         link,
         approve: decision === 'approve',
         factors,
@@ -159,7 +125,7 @@ export function approvalPages(deps: { sam: SignatureActivation; log: Logger; pub
       ctx.body = finalPage(state);
     } catch (err) {
       if (!(err instanceof SamError)) {
-        deps.log.error({ err, requestId }, 'approval failed');
+        deps.log.error({ err, requestId: rc.requestId }, 'approval failed');
         ctx.status = 500;
         ctx.body = page('Something went wrong', '<p role="alert">The request could not be completed. Try again later.</p>');
         return;
