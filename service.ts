@@ -30,6 +30,8 @@ import { CredentialService } from './rssp/app/credential_service.ts';
 import { approvalPages } from './authz/pages/approval.ts';
 import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
+import { JobStore, purgeJobs as purgeAsyncJobs } from './rssp/jobs/job_store.ts';
+import { startJobWorker } from './rssp/jobs/worker.ts';
 import { startSamServer } from './sam/http/server.ts';
 import { createSamClient } from './rssp/adapters/sam_client.ts';
 import type { OutboxMessage } from './core/ports.ts';
@@ -178,6 +180,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     });
     const tokens = new CompositeTokenVerifier([authz.tokens, oauth.tokens]);
     purgeJobs.push((q, now) => purgeAuthz(q, expiredBefore(now)));
+    // Asynchronous jobs go when their validity_period ends (CSC v2 §11.10), results polled or not.
+    purgeJobs.push(purgeAsyncJobs);
     schedule();
     auditOAuthEvents(oauth.provider, audit, log);
 
@@ -228,7 +232,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
     app.use(oauthRateLimit(limits));
     app.use(oauth.middleware);
-    const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit };
+    const jobs = new JobStore(db, config.async.queue);
+    const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit, jobs };
     // Approval pages of asynchronous authorization (CSC v2 §11.7), reached by the link sent to the person.
     app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));
     // Self-service activation links (issue #14 finding 1): the person chooses their PIN and enrols their authenticator.
@@ -236,6 +241,14 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     app.use(cscV2Routes(rsspDeps));
     // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
     app.use(cscV1Routes(rsspDeps));
+
+    // Every api instance performs asynchronous jobs (operationMode "A") from the shared table (rssp/jobs/). Stopped
+    // after the listener (closers run in reverse): requests in flight may still enqueue; a job claimed and not
+    // finished when the process dies is taken again by any instance once its lease passes.
+    if (config.async.concurrency > 0) {
+      const worker = startJobWorker({ store: jobs, deps: rsspDeps, config: config.async, log });
+      closers.push(worker.stop);
+    }
 
     const server = await listenHttp(app, config, log);
     closers.push(server.close);

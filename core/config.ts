@@ -212,6 +212,35 @@ const schema = z.object({
   /** Seconds that SIGTERM waits for requests in flight before cutting them (and /readyz answers 503 meanwhile).
    *  Default 10; keep it below the orchestrator's own grace period (Kubernetes: 30). */
   SHUTDOWN_GRACE_SECONDS: int(0, 600).default(10),
+  /** Milliseconds a result of an asynchronous signature request (operationMode "A", CSC v2 §11.10 validity_period)
+   *  is kept for signatures/signPolling when the request names no validity_period. Default 600000 (10 minutes). */
+  ASYNC_VALIDITY_DEFAULT_MS: int(1000, 30 * 86400_000).default(600_000),
+  /** Largest validity_period a request may ask for, milliseconds; above it: "Out of bounds parameter
+   *  validity_period" (§11.10 asks the service policy to define it). Default 86400000 (a day): a result holds
+   *  signatures that nobody collected, and the row holds the SAD until the job ran. */
+  ASYNC_VALIDITY_MAX_MS: int(1000, 365 * 86400_000).default(86_400_000),
+  /** Name of the job queue this instance serves: every api instance of one deployment takes the jobs of its queue
+   *  from the shared table. Deployments that share one database (a staging beside production, test servers) give
+   *  each its own name, since an instance can perform only jobs its own SAM can sign. Default "default". */
+  ASYNC_QUEUE: z.string().min(1).max(128).default('default'),
+  /** Asynchronous jobs one api instance performs at once. Default 4 (the SAM's session pool size). 0: this instance
+   *  stores jobs and answers polls but performs none (front instances, when other instances do the work). */
+  ASYNC_WORKER_CONCURRENCY: int(0, 256).default(4),
+  /** Milliseconds between two looks for jobs when an instance is idle (a job enqueued by this instance starts at
+   *  once; one enqueued by another instance within this delay). Default 250. */
+  ASYNC_POLL_INTERVAL_MS: int(10, 60_000).default(250),
+  /** Seconds a claimed job belongs to the instance that claimed it; after that (an instance that crashed or was
+   *  stopped mid-job) any instance takes it again. Default 60, far above a signature's milliseconds, so that a
+   *  slow instance is not overtaken by a second one (the SAM would refuse the spent SAD anyway). */
+  ASYNC_LEASE_SECONDS: int(5, 3600).default(60),
+  /** Times a job is tried when the SAM or the database is unavailable (503) before it fails. Default 3. */
+  ASYNC_MAX_ATTEMPTS: int(1, 20).default(3),
+  /** Deliveries of a result to its response_uri tried before giving up (the result stays pollable). Default 6. */
+  CALLBACK_MAX_ATTEMPTS: int(1, 20).default(6),
+  /** Milliseconds before the second delivery; each further one waits twice as long. Default 1000. */
+  CALLBACK_BACKOFF_MS: int(10, 3_600_000).default(1000),
+  /** Milliseconds a response_uri has to answer one delivery. Default 5000. */
+  CALLBACK_TIMEOUT_MS: int(100, 120_000).default(5000),
   /** Seconds between purges of expired single-use rows (tokens, SADs, codes, OAuth artefacts; core/purge.ts).
    *  Default 600; 0 turns the purge off. */
   PURGE_INTERVAL_SECONDS: int(0, 86400).default(600),
@@ -283,6 +312,18 @@ export type Config = {
   };
   admin: { token?: string; listen?: { host: string; port: number } };
   audit: { checkpointRecords: number; checkpointMinutes: number; anchorFile: string };
+  /** Asynchronous signing (operationMode "A", CSC v2 §11.10, §11.12; rssp/jobs/). */
+  async: {
+    queue: string;
+    validityDefaultMs: number;
+    validityMaxMs: number;
+    concurrency: number;
+    pollIntervalMs: number;
+    leaseSeconds: number;
+    maxAttempts: number;
+    /** publicOnly: deliveries reach public addresses only (production), never the service's own network. */
+    callback: { maxAttempts: number; backoffMs: number; timeoutMs: number; publicOnly: boolean };
+  };
   /** Deletion of expired single-use rows (core/purge.ts); intervalSeconds 0: off. */
   purge: { intervalSeconds: number; afterSeconds: number };
   /** Throttling (core/policy.ts). */
@@ -416,6 +457,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
       anchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
     },
+    async: {
+      queue: e.ASYNC_QUEUE,
+      validityDefaultMs: e.ASYNC_VALIDITY_DEFAULT_MS,
+      validityMaxMs: e.ASYNC_VALIDITY_MAX_MS,
+      concurrency: e.ASYNC_WORKER_CONCURRENCY,
+      pollIntervalMs: e.ASYNC_POLL_INTERVAL_MS,
+      leaseSeconds: e.ASYNC_LEASE_SECONDS,
+      maxAttempts: e.ASYNC_MAX_ATTEMPTS,
+      callback: { maxAttempts: e.CALLBACK_MAX_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS, timeoutMs: e.CALLBACK_TIMEOUT_MS, publicOnly: e.NODE_ENV === 'production' },
+    },
     purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, afterSeconds: e.PURGE_AFTER_SECONDS },
     policy: {
       rateWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
@@ -442,6 +493,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   };
   if (config.clusterWorkers > 1 && (!config.db.url || !config.kv.url)) {
     throw new ConfigError('CLUSTER_WORKERS > 1 needs DATABASE_URL and REDIS_URL: the embedded stores live in one process');
+  }
+  if (config.async.validityDefaultMs > config.async.validityMaxMs) {
+    throw new ConfigError('ASYNC_VALIDITY_DEFAULT_MS must not be above ASYNC_VALIDITY_MAX_MS');
   }
   if (config.env === 'production') refuseDevelopmentDefaults(config, e);
   return config;

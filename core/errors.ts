@@ -81,6 +81,18 @@ export const CSC_ERRORS = {
   missingSignAlgoParams: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter signAlgoParams' },
   invalidSignAlgoParams: { status: 400, error: 'invalid_request', description: 'Invalid parameter signAlgoParams' },
   invalidOperationMode: { status: 400, error: 'invalid_request', description: 'Invalid parameter operationMode' },
+  // asynchronous mode (§11.10 operationMode "A") and signatures/signPolling (§11.12)
+  invalidValidityPeriod: { status: 400, error: 'invalid_request', description: 'Invalid parameter validity_period' },
+  validityPeriodOutOfBounds: { status: 400, error: 'invalid_request', description: 'Out of bounds parameter validity_period' },
+  invalidResponseUri: { status: 400, error: 'invalid_request', description: 'Invalid parameter response_uri' },
+  invalidRequestID: { status: 400, error: 'invalid_request', description: 'Invalid parameter requestID' },
+  pollUserIDNotAllowed: { status: 400, error: 'invalid_request', description: 'userID parameter SHALL be null' },
+  /** §11.12: not a refusal but the answer while the job is pending, in the shape of the error table. */
+  acceptedRequest: {
+    status: 202,
+    error: 'accepted_request',
+    description: 'The previous asynchronous signature request has been accepted for processing, but the processing has not yet been completed',
+  },
   certificateNotValid: { status: 400, error: 'invalid_request', description: 'The certificate of the credential is not valid at this time' },
 
   // signatures/timestamp (§11.13): the wordings of its error table

@@ -247,9 +247,47 @@ export interface paths {
          *     bearer token or in `SAD`. Each digest must have been authorized by that SAD, and together the
          *     calls made with one SAD never produce more signatures than it allows. Signatures come back in the
          *     order of `hashes`: raw PKCS#1 v1.5 / PSS signature values for RSA, DER `Ecdsa-Sig-Value` for
-         *     ECDSA. Only the synchronous mode ("S") is implemented; "A" is refused.
+         *     ECDSA.
+         *
+         *     With `operationMode` "A" the request is checked as in mode "S" (every 400 of the request's shape,
+         *     the credential and the SAD's presence comes back at once), then stored as a job and answered with
+         *     200 and a `responseID` (as the samples of CSC v2 §11.10 answer it). Any instance of the service
+         *     performs the job; what the SAM decides (SAD valid, hashes authorized, count) is then the job's
+         *     outcome, collected once with signatures/signPolling. The result is kept for `validity_period`
+         *     milliseconds (default and maximum are the service's ASYNC_VALIDITY_DEFAULT_MS and
+         *     ASYNC_VALIDITY_MAX_MS). With `response_uri` the service also POSTs the result there as JSON —
+         *     the body signatures/signPolling would answer, plus `responseID` (or `responseID`, `error` and
+         *     `error_description` when the job failed) — retrying with exponential backoff on anything but a 2xx
+         *     and following no redirect. A delivery does not spend the result: it can still be polled once
+         *     until `validity_period` ends, and a poll ends the deliveries not yet made.
          */
         post: operations["signaturesSignHash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signatures/signPolling": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect the outcome of an asynchronous signature request (CSC v2 §11.12).
+         * @description `requestID` is the `responseID` that signatures/signHash answered in operationMode "A". While the job
+         *     has not run: 202 with `accepted_request`. Once it ran: 200 with the body the synchronous call would
+         *     have answered (`signatures`), or the error it would have given (e.g. 400 "SAD expired"). Either is
+         *     given out once: the job is then deleted, and the same requestID is refused as invalid. Only the user
+         *     and the client (signature application) that made the request can poll it; another's requestID, an
+         *     unknown one and one past its validity_period are all refused with "Invalid parameter requestID".
+         *     `userID` must be absent or null: the user is the access token's.
+         */
+        post: operations["signaturesSignPolling"];
         delete?: never;
         options?: never;
         head?: never;
@@ -726,29 +764,46 @@ export interface components {
             /** @description Base64 DER parameters of the algorithm, e.g. RSASSA-PSS-params (RFC 8017 §A.2.3). */
             signAlgoParams?: components["schemas"]["Base64In"];
             /**
-             * @description "S" (also when absent) answers with the signatures; "A" (asynchronous) is not offered by this service.
+             * @description "S" (also when absent) answers with the signatures; "A" answers with a responseID to poll with.
              * @enum {string}
              */
             operationMode?: "A" | "S";
-            /** @description Asynchronous mode only — how long, in milliseconds, results would be kept. Ignored otherwise. */
-            validity_period?: number;
             /**
-             * Format: uri
-             * @description Asynchronous mode only — where completion would be notified. Ignored otherwise.
+             * @description operationMode "A" only (ignored otherwise, whatever it holds): milliseconds the result is kept for
+             *     signatures/signPolling, an integer from 1 to the service's maximum (ASYNC_VALIDITY_MAX_MS, a day by
+             *     default). Absent: ASYNC_VALIDITY_DEFAULT_MS (10 minutes by default).
              */
-            response_uri?: string;
+            validity_period?: unknown;
+            /**
+             * @description operationMode "A" only (ignored otherwise): an absolute http(s) URI to which the result is POSTed when
+             *     the job has run. https only in production; no user information or fragment.
+             */
+            response_uri?: unknown;
             clientData?: components["schemas"]["ClientData"];
         } & {
             [key: string]: unknown;
         };
         SignHashResponse: {
-            /** @description One base64 signature value per digest, in the order of `hashes`. */
-            signatures: components["schemas"]["Base64Out"][];
+            /** @description One base64 signature value per digest, in the order of `hashes` (operationMode "S"). */
+            signatures?: components["schemas"]["Base64Out"][];
             /**
-             * @description In asynchronous mode the identifier to poll with; this service runs synchronously and does not
-             *     return it.
+             * @description operationMode "A": the identifier of the job (43 characters of base64url, unguessable), for
+             *     signatures/signPolling's requestID; also sent with the result to response_uri.
              */
             responseID?: string;
+        } & (unknown | unknown);
+        SignPollingRequest: {
+            /** @description The responseID of the asynchronous request. */
+            requestID: string;
+            /** @description Must be absent or null (or empty); the user is the access token's. */
+            userID?: unknown;
+            clientData?: components["schemas"]["ClientData"];
+        } & {
+            [key: string]: unknown;
+        };
+        SignPollingResponse: {
+            /** @description The signatures of the signatures/signHash request, in the order of its `hashes`. */
+            signatures: components["schemas"]["Base64Out"][];
         };
         TimestampRequest: {
             /**
@@ -1221,7 +1276,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One signature per digest, in the order received. */
+            /** @description One signature per digest, in the order received; with operationMode "A" the responseID instead. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1238,6 +1293,47 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signaturesSignPolling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignPollingRequest"];
+            };
+        };
+        responses: {
+            /** @description The outcome of the request, once. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignPollingResponse"];
+                };
+            };
+            /** @description Accepted, not yet performed: `error` is "accepted_request"; poll again. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -23,6 +23,10 @@ const INVALID_WORDING: Record<string, string> = {
 const TYPE_WORDING: Record<string, string> = {
   clientData: 'Invalid parameter clientData',
   nonce: 'Invalid parameter nonce', // CSC v2 §11.13: "Invalid or non-numeric nonce parameter"
+  // CSC v2 §11.10: "When present, invalid …" for each of the asynchronous mode's parameters.
+  operationMode: 'Invalid parameter operationMode',
+  validity_period: 'Invalid parameter validity_period',
+  response_uri: 'Invalid parameter response_uri',
 };
 
 export type PropertyInfo = {

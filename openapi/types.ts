@@ -15,6 +15,7 @@ export type CscOperation =
   | 'credentials/getChallenge'
   | 'credentials/extendTransaction'
   | 'signatures/signHash'
+  | 'signatures/signPolling'
   | 'signatures/timestamp'
   /** Extension of this service, not a CSC method: the evidence of signatures (issue #4). */
   | 'ext/signatureEvidence';
@@ -30,6 +31,7 @@ export const CSC_OPERATIONS: readonly CscOperation[] = [
   'credentials/getChallenge',
   'credentials/extendTransaction',
   'signatures/signHash',
+  'signatures/signPolling',
   'signatures/timestamp',
   'ext/signatureEvidence',
 ];
@@ -76,5 +78,6 @@ export type SignHashRequest = S['SignHashRequest'];
 export type SignatureEvidenceRequest = S['SignatureEvidenceRequest'];
 export type SignatureEvidenceResponse = S['SignatureEvidenceResponse'];
 export type SignHashResponse = S['SignHashResponse'];
+export type SignPollingRequest = S['SignPollingRequest'];
 export type TimestampRequest = S['TimestampRequest'];
 export type TimestampResponse = S['TimestampResponse'];

@@ -248,7 +248,53 @@ function probesFor(s: Session): Probe[] {
       }),
       expect: BAD_REQUEST,
     }),
+    withToken({
+      id: 'errors.invalid_operation_mode[signatures/signHash]',
+      title: 'operationMode other than "A" or "S"',
+      clause: 'CSC v2 §11.10 errors (operationMode)',
+      method: 'signatures/signHash',
+      body: (s2) => ({
+        json: { credentialID: credentialID(s2), SAD: `conformance-kit-${randomBytes(16).toString('hex')}`, hashes: [sha256Of('a')], hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', signAlgo: '1.2.840.10045.4.3.2', operationMode: 'X' },
+      }),
+      expect: BAD_REQUEST,
+    }),
   );
+  // Asynchronous signing (§11.10 operationMode "A", §11.12): probed only where info says it is offered.
+  if (s.info?.asynchronousOperationMode === true) {
+    probes.push(withToken({
+      id: 'errors.validity_period_out_of_bounds[signatures/signHash]',
+      title: 'operationMode "A" with validity_period 0',
+      clause: 'CSC v2 §11.10 errors (validity_period), §11.1 asynchronousOperationMode',
+      method: 'signatures/signHash',
+      body: (s2) => ({
+        json: {
+          credentialID: credentialID(s2), SAD: `conformance-kit-${randomBytes(16).toString('hex')}`, hashes: [sha256Of('a')], hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
+          signAlgo: '1.2.840.10045.4.3.2', operationMode: 'A', validity_period: 0,
+        },
+      }),
+      expect: BAD_REQUEST,
+    }));
+  }
+  if (s.offers('signatures/signPolling')) {
+    probes.push(
+      withToken({
+        id: 'errors.missing_request_id[signatures/signPolling]',
+        title: 'no requestID',
+        clause: 'CSC v2 §11.12 errors',
+        method: 'signatures/signPolling',
+        body: { json: {} },
+        expect: BAD_REQUEST,
+      }),
+      withToken({
+        id: 'errors.unknown_request_id[signatures/signPolling]',
+        title: 'a requestID the service never returned',
+        clause: 'CSC v2 §11.12 errors',
+        method: 'signatures/signPolling',
+        body: { json: { requestID: `conformance-kit-${randomBytes(16).toString('hex')}` } },
+        expect: BAD_REQUEST,
+      }),
+    );
+  }
   return probes;
 }
 

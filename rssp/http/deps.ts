@@ -7,6 +7,7 @@ import type { ServiceAuth, TokenVerifier, UserDirectory } from '../../core/ports
 import type { SignatureActivation } from '../../core/sam_port.ts';
 import type { CredentialService } from '../app/credential_service.ts';
 import type { Limits } from '../../core/policy.ts';
+import type { JobStore } from '../jobs/job_store.ts';
 
 export type RsspDeps = {
   config: Config;
@@ -20,4 +21,6 @@ export type RsspDeps = {
   audit: Pick<AuditTrail, 'evidence'>;
   /** Throttling of auth/login and credentials/authorize (core/policy.ts). */
   limits: Limits;
+  /** Asynchronous requests (operationMode "A", signatures/signPolling; rssp/jobs/). */
+  jobs: JobStore;
 };

@@ -14,5 +14,4 @@ export const IMPLEMENTED_METHODS: readonly ImplementedMethod[] = CSC_OPERATIONS.
 export const UNIMPLEMENTED_METHODS: ReadonlySet<string> = new Set([
   'credentials/sendOTP',
   'signatures/signDoc',
-  'signatures/signPolling',
 ]);

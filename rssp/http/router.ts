@@ -16,6 +16,7 @@ import { credentialsList } from './actions/credentials_list.ts';
 import { info } from './actions/info.ts';
 import { extSignatureEvidence } from './actions/ext_signature_evidence.ts';
 import { signaturesSignHash } from './actions/signatures_sign_hash.ts';
+import { signaturesSignPolling } from './actions/signatures_sign_polling.ts';
 import { signaturesTimestamp } from './actions/signatures_timestamp.ts';
 import type { RsspDeps } from './deps.ts';
 import { errorHandler } from './error_handler.ts';
@@ -38,6 +39,7 @@ const ROUTES: Record<ImplementedMethod, Action> = {
   'credentials/getChallenge': credentialsGetChallenge,
   'credentials/extendTransaction': credentialsExtendTransaction,
   'signatures/signHash': signaturesSignHash,
+  'signatures/signPolling': signaturesSignPolling,
   'signatures/timestamp': signaturesTimestamp,
 };
 

@@ -33,7 +33,12 @@ export type CscState = {
   signAlgoParams?: Uint8Array;
   /** signatures/signHash: the SAD from the body, or the one a credential-scoped token stands for. */
   sad?: string;
+  /** operationMode "A" (CSC v2 §11.10): how long the result is kept and where it is sent; unset for "S". */
+  async?: AsyncRequest;
 };
+
+/** operationMode "A": the result is kept validityMs milliseconds and, when responseUri is set, POSTed there. */
+export type AsyncRequest = { validityMs: number; responseUri?: string };
 
 /** A request body by the method whose schema it satisfies; a request has (at most) the one of its own method. */
 export type ValidatedBodies = { [Op in CscOperation]?: CscRequest<Op> };

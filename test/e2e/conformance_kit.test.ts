@@ -75,7 +75,8 @@ describe('conformance kit against our service', () => {
     expect(report.results.filter((r: { status: string }) => r.status === 'skip').map((r: { id: string }) => r.id)).toEqual(EXPECTED_SKIPS);
     const ids = report.results.map((r: { id: string }) => r.id);
     for (const id of ['info.listed_methods_answer', 'info.unlisted_methods_refused', 'credentials.info_certificates', 'credentials.info_cert_info', 'signing.authorize',
-      'scal2.hash_not_authorized', 'scal2.sad_reuse', 'scal2.sad_other_credential', 'signing.wrong_length_hash', 'errors.not_json[signatures/signHash]']) {
+      'scal2.hash_not_authorized', 'scal2.sad_reuse', 'scal2.sad_other_credential', 'signing.wrong_length_hash', 'errors.not_json[signatures/signHash]',
+      'errors.unknown_request_id[signatures/signPolling]', 'errors.validity_period_out_of_bounds[signatures/signHash]']) {
       expect(ids).toContain(id);
     }
     for (const r of report.results) expect(r.clause, r.id).toMatch(/CSC v2 §|RFC /);

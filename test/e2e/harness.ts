@@ -62,6 +62,9 @@ export async function startServer(
     LOG_LEVEL: 'warn',
     // Each server its own Redis key space: throttling windows of other runs (same IP, 127.0.0.1) never leak in.
     REDIS_KEY_PREFIX: `rssp-e2e-${path.basename(dataDir)}:`,
+    // Each server its own job queue too: the servers of a run share one database, but each signs with its own SAM.
+    // Instances meant to share their jobs (cluster, split) name one queue in extraEnv.
+    ASYNC_QUEUE: `rssp-e2e-${path.basename(dataDir)}`,
     ...extraEnv,
   };
   const child: ChildProcess = spawn(process.execPath, opts.entry ?? ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -27,8 +27,9 @@ export function serviceInfo(config: Config) {
     authType: ['basic', 'oauth2code', 'oauth2client'],
     oauth2: `${config.publicUrl}/`,
     oauth2Issuer: config.publicUrl,
-    // Signing is synchronous only; signHash refuses operationMode "A".
-    asynchronousOperationMode: false,
+    // signHash takes operationMode "A" (§11.10): the request becomes a job, collected with signatures/signPolling
+    // (§11.12) or POSTed to response_uri (rssp/jobs/).
+    asynchronousOperationMode: true,
     methods: [...IMPLEMENTED_METHODS],
     signAlgorithms: { algos: Object.keys(SIGN_ALGOS) },
     // §11.1 requires both of these even from a service without signatures/signDoc. They describe what signDoc

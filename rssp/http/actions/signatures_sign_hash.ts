@@ -1,5 +1,5 @@
 // CSC v2 §11.10 signatures/signHash: raw signatures of the given digests. rssp checks the request's shape and
-// meaning, finds the SAD, and forwards; the SAM verifies the SAD against signer, client, credential, hashes and
+// meaning, finds the SAD, and forwards, at once (operationMode "S") or as a job (operationMode "A", rssp/jobs/); the SAM verifies the SAD against signer, client, credential, hashes and
 // count, consumes it atomically, signs and verifies (DESIGN §2.3, §2.4).
 import { HASHES, SIGN_ALGOS } from '../../../core/algorithms.ts';
 import { CscError } from '../../../core/errors.ts';
@@ -9,15 +9,12 @@ import { requireOwnCredentialID } from '../steps/load_credential.ts';
 import { limitSign } from '../steps/rate_limit.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
-import { respond } from '../steps/respond.ts';
+import { readOperationMode } from '../steps/operation_mode.ts';
+import { performOrEnqueue } from '../steps/perform_or_enqueue.ts';
 import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type CscContext, type Step } from '../step.ts';
 import type { RsspDeps } from '../deps.ts';
-
-/** Only synchronous signing is offered (info says asynchronousOperationMode: false). */
-const refuseAsynchronousMode: Step = (ctx) => {
-  if (bodyOf(ctx, 'signatures/signHash').operationMode === 'A') throw new CscError('invalidOperationMode');
-};
+import type { SignHashInput } from '../../jobs/sign_hash_job.ts';
 
 /**
  * §11.10: signAlgo must be an algorithm we know. A bare key OID (rsaEncryption, ecPublicKey) says nothing about the
@@ -82,23 +79,20 @@ async function sadOfCredentialToken(deps: RsspDeps, value: string, userId: strin
 
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
 
-export async function sign(ctx: CscContext, deps: RsspDeps) {
+/** What the SAM is asked, from the checked request (rssp/jobs/sign_hash_job.ts performs it, now or as a job). */
+function signHashInput(ctx: CscContext): SignHashInput {
   const body = bodyOf(ctx, 'signatures/signHash');
-  const grant = required(ctx.state.grant, 'grant');
-  const { signatures } = await deps.sam.signHash({
-    ctx: ctx.state.request,
-    sad: required(ctx.state.sad, 'sad'),
-    userId: grant.userId,
-    clientId: grant.clientId,
+  return {
     credentialID: required(ctx.state.credentialID, 'credentialID'),
-    hashes: required(ctx.state.hashes, 'hashes'),
+    hashes: required(ctx.state.hashes, 'hashes').map(toBase64),
     hashAlgorithmOID: body.hashAlgorithmOID,
     signAlgo: body.signAlgo,
-    signAlgoParams: ctx.state.signAlgoParams,
-  });
-  // Standard base64, in the order of the request's hashes (§11.10 signatures).
-  return { signatures: signatures.map(toBase64) };
+    signAlgoParams: ctx.state.signAlgoParams && toBase64(ctx.state.signAlgoParams),
+  };
 }
+
+/** Signs now, or stores the job when readOperationMode found operationMode "A" (the v1 route never reads it). */
+export const sign: Step = performOrEnqueue('signatures/signHash', signHashInput);
 
 export const signaturesSignHash: Action = [
   requireBearer(),
@@ -106,10 +100,10 @@ export const signaturesSignHash: Action = [
   requireScope('service', 'credential'),
   readJsonBody(),
   validateBody('signatures/signHash'),
-  refuseAsynchronousMode,
+  readOperationMode,
   checkSignAlgo,
   decodeHashes({ required: true }),
   requireOwnCredentialID(),
   resolveSad,
-  respond(sign),
+  sign,
 ];

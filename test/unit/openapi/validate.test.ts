@@ -49,6 +49,7 @@ const MINIMAL: Record<CscOperation, Record<string, unknown>> = {
   'credentials/getChallenge': { credentialID: 'cred-1', authObjectID: 'OTP' },
   'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
   'signatures/signHash': { credentialID: 'cred-1', hashes: [b64()], signAlgo: ECDSA_SHA256 },
+  'signatures/signPolling': { requestID: 'r-1' },
   'signatures/timestamp': { hash: b64() },
   'ext/signatureEvidence': { credentialID: 'cred-1' },
 };
@@ -142,6 +143,7 @@ describe('validateRequest: valid bodies', () => {
         signAlgo: '1.2.840.113549.1.1.10', signAlgoParams: 'MDSgDzANBglghkgBZQMEAgEFAKEcMBoGCSqGSIb3DQEBCDANBglghkgBZQMEAgEFAKIDAgEg',
         operationMode: 'S', validity_period: 60_000, response_uri: 'https://app.example/done', clientData: 'tx-1',
       },
+      'signatures/signPolling': { requestID: 'r-1', userID: null, clientData: 'tx-1' },
       'signatures/timestamp': { hash: b64(), hashAlgo: SHA256, hashAlgorithmOID: SHA256, nonce: 'C0FFEE01', clientData: 'tx-1' },
       'ext/signatureEvidence': { credentialID: 'c', hash: b64(), SAD: 'jti-1', clientData: 'tx-1' },
     };
@@ -167,7 +169,7 @@ describe('validateRequest: valid bodies', () => {
       ['signatures/signHash', {
         credentialID: 'GX0112348', SAD: '_TiHRG-bAH3XlFQZ3ndFhkXf9P24/CKN69L8gdSYp5_pw', hashes, hashAlgorithmOID: SHA256,
         signAlgo: '1.2.840.113549.1.1.1', operationMode: 'A', clientData: '12345678',
-      }], // §11.10, asynchronous sample: well-formed (refusing "A" is the method's business, not the schema's)
+      }], // §11.10, asynchronous sample
       ['signatures/signHash', {
         credentialID: 'GX0112348', hashes, hashAlgorithmOID: SHA256, signAlgo: '1.2.840.113549.1.1.1', operationMode: 'A',
         clientData: '12345678',
@@ -258,8 +260,9 @@ describe('validateRequest: refusals', () => {
     'credentials/extendTransaction': { credentialID: 'string', SAD: 'string', hashes: 'array', hashAlgorithmOID: 'string' },
     'signatures/signHash': {
       credentialID: 'string', SAD: 'string', hashes: 'array', hashAlgorithmOID: 'string', signAlgo: 'string',
-      signAlgoParams: 'string', operationMode: 'string', validity_period: 'integer', response_uri: 'string',
+      signAlgoParams: 'string',
     },
+    'signatures/signPolling': { requestID: 'string' },
     // nonce is left out: §11.13 words any bad nonce "Invalid parameter nonce" (below).
     'signatures/timestamp': { hash: 'string', hashAlgo: 'string', hashAlgorithmOID: 'string' },
     'ext/signatureEvidence': { credentialID: 'string', hash: 'string', SAD: 'string' },
@@ -329,7 +332,7 @@ describe('validateRequest: refusals', () => {
       'Invalid parameter hashAlgorithmOID',
     );
     expect(description('signatures/signHash', { ...sign, signAlgoParams: 'not*base64' })).toBe('Invalid parameter signAlgoParams');
-    expect(description('signatures/signHash', { ...sign, response_uri: 'not a uri' })).toBe('Invalid parameter response_uri');
+    expect(description('signatures/signHash', { ...sign, operationMode: 'A', response_uri: 'not a uri' })).toBe('Invalid parameter response_uri');
     expect(description('signatures/signHash', { ...sign, SAD: '' })).toBe('Invalid parameter SAD');
     expect(description('credentials/authorize', { credentialID: 'c', numSignatures: 1, description: 'x'.repeat(501) })).toBe(
       'Invalid parameter description',
@@ -343,9 +346,22 @@ describe('validateRequest: refusals', () => {
     expect(description('auth/revoke', { token: 'x', token_type_hint: 'id_token' })).toBe('Invalid string parameter token_type_hint');
     expect(description('auth/revoke', { token: '' })).toBe('Invalid string parameter token');
     expect(description('auth/login', { refresh_token: '' })).toBe('Invalid string parameter refresh_token');
-    expect(description('signatures/signHash', { ...MINIMAL['signatures/signHash'], validity_period: 0 })).toBe(
+    expect(description('signatures/signHash', { ...MINIMAL['signatures/signHash'], operationMode: 'A', validity_period: 0 })).toBe(
       'Out of bounds parameter validity_period',
     );
+  });
+
+  it('signatures/signHash: checks validity_period and response_uri in operationMode "A" only (CSC v2 §11.10)', () => {
+    const sign = MINIMAL['signatures/signHash'];
+    const odd = { validity_period: 'soon', response_uri: 'not a uri' };
+    expect(description('signatures/signHash', { ...sign, ...odd })).toBe('ok');
+    expect(description('signatures/signHash', { ...sign, ...odd, operationMode: 'S' })).toBe('ok');
+    expect(description('signatures/signHash', { ...sign, operationMode: 'A', validity_period: 'soon' })).toBe('Invalid parameter validity_period');
+    expect(description('signatures/signHash', { ...sign, operationMode: 'A', validity_period: 1.5 })).toBe('Invalid parameter validity_period');
+    expect(description('signatures/signHash', { ...sign, operationMode: 'A', validity_period: -5 })).toBe('Out of bounds parameter validity_period');
+    expect(description('signatures/signHash', { ...sign, operationMode: 'A', response_uri: 42 })).toBe('Invalid parameter response_uri');
+    expect(description('signatures/signHash', { ...sign, operationMode: 7 })).toBe('Invalid parameter operationMode');
+    expect(description('signatures/signHash', { ...sign, operationMode: 'A', validity_period: 60_000, response_uri: 'https://app.example/cb' })).toBe('ok');
   });
 
   it('reports a problem inside an authentication object against authData, without echoing its value', () => {

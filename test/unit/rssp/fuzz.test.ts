@@ -73,6 +73,7 @@ function validBodies(): Record<CscOperation, Record<string, unknown>> {
       response_uri: 'https://x.example',
       clientData: 'c',
     },
+    'signatures/signPolling': { requestID: 'r', userID: null, clientData: 'c' },
     'signatures/timestamp': { hash: b64(sha256('a')), hashAlgo: OID.sha256, nonce: 'c0ffee', clientData: 'c' },
     'ext/signatureEvidence': { credentialID, hash: b64(sha256('a')), SAD: 's', clientData: 'c' },
   };

@@ -35,6 +35,7 @@ import { PgCredentialRepo } from '../../../rssp/adapters/credential_repo.ts';
 import type { CredentialRecord, NewCredentialRecord } from '../../../rssp/app/credential.ts';
 import { CredentialService } from '../../../rssp/app/credential_service.ts';
 import { cscV2Routes, type RsspDeps } from '../../../rssp/http/router.ts';
+import { JobStore } from '../../../rssp/jobs/job_store.ts';
 import { validateResponse, type CscOperation } from '../../../openapi/validate.ts';
 
 export const rand = (n = 6) => randomBytes(n).toString('hex');
@@ -335,7 +336,7 @@ export async function startApp(): Promise<TestApp> {
     SIGN_RATE_PER_CLIENT: '100000000',
   });
   const limits = { limiter: new RateLimiter(createMemoryKv(), log), policy: ratePolicy(config.policy) };
-  const deps: RsspDeps = { config, log, sam, tokens, auth, users, credentials, audit: memoryAudit(), limits };
+  const deps: RsspDeps = { config, log, sam, tokens, auth, users, credentials, audit: memoryAudit(), limits, jobs: new JobStore(db, `unit-${rand(6)}`) };
   const app = new Koa();
   app.silent = true;
   app.use(cscV2Routes(deps));

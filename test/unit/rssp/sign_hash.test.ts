@@ -108,10 +108,20 @@ describe('signatures/signHash', () => {
     expect(res).toMatchObject(refusal(400, 'invalid_request', 'Missing (or invalid type) string parameter SAD'));
   });
 
-  it('refuses asynchronous mode', async () => {
+  it('answers operationMode "A" with a responseID and leaves the signing to a job (CSC v2 §11.10)', async () => {
     const { token, body } = await setup();
+    const before = app.sam.callsOf('signHash').length;
     const res = await csc(app, 'signatures/signHash', body({ operationMode: 'A', response_uri: 'https://app.example/cb' }), { bearer: token });
-    expect(res).toMatchObject(refusal(400, 'invalid_request', 'Invalid parameter operationMode'));
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(['responseID']);
+    expect(res.body.responseID).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(app.sam.callsOf('signHash').length).toBe(before);
+  });
+
+  it('ignores validity_period and response_uri in operationMode "S", whatever they hold (CSC v2 §11.10)', async () => {
+    const { token, body } = await setup();
+    const res = await csc(app, 'signatures/signHash', body({ operationMode: 'S', validity_period: -1, response_uri: 'not a uri' }), { bearer: token });
+    expect(res).toMatchObject({ status: 200, body: { signatures: [expectedSignature(sha256('doc'))] } });
   });
 
   it('refuses another user\'s credential before the SAM sees the SAD', async () => {
@@ -148,8 +158,14 @@ describe('signatures/signHash', () => {
     ['signAlgoParams not base64', { signAlgo: OID.pss, signAlgoParams: '%%%' }, 'Invalid parameter signAlgoParams'],
     ['signAlgoParams with non-canonical bits', { signAlgo: OID.pss, signAlgoParams: 'AB==' }, 'Invalid parameter signAlgoParams'],
     ['operationMode unknown', { operationMode: 'X' }, 'Invalid parameter operationMode'],
-    ['validity_period negative', { validity_period: -1 }, 'Out of bounds parameter validity_period'],
-    ['response_uri not a URI', { response_uri: 'not a uri' }, 'Invalid parameter response_uri'],
+    ['validity_period negative', { operationMode: 'A', validity_period: -1 }, 'Out of bounds parameter validity_period'],
+    ['validity_period 0', { operationMode: 'A', validity_period: 0 }, 'Out of bounds parameter validity_period'],
+    ['validity_period above ASYNC_VALIDITY_MAX_MS', { operationMode: 'A', validity_period: 86_400_001 }, 'Out of bounds parameter validity_period'],
+    ['validity_period not an integer', { operationMode: 'A', validity_period: '600' }, 'Invalid parameter validity_period'],
+    ['response_uri not a URI', { operationMode: 'A', response_uri: 'not a uri' }, 'Invalid parameter response_uri'],
+    ['response_uri relative', { operationMode: 'A', response_uri: '/cb' }, 'Invalid parameter response_uri'],
+    ['response_uri not http(s)', { operationMode: 'A', response_uri: 'ftp://app.example/cb' }, 'Invalid parameter response_uri'],
+    ['response_uri with credentials', { operationMode: 'A', response_uri: 'https://u:p@app.example/cb' }, 'Invalid parameter response_uri'],
     ['clientData an object', { clientData: { a: 1 } }, 'Invalid parameter clientData'],
   ];
   it.each(cases)('refuses %s', async (_name, change, description) => {

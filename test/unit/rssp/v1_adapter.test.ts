@@ -138,7 +138,7 @@ describe('v1 actions run the named steps of their v2 counterparts', () => {
   // Factory steps (requireBearer(), readJsonBody()…) are anonymous; the named ones are the method-specific checks
   // and throttles. A check added to a v2 action must be added to its v1 twin, or listed here with the reason.
   const V1_HAS_NO_SUCH_PARAMETER: Record<string, string> = {
-    refuseAsynchronousMode: 'v1 signHash has no operationMode',
+    readOperationMode: 'v1 signHash has no operationMode',
     keepUsableIfAsked: 'v1 credentials/list has no onlyValid',
     checkAuthObjectID: 'v1 sendOTP has no authObjectID',
   };

@@ -8,7 +8,6 @@ import { requireOwnCredentialID } from '../../steps/load_credential.ts';
 import { limitSign } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
-import { respond } from '../../steps/respond.ts';
 import type { Action } from '../../step.ts';
 import { asV2Body } from '../steps/as_v2_body.ts';
 import { validateV1Body } from '../steps/validate_v1_body.ts';
@@ -24,5 +23,5 @@ export const signaturesSignHashV1: Action = [
   decodeHashes({ required: true, percentEncoded: true }),
   requireOwnCredentialID(),
   resolveSad,
-  respond(sign),
+  sign,
 ];
