@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PROFILE_NAMES, type ProfileName } from './options.ts';
 import { textLine, textSummary, toJson, toJunit } from './report.ts';
 import { runConformance } from './runner.ts';
 
@@ -19,6 +20,12 @@ const USAGE = `usage: npm run conformance -- --base-url URL [options]
   --totp-secret BASE32  the signer's TOTP secret, to compute the current code (RFC 6238)
   --out DIR             write DIR/report.json and DIR/junit.xml
   --timeout MS          per-request timeout (default 15000)
+  --profile NAME        check what one client requires instead of the default checks:
+                          eudi-rqes     EUDI Wallet rQES library, CSC v2.2 (default base /csc/v2.2)
+                          documenso-v1  Documenso's CSC integration, CSC v2.0 (default base /csc/v2)
+                          pyhanko-v1    pyHanko's CSCSigner, CSC v1.0.4.0 (default base /csc/v1)
+                          strict        CSC v2.0.0.2 to the letter (default base /csc/v2)
+  --base-path PATH      the API base under the service (e.g. /csc/v2.2), replacing the profile's default
   --quiet               print only failures and the summary
 
 Secrets may come from the environment instead of the command line (where other users of the machine can see
@@ -41,6 +48,8 @@ async function main(): Promise<number> {
         'totp-secret': { type: 'string' },
         out: { type: 'string' },
         timeout: { type: 'string' },
+        profile: { type: 'string' },
+        'base-path': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -70,6 +79,16 @@ async function main(): Promise<number> {
     console.error('--timeout is a positive number of milliseconds');
     return 2;
   }
+  const profile = values.profile;
+  if (profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(profile)) {
+    console.error(`--profile is one of ${PROFILE_NAMES.join(', ')}`);
+    return 2;
+  }
+  const basePath = values['base-path'];
+  if (basePath !== undefined && !/^\/?[A-Za-z0-9._~\/-]+$/.test(basePath)) {
+    console.error('--base-path is a URL path such as /csc/v2.2');
+    return 2;
+  }
   const report = await runConformance(
     {
       baseUrl,
@@ -81,6 +100,8 @@ async function main(): Promise<number> {
       otp: values.otp,
       totpSecret: values['totp-secret'] ?? env('CSC_TOTP_SECRET'),
       timeoutMs,
+      profile: profile as ProfileName | undefined,
+      basePath,
     },
     (r) => {
       if (!values.quiet || r.status === 'fail') console.log(textLine(r));

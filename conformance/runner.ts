@@ -1,14 +1,11 @@
 // Runs the groups in order (each builds on what the earlier ones learned) and turns every check into one result.
-import { CheckFailed, type CheckResult, CheckSkipped, type Group } from './check.ts';
-import { authGroup } from './checks/auth.ts';
-import { credentialsGroup } from './checks/credentials.ts';
-import { errorsGroup } from './checks/errors.ts';
-import { infoGroup } from './checks/info.ts';
-import { sessionEndGroup } from './checks/session_end.ts';
-import { signingGroup } from './checks/signing.ts';
-import { timestampGroup } from './checks/timestamp.ts';
-import type { ConformanceOptions } from './options.ts';
+import { CheckFailed, type CheckResult, CheckSkipped } from './check.ts';
+import { GROUPS } from './groups.ts';
+import type { ConformanceOptions, ProfileName } from './options.ts';
+import { PROFILES } from './profiles/index.ts';
 import { Session } from './session.ts';
+
+export { GROUPS } from './groups.ts';
 
 export const SPEC_VERSION = '2.0.0.2';
 
@@ -18,17 +15,18 @@ export type Report = {
   target: string;
   startedAt: string;
   finishedAt: string;
+  /** The client compatibility profile run, when one was asked for. */
+  profile?: ProfileName;
   summary: { total: number; pass: number; fail: number; skip: number };
   results: CheckResult[];
 };
-
-export const GROUPS: Group<Session>[] = [infoGroup, authGroup, credentialsGroup, errorsGroup, signingGroup, timestampGroup, sessionEndGroup];
 
 export async function runConformance(options: ConformanceOptions, onResult?: (r: CheckResult) => void): Promise<Report> {
   const session = new Session(options);
   const startedAt = new Date().toISOString();
   const results: CheckResult[] = [];
-  for (const group of GROUPS) {
+  const profile = options.profile === undefined ? undefined : PROFILES[options.profile];
+  for (const group of profile?.groups ?? GROUPS) {
     for (const check of group.checks(session)) {
       const t0 = performance.now();
       let status: CheckResult['status'];
@@ -49,8 +47,9 @@ export async function runConformance(options: ConformanceOptions, onResult?: (r:
   const count = (st: CheckResult['status']) => results.filter((r) => r.status === st).length;
   return {
     tool: 'rssp-conformance',
-    specification: `CSC API v${SPEC_VERSION}`,
+    specification: profile ? `${profile.specification}, profile ${options.profile}` : `CSC API v${SPEC_VERSION}`,
     target: session.http.baseUrl,
+    ...(options.profile ? { profile: options.profile } : {}),
     startedAt,
     finishedAt: new Date().toISOString(),
     summary: { total: results.length, pass: count('pass'), fail: count('fail'), skip: count('skip') },

@@ -4,7 +4,7 @@ import type { X509Certificate } from 'node:crypto';
 import { generate } from 'otplib';
 import { skip } from './check.ts';
 import { CscHttp, type HttpAnswer } from './http_client.ts';
-import { type ConformanceOptions, normalizeBaseUrl } from './options.ts';
+import { baseUrlOf, type ConformanceOptions } from './options.ts';
 
 export type CredentialUnderTest = {
   id: string;
@@ -34,7 +34,7 @@ export class Session {
   readonly refusals: { what: string; answer: HttpAnswer }[] = [];
 
   constructor(readonly options: ConformanceOptions) {
-    this.http = new CscHttp(normalizeBaseUrl(options.baseUrl), options.timeoutMs);
+    this.http = new CscHttp(baseUrlOf(options), options.timeoutMs);
   }
 
   get methods(): string[] {

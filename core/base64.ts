@@ -23,6 +23,29 @@ export function decodeBase64(text: string): Uint8Array | null {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * CSC v1 clients that URL-encode their base64 before putting it in a JSON body (seen in the field: "%2B" for '+',
+ * "%2F" for '/', "%3D" for '='). Exactly those three escapes, in either hex case, are undone, then the result is
+ * decoded as strictly as decodeBase64; any other '%' refuses the value. Only /csc/v1 accepts this form.
+ */
+export function decodePercentEncodedBase64(text: string): Uint8Array | null {
+  if (!text.includes('%')) return decodeBase64(text);
+  const unescaped = text.replace(/%(2B|2F|3D)/gi, (m) => PERCENT[m.slice(1).toUpperCase()]!);
+  if (unescaped.includes('%')) return null;
+  return decodeBase64(unescaped);
+}
+
+const PERCENT: Record<string, string> = { '2B': '+', '2F': '/', '3D': '=' };
+
+/**
+ * A base64 value from an OAuth query or form (CSC v1 §8.3.2 `hash`, v2 §8.4.2 `hashes`): form decoding turns a raw
+ * '+' of standard base64 into a space, and a space is never base64, so spaces are read back as '+' before the
+ * strict decoding.
+ */
+export function decodeFormBase64(text: string): Uint8Array | null {
+  return decodeBase64(text.replace(/ /g, '+'));
+}
+
 export function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }

@@ -6,6 +6,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { CscError } from '../core/errors.ts';
 import { describeFirstError, type PropertyInfo } from './describe_error.ts';
+import { compileNullPruner, pruneNulls, type NullPruner } from './optional_nulls.ts';
 import {
   loadDocument,
   operationOf,
@@ -19,7 +20,7 @@ import {
 // ajv-formats is CommonJS; under ESM its callable sits on `default`.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-type RequestCheck = { validate: ValidateFunction; required: boolean; props: PropertyInfo };
+type RequestCheck = { validate: ValidateFunction; required: boolean; props: PropertyInfo; nulls: NullPruner | undefined };
 type ResponseCheck = { validate: ValidateFunction } | { noContent: true };
 
 export type Contract<Op extends string> = {
@@ -27,8 +28,10 @@ export type Contract<Op extends string> = {
    * Checks a request body against the method's schema. Throws CscError('invalidRequest') whose description is
    * the spec's wording for the first failing field, or CscError('notJson') when the body is not a JSON object.
    * Unknown fields are allowed and ignored. A method whose body is optional treats an absent body as `{}`.
+   * An explicit null of an optional parameter counts as absent (optional_nulls.ts). Returns the body as checked:
+   * a copy without those nulls, `{}` for an absent optional body.
    */
-  validateRequest(op: Op, body: unknown): void;
+  validateRequest(op: Op, body: unknown): unknown;
   /**
    * Checks a response against what the document declares for this method and status: the success schema, the
    * `Error` schema for refusals, no body for 204. Returns human-readable problems, empty when it conforms.
@@ -72,7 +75,12 @@ export function compileContract<Op extends string>(opts: { path: string; id: str
     const body = operation.requestBody;
     const schema = body?.content['application/json']?.schema;
     if (!body || !schema) throw new Error(`openapi: POST /${op} has no application/json request body`);
-    requestChecks.set(op, { validate: validatorFor(schema), required: body.required === true, props: propertyInfo(doc, schema) });
+    requestChecks.set(op, {
+      validate: validatorFor(schema),
+      required: body.required === true,
+      props: propertyInfo(doc, schema),
+      nulls: compileNullPruner(doc, schema),
+    });
 
     const byStatus = new Map<string, ResponseCheck>();
     for (const [status, declared] of Object.entries(operation.responses)) {
@@ -89,7 +97,8 @@ export function compileContract<Op extends string>(opts: { path: string; id: str
       if (!check) throw new Error(`openapi: unknown operation ${op}`);
       if (body === undefined && !check.required) body = {};
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CscError('notJson');
-      if (check.validate(body)) return;
+      body = pruneNulls(check.nulls, body);
+      if (check.validate(body)) return body;
       const description = describeFirstError(check.validate.errors ?? [], check.props);
       throw new CscError('invalidRequest', description === undefined ? {} : { description });
     },

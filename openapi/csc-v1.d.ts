@@ -199,8 +199,12 @@ export interface components {
         Base64In: string;
         /** @description Base64 as emitted — standard alphabet, padded, no line breaks. */
         Base64Out: string;
-        /** @description One message digest, base64 of the raw hash bytes. */
-        Digest: string & components["schemas"]["Base64In"];
+        /**
+         * @description One message digest, base64 of the raw hash bytes: either alphabet, padding optional, or standard base64
+         *     with '+', '/' and '=' percent-encoded (%2B, %2F, %3D) as some v1 clients send it. The service decodes it
+         *     strictly once; a value that is none of these is refused as an invalid Base64 hash.
+         */
+        Digest: string;
         /** @description A UTC instant as YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5.2). */
         GeneralizedTime: string;
         InfoRequest: {

@@ -445,6 +445,14 @@ export interface components {
         /** @description One message digest to be signed, base64 (either alphabet) of the raw hash bytes. */
         Digest: string & components["schemas"]["Base64In"];
         /**
+         * @description What the digests were computed over, as CSC v2.2 names it (CSC data model §8.2 hashType): "dtbsr" (the
+         *     data to be signed representation, the default), "sdr" or "sodr". Peers differ in case, so any case is
+         *     accepted; the value is informational for a raw signature, which signs the digest as given.
+         * @example dtbsr
+         * @example DTBSR
+         */
+        HashType: string;
+        /**
          * @description A UTC instant as an X.509 GeneralizedTime string, YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5.2).
          * @example 20300101120000Z
          */
@@ -709,6 +717,7 @@ export interface components {
             hashes?: components["schemas"]["Digest"][];
             /** @description The hash algorithm that produced `hashes`; required with them. */
             hashAlgorithmOID?: components["schemas"]["Oid"];
+            hashType?: components["schemas"]["HashType"];
             /** @description The factor values the user supplied, one per authentication object (CSC v2 §8.3.1). */
             authData?: components["schemas"]["AuthObject"][];
             /** @description Free text about this authorization, e.g. what is being signed. */
@@ -842,6 +851,7 @@ export interface components {
              *     SHA-256 or stronger.
              */
             hashAlgorithmOID?: components["schemas"]["Oid"];
+            hashType?: components["schemas"]["HashType"];
             /** @description The signature algorithm, one of the credential's key/algo values. */
             signAlgo: components["schemas"]["Oid"];
             /** @description Base64 DER parameters of the algorithm, e.g. RSASSA-PSS-params (RFC 8017 §A.2.3). */

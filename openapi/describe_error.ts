@@ -18,6 +18,7 @@ const INVALID_WORDING: Record<string, string> = {
   refresh_token: 'Invalid string parameter refresh_token', // CSC v2 §11.2: invalid format
   documents: 'Invalid array parameter documents', // CSC v2 §11.11
   documentDigests: 'Invalid object parameter documentDigests', // CSC v2 §11.11
+  hashType: 'Invalid parameter hashType: expected dtbsr, sdr or sodr', // CSC v2.2 data model §8.2
 };
 
 /** CSC v2 §11.10 names a clientData that is not a string "invalid", not "missing (or invalid type)". */

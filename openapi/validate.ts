@@ -14,17 +14,16 @@ const v2 = compileContract({ path: OPENAPI_YAML_PATH, id: 'urn:rssp:csc-v2', ope
  * Checks a request body against the method's schema. Throws CscError('invalidRequest') whose description is
  * the spec's wording for the first failing field, or CscError('notJson') when the body is not a JSON object.
  * Unknown fields are allowed and ignored. A method whose body is optional (info, auth/login, credentials/list)
- * treats an absent body (`undefined`) as `{}`.
+ * treats an absent body (`undefined`) as `{}`. An explicit null of an optional parameter counts as absent; the
+ * body as checked (without those nulls) is returned.
  */
-export function validateRequest(op: CscOperation, body: unknown): void {
-  v2.validateRequest(op, body);
+export function validateRequest(op: CscOperation, body: unknown): unknown {
+  return v2.validateRequest(op, body);
 }
 
 /** validateRequest, then the body typed as the document declares it (`{}` for an absent optional body). */
 export function parseRequest<Op extends CscOperation>(op: Op, body: unknown): CscRequest<Op> {
-  const value = body === undefined ? {} : body;
-  validateRequest(op, body);
-  return value as CscRequest<Op>;
+  return validateRequest(op, body) as CscRequest<Op>;
 }
 
 /**

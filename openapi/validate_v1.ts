@@ -12,15 +12,13 @@ export const OPENAPI_V1_YAML_PATH: string = fileURLToPath(new URL('./csc-v1.yaml
 const v1 = compileContract({ path: OPENAPI_V1_YAML_PATH, id: 'urn:rssp:csc-v1', operations: CSC_V1_OPERATIONS });
 
 /** As validateRequest of validate.ts, against the v1 document. */
-export function validateV1Request(op: CscV1Operation, body: unknown): void {
-  v1.validateRequest(op, body);
+export function validateV1Request(op: CscV1Operation, body: unknown): unknown {
+  return v1.validateRequest(op, body);
 }
 
 /** As parseRequest of validate.ts, against the v1 document. */
 export function parseV1Request<Op extends CscV1Operation>(op: Op, body: unknown): CscV1Request<Op> {
-  const value = body === undefined ? {} : body;
-  validateV1Request(op, body);
-  return value as CscV1Request<Op>;
+  return validateV1Request(op, body) as CscV1Request<Op>;
 }
 
 /** As validateResponse of validate.ts, against the v1 document. */

@@ -8,7 +8,7 @@
 // (comma-separated base64url, as v2's `hashes`) and there is no hashAlgorithmOID, so the algorithm follows from
 // the digest length as on /csc/v1 credentials/authorize. Every other v1 parameter (lang, credentialID,
 // numSignatures, description, account_token, clientData, PKCE) has the v2 name.
-import { decodeBase64 } from '../../core/base64.ts';
+import { decodeBase64, decodeFormBase64 } from '../../core/base64.ts';
 import { HASHES } from '../../core/algorithms.ts';
 
 export const RAR_TYPES = ['credential', 'https://cloudsignatureconsortium.org/2025/credential'] as const;
@@ -30,7 +30,7 @@ export const RAR_SCOPE_MARK = 'csc_rar_scope';
 /** Every extra parameter the authorization endpoint accepts beyond OAuth's own. */
 export const EXTRA_PARAMS = [...CSC_CREDENTIAL_PARAMS, RAR_PARAM, RAR_SCOPE_MARK, 'lang', 'clientData', 'account_token'] as const;
 
-export type DocumentDigest = { hash: Uint8Array; label?: string };
+export type DocumentDigest = { hash: Uint8Array; label?: string; /** CSC v2.2, as the client spelled it. */ hashType?: string };
 
 export type CredentialRequest = {
   style: 'csc' | 'rar';
@@ -68,6 +68,7 @@ export function decodeHash(s: string): Uint8Array | null {
   return decodeBase64(s);
 }
 
+const HASH_TYPE = /^(dtbsr|sdr|sodr)$/i;
 const OID = /^[0-2](\.(0|[1-9][0-9]{0,9})){1,20}$/;
 const CREDENTIAL_ID = /^[^\p{Cc}]{1,255}$/u;
 const MAX_SIGNATURES = 1000;
@@ -119,7 +120,8 @@ function parseCscParams(p: Params): CredentialRequest {
   const documents: DocumentDigest[] = [];
   if (present(p, name)) {
     for (const part of String(p[name]).split(',')) {
-      const hash = decodeHash(part);
+      // From a query or form: a raw '+' of standard base64 arrives as a space (core/base64.ts decodeFormBase64).
+      const hash = part.length > 200 ? null : decodeFormBase64(part);
       if (!hash) throw bad(`Invalid parameter ${name}: comma-separated base64url hash values expected`);
       documents.push({ hash });
     }
@@ -155,8 +157,9 @@ function parseAuthorizationDetails(raw: unknown): CredentialRequest {
   // RFC 9396 §2: a JSON array of objects, each with a type.
   if (!Array.isArray(details) || details.length === 0) throw badRar('authorization_details must be a non-empty JSON array');
   if (details.length !== 1) throw badRar('exactly one authorization detail of type credential is supported per request');
-  const d = details[0] as Record<string, unknown>;
-  if (typeof d !== 'object' || d === null || Array.isArray(d)) throw badRar('each authorization detail must be an object');
+  if (typeof details[0] !== 'object' || details[0] === null || Array.isArray(details[0])) throw badRar('each authorization detail must be an object');
+  // CSC v2.2 clients built on nullable models send null for what they leave unset: null means absent (issue #12 item 3).
+  const d = withoutNulls(details[0] as Record<string, unknown>);
   if (!RAR_TYPES.includes(d.type as (typeof RAR_TYPES)[number])) throw badRar(`unsupported authorization details type; supported: ${RAR_TYPES.join(', ')}`);
   if (d.signatureQualifier !== undefined && d.credentialID === undefined) {
     throw badRar('signatureQualifier is not supported; give credentialID');
@@ -169,12 +172,16 @@ function parseAuthorizationDetails(raw: unknown): CredentialRequest {
       throw badRar('documentDigests must be a non-empty array');
     }
     for (const dd of digests as unknown[]) {
-      const o = dd as Record<string, unknown>;
-      if (typeof o !== 'object' || o === null) throw badRar('each documentDigests entry must be an object');
+      if (typeof dd !== 'object' || dd === null || Array.isArray(dd)) throw badRar('each documentDigests entry must be an object');
+      const o = withoutNulls(dd as Record<string, unknown>);
       const hash = typeof o.hash === 'string' ? decodeHash(o.hash) : null;
       if (!hash) throw badRar('documentDigests[].hash must be a base64 hash value');
       if (o.label !== undefined && (typeof o.label !== 'string' || o.label.length > 500)) throw badRar('documentDigests[].label must be a string');
-      documents.push({ hash, ...(typeof o.label === 'string' ? { label: o.label } : {}) });
+      // CSC v2.2 hashType (what the digest was computed over): any case, echoed as the client spelled it.
+      if (o.hashType !== undefined && (typeof o.hashType !== 'string' || !HASH_TYPE.test(o.hashType))) {
+        throw badRar('documentDigests[].hashType must be dtbsr, sdr or sodr');
+      }
+      documents.push({ hash, ...(typeof o.label === 'string' ? { label: o.label } : {}), ...(typeof o.hashType === 'string' ? { hashType: o.hashType } : {}) });
     }
     if (typeof d.hashAlgorithmOID !== 'string' || !OID.test(d.hashAlgorithmOID)) throw badRar('hashAlgorithmOID is required with documentDigests');
   }
@@ -188,12 +195,22 @@ function parseAuthorizationDetails(raw: unknown): CredentialRequest {
     type: d.type,
     credentialID: d.credentialID,
     ...(documents.length
-      ? { documentDigests: documents.map((doc) => ({ hash: Buffer.from(doc.hash).toString('base64'), ...(doc.label !== undefined ? { label: doc.label } : {}) })) }
+      ? {
+          documentDigests: documents.map((doc) => ({
+            hash: Buffer.from(doc.hash).toString('base64'),
+            ...(doc.label !== undefined ? { label: doc.label } : {}),
+            ...(doc.hashType !== undefined ? { hashType: doc.hashType } : {}),
+          })),
+        }
       : {}),
     ...(hashAlgorithmOID ? { hashAlgorithmOID } : {}),
     ...(d.numSignatures !== undefined ? { numSignatures } : {}),
   };
   return { style: 'rar', credentialID: d.credentialID, numSignatures, documents, hashAlgorithmOID, authorizationDetails: [normalised] };
+}
+
+function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
 }
 
 /** Whether the authorization_details a client sends to oauth2/token are the ones approved (CSC v2 §8.4.4: "as

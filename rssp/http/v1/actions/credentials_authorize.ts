@@ -28,7 +28,7 @@ export const credentialsAuthorizeV1: Action = [
   requireExplicitMode,
   refuseOutOfBandApproval,
   checkNumSignatures,
-  decodeHashes({ required: false }),
+  decodeHashes({ required: false, percentEncoded: true }),
   hashAlgorithmFromLength('credentials/authorize'),
   checkHashAlgorithm,
   respond(activate),

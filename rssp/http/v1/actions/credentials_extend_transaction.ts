@@ -20,7 +20,7 @@ export const credentialsExtendTransactionV1: Action = [
   validateV1Body('credentials/extendTransaction'),
   asV2Body('credentials/extendTransaction'),
   loadOwnCredential(),
-  decodeHashes({ required: false }),
+  decodeHashes({ required: false, percentEncoded: true }),
   // v1 names no hash algorithm here either: the digest length tells it (as in v1 credentials/authorize).
   hashAlgorithmFromLength('credentials/extendTransaction'),
   checkHashes,

@@ -20,7 +20,7 @@ export const signaturesSignHashV1: Action = [
   validateV1Body('signatures/signHash'),
   asV2Body('signatures/signHash'),
   checkSignAlgo,
-  decodeHashes({ required: true }),
+  decodeHashes({ required: true, percentEncoded: true }),
   requireOwnCredentialID(),
   resolveSad,
   sign,
