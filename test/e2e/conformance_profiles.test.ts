@@ -23,7 +23,7 @@ async function newSigner(algos = ['ES256']): Promise<Signer> {
   expect(otp.code, otp.stderr).toBe(0);
   const ids: string[] = [];
   for (const algo of algos) {
-    const cred = await admin(server, 'credential:create', '--username', username, '--algo', algo, '--pin', '246810', '--multisign', '2');
+    const cred = await admin(server, 'credential:create', '--username', username, '--algo', algo, '--pin', '246810', '--multisign', '3');
     expect(cred.code, cred.stderr).toBe(0);
     ids.push(cred.json.credentialID);
   }
