@@ -28,6 +28,7 @@ import type { CredentialGrantStore } from '../oauth/credential_grants.ts';
 import { parseScope, type CredentialRequest } from '../oauth/credential_request.ts';
 import type { CredentialCatalog } from '../oauth/ports.ts';
 import { INTERACTION_PREFIX } from '../oauth/provider.ts';
+import { setPageHeaders } from './page_http.ts';
 import { errorText, type ErrorKey, loginPage, pickLang, signaturePage } from './render.ts';
 
 export type InteractionDeps = {
@@ -60,14 +61,6 @@ async function readForm(ctx: Koa.Context): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function setPageHeaders(ctx: Koa.Context): void {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
-  ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Referrer-Policy', 'no-referrer');
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.type = 'html';
-}
 
 
 export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
@@ -115,7 +108,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
       await finish(ctx, { error: 'invalid_request', error_description: 'numSignatures is higher than the multisign of the credential' }, false);
       return true;
     }
-    setPageHeaders(ctx);
+    setPageHeaders(ctx, { formsRedirectOut: true });
     if (error) ctx.status = 400;
     ctx.body = signaturePage({
       lang: langOf(ctx, details),
@@ -145,7 +138,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== uid) ctx.throw(400, 'interaction mismatch');
     if (details.prompt.name === 'login') {
-      setPageHeaders(ctx);
+      setPageHeaders(ctx, { formsRedirectOut: true });
       ctx.body = loginPage({
         lang: langOf(ctx, details),
         action: `${INTERACTION_PREFIX}${uid}/login`,
@@ -169,7 +162,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     const rc = requestContext(ctx);
     const detail = { method: 'password', via: 'oauth' };
     const render = (error: string) => {
-      setPageHeaders(ctx);
+      setPageHeaders(ctx, { formsRedirectOut: true });
       ctx.status = 400;
       return loginPage({ lang: langOf(ctx, details), action: `${INTERACTION_PREFIX}${uid}/login`, csrf: csrfFor(uid), clientName: name, username, error });
     };
@@ -272,7 +265,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
       const e = err as { status?: number; name?: string; message?: string };
       const status = e.status && e.status < 500 ? e.status : e.name === 'SessionNotFound' ? 400 : 500;
       if (status >= 500) log.error({ err }, 'interaction failed');
-      setPageHeaders(ctx);
+      setPageHeaders(ctx, { formsRedirectOut: true });
       ctx.status = status;
       ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head><body><main><h1>This request cannot continue</h1><p role="alert">${
         status === 400 || e.name === 'SessionNotFound' ? 'The sign-in session has expired or is invalid. Go back to the application and start again.' : status < 500 ? 'The request was refused.' : 'Something went wrong.'

@@ -2,10 +2,13 @@
 // whose secret is in its path out of caches, frames and Referers, and a bounded reader of its form.
 import type Koa from 'koa';
 
-/** Never cached, never framed, no Referer, no script or outside resource (inline styles and SVG only). */
-export function setPageHeaders(ctx: Koa.Context): void {
+/** Never cached, never framed, no Referer, no script or outside resource (inline styles and SVG only). Forms post
+ *  to this page only, unless `formsRedirectOut`: the OAuth interaction's forms end in a redirect to the client's
+ *  redirect_uri, which browsers check against form-action too. */
+export function setPageHeaders(ctx: Koa.Context, opts: { formsRedirectOut?: boolean } = {}): void {
+  const formAction = opts.formsRedirectOut ? '' : " form-action 'self';";
   ctx.set('Cache-Control', 'no-store');
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  ctx.set('Content-Security-Policy', `default-src 'none'; style-src 'unsafe-inline';${formAction} frame-ancestors 'none'; base-uri 'none'`);
   ctx.set('X-Frame-Options', 'DENY');
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.set('X-Content-Type-Options', 'nosniff');

@@ -51,32 +51,40 @@ export const CSC_V2_EXTENSIONS: Readonly<Record<string, Action>> = {
   'ext/signatureEvidence': extSignatureEvidence,
 };
 
-/** Static documents next to the methods, read once. */
-const DOCUMENTS: Record<string, { file: string | URL; type: string }> = {
-  'openapi.yaml': { file: OPENAPI_YAML_PATH, type: 'application/yaml; charset=utf-8' },
-  'logo.png': { file: new URL('./logo.png', import.meta.url), type: 'image/png' },
+/** A static document served next to the methods (GET), read once. */
+export type ServedDocument = { file: string | URL; type: string };
+
+/** One base URI of the CSC API: its prefix, its methods (extensions included), the methods of its specification it
+ *  does not offer (501, CSC v2 §10), its documents, and the API version its bodies are validated against. */
+export type CscBase = {
+  prefix: string;
+  routes: Readonly<Record<string, Action>>;
+  unimplemented: ReadonlySet<string>;
+  documents: Readonly<Record<string, ServedDocument>>;
+  apiVersion?: CscContext['state']['apiVersion'];
 };
 
-function serveDocument(ctx: CscContext, name: string, cache: Map<string, Buffer>): void {
+export const LOGO: ServedDocument = { file: new URL('./logo.png', import.meta.url), type: 'image/png' };
+
+function serveDocument(ctx: CscContext, doc: ServedDocument, cache: Map<string | URL, Buffer>): void {
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
     throw new CscError('methodNotAllowed', { description: 'Documents are fetched with GET', headers: { Allow: 'GET, HEAD' } });
   }
-  const doc = DOCUMENTS[name]!;
-  let content = cache.get(name);
-  if (!content) cache.set(name, (content = readFileSync(doc.file)));
+  let content = cache.get(doc.file);
+  if (!content) cache.set(doc.file, (content = readFileSync(doc.file)));
   ctx.status = 200;
   ctx.type = doc.type;
   ctx.set('Cache-Control', 'public, max-age=3600');
   ctx.body = content;
 }
 
-async function dispatch(ctx: CscContext, deps: RsspDeps, cache: Map<string, Buffer>): Promise<void> {
-  const name = ctx.path.slice(CSC_V2_PREFIX.length);
-  if (Object.hasOwn(DOCUMENTS, name)) return serveDocument(ctx, name, cache);
-  const action = Object.hasOwn(CSC_V2_ROUTES, name) ? CSC_V2_ROUTES[name as ImplementedMethod] : Object.hasOwn(CSC_V2_EXTENSIONS, name) ? CSC_V2_EXTENSIONS[name] : undefined;
+async function dispatch(base: CscBase, ctx: CscContext, deps: RsspDeps, cache: Map<string | URL, Buffer>): Promise<void> {
+  const name = ctx.path.slice(base.prefix.length);
+  if (Object.hasOwn(base.documents, name)) return serveDocument(ctx, base.documents[name]!, cache);
+  const action = Object.hasOwn(base.routes, name) ? base.routes[name] : undefined;
   if (!action) {
     // CSC v2 §10: 501 for a method of the specification that this service does not implement.
-    throw new CscError(UNIMPLEMENTED_METHODS.has(name) ? 'notImplemented' : 'methodNotFound');
+    throw new CscError(base.unimplemented.has(name) ? 'notImplemented' : 'methodNotFound');
   }
   // CSC v2 §7.1: every API method is called with POST.
   if (ctx.method !== 'POST') throw new CscError('methodNotAllowed', { headers: { Allow: 'POST' } });
@@ -85,13 +93,26 @@ async function dispatch(ctx: CscContext, deps: RsspDeps, cache: Map<string, Buff
   for (const step of action) await step(ctx, deps);
 }
 
-export function cscV2Routes(deps: RsspDeps): Koa.Middleware {
+/** The middleware of one base URI: request context, one error handler, then the method or document named. */
+export function cscBaseRoutes(base: CscBase, deps: RsspDeps): Koa.Middleware {
   const handleErrors = errorHandler(deps.log);
-  const cache = new Map<string, Buffer>();
+  const cache = new Map<string | URL, Buffer>();
   return async (ctx, next) => {
-    if (!ctx.path.startsWith(CSC_V2_PREFIX)) return next();
+    if (!ctx.path.startsWith(base.prefix)) return next();
     const cscCtx = ctx as unknown as CscContext;
     assignRequestContext(cscCtx);
-    await handleErrors(cscCtx, () => dispatch(cscCtx, deps, cache));
+    if (base.apiVersion) cscCtx.state.apiVersion = base.apiVersion;
+    await handleErrors(cscCtx, () => dispatch(base, cscCtx, deps, cache));
   };
+}
+
+const CSC_V2: CscBase = {
+  prefix: CSC_V2_PREFIX,
+  routes: { ...CSC_V2_ROUTES, ...CSC_V2_EXTENSIONS },
+  unimplemented: UNIMPLEMENTED_METHODS,
+  documents: { 'openapi.yaml': { file: OPENAPI_YAML_PATH, type: 'application/yaml; charset=utf-8' }, 'logo.png': LOGO },
+};
+
+export function cscV2Routes(deps: RsspDeps): Koa.Middleware {
+  return cscBaseRoutes(CSC_V2, deps);
 }

@@ -106,8 +106,10 @@ export class JobStore {
       [id, owner.userId, owner.clientId, this.queue],
     );
     if (rows[0]) return resultOf(rows[0].state, rows[0].result);
+    // Any state still counts as pending here: a job that finished between the DELETE above and this read is done
+    // now, and the next poll takes it (looking for 'pending' or 'running' only would call it unknown).
     const { rowCount } = await this.db.query(
-      `SELECT 1 FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND queue = $4 AND expires_at > now() AND state IN ('pending', 'running')`,
+      `SELECT 1 FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND queue = $4 AND expires_at > now()`,
       [id, owner.userId, owner.clientId, this.queue],
     );
     return rowCount ? { state: 'pending' } : { state: 'none' };
