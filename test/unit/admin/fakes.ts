@@ -18,7 +18,7 @@ import type { CreateCredentialCommand } from '../../../rssp/app/credential_servi
 import type { CreateSealCommand } from '../../../rssp/app/create_seal.ts';
 import { organisationOwnerId } from '../../../core/owner.ts';
 import type { CredentialRecord } from '../../../rssp/app/credential.ts';
-import { captureLogger } from '../authz/helpers.ts';
+import { captureLogger } from '../../capture_logger.ts';
 import { certificate, keyPair, spkiOf, spkiOfCert } from './certs.ts';
 
 export type Call = { method: string; args: Record<string, unknown> };

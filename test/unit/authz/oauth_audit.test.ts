@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { SecurityEntry } from '../../../core/audit_port.ts';
 import { auditOAuthEvents } from '../../../authz/oauth_audit.ts';
-import { captureLogger } from '../rssp/helpers.ts';
+import { captureLogger } from '../../capture_logger.ts';
 
 function setup(fail = false) {
   const provider = new EventEmitter();

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../core/config.ts';
 import { CscError } from '../../../core/errors.ts';
 import { createMemoryKv, type Kv } from '../../../core/kv.ts';
 import { RateLimiter, ratePolicy, type RateRule } from '../../../core/policy.ts';
-import { captureLogger } from '../rssp/helpers.ts';
+import { captureLogger } from '../../capture_logger.ts';
 
 const rule = (protectsFactors: boolean): RateRule => ({ name: `t-${protectsFactors}`, max: 3, windowSeconds: 60, protectsFactors });
 

@@ -11,7 +11,7 @@ import { createSam } from '../../../sam/index.ts';
 import { ensureCredentialSeal, sealRows } from '../../../sam/app/credential_seal.ts';
 import type { OtpChallengePolicy } from '../../../sam/app/deps.ts';
 import type { Notifier } from '../../../sam/notify/notifier.ts';
-import { createFakeHsm, type FakeHsm } from './fake_hsm.ts';
+import { createFakeHsm, type FakeHsm } from '../../unit/sam/fake_hsm.ts';
 
 export const SHA256 = '2.16.840.1.101.3.4.2.1';
 export const SHA384 = '2.16.840.1.101.3.4.2.2';

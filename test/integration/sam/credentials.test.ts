@@ -10,7 +10,7 @@ import { ensureDevCa } from '../../../sam/ca/dev_ca.ts';
 import { ensureSamKeys } from '../../../sam/app/sad/sam_keys.ts';
 import { createSam } from '../../../sam/index.ts';
 import { ctx, memoryCaStore, newSigner, otpAt, seedOf, setup, type Env } from './helpers.ts';
-import { createFakeHsm } from './fake_hsm.ts';
+import { createFakeHsm } from '../../unit/sam/fake_hsm.ts';
 
 let env: Env;
 beforeAll(async () => {

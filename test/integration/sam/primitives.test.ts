@@ -10,7 +10,7 @@ import { verifyPss } from '../../../sam/app/signing/emsa_pss.ts';
 import { parsePssParams } from '../../../sam/app/signing/pss_params.ts';
 import { takeFromMultiset } from '../../../sam/ledger/multiset.ts';
 import { SHA256, SHA384 } from './helpers.ts';
-import { pssParams } from './pss.ts';
+import { pssParams } from '../../unit/sam/pss.ts';
 
 const b = (...xs: number[]) => Uint8Array.from(xs);
 

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores, rand } from '../authz/helpers.ts';
-import { certificate, certPem, keyPair, spkiOfCert } from './certs.ts';
-import { ADMIN_TOKEN, startAdmin } from './fakes.ts';
+import { certificate, certPem, keyPair, spkiOfCert } from '../../unit/admin/certs.ts';
+import { ADMIN_TOKEN, startAdmin } from '../../unit/admin/fakes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');

@@ -1,9 +1,11 @@
-// Shared by the rssp unit tests: the Koa app of cscV2Routes on an ephemeral port, in front of fakes of the SAM,
+// Shared by the rssp tests that need PostgreSQL: the Koa app of cscV2Routes on an ephemeral port, in front of fakes of the SAM,
 // the token verifier, service auth and the user directory, and the real PostgreSQL credential store.
+import { captureLogger } from '../../capture_logger.ts';
+export { captureLogger } from '../../capture_logger.ts';
 import { createMemoryKv } from '../../../core/kv.ts';
 import { RateLimiter, ratePolicy } from '../../../core/policy.ts';
-import { memoryAudit } from '../memory_audit.ts';
-import { fakeAuthzSecrets } from '../fake_authz_secrets.ts';
+import { memoryAudit } from '../../unit/memory_audit.ts';
+import { fakeAuthzSecrets } from '../../unit/fake_authz_secrets.ts';
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,13 +23,11 @@ import {
   Version,
 } from '@peculiar/asn1-x509';
 import Koa from 'koa';
-import { pino } from 'pino';
 import { expect } from 'vitest';
 import { KEY_OID, CURVE_OID, signAlgosFor } from '../../../core/algorithms.ts';
 import { loadConfig } from '../../../core/config.ts';
 import { createPool, migrate, type Db } from '../../../core/db.ts';
 import { CscError } from '../../../core/errors.ts';
-import { REDACT, type Logger } from '../../../core/log.ts';
 import type { AccessGrant, LoginResult, ServiceAuth, TokenVerifier, User, UserDirectory } from '../../../core/ports.ts';
 import type { CredentialState, KeyAlgo, SamErrorCode, SignatureActivation } from '../../../core/sam_port.ts';
 import { SamError } from '../../../core/sam_port.ts';
@@ -313,12 +313,6 @@ export type TestApp = {
   deps: RsspDeps;
   close(): Promise<void>;
 };
-
-export function captureLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const log = pino({ level: 'debug', redact: { paths: REDACT, censor: '[redacted]' } }, { write: (s: string) => void lines.push(s) });
-  return { log, lines };
-}
 
 export async function startApp(): Promise<TestApp> {
   const db = createPool(process.env.DATABASE_URL!, 4);

@@ -2,7 +2,7 @@
 // (never a secret), and the production refusals of the routes that would hand the operator a factor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores, rand } from '../authz/helpers.ts';
-import { ADMIN_TOKEN, startAdmin } from './fakes.ts';
+import { ADMIN_TOKEN, startAdmin } from '../../unit/admin/fakes.ts';
 
 let stores: Awaited<ReturnType<typeof openStores>>;
 let dev: Awaited<ReturnType<typeof startAdmin>>;

@@ -29,7 +29,7 @@ import {
   type Env,
   type Signer,
 } from './helpers.ts';
-import { pssParams } from './pss.ts';
+import { pssParams } from '../../unit/sam/pss.ts';
 
 let env: Env;
 beforeAll(async () => {

@@ -1,22 +1,16 @@
 // Shared by the authz tests: a real PostgreSQL pool with the authz schema, a real Redis Kv under a random prefix,
 // a logger whose lines are kept for assertions, and a helper that captures a CscError.
-import { memoryAudit } from '../memory_audit.ts';
+import { captureLogger } from '../../capture_logger.ts';
+export { captureLogger } from '../../capture_logger.ts';
+import { memoryAudit } from '../../unit/memory_audit.ts';
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { createAuthz } from '../../../authz/index.ts';
 import { loadConfig } from '../../../core/config.ts';
 import { createPool, migrate, type Db } from '../../../core/db.ts';
 import { CscError } from '../../../core/errors.ts';
 import { createRedisKv, type Kv } from '../../../core/kv.ts';
-import { REDACT, type Logger } from '../../../core/log.ts';
 
 export const rand = (n = 6) => randomBytes(n).toString('hex');
-
-export function captureLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const log = pino({ level: 'debug', redact: { paths: REDACT, censor: '[redacted]' } }, { write: (s: string) => void lines.push(s) });
-  return { log, lines };
-}
 
 export async function openStores(): Promise<{ db: Db; kv: Kv; close(): Promise<void> }> {
   const db = createPool(process.env.DATABASE_URL!, 4);

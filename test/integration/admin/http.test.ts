@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SamError } from '../../../core/sam_port.ts';
 import { openStores, rand } from '../authz/helpers.ts';
-import { certificate, certPem, keyPair, spkiOfCert, subjectCN } from './certs.ts';
-import { ADMIN_TOKEN, startAdmin } from './fakes.ts';
+import { certificate, certPem, keyPair, spkiOfCert, subjectCN } from '../../unit/admin/certs.ts';
+import { ADMIN_TOKEN, startAdmin } from '../../unit/admin/fakes.ts';
 
 let stores: Awaited<ReturnType<typeof openStores>>;
 let admin: Awaited<ReturnType<typeof startAdmin>>;
