@@ -467,6 +467,7 @@ describe('signatures/signDoc refusals', () => {
       formats: ['P', 'C', 'X', 'J'],
       envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel'], ['Enveloped', 'Enveloping', 'Detached'], ['Attached', 'Detached']],
     });
-    expect(res.body.conformance_levels).toEqual(['Ades-B-B', 'Ades-B-T']);
+    expect(res.body.conformance_levels).toEqual(['Ades-B-B', 'Ades-B-T', 'Ades-B-LT']);
+    expect(res.body.validationInfo).toBe(true);
   });
 });
