@@ -160,7 +160,8 @@ function levelOf(value: unknown, format: SignatureFormat): ConformanceLevel {
 }
 
 function ltFormats(): string {
-  return Object.values(FORMATS).filter((f) => f.levels.includes('AdES-B-LT')).map((f) => f.code).join(' and ');
+  const codes = Object.values(FORMATS).filter((f) => f.levels.includes('AdES-B-LT')).map((f) => f.code);
+  return codes.length > 1 ? `${codes.slice(0, -1).join(', ')} and ${codes[codes.length - 1]}` : codes.join('');
 }
 
 function envelopeOf(value: unknown, format: SignatureFormat, fromDigest: boolean): string {

@@ -214,9 +214,33 @@ describe('signatures/signDoc, AdES-B-LT', () => {
     expect(polled!.body.validationInfo).toEqual({ certificates: values.certificates, crl: values.crls });
   });
 
+  it('XAdES Enveloped: CertificateValues and RevocationValues after the time-stamp; xmlsec1 verifies it and the signer certificate passes openssl -crl_check against the CRL', async () => {
+    const signer = await newSigner();
+    const xml = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<invoice xmlns="urn:test:invoice" number="8"><line>Tea</line></invoice>\n');
+    const SAD = await authorize(signer, [sha256(xml)]);
+    const res = await csc(server, 'signatures/signDoc', {
+      credentialID: signer.credentialID, SAD, returnValidationInfo: true,
+      documents: [{ document: b64(xml), signature_format: 'X', conformance_level: 'AdES-B-LT', signAlgo: ECDSA_SHA256 }],
+    }, { bearer: signer.token });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const signed = Buffer.from(res.body.DocumentWithSignature[0], 'base64').toString();
+    const values = (tag: string) => [...signed.matchAll(new RegExp(`<xades:${tag}>([^<]+)</xades:${tag}>`, 'g'))].map((m) => m[1]!);
+    const token = Buffer.from(values('EncapsulatedTimeStamp')[0]!, 'base64');
+    expect(values('EncapsulatedX509Certificate')).toEqual([...signer.chain, ...tokenCertificates(token)]);
+    expect(values('EncapsulatedCRLValue')).toEqual(res.body.validationInfo.crl);
+    expect(signed.indexOf('</xades:SignatureTimeStamp><xades:CertificateValues>')).toBeGreaterThan(0);
+    expect(signed).toContain('</xades:CertificateValues><xades:RevocationValues><xades:CRLValues>');
+    expect(await crlVerifies(values('EncapsulatedCRLValue')[0]!)).toContain('verify OK');
+    const { stderr } = await run('xmlsec1', ['--verify', '--trusted-pem', tmpFile('root.pem', rootPem), tmpFile('signed.xml', signed)], { timeout: 10_000 });
+    expect(stderr).toContain('OK');
+    // This xmlsec1 takes no CRL: openssl checks the signer's certificate against the embedded one instead.
+    const leaf = await run('openssl', ['verify', '-crl_check', '-CAfile', tmpFile('root.pem', rootPem), '-CRLfile', tmpFile('x.crl', pem(values('EncapsulatedCRLValue')[0]!, 'X509 CRL')),
+      tmpFile('leaf.pem', pem(signer.chain[0]!))]);
+    expect(leaf.stdout).toContain(': OK');
+  });
+
   it.each([
-    ['X', 'Enveloped', 'Invalid parameter conformance_level: AdES-B-LT is offered for signature_format P and C only'],
-    ['J', 'Attached', 'Invalid parameter conformance_level: AdES-B-LT is offered for signature_format P and C only'],
+    ['J', 'Attached', 'Invalid parameter conformance_level: AdES-B-LT is offered for signature_format P, C and X only'],
   ])('refuses AdES-B-LT for signature_format %s', async (format, envelope, description) => {
     const signer = await newSigner();
     const res = await csc(server, 'signatures/signDoc', {
