@@ -4,10 +4,11 @@
 // pdfsig and has a /DSS whose streams are those certificates and that CRL, returnValidationInfo returns them (also from
 // a digest, and through signPolling), and what stays refused is refused with its exact wording.
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { flattenedVerify } from 'jose';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfDict, PdfRef } from '../../client/pdf/objects.ts';
@@ -239,19 +240,38 @@ describe('signatures/signDoc, AdES-B-LT', () => {
     expect(leaf.stdout).toContain(': OK');
   });
 
-  it.each([
-    ['J', 'Attached', 'Invalid parameter conformance_level: AdES-B-LT is offered for signature_format P, C and X only'],
-  ])('refuses AdES-B-LT for signature_format %s', async (format, envelope, description) => {
+  it('JAdES Attached: flattened JSON whose etsiU holds sigTst, xVals and rVals; jose verifies it under the certificate', async () => {
+    const signer = await newSigner();
+    const document = Buffer.from('{"order":9}');
+    const SAD = await authorize(signer, [sha256(document)]);
+    const res = await csc(server, 'signatures/signDoc', {
+      credentialID: signer.credentialID, SAD, returnValidationInfo: true,
+      documents: [{ document: b64(document), signature_format: 'J', conformance_level: 'AdES-B-LT', signed_envelope_property: 'Attached', signAlgo: ECDSA_SHA256 }],
+    }, { bearer: signer.token });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const jws = JSON.parse(Buffer.from(res.body.DocumentWithSignature[0], 'base64').toString('utf8'));
+    const key = new X509Certificate(Buffer.from(signer.chain[0]!, 'base64')).publicKey;
+    const verified = await flattenedVerify(jws, key, { crit: { sigT: true } });
+    expect(Buffer.from(verified.payload)).toEqual(document);
+    const [tst, x, r] = jws.header.etsiU;
+    const token = Buffer.from(tst.sigTst.tstTokens[0].val, 'base64');
+    expect(x.xVals.map((v: { x509Cert: { val: string } }) => v.x509Cert.val)).toEqual([...signer.chain, ...tokenCertificates(token)]);
+    expect(r.rVals.crlVals.map((v: { val: string }) => v.val)).toEqual(res.body.validationInfo.crl);
+    expect(await crlVerifies(r.rVals.crlVals[0].val)).toContain('verify OK');
+  });
+
+  it('refuses AdES-B-LTA: no archive timestamps', async () => {
     const signer = await newSigner();
     const res = await csc(server, 'signatures/signDoc', {
       credentialID: signer.credentialID, SAD: 'x',
-      documents: [{ document: b64(Buffer.from('<a/>')), signature_format: format, conformance_level: 'AdES-B-LT', signed_envelope_property: envelope, signAlgo: ECDSA_SHA256 }],
+      documents: [{ document: b64(Buffer.from('x')), signature_format: 'C', conformance_level: 'AdES-B-LTA', signAlgo: ECDSA_SHA256 }],
     }, { bearer: signer.token });
-    expect(res).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: description } });
+    expect(res).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'Invalid parameter conformance_level: AdES-B-LTA is not offered (this service adds no archive timestamps)' } });
   });
 
   it('info offers AdES-B-LT', async () => {
     const res = await csc(server, 'info', {});
     expect(res.body.conformance_levels).toEqual(['Ades-B-B', 'Ades-B-T', 'Ades-B-LT']);
+    expect(res.body.validationInfo).toBe(true);
   });
 });
