@@ -310,10 +310,10 @@ export interface paths {
          *     a certification signature with DocMDP permissions 2 — and Revision) and CAdES ("C", Attached — the default —,
          *     Detached, and Parallel: one more signer on an attached CMS given as the document), XAdES ("X", Enveloped — the
          *     default —, Enveloping, Detached) and JAdES ("J", Attached — the default — and Detached), at levels AdES-B-B (the default) and AdES-B-T (with a signature-time-stamp from the service's
-         *     time-stamping authority), and for PAdES, CAdES and XAdES AdES-B-LT: B-T plus the certificates (signer's chain,
-         *     the TSA's certificate) and the CRL of the issuing CA, in the CMS SignedData `certificates`/`crls` for CAdES, in
-         *     xades:CertificateValues/RevocationValues for XAdES, and in a /DSS dictionary (a further incremental update)
-         *     for PAdES from documents. `info` lists the formats, envelopes and
+         *     time-stamping authority), and AdES-B-LT: B-T plus the certificates (signer's chain, the TSA's certificate)
+         *     and the CRL of the issuing CA, in the CMS SignedData `certificates`/`crls` for CAdES, in
+         *     xades:CertificateValues/RevocationValues for XAdES, in etsiU xVals/rVals for JAdES, and in a /DSS dictionary
+         *     (a further incremental update) for PAdES from documents. `info` lists the formats, envelopes and
          *     levels offered. `returnValidationInfo: true` adds `validationInfo` (certificates and CRLs, no OCSP) to the
          *     answer, at any level; a PAdES signature made from a digest at AdES-B-LT needs it to build the DSS itself.
          *
@@ -942,7 +942,7 @@ export interface components {
         SignDocParameters: {
             /** @description Required. "P" (PAdES), "C" (CAdES), "X" (XAdES) or "J" (JAdES); see `info` signature_formats. */
             signature_format?: string;
-            /** @description "AdES-B-B" (default), "AdES-B-T", or "AdES-B-LT" (not JAdES); the spelling "Ades-B-B" of the spec is accepted too. */
+            /** @description "AdES-B-B" (default), "AdES-B-T", or "AdES-B-LT"; the spelling "Ades-B-B" of the spec is accepted too. */
             conformance_level?: string;
             /** @description Required. As in signatures/signHash, one of the credential's key/algo values. */
             signAlgo?: string;

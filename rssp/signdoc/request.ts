@@ -7,7 +7,7 @@ import { decodeBase64 } from '../../core/base64.ts';
 import { CscError } from '../../core/errors.ts';
 import { type HashAlg, pssParams } from '../../client/cms/signed_data.ts';
 import type { ConformanceLevel, SignatureFormat, SignedProperty } from './format.ts';
-import { FORMATS, formatOf } from './formats.ts';
+import { formatOf } from './formats.ts';
 
 export type SignDocItem = {
   format: SignatureFormat;
@@ -146,22 +146,12 @@ function levelOf(value: unknown, format: SignatureFormat): ConformanceLevel {
   const m = /^ades-(.+)$/i.exec(value);
   const level = m ? (`AdES-${m[1]!.toUpperCase()}` as ConformanceLevel) : undefined;
   if (level && format.levels.includes(level)) return level;
-  if (level === 'AdES-B-LT') {
-    throw new CscError('invalidConformanceLevel', {
-      description: `Invalid parameter conformance_level: AdES-B-LT is offered for signature_format ${ltFormats()} only`,
-    });
-  }
   if (level === ('AdES-B-LTA' as ConformanceLevel)) {
     throw new CscError('invalidConformanceLevel', {
       description: 'Invalid parameter conformance_level: AdES-B-LTA is not offered (this service adds no archive timestamps)',
     });
   }
   throw new CscError('invalidConformanceLevel');
-}
-
-function ltFormats(): string {
-  const codes = Object.values(FORMATS).filter((f) => f.levels.includes('AdES-B-LT')).map((f) => f.code);
-  return codes.length > 1 ? `${codes.slice(0, -1).join(', ')} and ${codes[codes.length - 1]}` : codes.join('');
 }
 
 function envelopeOf(value: unknown, format: SignatureFormat, fromDigest: boolean): string {

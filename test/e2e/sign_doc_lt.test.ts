@@ -1,8 +1,9 @@
 // signatures/signDoc at AdES-B-LT (CSC v2 §11.11) against the service as its own process on SoftHSM and PostgreSQL:
 // the development CA's CRL verifies under the root (openssl crl), a CAdES B-LT signature carries the chain, the TSA's
 // certificate and the CRL in its SignedData and verifies with `openssl cms -verify -crl_check`, a PAdES B-LT PDF passes
-// pdfsig and has a /DSS whose streams are those certificates and that CRL, returnValidationInfo returns them (also from
-// a digest, and through signPolling), and what stays refused is refused with its exact wording.
+// pdfsig and has a /DSS whose streams are those certificates and that CRL, XAdES (xmlsec1) and JAdES (jose) carry them
+// in their unsigned properties, returnValidationInfo returns them (also from a digest, and through signPolling), and
+// B-LTA is refused with its exact wording.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
