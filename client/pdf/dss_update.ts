@@ -9,7 +9,7 @@ import { PdfDocument, PdfReadError } from './reader.ts';
 
 export type ValidationData = { certificates: Uint8Array[]; crls: Uint8Array[] };
 
-/** `pdf` with a DSS holding `data` (added to an existing DSS's arrays, a value already there not repeated). */
+/** `pdf` with a DSS holding `data` (each value once), added to the arrays of a DSS the file already has. */
 export function appendDss(pdf: Uint8Array, data: ValidationData): Uint8Array {
   const doc = new PdfDocument(pdf);
   const catalog = doc.resolve(doc.root);

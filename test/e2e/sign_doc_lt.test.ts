@@ -147,13 +147,16 @@ describe('signatures/signDoc, AdES-B-LT', () => {
     expect(failed).toContain('unable to get certificate CRL');
   });
 
-  it('PAdES Certification from the document: pdfsig accepts it and its /DSS holds the chain, the TSA certificate and the CRL', async () => {
+  it.each([
+    ['Certification', 'a cross-reference table', classicPdf],
+    ['Revision', 'a cross-reference stream', xrefStreamPdf],
+  ] as const)('PAdES %s from the document (%s): pdfsig accepts it and its /DSS holds the chain, the TSA certificate and the CRL', async (envelope, _xref, make) => {
     const signer = await newSigner();
-    const pdf = classicPdf();
+    const pdf = make();
     const SAD = await authorize(signer, [sha256(pdf)]);
     const res = await csc(server, 'signatures/signDoc', {
       credentialID: signer.credentialID, SAD,
-      documents: [{ document: b64(pdf), signature_format: 'P', conformance_level: 'Ades-B-LT', signed_envelope_property: 'Certification', signAlgo: ECDSA_SHA256 }],
+      documents: [{ document: b64(pdf), signature_format: 'P', conformance_level: 'Ades-B-LT', signed_envelope_property: envelope, signAlgo: ECDSA_SHA256 }],
     }, { bearer: signer.token });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(Object.keys(res.body)).toEqual(['DocumentWithSignature']);
