@@ -77,6 +77,9 @@ const schema = z.object({
   TSA_POLICY_OID: z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'a dotted OID').optional(),
   /** Seconds an external TSA has to answer before the request fails (closed). Default 10. */
   TSA_TIMEOUT_SECONDS: int(1, 120).default(10),
+  /** Hours from the development CA's CRL thisUpdate to its nextUpdate (RFC 5280 §5.1.2.5): how long the revocation
+   *  data embedded in AdES-B-LT signatures counts as fresh. The SAM signs a new CRL half-way. Default 168 (7 days). */
+  CRL_NEXT_UPDATE_HOURS: int(1, 8760).default(168),
   /** Seconds a SAD stays valid after activation (DESIGN §2.2). Short: a leaked SAD is useful only this long. */
   SAD_LIFETIME_SECONDS: int(1, 3600).default(300),
   /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
@@ -300,6 +303,8 @@ export type Config = {
     /** Time-stamping (CSC v2 §11.13, checkpoints): an external TSA at `url`, else the SAM's own. Absent: own TSA,
      *  default policy. */
     tsa?: { url?: string; policyOid?: string; timeoutSeconds: number };
+    /** CRL_NEXT_UPDATE_HOURS. Absent: 168. */
+    crlNextUpdateHours?: number;
   };
   /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
   notify: {
@@ -430,6 +435,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       approvalLifetimeSeconds: e.ASYNC_APPROVAL_LIFETIME_SECONDS,
       activationLifetimeSeconds: Math.round(e.ACTIVATION_LINK_HOURS * 3600),
       tsa: { url: e.TSA_URL, policyOid: e.TSA_POLICY_OID, timeoutSeconds: e.TSA_TIMEOUT_SECONDS },
+      crlNextUpdateHours: e.CRL_NEXT_UPDATE_HOURS,
     },
     notify: {
       ...(e.SMTP_HOST

@@ -320,6 +320,11 @@ export interface SignatureActivation {
   /** DER certificate of the CA that certifies new credentials (development CA under embedded defaults). */
   caCertificate(): Promise<Uint8Array>;
 
+  /** DER CertificateList (RFC 5280 §5) of that CA, signed by its key and re-signed before its nextUpdate: the
+   *  revocation data of AdES-B-LT signatures (CSC v2 §11.11). It covers the credentials' and the SAM TSA's
+   *  certificates, both issued by that CA. */
+  crl(): Promise<Uint8Array>;
+
   /** Encrypts a secret of the authorization server (its signing JWK, a cookie key) under an AES key that never
    *  leaves the HSM, bound to the row it is stored in (`kid`, `use`): a reader of authz.oauth_keys learns nothing, and
    *  a blob moved to another row does not open (issue #14 finding 7). */
@@ -354,7 +359,7 @@ export type SealedAuthzSecret = {
  *  to the interface and not here does not compile. */
 export const SAM_PORT_METHODS = [
   'createCredential', 'deleteCredential', 'createCsr', 'installCertificates', 'setEnabled', 'unlock', 'state', 'enrollOtp', 'activate', 'signHash',
-  'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'revokeSads', 'caCertificate',
+  'getChallenge', 'extendTransaction', 'requestApproval', 'checkApproval', 'approvalView', 'decideApproval', 'revokeSads', 'caCertificate', 'crl',
   'issueActivation', 'activationView', 'redeemActivation', 'sealAuthzSecret', 'openAuthzSecret', 'timestamp',
 ] as const satisfies ReadonlyArray<keyof SignatureActivation>;
 

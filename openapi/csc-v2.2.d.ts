@@ -310,7 +310,12 @@ export interface paths {
          *     a certification signature with DocMDP permissions 2 — and Revision) and CAdES ("C", Attached — the default —,
          *     Detached, and Parallel: one more signer on an attached CMS given as the document), XAdES ("X", Enveloped — the
          *     default —, Enveloping, Detached) and JAdES ("J", Attached — the default — and Detached), at levels AdES-B-B (the default) and AdES-B-T (with a signature-time-stamp from the service's
-         *     time-stamping authority). `info` lists the formats, envelopes and levels offered.
+         *     time-stamping authority), and AdES-B-LT: B-T plus the certificates (signer's chain, the TSA's certificate)
+         *     and the CRL of the issuing CA, in the CMS SignedData `certificates`/`crls` for CAdES, in
+         *     xades:CertificateValues/RevocationValues for XAdES, in etsiU xVals/rVals for JAdES, and in a /DSS dictionary
+         *     (a further incremental update) for PAdES from documents. `info` lists the formats, envelopes and
+         *     levels offered. `returnValidationInfo: true` adds `validationInfo` (certificates and CRLs, no OCSP) to the
+         *     answer, at any level; a PAdES signature made from a digest at AdES-B-LT needs it to build the DSS itself.
          *
          *     Send either `documents` (whole documents, base64; each at most SIGNDOC_MAX_DOCUMENT_BYTES, 8 MiB by default)
          *     or `documentDigests` (digests of documents; PAdES: the digest of the /ByteRange the application prepared,
@@ -926,8 +931,8 @@ export interface components {
             response_uri?: unknown;
             clientData?: components["schemas"]["ClientData"];
             /**
-             * @description Asks for `validationInfo`. Only with AdES-B-LT, which this service does not offer yet (its CA publishes
-             *     no CRL or OCSP responder); with the levels offered it is ignored.
+             * @description Asks for `validationInfo`: the certificates and the CRL that validate every signature made and its
+             *     time-stamp (any level). Also in the signatures/signPolling answer of an asynchronous request.
              */
             returnValidationInfo?: boolean;
         } & {
@@ -937,7 +942,7 @@ export interface components {
         SignDocParameters: {
             /** @description Required. "P" (PAdES), "C" (CAdES), "X" (XAdES) or "J" (JAdES); see `info` signature_formats. */
             signature_format?: string;
-            /** @description "AdES-B-B" (default) or "AdES-B-T"; the spelling "Ades-B-B" of the spec is accepted too. */
+            /** @description "AdES-B-B" (default), "AdES-B-T", or "AdES-B-LT"; the spelling "Ades-B-B" of the spec is accepted too. */
             conformance_level?: string;
             /** @description Required. As in signatures/signHash, one of the credential's key/algo values. */
             signAlgo?: string;
@@ -981,7 +986,7 @@ export interface components {
             responseID?: string;
             validationInfo?: components["schemas"]["ValidationInfo"];
         };
-        /** @description Validation data of the signatures made (CSC v2 §11.11), with AdES-B-LT. */
+        /** @description Validation data of the signatures made (CSC v2 §11.11), when returnValidationInfo asked for it. */
         ValidationInfo: {
             /** @description DER OCSPResponse values (RFC 6960), base64. */
             ocsp?: components["schemas"]["Base64Out"][];

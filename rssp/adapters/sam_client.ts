@@ -100,6 +100,7 @@ export function createSamClient(opts: SamClientOptions): SamClient {
     decideApproval: port('decideApproval'),
     revokeSads: port('revokeSads'),
     caCertificate: () => port('caCertificate')({}),
+    crl: () => port('crl')({}),
     issueActivation: port('issueActivation'),
     activationView: port('activationView'),
     redeemActivation: port('redeemActivation'),

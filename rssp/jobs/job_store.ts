@@ -100,19 +100,26 @@ export class JobStore {
    * whether it is still pending. Another owner's job, an expired one and an unknown id are all 'none'.
    */
   async take(id: string, owner: JobOwner): Promise<Poll> {
+    const taken = await this.takeFinished(id, owner);
+    if (taken) return taken;
+    const { rows } = await this.db.query<{ state: string }>(
+      `SELECT state FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND queue = $4 AND expires_at > now()`,
+      [id, owner.userId, owner.clientId, this.queue],
+    );
+    const state = rows[0]?.state;
+    if (state === 'pending' || state === 'running') return { state: 'pending' };
+    // Finished between the two queries (a worker completed it meanwhile): take it now, unless a concurrent poll did.
+    if (state === 'done' || state === 'failed') return (await this.takeFinished(id, owner)) ?? { state: 'none' };
+    return { state: 'none' };
+  }
+
+  private async takeFinished(id: string, owner: JobOwner): Promise<Poll | undefined> {
     const { rows } = await this.db.query<{ state: string; result: unknown }>(
       `DELETE FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND queue = $4 AND expires_at > now() AND state IN ('done', 'failed')
        RETURNING state, result`,
       [id, owner.userId, owner.clientId, this.queue],
     );
-    if (rows[0]) return resultOf(rows[0].state, rows[0].result);
-    // Any state still counts as pending here: a job that finished between the DELETE above and this read is done
-    // now, and the next poll takes it (looking for 'pending' or 'running' only would call it unknown).
-    const { rowCount } = await this.db.query(
-      `SELECT 1 FROM rssp.jobs WHERE id = $1 AND user_id = $2 AND client_id = $3 AND queue = $4 AND expires_at > now()`,
-      [id, owner.userId, owner.clientId, this.queue],
-    );
-    return rowCount ? { state: 'pending' } : { state: 'none' };
+    return rows[0] ? resultOf(rows[0].state, rows[0].result) : undefined;
   }
 
   /** Results due at their response_uri, each leased to this instance for `leaseMs` (longer than one attempt). */

@@ -7,12 +7,13 @@ import { toBase64 } from '../../core/base64.ts';
 import { CscError } from '../../core/errors.ts';
 import { SamError, type SignInput } from '../../core/sam_port.ts';
 import type { RsspDeps } from '../http/deps.ts';
-import { DocumentFormatError, type FinishServices, type FormatOutput, type PreparedSignature } from '../signdoc/format.ts';
+import { DocumentFormatError, type FinishServices, type FormatOutput, type PreparedSignature, type Signer } from '../signdoc/format.ts';
+import { validationDataOf } from '../signdoc/formats/validation_data.ts';
 import { signDocItems, type SignDocItem } from '../signdoc/request.ts';
 import type { JobRun } from './job.ts';
 
 /** The request's credential and its documents or digests, as the client sent them (JSON). */
-export type SignDocInput = { credentialID: string; documents?: unknown; documentDigests?: unknown };
+export type SignDocInput = { credentialID: string; documents?: unknown; documentDigests?: unknown; returnValidationInfo?: boolean };
 
 export async function performSignDoc(run: JobRun<SignDocInput>, deps: Pick<RsspDeps, 'sam' | 'credentials' | 'config'>): Promise<Record<string, unknown>> {
   const { input } = run;
@@ -73,9 +74,14 @@ export async function performSignDoc(run: JobRun<SignDocInput>, deps: Pick<RsspD
     group.forEach((i, k) => (values[i] = signatures[k]!));
   }
 
+  const tokens: Uint8Array[] = [];
   const services: FinishServices = {
-    timestamp: async (hash, hashAlgorithmOID) =>
-      (await deps.sam.timestamp({ ctx: run.request, userId: run.owner.userId, clientId: run.owner.clientId, hash, hashAlgorithmOID })).timestamp,
+    timestamp: async (hash, hashAlgorithmOID) => {
+      const { timestamp } = await deps.sam.timestamp({ ctx: run.request, userId: run.owner.userId, clientId: run.owner.clientId, hash, hashAlgorithmOID });
+      tokens.push(timestamp);
+      return timestamp;
+    },
+    crl: () => deps.sam.crl(),
   };
   const outputs: FormatOutput[] = [];
   for (const [i, p] of prepared.entries()) outputs.push(await asDocumentError(() => p.finish(values[i]!, services)));
@@ -85,7 +91,16 @@ export async function performSignDoc(run: JobRun<SignDocInput>, deps: Pick<RsspD
   return {
     ...(withSignature.length ? { DocumentWithSignature: withSignature } : {}),
     ...(objects.length ? { SignatureObject: objects } : {}),
+    ...(input.returnValidationInfo === true ? { validationInfo: await validationInfoOf(credential.certificates, tokens, services) } : {}),
   };
+}
+
+/** §11.11 validationInfo: what validates every signature made and its timestamps (the signer's chain, the TSA's
+ *  certificates, the CA's CRL). One object for the request: the signatures share a signer, a CA and a TSA. No OCSP
+ *  responses: the CA has no responder, so `ocsp` is absent. */
+async function validationInfoOf(certificates: Uint8Array[], tokens: Uint8Array[], services: FinishServices): Promise<{ certificates: string[]; crl: string[] }> {
+  const data = await validationDataOf({ certificates } as Signer, tokens, services);
+  return { certificates: data.certificates.map(toBase64), crl: data.crls.map(toBase64) };
 }
 
 function signInputOf(p: PreparedSignature): SignInput {

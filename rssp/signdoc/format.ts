@@ -44,9 +44,11 @@ export type FormatInput = {
   signingTime: Date;
 };
 
-/** What `finish` may ask of the service: an RFC 3161 TimeStampToken (DER ContentInfo) over `hash`. */
+/** What `finish` may ask of the service: an RFC 3161 TimeStampToken (DER ContentInfo) over `hash`, and, for
+ *  AdES-B-LT, the DER CRL of the CA that issued the signer's and the TSA's certificates. */
 export type FinishServices = {
   timestamp(hash: Uint8Array, hashAlgorithmOID: string): Promise<Uint8Array>;
+  crl(): Promise<Uint8Array>;
 };
 
 export type FormatOutput =

@@ -146,9 +146,9 @@ function levelOf(value: unknown, format: SignatureFormat): ConformanceLevel {
   const m = /^ades-(.+)$/i.exec(value);
   const level = m ? (`AdES-${m[1]!.toUpperCase()}` as ConformanceLevel) : undefined;
   if (level && format.levels.includes(level)) return level;
-  if (level === 'AdES-B-LT' || level === ('AdES-B-LTA' as ConformanceLevel)) {
+  if (level === ('AdES-B-LTA' as ConformanceLevel)) {
     throw new CscError('invalidConformanceLevel', {
-      description: `Invalid parameter conformance_level: ${level} is not offered (the certificates have no revocation data to embed)`,
+      description: 'Invalid parameter conformance_level: AdES-B-LTA is not offered (this service adds no archive timestamps)',
     });
   }
   throw new CscError('invalidConformanceLevel');

@@ -8,6 +8,7 @@ import { SamError } from '../../core/sam_port.ts';
 import type { Hsm, KeyPairInfo } from '../hsm/hsm.ts';
 import { buildCertificate, type IssuerKey } from './certificate_builder.ts';
 import { checkChain } from './chain.ts';
+import { crlCache, DEFAULT_CRL_NEXT_UPDATE_HOURS } from './crl.ts';
 import {
   authorityKeyIdentifier,
   basicConstraints,
@@ -36,6 +37,8 @@ export interface CertificateAuthority {
     validitySeconds?: number;
     profile?: CertificateProfile;
   }): Promise<Uint8Array>;
+  /** DER of the CA's current CRL (RFC 5280 §5), signed by its key and cached (sam/ca/crl.ts). */
+  crl(): Promise<Uint8Array>;
 }
 
 /** 'signing': a person's signature key (default); 'timestamping': the key of the SAM's time-stamping authority. */
@@ -51,6 +54,8 @@ export type DevCaOptions = {
   commonName?: string;
   /** Clock, for tests that need certificates not yet valid or already expired. Default: the system clock. */
   now?: () => Date;
+  /** Hours from a CRL's thisUpdate to its nextUpdate (CRL_NEXT_UPDATE_HOURS). Default 168. */
+  crlNextUpdateHours?: number;
 };
 
 export const DEV_CA_LABEL = 'rssp-dev-ca';
@@ -89,7 +94,7 @@ export async function ensureDevCa(hsm: Hsm, store: CaStore, opts: DevCaOptions =
     certificate = await selfSign(hsm, key, opts.commonName ?? DEV_CA_COMMON_NAME, now());
     await store.put(label, certificate);
   }
-  return devCa(hsm, key, certificate, now);
+  return devCa(hsm, key, certificate, now, opts.crlNextUpdateHours ?? DEFAULT_CRL_NEXT_UPDATE_HOURS);
 }
 
 function issuerKey(pair: KeyPairInfo): IssuerKey {
@@ -120,12 +125,14 @@ async function selfSign(hsm: Hsm, key: IssuerKey, commonName: string, now: Date)
   return der;
 }
 
-function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Date): CertificateAuthority {
+function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Date, crlNextUpdateHours: number): CertificateAuthority {
   const root = parseCertificate(certificate).tbsCertificate;
   const caKeyId = keyIdentifier(key.spki);
   const caNotAfterMs = root.validity.notAfter.getTime().getTime();
   return {
     certificate,
+    // The root signs its own CRL: its key usage allows cRLSign (selfSign above).
+    crl: crlCache(hsm, key, root.subject, { now, nextUpdateHours: crlNextUpdateHours }),
     async issue(req) {
       const subjectKey = publicKeyOf(req.spki);
       if (!keyAlgoOf(subjectKey)) throw new TypeError('subject key must be EC P-256/P-384 or RSA 2048/3072');

@@ -66,6 +66,7 @@ export const PORT_METHODS: { [K in keyof SignatureActivation]: { input: z.ZodTyp
   decideApproval: { input: z.object({ ctx, link: z.string().min(1).max(512), approve: z.boolean(), factors }), args: (v) => [v] },
   revokeSads: { input: z.object({ ctx, userId: id, clientId: id }), args: (v) => [v] },
   caCertificate: { input: z.object({}), args: () => [] },
+  crl: { input: z.object({}), args: () => [] },
   issueActivation: {
     input: z.object({ ctx, userId: id, credentialIDs: z.array(id).min(1).max(100), accountName: id, recipient, linkBase: z.string().min(1).max(2048) }),
     args: (v) => [v],

@@ -398,7 +398,7 @@ describe('signatures/signDoc refusals', () => {
     ['an unknown format', () => ({ documents: [base({ signature_format: 'Z' })] }), 400, 'invalid_request', 'Invalid parameter signature_format'],
     ['a missing format', () => ({ documents: [base({ signature_format: undefined })] }), 400, 'invalid_request', 'Missing (or invalid type) string parameter signature_format'],
     ['a level the format does not offer', () => ({ documents: [base({ conformance_level: 'AdES-B-LTA' })] }), 400, 'invalid_request',
-      'Invalid parameter conformance_level: AdES-B-LTA is not offered (the certificates have no revocation data to embed)'],
+      'Invalid parameter conformance_level: AdES-B-LTA is not offered (this service adds no archive timestamps)'],
     ['an unknown level', () => ({ documents: [base({ conformance_level: 'AdES-X' })] }), 400, 'invalid_request', 'Invalid parameter conformance_level'],
     ['an envelope the format does not offer', () => ({ documents: [base({ signed_envelope_property: 'Attached' })] }), 400, 'invalid_request', 'Invalid parameter signed_envelope_property'],
     ['CAdES Attached from a digest', () => ({ documentDigests: [{ hashes: [b64(sha256(pdf))], signature_format: 'C', signAlgo: ECDSA_SHA256, signed_envelope_property: 'Attached' }] }),
@@ -467,6 +467,7 @@ describe('signatures/signDoc refusals', () => {
       formats: ['P', 'C', 'X', 'J'],
       envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel'], ['Enveloped', 'Enveloping', 'Detached'], ['Attached', 'Detached']],
     });
-    expect(res.body.conformance_levels).toEqual(['Ades-B-B', 'Ades-B-T']);
+    expect(res.body.conformance_levels).toEqual(['Ades-B-B', 'Ades-B-T', 'Ades-B-LT']);
+    expect(res.body.validationInfo).toBe(true);
   });
 });

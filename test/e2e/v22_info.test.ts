@@ -62,7 +62,7 @@ describe('/csc/v2.2/info', () => {
     const signDoc = info.methods.includes('signatures/signDoc');
     expect(info.signature_formats.formats.length > 0).toBe(signDoc);
     expect(info.conformance_levels.length > 0).toBe(signDoc);
-    expect(info.validationInfo).toBe(false);
+    expect(info.validationInfo).toBe(signDoc);
     expect(Object.keys(info).sort()).toEqual(
       ['asynchronousOperationMode', 'authType', 'conformance_levels', 'description', 'lang', 'logo', 'methods', 'name', 'oauth2Issuer', 'region',
         'signAlgorithms', 'signature_formats', 'specs', 'supportedHashTypes', 'supportsRar', 'validationInfo'].sort(),

@@ -40,6 +40,9 @@ export function serviceInfo(config: Config) {
       envelope_properties: Object.values(FORMATS).map((f) => [...f.envelopes]),
     },
     conformance_levels: offeredLevels().map((l) => l.replace(/^AdES-/, 'Ades-')),
+    // signDoc returns validationInfo whenever returnValidationInfo asks for it, at every level (§11.1: also where
+    // §11.11 does not require it).
+    validationInfo: true,
   };
 }
 

@@ -44,6 +44,7 @@ function signDocInput(ctx: CscContext): SignDocInput {
     credentialID: required(ctx.state.credentialID, 'credentialID'),
     ...(body.documents !== undefined ? { documents: body.documents } : {}),
     ...(body.documentDigests !== undefined ? { documentDigests: body.documentDigests } : {}),
+    ...(body.returnValidationInfo === true ? { returnValidationInfo: true } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type * as pkijs from 'pkijs';
 import { HASHES, SIGN_ALGOS } from '../../../core/algorithms.ts';
 import { type HashAlg, keyKind, parseCertificate, signatureTimeStampAttribute, type SignatureScheme } from '../../../client/cms/signed_data.ts';
-import type { FinishServices, Signer } from '../format.ts';
+import type { ConformanceLevel, FinishServices, Signer } from '../format.ts';
 
 /** The signing client's scheme for this signer: the key kind from the end-entity certificate, the hash from
  *  `hashAlgorithmOID` (the action has already made it agree with signAlgo), PSS when signAlgo says so. */
@@ -22,7 +22,13 @@ export function digest(signer: Signer, data: Uint8Array): Uint8Array {
 
 /** id-aa-signatureTimeStampToken over the SignerInfo's signature value (RFC 3161 Appendix A: the imprint is the hash
  *  of the value of the signature field, not of its DER encoding). */
-export async function signatureTimestamp(signatureValue: Uint8Array, signer: Signer, services: FinishServices): Promise<pkijs.Attribute> {
+/** Returned with the token itself: B-LT adds the TSA's certificates to the validation data. */
+export async function timestampOf(signatureValue: Uint8Array, signer: Signer, services: FinishServices): Promise<{ attribute: pkijs.Attribute; token: Uint8Array }> {
   const token = await services.timestamp(digest(signer, signatureValue), signer.hashAlgorithmOID);
-  return signatureTimeStampAttribute(token);
+  return { attribute: signatureTimeStampAttribute(token), token };
+}
+
+/** The levels whose SignerInfo carries a signature-time-stamp: B-T and every level built on it. */
+export function timestamped(level: ConformanceLevel): boolean {
+  return level === 'AdES-B-T' || level === 'AdES-B-LT';
 }

@@ -5,12 +5,14 @@
 //     document's own octets, the digest the client sent or the SAD binds (§5.2.8.3.3, RFC 7797).
 // The protected header carries alg, typ, x5t#S256 and x5c of the signer, sigT (§5.2.1) and crit naming the
 // parameters a verifier must understand. AdES-B-B comes in the compact serialisation; AdES-B-T needs an unprotected
-// header (etsiU with sigTst, §5.3.4), which only the JSON serialisation has, so it comes as flattened JSON.
+// header (etsiU with sigTst, §5.3.4), which only the JSON serialisation has, so it comes as flattened JSON; AdES-B-LT
+// adds xVals (the signer's chain and the TSA's certificate, §5.3.5.3) and rVals (the CA's CRL, §5.3.5.4) to etsiU.
 import { createHash } from 'node:crypto';
 import { HASH_OID, type HashName } from '../../../core/algorithms.ts';
 import { toBase64 } from '../../../core/base64.ts';
 import { DocumentFormatError, type FormatInput, type PreparedSignature, type SignatureFormat } from '../format.ts';
 import { signerAlgorithm, type SignerAlgorithm } from './signer_algorithm.ts';
+import { validationDataOf } from './validation_data.ts';
 
 export const JADES_SIGD_MECHANISM = 'http://uri.etsi.org/19182/ObjectIdByURIHash';
 /** The name sigD gives the detached document (§5.2.8.3 pars); a verifier maps it to the document it holds. */
@@ -25,7 +27,7 @@ const HASH_M: Record<HashName, string> = { 'SHA-256': 'S256', 'SHA-384': 'S384',
 export const jades: SignatureFormat = {
   code: 'J',
   envelopes: ENVELOPES,
-  levels: ['AdES-B-B', 'AdES-B-T'],
+  levels: ['AdES-B-B', 'AdES-B-T', 'AdES-B-LT'],
   digestEnvelopes: ['Detached'],
   prepare: async (input) => prepareJades(input),
 };
@@ -70,8 +72,13 @@ function prepareJades(input: FormatInput): PreparedSignature {
       const signature = b64u(alg.toRaw(value));
       const kind = envelope === 'Attached' ? 'DocumentWithSignature' : 'SignatureObject';
       if (!json) return { kind, bytes: new Uint8Array(Buffer.from(`${protectedHeader}.${payload}.${signature}`, 'ascii')) };
-      const sigTst = await signatureTimestamp(alg, signature, services.timestamp);
-      const flattened = { protected: protectedHeader, header: { etsiU: [{ sigTst }] }, payload, signature };
+      const { sigTst, token } = await signatureTimestamp(alg, signature, services.timestamp);
+      const etsiU: unknown[] = [{ sigTst }];
+      if (input.level === 'AdES-B-LT') {
+        const data = await validationDataOf(input.signer, [token], services);
+        etsiU.push({ xVals: data.certificates.map((c) => ({ x509Cert: { val: toBase64(c) } })) }, { rVals: { crlVals: data.crls.map((c) => ({ val: toBase64(c) })) } });
+      }
+      const flattened = { protected: protectedHeader, header: { etsiU }, payload, signature };
       return { kind, bytes: new Uint8Array(Buffer.from(JSON.stringify(flattened), 'utf8')) };
     },
   };
@@ -82,8 +89,8 @@ async function signatureTimestamp(
   alg: SignerAlgorithm,
   signature: string,
   timestamp: (hash: Uint8Array, hashAlgorithmOID: string) => Promise<Uint8Array>,
-): Promise<{ tstTokens: { val: string }[] }> {
+): Promise<{ sigTst: { tstTokens: { val: string }[] }; token: Uint8Array }> {
   const imprint = createHash(alg.nodeHash).update(signature, 'ascii').digest();
   const token = await timestamp(new Uint8Array(imprint), HASH_OID[alg.hash]);
-  return { tstTokens: [{ val: toBase64(token) }] };
+  return { sigTst: { tstTokens: [{ val: toBase64(token) }] }, token };
 }

@@ -4,11 +4,14 @@
 // as DocumentWithSignature. Certification adds the DocMDP transform with /P 2 (form filling and further signatures
 // allowed, ISO 32000-1 §12.8.2.2); Revision is an approval signature. From a digest (documentDigests, the digest of
 // the /ByteRange the client prepared): the CMS to embed, as SignatureObject. The CMS carries no signing-time
-// attribute (EN 319 142-1 §5.4.4 forbids it next to /M); B-T adds a signature-time-stamp.
+// attribute (EN 319 142-1 §5.4.4 forbids it next to /M); B-T adds a signature-time-stamp; B-LT (from the document)
+// a DSS with the certificates and the CRL in a further incremental update (client/pdf/dss_update.ts).
 import { prepareSignerInfo } from '../../../client/cms/signed_data.ts';
+import { appendDss } from '../../../client/pdf/dss_update.ts';
 import { type PreparedPdf, preparePdfSignature } from '../../../client/pdf/signature_update.ts';
 import { DocumentFormatError, type FormatInput, type PreparedSignature, type SignatureFormat } from '../format.ts';
-import { digest, schemeOf, signatureTimestamp } from './cms_signer.ts';
+import { digest, schemeOf, timestamped, timestampOf } from './cms_signer.ts';
+import { validationDataOf } from './validation_data.ts';
 
 /** Bytes reserved in /Contents: a CMS with a chain of a few certificates and, for B-T, a token with its own chain. */
 const CONTENTS_SIZE = 32_768;
@@ -20,7 +23,7 @@ export const PADES: SignatureFormat = {
   code: 'P',
   // §11.11: Certification is the default for PAdES.
   envelopes: ['Certification', 'Revision'],
-  levels: ['AdES-B-B', 'AdES-B-T'],
+  levels: ['AdES-B-B', 'AdES-B-T', 'AdES-B-LT'],
   digestEnvelopes: ['Certification', 'Revision'],
   signedProps: PDF_PROPS,
   async prepare(input): Promise<PreparedSignature> {
@@ -37,11 +40,14 @@ export const PADES: SignatureFormat = {
       // only the service can compute (the SAD binds the whole document's digest).
       bindsDocumentDigest: !pdf,
       async finish(signatureValue, services) {
-        const unsignedAttributes = input.level === 'AdES-B-T' ? [await signatureTimestamp(signatureValue, input.signer, services)] : [];
-        const cms = signerInfo.finish(signatureValue, { unsignedAttributes });
+        const stamp = timestamped(input.level) ? await timestampOf(signatureValue, input.signer, services) : undefined;
+        const cms = signerInfo.finish(signatureValue, { unsignedAttributes: stamp ? [stamp.attribute] : [] });
+        // From a digest the client builds the PDF, and its DSS from validationInfo (§11.11 returnValidationInfo).
         if (!pdf) return { kind: 'SignatureObject', bytes: cms };
         try {
-          return { kind: 'DocumentWithSignature', bytes: pdf.embed(cms) };
+          const signed = pdf.embed(cms);
+          if (input.level !== 'AdES-B-LT') return { kind: 'DocumentWithSignature', bytes: signed };
+          return { kind: 'DocumentWithSignature', bytes: appendDss(signed, await validationDataOf(input.signer, [stamp!.token], services)) };
         } catch (err) {
           throw new DocumentFormatError((err as Error).message);
         }

@@ -6,13 +6,17 @@
 //   - a Reference of Type http://uri.etsi.org/01903#SignedProperties to the qualifying properties: SigningTime,
 //     SigningCertificateV2 (digest of the signer certificate and IssuerSerialV2) and the DataObjectFormat of the
 //     signed data (EN 319 132-1 §5.2.1, §5.2.2, §5.2.4);
-//   - at AdES-B-T, a SignatureTimeStamp over the canonicalised ds:SignatureValue (EN 319 132-1 §5.3).
+//   - at AdES-B-T, a SignatureTimeStamp over the canonicalised ds:SignatureValue (EN 319 132-1 §5.3);
+//   - at AdES-B-LT, also CertificateValues and RevocationValues (EN 319 132-1 §5.5.1, §5.5.2): the signer's chain,
+//     the TSA's certificate and the CA's CRL, after the time-stamp in UnsignedSignatureProperties.
 // Every digest and the DTBS/R are over Exclusive C14N 1.0 (xml_dom.ts), never over hand-built strings.
 import { createHash, randomBytes } from 'node:crypto';
 import { HASH_OID } from '../../../core/algorithms.ts';
 import { toBase64 } from '../../../core/base64.ts';
 import { DocumentFormatError, type FormatInput, type PreparedSignature, type SignatureFormat } from '../format.ts';
+import { timestamped } from './cms_signer.ts';
 import { issuerSerialDer } from './issuer_serial.ts';
+import { validationDataOf } from './validation_data.ts';
 import { signerAlgorithm, XML_DIGEST_URI, type SignerAlgorithm } from './signer_algorithm.ts';
 import { builder, canonicalize, declare, ENVELOPED_TRANSFORM, EXC_C14N, parseXml, serialize, signatureDocument, type XElement } from './xml_dom.ts';
 
@@ -26,7 +30,7 @@ type Envelope = (typeof ENVELOPES)[number];
 export const xades: SignatureFormat = {
   code: 'X',
   envelopes: ENVELOPES,
-  levels: ['AdES-B-B', 'AdES-B-T'],
+  levels: ['AdES-B-B', 'AdES-B-T', 'AdES-B-LT'],
   digestEnvelopes: ['Detached'],
   prepare: async (input) => prepareXades(input),
 };
@@ -116,8 +120,16 @@ function prepareXades(input: FormatInput): PreparedSignature {
     dtbsrHash: new Uint8Array(createHash(alg.nodeHash).update(dtbsr).digest()),
     finish: async (value, services) => {
       signatureValue.appendChild(host.createTextNode(toBase64(alg.toRaw(value))));
-      if (input.level === 'AdES-B-T') {
-        qualifying.appendChild(await signatureTimestamp(el, alg, signatureValue, ids.ts, services.timestamp));
+      if (timestamped(input.level)) {
+        const stamp = await signatureTimestamp(el, alg, signatureValue, ids.ts, services.timestamp);
+        if (input.level === 'AdES-B-LT') {
+          const data = await validationDataOf(input.signer, [stamp.token], services);
+          stamp.properties.appendChild(el('xades:CertificateValues', {}, data.certificates.map((c) => el('xades:EncapsulatedX509Certificate', {}, [toBase64(c)]))));
+          stamp.properties.appendChild(
+            el('xades:RevocationValues', {}, [el('xades:CRLValues', {}, data.crls.map((c) => el('xades:EncapsulatedCRLValue', {}, [toBase64(c)])))]),
+          );
+        }
+        qualifying.appendChild(stamp.unsigned);
       }
       const bytes = serialize(host);
       return envelope === 'Detached' ? { kind: 'SignatureObject', bytes } : { kind: 'DocumentWithSignature', bytes };
@@ -132,17 +144,16 @@ async function signatureTimestamp(
   signatureValue: XElement,
   id: string,
   timestamp: (hash: Uint8Array, hashAlgorithmOID: string) => Promise<Uint8Array>,
-): Promise<XElement> {
+): Promise<{ unsigned: XElement; properties: XElement; token: Uint8Array }> {
   const imprint = createHash(alg.nodeHash).update(canonicalize(signatureValue)).digest();
   const token = await timestamp(new Uint8Array(imprint), HASH_OID[alg.hash]);
-  return el('xades:UnsignedProperties', {}, [
-    el('xades:UnsignedSignatureProperties', {}, [
-      el('xades:SignatureTimeStamp', { Id: id }, [
-        el('ds:CanonicalizationMethod', { Algorithm: EXC_C14N }),
-        el('xades:EncapsulatedTimeStamp', {}, [toBase64(token)]),
-      ]),
+  const properties = el('xades:UnsignedSignatureProperties', {}, [
+    el('xades:SignatureTimeStamp', { Id: id }, [
+      el('ds:CanonicalizationMethod', { Algorithm: EXC_C14N }),
+      el('xades:EncapsulatedTimeStamp', {}, [toBase64(token)]),
     ]),
   ]);
+  return { unsigned: el('xades:UnsignedProperties', {}, [properties]), properties, token };
 }
 
 /** xsd:dateTime in UTC without fractions, as XAdES SigningTime is usually written. */

@@ -218,6 +218,10 @@ export class FakeSam implements SignatureActivation {
   async caCertificate() {
     return new Uint8Array([0x30, 0x00]);
   }
+  /** A stand-in CRL (the real one is tested in test/integration/sam/crl.test.ts). */
+  async crl() {
+    return new Uint8Array([0x30, 0x00]);
+  }
   /** A stand-in token (the SAM's TSA is tested in test/integration/sam/timestamp.test.ts). */
   async timestamp(cmd: Parameters<SignatureActivation['timestamp']>[0]) {
     this.record('timestamp', cmd);

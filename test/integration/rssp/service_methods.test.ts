@@ -32,7 +32,8 @@ describe('info', () => {
       formats: ['P', 'C', 'X', 'J'],
       envelope_properties: [['Certification', 'Revision'], ['Attached', 'Detached', 'Parallel'], ['Enveloped', 'Enveloping', 'Detached'], ['Attached', 'Detached']],
     },
-      conformance_levels: ['Ades-B-B', 'Ades-B-T'],
+      conformance_levels: ['Ades-B-B', 'Ades-B-T', 'Ades-B-LT'],
+      validationInfo: true,
     });
   });
 

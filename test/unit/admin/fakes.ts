@@ -157,6 +157,9 @@ export class FakeSam implements SignatureActivation {
     this.record('caCertificate', {});
     return this.ca;
   }
+  async crl(): Promise<never> {
+    throw new Error('not used by the admin API');
+  }
   async timestamp(): Promise<never> {
     throw new Error('not used by the admin API');
   }

@@ -36,6 +36,9 @@ describe('v2.2 info', () => {
   it('with signPolling served, asynchronous; with signDoc, its formats, envelopes and levels', () => {
     const methods = [...V22_METHODS, 'signatures/signDoc', 'signatures/signPolling'];
     expect(serviceInfoV22(config, methods).asynchronousOperationMode).toBe(true);
+    // signDoc returns validationInfo whenever asked (§11.11 returnValidationInfo): announced with signDoc only.
+    expect(serviceInfoV22(config, methods).validationInfo).toBe(true);
+    expect(serviceInfoV22(config, V22_METHODS.filter((m) => m !== 'signatures/signDoc')).validationInfo).toBe(false);
     expect(signDocOffer(methods, [PADES, CADES])).toEqual({
       signature_formats: { formats: ['P', 'C'], envelope_properties: [['Certification', 'Revision'], ['Detached']] },
       conformance_levels: ['Ades-B-B', 'Ades-B-T'],

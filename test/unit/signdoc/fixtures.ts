@@ -92,6 +92,10 @@ export async function makePki(): Promise<Pki> {
       tsa.lastImprint = Buffer.from(hash);
       return new Uint8Array(readFileSync(file(`${id}.tst`)));
     },
+    // B-LT is tested end to end with the SAM's CRL (test/e2e/sign_doc_lt.test.ts); this PKI publishes none.
+    async crl() {
+      throw new Error('the unit test PKI publishes no CRL');
+    },
   };
 
   return {

@@ -31,8 +31,8 @@ export function serviceInfoV22(config: Config, methods: readonly string[] = V22_
     // Asynchronous signing is signatures/signPolling (CSC v2 §11.12): offered exactly when that method is served.
     asynchronousOperationMode: methods.includes('signatures/signPolling'),
     methods: [...methods],
-    // validationInfo is a signDoc output (§11.11 returnValidationInfo); signDoc here does not return it.
-    validationInfo: false,
+    // validationInfo is a signDoc output (§11.11 returnValidationInfo), returned whenever asked for.
+    validationInfo: methods.includes('signatures/signDoc'),
     ...signDocOffer(methods),
   };
 }
