@@ -11,16 +11,15 @@ export const OPENAPI_V22_YAML_PATH: string = fileURLToPath(new URL('./csc-v2.2.y
 
 const v22 = compileContract({ path: OPENAPI_V22_YAML_PATH, id: 'urn:rssp:csc-v2.2', operations: CSC_V22_OPERATIONS });
 
-/** As validateRequest of validate.ts, against the v2.2 document. */
-export function validateV22Request(op: CscV22Operation, body: unknown): void {
-  v22.validateRequest(op, body);
+/** As validateRequest of validate.ts, against the v2.2 document: returns the body checked (explicit nulls of
+ *  optional parameters removed, `{}` for an absent optional body). */
+export function validateV22Request(op: CscV22Operation, body: unknown): unknown {
+  return v22.validateRequest(op, body);
 }
 
 /** As parseRequest of validate.ts, against the v2.2 document. */
 export function parseV22Request<Op extends CscV22Operation>(op: Op, body: unknown): CscV22Request<Op> {
-  const value = body === undefined ? {} : body;
-  validateV22Request(op, body);
-  return value as CscV22Request<Op>;
+  return validateV22Request(op, body) as CscV22Request<Op>;
 }
 
 /** As validateResponse of validate.ts, against the v2.2 document. */

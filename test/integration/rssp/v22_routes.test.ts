@@ -7,7 +7,7 @@ import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CREDENTIALS_PER_USER } from '../../../rssp/http/v22/actions/credentials_create.ts';
 import { cscV22Routes } from '../../../rssp/http/v22/router.ts';
-import { addCredential, signer, startApp, type TestApp } from './helpers.ts';
+import { addCredential, b64, sha256, signer, startApp, type TestApp } from './helpers.ts';
 
 let t: TestApp;
 let server: http.Server;
@@ -36,6 +36,17 @@ async function post(op: string, body: unknown, bearer: string) {
 }
 
 describe('/csc/v2.2 routes', () => {
+  it('reads explicit nulls of optional parameters as absent, as on /csc/v2 (the body the EUDI rQES library sends)', async () => {
+    const s = signer(t);
+    const cred = await addCredential(t, s.user.id);
+    const res = await post('signatures/signHash', {
+      credentialID: cred.credentialID, SAD: 'the-sad', hashes: [b64(sha256('eudi'))], hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
+      signAlgo: '1.2.840.10045.4.3.2', signAlgoParams: null, operationMode: 'S', validity_period: null, response_uri: null, hashType: 'dtbsr', clientData: null,
+    }, s.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(t.sam.callsOf('signHash').at(-1)).toMatchObject({ credentialID: cred.credentialID, signAlgoParams: undefined });
+  });
+
   it('creates through the SAM port as the CSC origin, with the one-time lifetime, and deletes through it', async () => {
     const s = signer(t);
     // The fake SAM's "certificate" is two bytes, so the answer is not looked at here (the e2e tests read it).
