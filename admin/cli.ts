@@ -51,7 +51,7 @@ const printJson = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null
 
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 
-export const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, Command> = {
   'user:create': {
     summary: 'create a user who can log in (auth/login) and own credentials',
     flags: [
@@ -380,7 +380,7 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-export function helpText(): string {
+function helpText(): string {
   const lines = [
     'usage: npm run admin -- <command> [--flag value ...]',
     '',

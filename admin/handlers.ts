@@ -35,7 +35,7 @@ export type AdminDeps = {
 };
 
 /** Where activation links point (authz/pages/activation.ts). */
-export const ACTIVATION_PATH = '/activate/';
+const ACTIVATION_PATH = '/activate/';
 
 export type AdminRequest = { params: string[]; body: Body; ctx: RequestContext };
 

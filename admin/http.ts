@@ -26,7 +26,7 @@ const route = (method: Route['method'], path: string, action: string, handler: h
   handler,
 });
 
-export const ADMIN_ROUTES: Route[] = [
+const ADMIN_ROUTES: Route[] = [
   route('POST', '/users', 'user.create', h.createUser),
   route('POST', '/users/:p/otp', 'otp.enroll', h.enrollOtp),
   route('POST', '/users/:p/credentials', 'credential.create', h.createCredential),

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { CscError } from '../core/errors.ts';
 import type { Kv } from '../core/kv.ts';
 
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
+const LOGIN_WINDOW_SECONDS = 15 * 60;
 
 /** Usernames are case-insensitive (authz/users.ts) and arbitrary client input: hash them into a bounded key. */
 export const userKey = (username: string) =>

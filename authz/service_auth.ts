@@ -17,8 +17,8 @@ import { ipKey, type LoginAttempt, LoginLimiter, userKey } from './login_limiter
 import { TOKEN_PATTERN, TokenStore } from './token_store.ts';
 import type { UserStore } from './users.ts';
 
-export const LOGIN_SCOPE = 'service';
-export const loginClientId = (familyId: string) => `login:${familyId}`;
+const LOGIN_SCOPE = 'service';
+const loginClientId = (familyId: string) => `login:${familyId}`;
 
 export type ServiceAuthDeps = {
   db: Db;

@@ -7,10 +7,10 @@ import { CscError } from '../core/errors.ts';
 import type { User, UserDirectory } from '../core/ports.ts';
 import { dummyHash, hashSecret, verifySecret } from '../core/slow_hash.ts';
 
-export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{3,64}$/;
-export const PASSWORD_MIN = 8;
+const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{3,64}$/;
+const PASSWORD_MIN = 8;
 /** Upper bound so that a request cannot make scrypt chew on megabytes. */
-export const PASSWORD_MAX = 1024;
+const PASSWORD_MAX = 1024;
 
 export type NewUser = { username: string; password: string; name?: string; email?: string; phone?: string };
 

@@ -12,7 +12,7 @@ export const OPENAPI_V1_YAML_PATH: string = fileURLToPath(new URL('./csc-v1.yaml
 const v1 = compileContract({ path: OPENAPI_V1_YAML_PATH, id: 'urn:rssp:csc-v1', operations: CSC_V1_OPERATIONS });
 
 /** As validateRequest of validate.ts, against the v1 document. */
-export function validateV1Request(op: CscV1Operation, body: unknown): unknown {
+function validateV1Request(op: CscV1Operation, body: unknown): unknown {
   return v1.validateRequest(op, body);
 }
 

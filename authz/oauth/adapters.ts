@@ -20,7 +20,7 @@ export interface OidcAdapter {
 }
 
 /** Models that may be lost (DESIGN §3); everything else is durable. */
-export const KV_MODELS = new Set(['Session', 'Interaction']);
+const KV_MODELS = new Set(['Session', 'Interaction']);
 
 const epoch = () => Math.floor(Date.now() / 1000);
 

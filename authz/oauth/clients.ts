@@ -6,7 +6,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { Db } from '../../core/db.ts';
 import { CscError } from '../../core/errors.ts';
 
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /** `sealOwner`: the client is an organisation that owns e-seal credentials and may use the client credentials grant
@@ -26,7 +26,7 @@ export const CLIENT_CREDENTIALS = 'client_credentials';
 
 /** Only a hash of each client secret is stored, so a copy of the table authenticates nobody. The secrets are 256
  *  random bits, so a fast hash is enough (no dictionary to slow down). */
-export const hashClientSecret = (secret: string): string => `sha256:${createHash('sha256').update(secret, 'utf8').digest('base64url')}`;
+const hashClientSecret = (secret: string): string => `sha256:${createHash('sha256').update(secret, 'utf8').digest('base64url')}`;
 
 export function clientSecretMatches(stored: unknown, given: unknown): boolean {
   if (typeof stored !== 'string' || typeof given !== 'string' || given.length > 512) return false;
@@ -38,7 +38,7 @@ export function clientSecretMatches(stored: unknown, given: unknown): boolean {
 const invalid = (description: string) => new CscError('invalidRequest', { description });
 
 /** RFC 6749 §3.1.2: absolute, no fragment; https, or http only on a loopback host (native and test apps). */
-export function checkRedirectUri(uri: string, production: boolean): void {
+function checkRedirectUri(uri: string, production: boolean): void {
   let u: URL;
   try {
     u = new URL(uri);
@@ -133,6 +133,6 @@ export class ClientRegistry {
 
 /** The operator's mark of a seal owner is the client credentials grant in the client's grant types: oidc-provider
  *  refuses the grant to every other client (invalid_request, "requested grant type is not allowed for this client"). */
-export function isSealOwnerPayload(payload: Record<string, unknown>): boolean {
+function isSealOwnerPayload(payload: Record<string, unknown>): boolean {
   return Array.isArray(payload.grant_types) && payload.grant_types.includes(CLIENT_CREDENTIALS);
 }

@@ -14,10 +14,10 @@ import { HASHES } from '../../core/algorithms.ts';
 export const RAR_TYPES = ['credential', 'https://cloudsignatureconsortium.org/2025/credential'] as const;
 
 /** CSC v1 §8.3.2's name for the digests (v2: `hashes`). */
-export const V1_HASH_PARAM = 'hash';
+const V1_HASH_PARAM = 'hash';
 
 /** The CSC parameters that carry a credential authorization (§8.4.2 input parameters defined in this spec). */
-export const CSC_CREDENTIAL_PARAMS = ['credentialID', 'numSignatures', 'hashes', 'hashAlgorithmOID', 'description', V1_HASH_PARAM] as const;
+const CSC_CREDENTIAL_PARAMS = ['credentialID', 'numSignatures', 'hashes', 'hashAlgorithmOID', 'description', V1_HASH_PARAM] as const;
 
 /** The name under which `authorization_details` reaches oidc-provider: with its own RAR feature off it would still
  *  treat the standard name as RAR (and ask for resource indicators), so the mount renames it (oauth/index.ts). */
@@ -63,7 +63,7 @@ const badRar = (d: string) => new CredentialRequestError('invalid_authorization_
 
 /** Hashes in either alphabet (DESIGN §8: base64url on oauth2/authorize, base64 inside RAR JSON), decoded by the same
  *  strict decoder as the CSC API (core/base64.ts), so that the OAuth side accepts no form signHash would refuse. */
-export function decodeHash(s: string): Uint8Array | null {
+function decodeHash(s: string): Uint8Array | null {
   if (typeof s !== 'string' || s.length > 200) return null;
   return decodeBase64(s);
 }

@@ -28,7 +28,7 @@ import { OAuthTokenVerifier } from './token_verifier.ts';
 export type { CredentialCatalog, CredentialSummary } from './ports.ts';
 
 /** RFC 8414 §3: the metadata of an issuer without a path component. */
-export const METADATA_PATH = '/.well-known/oauth-authorization-server';
+const METADATA_PATH = '/.well-known/oauth-authorization-server';
 
 /** oidc-provider's own limit for form bodies. */
 const MAX_TOKEN_BODY = 56 * 1024;

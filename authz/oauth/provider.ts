@@ -17,7 +17,7 @@ import { CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM, RAR_TYPES 
 import type { AsKeys } from './keys.ts';
 
 /** Paths of CSC v2 §8.4 under the issuer (= PUBLIC_URL), so `info.oauth2` is PUBLIC_URL + "/". */
-export const OAUTH_ROUTES = {
+const OAUTH_ROUTES = {
   authorization: '/oauth2/authorize',
   token: '/oauth2/token',
   revocation: '/oauth2/revoke',
@@ -39,7 +39,7 @@ export const INTERACTION_PREFIX = '/oauth2/interaction/';
 
 /** The parsed request of the current authorization call, or null when it is malformed (then the extra-parameter
  *  check refuses it before any prompt is looked at). */
-export function credentialKind(ctx: KoaContextWithOIDC): boolean {
+function credentialKind(ctx: KoaContextWithOIDC): boolean {
   try {
     return parseScope(ctx.oidc.params as Record<string, unknown>).kind === 'credential';
   } catch {

@@ -18,14 +18,14 @@ import { SamError, type ActivationView, type RequestContext, type SignatureActiv
 import { readForm, setPageHeaders } from './page_http.ts';
 import { csrfTokensMatch, esc, newCsrfToken, page } from './render.ts';
 
-export const ACTIVATION_PREFIX = '/activate/';
+const ACTIVATION_PREFIX = '/activate/';
 const CSRF_COOKIE = 'rssp_activation_csrf';
 /** base64url of the SAM's 32 random bytes. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /** Submissions per source IP and minute. Protects factors, so it fails closed when Redis is unreachable. */
-export const ACTIVATION_RATE: RateRule = { name: 'activation-ip', max: 10, windowSeconds: 60, protectsFactors: true };
+const ACTIVATION_RATE: RateRule = { name: 'activation-ip', max: 10, windowSeconds: 60, protectsFactors: true };
 
-export const ACTIVATION_TEXTS = {
+const ACTIVATION_TEXTS = {
   title: 'Activate your signing credential',
   invalid: 'This activation link is not valid: it is unknown, has already been used, or has expired. Ask your administrator for a new one.',
   pinsDiffer: 'The two PINs are not the same.',

@@ -14,7 +14,7 @@ import { SamError, type ApprovalView, type SignatureActivation } from '../../cor
 import { readForm, setPageHeaders } from './page_http.ts';
 import { csrfTokensMatch, esc, newCsrfToken, page as basePage } from './render.ts';
 
-export const APPROVAL_PREFIX = '/approve/';
+const APPROVAL_PREFIX = '/approve/';
 const CSRF_COOKIE = 'rssp_approval_csrf';
 const LINK = /^[A-Za-z0-9_-]{20,128}$/;
 

@@ -48,7 +48,7 @@ export type CredentialInfoView = {
 };
 
 /** Both factors, always: the SAM checks PIN AND OTP before it mints a SAD (DESIGN §2.1). */
-export const AUTH_EXPRESSION = 'PIN AND OTP';
+const AUTH_EXPRESSION = 'PIN AND OTP';
 export const AUTH_OBJECTS: AuthObject[] = [
   { type: 'Password', id: 'PIN', format: 'N', label: 'PIN', description: 'The signing PIN chosen for this credential' },
   {
@@ -63,7 +63,7 @@ export const AUTH_OBJECTS: AuthObject[] = [
 
 /** The OTP object of a credential whose code is sent by e-mail or SMS: the application calls
  *  credentials/getChallenge with authObjectID "OTP" (answered 204), then sends what the person received. */
-export function outOfBandOtpObject(channel: 'email' | 'sms'): AuthObject {
+function outOfBandOtpObject(channel: 'email' | 'sms'): AuthObject {
   return {
     type: 'ChallengeResponse',
     id: 'OTP',
@@ -74,7 +74,7 @@ export function outOfBandOtpObject(channel: 'email' | 'sms'): AuthObject {
 }
 
 /** The authentication objects of a credential, by where its one-time password comes from. */
-export function authObjectsFor(state: CredentialState): AuthObject[] {
+function authObjectsFor(state: CredentialState): AuthObject[] {
   const channel = state.otpChannel;
   return AUTH_OBJECTS.map((o) => (o.id === 'OTP' && channel !== 'totp' ? outOfBandOtpObject(channel) : { ...o }));
 }
@@ -82,7 +82,7 @@ export function authObjectsFor(state: CredentialState): AuthObject[] {
 export type CertValidity = 'valid' | 'expired' | 'notYetValid' | 'unknown';
 
 /** Validity of the end-entity certificate at `now`, from the dates the SAM bound with the chain. */
-export function certValidity(state: CredentialState, now: Date): CertValidity {
+function certValidity(state: CredentialState, now: Date): CertValidity {
   if (!state.notBefore || !state.notAfter) return 'unknown';
   const t = now.getTime();
   if (t < Date.parse(state.notBefore)) return 'notYetValid';

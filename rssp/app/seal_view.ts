@@ -6,7 +6,7 @@ import type { CredentialRecord } from './credential.ts';
 
 /** CSC v2 §11.11 signatureQualifier: an advanced electronic seal (eIDAS). The development CA is no qualified trust
  *  service, so nothing here claims a qualified seal (eu_eidas_qeseal). */
-export const SEAL_SIGNATURE_QUALIFIER = 'eu_eidas_aeseal';
+const SEAL_SIGNATURE_QUALIFIER = 'eu_eidas_aeseal';
 
 /** The shape of credential_view.ts AuthObject (not imported: that file imports this one). */
 type AuthObject = { type: 'Password'; id: 'PIN' | 'OTP'; format: 'N'; generator?: 'totp'; label: string; description: string };

@@ -27,7 +27,7 @@ import type { Action, CscContext } from './step.ts';
 
 export type { RsspDeps } from './deps.ts';
 
-export const CSC_V2_PREFIX = '/csc/v2/';
+const CSC_V2_PREFIX = '/csc/v2/';
 
 /** The v2.0 actions by method; /csc/v2.2 reuses them for every method v2.2 did not change (v22/router.ts). */
 export const CSC_V2_ROUTES: Readonly<Record<ImplementedMethod, Action>> = {

@@ -30,7 +30,7 @@ export function isPublicAddress(address: string): boolean {
   return family === 4 ? !NOT_PUBLIC_V4.check(address, 'ipv4') : !NOT_PUBLIC_V6.check(address, 'ipv6');
 }
 
-export class NotPublicAddressError extends Error {
+class NotPublicAddressError extends Error {
   override name = 'NotPublicAddressError';
   readonly code = 'ENOTPUBLIC';
 }

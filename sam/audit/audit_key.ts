@@ -6,7 +6,7 @@ import { publicKeyOf } from '../ca/spki.ts';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import type { Hsm } from '../hsm/hsm.ts';
 
-export const AUDIT_KEY_LABEL = 'rssp-audit-checkpoint';
+const AUDIT_KEY_LABEL = 'rssp-audit-checkpoint';
 
 export type AuditKey = { keyId: string; publicKey: KeyObject; spki: Uint8Array; kid: string };
 

@@ -20,7 +20,7 @@ const BACKDATE_MS = 60_000;
 export type CrlParts = { issuer: Name; thisUpdate: Date; nextUpdate: Date; number: number };
 
 /** A v2 CRL with no revoked certificate, a CRL number and the issuer's key identifier (RFC 5280 §5.2.1, §5.2.3). */
-export async function buildCrl(hsm: Hsm, issuerKey: IssuerKey, parts: CrlParts): Promise<Uint8Array> {
+async function buildCrl(hsm: Hsm, issuerKey: IssuerKey, parts: CrlParts): Promise<Uint8Array> {
   const algorithm = signingAlgorithmFor(issuerKey.algo);
   const tbsCertList = new TBSCertList({
     version: Version.v2,

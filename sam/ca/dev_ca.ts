@@ -45,7 +45,7 @@ export interface CertificateAuthority {
 export type CertificateProfile = 'signing' | 'timestamping';
 
 /** id-kp-timeStamping (RFC 3161 §2.3, RFC 5280 §4.2.1.12). */
-export const ID_KP_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
+const ID_KP_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
 
 export type DevCaOptions = {
   /** CKA_LABEL of the CA key pair and key of the stored certificate. Default 'rssp-dev-ca'. */
@@ -59,12 +59,12 @@ export type DevCaOptions = {
 };
 
 export const DEV_CA_LABEL = 'rssp-dev-ca';
-export const DEV_CA_COMMON_NAME = 'RSSP Development CA';
-export const DEV_CA_ORGANIZATION = 'RSSP development — not for production';
+const DEV_CA_COMMON_NAME = 'RSSP Development CA';
+const DEV_CA_ORGANIZATION = 'RSSP development — not for production';
 const ROOT_VALIDITY_YEARS = 10;
 /** 825 days: the longest end-entity lifetime browsers and CA/B Forum rules accepted for years; long enough that a
  *  development credential does not expire under a developer's feet. */
-export const DEFAULT_VALIDITY_DAYS = 825;
+const DEFAULT_VALIDITY_DAYS = 825;
 /** Validity starts a minute in the past, so that a verifier whose clock lags ours does not see "not yet valid". */
 const BACKDATE_MS = 60_000;
 const DAY_MS = 86_400_000;

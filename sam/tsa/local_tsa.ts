@@ -11,8 +11,8 @@ import type { Hsm } from '../hsm/hsm.ts';
 import { buildTimestampToken } from './token_builder.ts';
 import type { Tsa } from './tsa.ts';
 
-export const TSA_KEY_LABEL = 'rssp-tsa';
-export const TSA_COMMON_NAME = 'RSSP Time-Stamping Authority';
+const TSA_KEY_LABEL = 'rssp-tsa';
+const TSA_COMMON_NAME = 'RSSP Time-Stamping Authority';
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
 export async function ensureLocalTsa(deps: {

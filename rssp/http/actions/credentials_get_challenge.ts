@@ -10,7 +10,7 @@ import { bodyOf, validateBody } from '../steps/validate_body.ts';
 import { required, type Action, type Step } from '../step.ts';
 
 /** The only authentication object that takes a challenge is the OTP that credentials/info announces. */
-export const CHALLENGE_AUTH_OBJECT = 'OTP';
+const CHALLENGE_AUTH_OBJECT = 'OTP';
 
 const checkAuthObjectID: Step = (ctx) => {
   if (bodyOf(ctx, 'credentials/getChallenge').authObjectID !== CHALLENGE_AUTH_OBJECT) throw new CscError('invalidAuthObjectID');

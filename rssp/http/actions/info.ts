@@ -10,7 +10,7 @@ import { validateBody } from '../steps/validate_body.ts';
 import type { Action } from '../step.ts';
 
 /** The version of the specification implemented, Major.Minor.x.y (CSC v2 §11.1 specs). */
-export const CSC_SPECS = '2.0.0.2';
+const CSC_SPECS = '2.0.0.2';
 
 export function serviceInfo(config: Config) {
   return {

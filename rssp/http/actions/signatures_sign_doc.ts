@@ -16,7 +16,7 @@ import { required, type Action, type CscContext, type Step } from '../step.ts';
 import { resolveSad } from './signatures_sign_hash.ts';
 
 /** The body may carry one document of SIGNDOC_MAX_DOCUMENT_BYTES in base64 (4/3 of it), plus the other parameters. */
-export function signDocBodyLimit(maxDocumentBytes: number): number {
+function signDocBodyLimit(maxDocumentBytes: number): number {
   return Math.max(BODY_LIMIT, Math.ceil(maxDocumentBytes / 3) * 4 + 64 * 1024);
 }
 

@@ -6,7 +6,7 @@ import { required, type Step } from '../step.ts';
 import { bodyOf } from './validate_body.ts';
 
 /** Where approval pages are served, under PUBLIC_URL. */
-export const APPROVAL_PATH = '/approve/';
+const APPROVAL_PATH = '/approve/';
 
 /** Runs `inline` for ordinary credentials; answers 202 {handle} for those the SAM marks as approved out of band. */
 export function deferWhenApprovedOutOfBand(inline: Step): Step {

@@ -21,7 +21,7 @@ import { signaturesSignHashV1 } from './actions/signatures_sign_hash.ts';
 import { toV1Error } from './errors.ts';
 import { type V1Method, V1_UNIMPLEMENTED } from './methods.ts';
 
-export const CSC_V1_PREFIX = '/csc/v1/';
+const CSC_V1_PREFIX = '/csc/v1/';
 
 const ROUTES: Record<V1Method, Action> = {
   'info': infoV1,

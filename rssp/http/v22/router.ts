@@ -14,7 +14,7 @@ import { credentialsDelete } from './actions/credentials_delete.ts';
 import { infoV22 } from './actions/info.ts';
 import { type V22Method, V22_UNIMPLEMENTED_METHODS } from './methods.ts';
 
-export const CSC_V22_PREFIX = '/csc/v2.2/';
+const CSC_V22_PREFIX = '/csc/v2.2/';
 
 export const CSC_V22_ROUTES: Readonly<Record<V22Method, Action>> = {
   ...CSC_V2_ROUTES,

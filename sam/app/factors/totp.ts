@@ -7,13 +7,13 @@ import { generate } from 'otplib';
 export const TOTP_PERIOD = 30;
 export const TOTP_DIGITS = 6;
 /** Steps accepted either side of the current one: RFC 6238 §5.2 recommends at most one step of clock drift. */
-export const TOTP_WINDOW = 1;
+const TOTP_WINDOW = 1;
 
 export function timeStep(now: Date): number {
   return Math.floor(now.getTime() / 1000 / TOTP_PERIOD);
 }
 
-export async function totpAt(seed: Uint8Array, step: number): Promise<string> {
+async function totpAt(seed: Uint8Array, step: number): Promise<string> {
   return generate({ secret: seed, epoch: step * TOTP_PERIOD, period: TOTP_PERIOD, digits: TOTP_DIGITS });
 }
 

@@ -9,7 +9,7 @@ import { parsePssParams } from './pss_params.ts';
 
 export type SigningPlan = { scheme: DigestSignScheme; hash: HashName; hashOid: string };
 
-export function requireSignAlgoAllowed(signAlgo: string, key: { keyAlgo: KeyAlgo; pssOnly: boolean }): void {
+function requireSignAlgoAllowed(signAlgo: string, key: { keyAlgo: KeyAlgo; pssOnly: boolean }): void {
   if (!signAlgosFor(key.keyAlgo, key.pssOnly).includes(signAlgo)) throw new SamError('SAM_SIGN_ALGO_INVALID');
 }
 

@@ -4,7 +4,7 @@
 // pkcs11js so that it can be unit-tested without the native module.
 import { HsmError } from '../hsm.ts';
 
-export const CKR_NAMES: Readonly<Record<number, string>> = {
+const CKR_NAMES: Readonly<Record<number, string>> = {
   0x001: 'CKR_CANCEL',
   0x002: 'CKR_HOST_MEMORY',
   0x003: 'CKR_SLOT_ID_INVALID',

@@ -23,7 +23,7 @@ export type V1OtpChannel = 'totp' | 'email' | 'sms';
  * both are "true". A TOTP from the user's authenticator app is "offline" (no sendOTP needed); a code the service
  * sends by e-mail or SMS is "online": the client calls credentials/sendOTP first.
  */
-export function v1AuthGroups(channel: V1OtpChannel = 'totp'): Pick<V1CredentialsInfoResponse, 'PIN' | 'OTP'> {
+function v1AuthGroups(channel: V1OtpChannel = 'totp'): Pick<V1CredentialsInfoResponse, 'PIN' | 'OTP'> {
   const PIN = { presence: 'true', format: PIN_OBJECT.format, label: PIN_OBJECT.label, description: PIN_OBJECT.description } as const;
   if (channel === 'totp') {
     return {

@@ -10,7 +10,7 @@ import { required, type Action, type CscContext, type Step } from '../../step.ts
 import { v1BodyOf, validateV1Body } from '../steps/validate_v1_body.ts';
 
 /** The most identifiers one answer carries, whatever maxResults asks (§11.4 lets the service return fewer). */
-export const MAX_PAGE = 100;
+const MAX_PAGE = 100;
 
 const TOKEN_PREFIX = 'after:';
 

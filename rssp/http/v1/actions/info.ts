@@ -10,7 +10,7 @@ import { V1_METHODS } from '../methods.ts';
 import { validateV1Body } from '../steps/validate_v1_body.ts';
 
 /** The specification version served at /csc/v1. */
-export const CSC_V1_SPECS = '1.0.4.0';
+const CSC_V1_SPECS = '1.0.4.0';
 
 const V1_AUTH_TYPES = new Set(['external', 'TLS', 'basic', 'digest', 'oauth2code', 'oauth2implicit', 'oauth2client']);
 

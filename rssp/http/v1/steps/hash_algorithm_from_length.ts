@@ -9,7 +9,7 @@ import { bodyOf } from '../../steps/validate_body.ts';
 const BY_LENGTH = new Map(Object.entries(HASHES).map(([oid, h]) => [h.length, oid]));
 
 /** The hash algorithm OID of these digests; refused as 'Invalid digest value length' when there is none. */
-export function hashAlgorithmOfDigests(hashes: readonly Uint8Array[]): string {
+function hashAlgorithmOfDigests(hashes: readonly Uint8Array[]): string {
   const oid = hashes.length ? BY_LENGTH.get(hashes[0]!.length) : undefined;
   if (!oid || hashes.some((h) => h.length !== hashes[0]!.length)) throw new CscError('invalidDigestLength');
   return oid;

@@ -27,7 +27,7 @@ const KEY_FOR: Record<V22CredentialsCreateRequest['signAlgo'], SignatureAlgoName
 };
 
 /** A one-time credential's certificate lives this long unless the request says otherwise: one signing session. */
-export const ONE_TIME_VALIDITY_SECONDS = 900;
+const ONE_TIME_VALIDITY_SECONDS = 900;
 
 /** Most undeleted credentials one user may hold: each is two objects in the token, and a token's space is finite.
  *  One-time credentials count until their transaction or expiry deletes them. */

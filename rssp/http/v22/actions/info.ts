@@ -10,7 +10,7 @@ import type { Action } from '../../step.ts';
 import { V22_METHODS } from '../methods.ts';
 import { signDocOffer } from '../sign_doc_offer.ts';
 
-export const CSC_V22_SPECS = '2.2.0.0';
+const CSC_V22_SPECS = '2.2.0.0';
 
 export function serviceInfoV22(config: Config, methods: readonly string[] = V22_METHODS) {
   // oauth2/oauth2Issuer dropped: v2.2 clients take exactly one of the two (the EUDI library refuses both).
