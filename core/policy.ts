@@ -8,7 +8,7 @@
 //
 // Windows are fixed and live in the Kv (losing them only resets a throttle, DESIGN §3). What must survive a Redis
 // failover — consecutive wrong factors per credential and the lock they lead to — is counted in PostgreSQL by the
-// SAM (sam/ledger/credentials.ts), not here.
+// SAM (sam/store/credentials.ts), not here.
 import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
 import { CscError } from './errors.ts';

@@ -1,6 +1,6 @@
 // Deleting rows of single-use state once they no longer decide anything (expired tokens, SADs, codes, OAuth
 // artefacts), so that the hot tables stay the size of their live rows. Each part deletes in its own schema
-// (authz/purge.ts, sam/ledger/purge.ts, DESIGN §3); this file holds what they share and the timer that runs them.
+// (authz/purge.ts, sam/store/purge.ts, DESIGN §3); this file holds what they share and the timer that runs them.
 import type { Db, DbClient } from './db.ts';
 import type { Logger } from './log.ts';
 

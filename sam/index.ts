@@ -25,7 +25,7 @@ import { DEFAULT_SEAL_BATCH } from './app/seal_batch.ts';
 import { approvalView, checkApproval, decideApproval, DEFAULT_APPROVAL_LIFETIME_SECONDS, requestApproval } from './app/async_approval.ts';
 import { activationView, DEFAULT_ACTIVATION_LIFETIME_SECONDS, issueActivation, redeemActivation } from './app/activation_link.ts';
 import { auditedOpen, authzSecrets } from './app/authz_secret.ts';
-import { pgCaStore } from './ledger/ca_store.ts';
+import { pgCaStore } from './store/ca_store.ts';
 import type { Notifier } from './notify/notifier.ts';
 import { timestamp } from './app/timestamp.ts';
 import { openTsa } from './tsa/open_tsa.ts';
@@ -54,7 +54,7 @@ export async function createSam(deps: SamOptions): Promise<SignatureActivation> 
 export async function createSamParts(deps: SamOptions): Promise<{ port: SignatureActivation; purgeExpiredOneTime(): Promise<number> }> {
   const now = deps.now ?? (() => new Date());
   const keys = await ensureSamKeys(deps.hsm);
-  // The CA row is scoped to this token by the SAD key's thumbprint (see sam/ledger/ca_store.ts).
+  // The CA row is scoped to this token by the SAD key's thumbprint (see sam/store/ca_store.ts).
   const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db, keys.sadKid), { now, crlNextUpdateHours: deps.config.crlNextUpdateHours }));
   const credentialSeal = await ensureCredentialSeal(deps.hsm, deps.db, deps.log);
   const tsa = deps.tsa ?? (await openTsa({ db: deps.db, hsm: deps.hsm, config: deps.config.tsa, ca, now }));

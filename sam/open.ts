@@ -15,7 +15,7 @@ import { createAuditTrail } from './audit/trail.ts';
 import { meterHsm } from './hsm/metered_hsm.ts';
 import { openPkcs11Hsm } from './hsm/pkcs11/index.ts';
 import { createSamParts } from './index.ts';
-import { purgeSam } from './ledger/purge.ts';
+import { purgeSam } from './store/purge.ts';
 import { createNotifier } from './notify/create_notifier.ts';
 import { outboxDir, readOutbox } from './notify/outbox_notifier.ts';
 import { openTsa } from './tsa/open_tsa.ts';

@@ -21,9 +21,9 @@ import {
   setOwnersPin,
   spendActivation,
   type ActivationRecord,
-} from '../ledger/activations.ts';
-import { getCredentials } from '../ledger/credentials.ts';
-import { upsertOtpSeed } from '../ledger/otp.ts';
+} from '../store/activations.ts';
+import { getCredentials } from '../store/credentials.ts';
+import { upsertOtpSeed } from '../store/otp.ts';
 import type { SamDeps } from './deps.ts';
 import { OTP_ISSUER } from './enroll_otp.ts';
 import { matchTotp, TOTP_DIGITS, TOTP_PERIOD } from './factors/totp.ts';

@@ -22,8 +22,8 @@ import {
   releaseDecision,
   takeSad,
   type ApprovalRecord,
-} from '../ledger/approvals.ts';
-import { getCredential } from '../ledger/credentials.ts';
+} from '../store/approvals.ts';
+import { getCredential } from '../store/credentials.ts';
 import { activate } from './activate.ts';
 import { requireCertificateValid, requireEnabled, requireOwnedBy, requireUnlocked } from './checks/credential.ts';
 import { requireHashLengths, requireKnownHashAlg, requireNumSignatures } from './checks/hashes.ts';

@@ -5,7 +5,7 @@ import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
 import { checkChain } from '../ca/chain.ts';
 import { subjectName } from '../ca/names.ts';
 import { writeAudit } from '../audit/audit_log.ts';
-import { getCredential, insertCredential } from '../ledger/credentials.ts';
+import { getCredential, insertCredential } from '../store/credentials.ts';
 import type { SamDeps } from './deps.ts';
 import { hsmCall, mapHsmErrors } from './hsm_errors.ts';
 

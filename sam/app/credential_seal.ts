@@ -1,6 +1,6 @@
 // The SAM's seal on a credential row (issue #14 finding 3, migration 015). The fields that decide who may sign and
 // how are signed by an EC P-256 key inside the HSM whenever the SAM writes them, and the signature is checked on
-// every read (sam/ledger/credentials.ts): a writer of PostgreSQL who swaps the owner, the PIN hash, the SCAL or the
+// every read (sam/store/credentials.ts): a writer of PostgreSQL who swaps the owner, the PIN hash, the SCAL or the
 // OTP channel, or re-enables a credential, makes it unusable instead of theirs. Checking costs no HSM round trip
 // (the public key is cached), and a row already checked once in this process is recognised by its digest.
 import { createHash, verify, type KeyObject } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import { SamError } from '../../core/sam_port.ts';
 import type { Hsm } from '../hsm/hsm.ts';
-import { readUnchecked, writeSeal, type CredentialSeal, type SealedFields } from '../ledger/credentials.ts';
+import { readUnchecked, writeSeal, type CredentialSeal, type SealedFields } from '../store/credentials.ts';
 
 export const CREDENTIAL_SEAL_LABEL = 'rssp-credential-seal';
 

@@ -8,7 +8,7 @@
 import { tx } from '../../core/db.ts';
 import { SamError, type SignatureActivation } from '../../core/sam_port.ts';
 import { auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
-import { expiredOneTime, removeCredential } from '../ledger/credentials.ts';
+import { expiredOneTime, removeCredential } from '../store/credentials.ts';
 import type { SamDeps } from './deps.ts';
 import { hsmCall } from './hsm_errors.ts';
 

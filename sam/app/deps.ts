@@ -5,7 +5,7 @@ import type { ScryptParams } from '../../core/slow_hash.ts';
 import type { CertificateAuthority } from '../ca/dev_ca.ts';
 import type { Hsm } from '../hsm/hsm.ts';
 import type { Notifier } from '../notify/notifier.ts';
-import type { CredentialSeal } from '../ledger/credentials.ts';
+import type { CredentialSeal } from '../store/credentials.ts';
 import type { SamKeys } from './sad/sam_keys.ts';
 
 export type SamDeps = {

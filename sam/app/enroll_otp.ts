@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateURI, ScureBase32Plugin } from 'otplib';
 import type { RequestContext } from '../../core/sam_port.ts';
-import { upsertOtpSeed } from '../ledger/otp.ts';
+import { upsertOtpSeed } from '../store/otp.ts';
 import type { SamDeps } from './deps.ts';
 import { hsmCall } from './hsm_errors.ts';
 import { OTP_WRAP_LABEL } from './sad/sam_keys.ts';

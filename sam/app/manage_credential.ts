@@ -11,8 +11,8 @@ import {
   unlockCredential,
   updateSealed,
   type CredentialRecord,
-} from '../ledger/credentials.ts';
-import { resetUserOtpFailures } from '../ledger/otp.ts';
+} from '../store/credentials.ts';
+import { resetUserOtpFailures } from '../store/otp.ts';
 import type { SamDeps } from './deps.ts';
 import { mapHsmErrors } from './hsm_errors.ts';
 import { KEY_INFO } from './key_info.ts';

@@ -4,7 +4,7 @@
 // alone: their SAD is minted only when the person approves on the page.
 import type { RequestContext } from '../../core/sam_port.ts';
 import { writeAudit } from '../audit/audit_log.ts';
-import { revokeSadsOf } from '../ledger/sads.ts';
+import { revokeSadsOf } from '../store/sads.ts';
 import type { SamDeps } from './deps.ts';
 
 export async function revokeSads(deps: SamDeps, cmd: { ctx: RequestContext; userId: string; clientId: string }): Promise<{ revoked: number }> {

@@ -8,7 +8,7 @@
 // SCAL 1 seal that sends hashes gets them bound with the ordinary SAD lifetime.
 import { isOrganisationOwner } from '../../core/owner.ts';
 import { SamError } from '../../core/sam_port.ts';
-import type { CredentialRecord } from '../ledger/credentials.ts';
+import type { CredentialRecord } from '../store/credentials.ts';
 import type { SamDeps } from './deps.ts';
 
 /** SEAL_BATCH_MAX_SIGNATURES and SEAL_BATCH_SECONDS when the configuration says nothing (unit tests). */

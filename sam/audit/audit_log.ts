@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../core/log.ts';
 import type { RequestContext } from '../../core/sam_port.ts';
-import type { Queryable } from '../ledger/queryable.ts';
+import type { Queryable } from '../store/queryable.ts';
 import { sealSoon } from './seal.ts';
 
 /** Events of the SAM's use cases, and the security events other parts record through core/audit_port.ts.
@@ -55,7 +55,7 @@ export type AuditDraft = {
 };
 
 /** A call of sam.audit_append() for `draft`, its parameters numbered from `first`: to be embedded in a statement
- *  that must append its audit row in the same atomic step (consumeSeenSad in sam/ledger/sads.ts numbers them after
+ *  that must append its audit row in the same atomic step (consumeSeenSad in sam/store/sads.ts numbers them after
  *  its own). The caller runs sealSoon() once the statement has committed. */
 export function auditAppendCall(draft: AuditDraft, result: AuditResult, errorCode?: string, first = 1): { sql: string; params: unknown[] } {
   const params = [

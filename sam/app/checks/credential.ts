@@ -1,7 +1,7 @@
 // Checks on the credential that gate both activation and every key use (DESIGN §2.3). Each throws its own code
 // so that callers, tests and the audit log can tell the refusals apart.
 import { SamError } from '../../../core/sam_port.ts';
-import type { CredentialRecord } from '../../ledger/credentials.ts';
+import type { CredentialRecord } from '../../store/credentials.ts';
 
 /** Unknown and not-yours answer the same, so that a caller cannot probe for other users' credential ids. */
 export function requireOwnedBy(cred: CredentialRecord | null, userId: string): CredentialRecord {

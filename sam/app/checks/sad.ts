@@ -1,9 +1,9 @@
 // Checks binding a verified SAD to the request at hand (DESIGN §2.3): the server-side record exists and is not
 // revoked, and the SAD's credential, signer and client are the ones asking now.
 import { SamError } from '../../../core/sam_port.ts';
-import type { CredentialRecord } from '../../ledger/credentials.ts';
-import type { SadRecord } from '../../ledger/sads.ts';
-import { takeFromMultiset } from '../../ledger/multiset.ts';
+import type { CredentialRecord } from '../../store/credentials.ts';
+import type { SadRecord } from '../../store/sads.ts';
+import { takeFromMultiset } from '../../store/multiset.ts';
 import type { SadClaims } from '../sad/claims.ts';
 import { hashListCommitment } from '../sad/commitment.ts';
 

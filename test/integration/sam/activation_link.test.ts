@@ -13,7 +13,7 @@ import { SamError, type SignatureActivation } from '../../../core/sam_port.ts';
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
 import { createSam } from '../../../sam/index.ts';
-import { purgeSam } from '../../../sam/ledger/purge.ts';
+import { purgeSam } from '../../../sam/store/purge.ts';
 import type { OutboundMessage } from '../../../sam/notify/notifier.ts';
 import { ensureDevToken } from '../../../softhsm-config/dev_token.ts';
 

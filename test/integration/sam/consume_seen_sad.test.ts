@@ -1,11 +1,11 @@
-// consumeSeenSad (sam/ledger/sads.ts): signHash's one-round-trip consumption. It may only apply when the row is
+// consumeSeenSad (sam/store/sads.ts): signHash's one-round-trip consumption. It may only apply when the row is
 // still what the caller saw; anything else (a consumption in between, a hash not authorized, revocation, expiry,
 // exhaustion) leaves the row untouched and hands over to the locked consumeSad, which gives the exact refusal.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tx } from '../../../core/db.ts';
 import { auditAppendCall, type AuditDraft } from '../../../sam/audit/audit_log.ts';
-import { consumeSeenSad, getSad, insertSad, revokeSad } from '../../../sam/ledger/sads.ts';
+import { consumeSeenSad, getSad, insertSad, revokeSad } from '../../../sam/store/sads.ts';
 import { ctx, digest, newSigner, setup, SHA256, type Env, type Signer } from './helpers.ts';
 
 let env: Env;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../core/log.ts';
 import { CREDENTIAL_SEAL_LABEL, ensureCredentialSeal } from '../../../sam/app/credential_seal.ts';
-import { CREDENTIAL_COLUMNS, credentialFromRow, type CredentialRow } from '../../../sam/ledger/credentials.ts';
+import { CREDENTIAL_COLUMNS, credentialFromRow, type CredentialRow } from '../../../sam/store/credentials.ts';
 import { authorize, ctx, digest, ECDSA_SHA256, expectRefusal, newSigner, otpAt, setup, SHA256, type Env, type Signer } from './helpers.ts';
 import { createFakeHsm } from '../../unit/sam/fake_hsm.ts';
 

@@ -1,4 +1,4 @@
-// Shared set-up for the SAM's unit tests: the real SAM code and real PostgreSQL (the ledger is SQL), with the
+// Shared set-up for the SAM's tests that need PostgreSQL: the real SAM code and real PostgreSQL (sam/store/ is SQL), with the
 // fake HSM and an injectable clock. Ids are random so that files can run in parallel on one database.
 import { createHash, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';

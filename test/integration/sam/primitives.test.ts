@@ -8,7 +8,7 @@ import { ecdsaDerToRaw } from '../../../core/ecdsa_der.ts';
 import { matchTotp, timeStep } from '../../../sam/app/factors/totp.ts';
 import { verifyPss } from '../../../sam/app/signing/emsa_pss.ts';
 import { parsePssParams } from '../../../sam/app/signing/pss_params.ts';
-import { takeFromMultiset } from '../../../sam/ledger/multiset.ts';
+import { takeFromMultiset } from '../../../sam/store/multiset.ts';
 import { SHA256, SHA384 } from './helpers.ts';
 import { pssParams } from '../../unit/sam/pss.ts';
 

@@ -1,4 +1,4 @@
-// The purge of expired rows (core/purge.ts, sam/ledger/purge.ts, authz/purge.ts) against PostgreSQL: what goes, what
+// The purge of expired rows (core/purge.ts, sam/store/purge.ts, authz/purge.ts) against PostgreSQL: what goes, what
 // stays, that a purged SAD is still refused as expired, and the scheduler's behaviour on failure.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +6,8 @@ import { purgeAuthz } from '../../../authz/purge.ts';
 import { pino } from 'pino';
 import type { Logger } from '../../../core/log.ts';
 import { deleteInBatches, schedulePurge } from '../../../core/purge.ts';
-import { insertSad } from '../../../sam/ledger/sads.ts';
-import { purgeSam } from '../../../sam/ledger/purge.ts';
+import { insertSad } from '../../../sam/store/sads.ts';
+import { purgeSam } from '../../../sam/store/purge.ts';
 import { authorize, digest, ECDSA_SHA256, expectRefusal, jtiOf, newSigner, setup, SHA256, type Env } from './helpers.ts';
 
 let env: Env;

@@ -9,7 +9,7 @@ import { HsmError } from '../../../sam/hsm/hsm.ts';
 import { ecdsaDerToRaw } from '../../../core/ecdsa_der.ts';
 import { mintSad } from '../../../sam/app/sad/mint.ts';
 import { ensureSamKeys } from '../../../sam/app/sad/sam_keys.ts';
-import { insertSad, revokeSad } from '../../../sam/ledger/sads.ts';
+import { insertSad, revokeSad } from '../../../sam/store/sads.ts';
 import {
   auditRows,
   authorize,

@@ -28,7 +28,7 @@ export async function claimOtpStep(q: Queryable, userId: string, step: number): 
 }
 
 /** The user's TOTP attempts, across all their credentials: reserved before a code is judged, as the credential's are
- *  (sam/ledger/credentials.ts reserveAttempt). False when `max` failures are on record: no code is judged until an
+ *  (sam/store/credentials.ts reserveAttempt). False when `max` failures are on record: no code is judged until an
  *  admin unlocks one of the user's credentials. */
 export async function reserveUserOtpAttempt(q: Queryable, userId: string, max: number): Promise<boolean> {
   const res = await q.query('UPDATE sam.otp SET failures = failures + 1 WHERE user_id = $1 AND failures < $2', [userId, max]);
