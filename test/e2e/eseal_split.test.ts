@@ -2,33 +2,20 @@
 // remote port. The seal's organisation subject and the batch rule cross the wire: a SCAL 1 batch of two is spent
 // over two signHash calls and the third is refused, with the SAM's own SEAL_BATCH_* configuration.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { databaseWithRoles } from '../db_fixtures.ts';
-import { admin, csc, opensslVerify, pem, type Server, startServer } from './harness.ts';
-import { ES256, makeTls, SHA256, splitEnv, startSam } from './split_harness.ts';
+import { admin, csc, opensslVerify, pem, type Server } from './harness.ts';
+import { ES256, SHA256, startSplitPair } from './split_harness.ts';
 
-let tlsDir: string;
-let sam: Server;
 let api: Server;
-let db: Awaited<ReturnType<typeof databaseWithRoles>>;
+let pair: Awaited<ReturnType<typeof startSplitPair>>;
 
 beforeAll(async () => {
-  tlsDir = await makeTls(path.join(mkdtempSync(path.join(os.tmpdir(), 'rssp-seal-split-')), 'tls'));
-  db = await databaseWithRoles();
-  const split = await splitEnv({ samDatabaseUrl: db.samUrl, apiDatabaseUrl: db.apiUrl, redisUrl: process.env.REDIS_URL!, tlsDir });
-  // The SAM decides the batch: only its process is told the cap.
-  sam = await startSam({ ...split.samEnv, SEAL_BATCH_MAX_SIGNATURES: '2' });
-  api = await startServer(split.apiEnv);
+  pair = await startSplitPair('seal-split', { samEnv: { SEAL_BATCH_MAX_SIGNATURES: '2' } });
+  ({ api } = pair);
 }, 120_000);
 
 afterAll(async () => {
-  await api?.stop();
-  await sam?.stop();
-  await db?.drop();
-  rmSync(path.dirname(tlsDir), { recursive: true, force: true });
+  await pair?.stop();
 });
 
 it('a SCAL 1 seal is created, activated for a batch and spent over the remote SAM port', async () => {

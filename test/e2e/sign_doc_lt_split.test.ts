@@ -2,35 +2,23 @@
 // signed there by the CA key in the SAM's token with the SAM's own CRL_NEXT_UPDATE_HOURS; the api embeds it.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { databaseWithRoles } from '../db_fixtures.ts';
-import { admin, csc, pem, type Server, startServer, tmpFile, totp } from './harness.ts';
-import { ES256, makeTls, SHA256, signer, splitEnv, startSam } from './split_harness.ts';
+import { admin, csc, pem, type Server, tmpFile, totp } from './harness.ts';
+import { ES256, SHA256, signer, startSplitPair } from './split_harness.ts';
 
 const run = promisify(execFile);
-let tlsDir: string;
-let sam: Server;
 let api: Server;
-let db: Awaited<ReturnType<typeof databaseWithRoles>>;
+let pair: Awaited<ReturnType<typeof startSplitPair>>;
 
 beforeAll(async () => {
-  tlsDir = await makeTls(path.join(mkdtempSync(path.join(os.tmpdir(), 'rssp-lt-split-')), 'tls'));
-  db = await databaseWithRoles();
-  const split = await splitEnv({ samDatabaseUrl: db.samUrl, apiDatabaseUrl: db.apiUrl, redisUrl: process.env.REDIS_URL!, tlsDir });
-  sam = await startSam({ ...split.samEnv, CRL_NEXT_UPDATE_HOURS: '24' });
-  api = await startServer(split.apiEnv);
+  pair = await startSplitPair('lt-split', { samEnv: { CRL_NEXT_UPDATE_HOURS: '24' } });
+  ({ api } = pair);
 }, 120_000);
 
 afterAll(async () => {
-  await api?.stop();
-  await sam?.stop();
-  await db?.drop();
-  rmSync(path.dirname(tlsDir), { recursive: true, force: true });
+  await pair?.stop();
 });
 
 it('a CAdES B-LT signature made through the SAM process carries its CRL, which verifies under the root and is the one validationInfo returns', async () => {

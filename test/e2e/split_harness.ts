@@ -1,10 +1,11 @@
 // Split mode on loopback, as the README runs it: certificates from `tls:dev`, one SAM process (SERVICES=sam) and api
 // processes (SERVICES=api) reaching it over mutual TLS. Used by the split-mode and the fault tests.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { databaseWithRoles } from '../db_fixtures.ts';
 import { admin, csc, freePort, type Server, startServer, totp } from './harness.ts';
 
 export const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -83,4 +84,25 @@ export async function authorize(server: Server, s: Signer, bearer: string, hashe
   }, { bearer });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return r.body.SAD as string;
+}
+
+/** The common shape of a split test: a database with the deployment's roles, development TLS, one SAM process and one
+ *  api instance on loopback. `samEnv` adds to the SAM's environment (a setting only the SAM decides). stop() ends
+ *  both processes and removes the database and the files. */
+export async function startSplitPair(label: string, opts: { samEnv?: Record<string, string> } = {}): Promise<{ sam: Server; api: Server; stop(): Promise<void> }> {
+  const base = mkdtempSync(path.join(os.tmpdir(), `rssp-${label}-`));
+  const db = await databaseWithRoles();
+  const split = await splitEnv({ samDatabaseUrl: db.samUrl, apiDatabaseUrl: db.apiUrl, redisUrl: process.env.REDIS_URL!, tlsDir: await makeTls(path.join(base, 'tls')) });
+  const sam = await startSam({ ...split.samEnv, ...opts.samEnv });
+  const api = await startServer(split.apiEnv);
+  return {
+    sam,
+    api,
+    async stop() {
+      await api.stop();
+      await sam.stop();
+      await db.drop();
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
 }

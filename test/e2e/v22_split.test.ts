@@ -2,39 +2,28 @@
 // mutual TLS, so createCredential (one-time) and deleteCredential cross the remote port (core/sam_wire.ts,
 // rssp/adapters/sam_client.ts, sam/http). The key objects are counted in the SAM process's own token.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hsm } from '../../sam/hsm/hsm.ts';
 import { countObjects } from '../../sam/hsm/pkcs11/test_hooks.ts';
-import { databaseWithRoles } from '../db_fixtures.ts';
-import { admin, opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
-import { ES256, makeTls, SHA256, splitEnv, startSam } from './split_harness.ts';
+import { admin, opensslVerify, pem, type Server, totp } from './harness.ts';
+import { ES256, SHA256, startSplitPair } from './split_harness.ts';
 import { csc22, openServiceToken } from './v22_client.ts';
 
-let base: string;
 let sam: Server;
 let api: Server;
 let token: Hsm;
-let db: Awaited<ReturnType<typeof databaseWithRoles>>;
+
+let pair: Awaited<ReturnType<typeof startSplitPair>>;
 
 beforeAll(async () => {
-  base = mkdtempSync(path.join(os.tmpdir(), 'rssp-v22-split-'));
-  const tlsDir = await makeTls(path.join(base, 'tls'));
-  db = await databaseWithRoles();
-  const split = await splitEnv({ samDatabaseUrl: db.samUrl, apiDatabaseUrl: db.apiUrl, redisUrl: process.env.REDIS_URL!, tlsDir });
-  sam = await startSam(split.samEnv);
-  api = await startServer(split.apiEnv);
+  pair = await startSplitPair('v22-split');
+  ({ sam, api } = pair);
   token = await openServiceToken(sam);
 }, 120_000);
 
 afterAll(async () => {
   await token?.close();
-  await api?.stop();
-  await sam?.stop();
-  await db?.drop();
-  rmSync(base, { recursive: true, force: true });
+  await pair?.stop();
 });
 
 describe('split mode: credentials/create and credentials/delete through the remote SAM', () => {

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generate } from 'otplib';
+import { sealAudit } from '../../../sam/audit/seal.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, migrate, type Db } from '../../../core/db.ts';
 import { createLogger } from '../../../core/log.ts';
@@ -63,7 +64,10 @@ async function create(algo: KeyAlgo, opts: { oneTime?: boolean; validitySeconds?
   return { userId, credentialID, secret };
 }
 
+/** The credential's audit rows in chain order: sealed first (appends are chained moments after commit, and an unsealed
+ *  row has no seq to order by yet). */
 async function auditOf(credentialID: string) {
+  await sealAudit(db);
   const { rows } = await db.query<{ event: string; result: string; reason: string | null; destroyed: number | null }>(
     `SELECT event, result, detail::jsonb->>'reason' AS reason, (detail::jsonb->>'destroyedObjects')::int AS destroyed
        FROM sam.audit WHERE credential_id = $1 AND event LIKE 'credential.%' ORDER BY seq`,
