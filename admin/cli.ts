@@ -315,14 +315,22 @@ const COMMANDS: Record<string, Command> = {
       { name: 'common-name', help: 'commonName of the certificate (default: the organisation)' },
       { name: 'algo', required: true, help: 'ES256 | ES384 | RS256 | RS384 | PS256' },
       { name: 'rsa-bits', int: true, help: '2048 | 3072 (RSA only, default 2048)' },
-      { name: 'pin', required: true, secret: { prompt: 'PIN of the new seal: ' }, help: "the seal's PIN, 4 to 16 digits, for the sealing system (asked for, or one line of stdin)" },
+      {
+        name: 'pin',
+        required: true,
+        secret: { prompt: 'PIN of the new seal: ', unless: (f) => f['pin-by'] === 'activation' },
+        help: "the seal's PIN, 4 to 16 digits, for the sealing system (asked for, or one line of stdin; not with --pin-by activation)",
+      },
+      { name: 'pin-by', help: 'admin (default) | activation: no PIN now, the organisation chooses it on an activation link (seal:activation); production allows only activation' },
       { name: 'scal', help: '1: one PIN activation for a batch of signatures | 2 (default): every batch bound to its hashes, PIN and TOTP (seal:otp)' },
       { name: 'multisign', int: true, help: 'signatures one activation may cover (default 1; SEAL_BATCH_MAX_SIGNATURES caps a SCAL 1 batch)' },
       { name: 'description', help: 'free text shown to signature applications (at most 255 characters)' },
     ],
     async run(f, api) {
+      if (f['pin-by'] !== undefined && f['pin-by'] !== 'admin' && f['pin-by'] !== 'activation') throw new CliError('--pin-by must be admin or activation', 2);
       printJson(
         await api('POST', `/admin/clients/${enc(f.client!)}/seals`, {
+          activation: f['pin-by'] === 'activation' ? true : undefined,
           organization: f.organization,
           commonName: f['common-name'],
           algo: f.algo,
@@ -340,6 +348,24 @@ const COMMANDS: Record<string, Command> = {
     flags: [{ name: 'client', required: true, help: 'client_id of the organisation' }],
     async run(f, api) {
       printJson(await api('POST', `/admin/clients/${enc(f.client!)}/otp`));
+    },
+  },
+  'seal:activation': {
+    summary: "send the organisation a single-use activation link to choose its seals' PIN and enrol its authenticator (the link is never shown here)",
+    flags: [
+      { name: 'client', required: true, help: 'client_id of the organisation' },
+      { name: 'email', help: "the organisation's address the link is sent to (or --phone)" },
+      { name: 'phone', help: "the organisation's phone number the link is sent to by SMS" },
+      { name: 'credential', multi: true, help: "seal credential ID the link covers (repeatable; default: all of the organisation's seals)" },
+    ],
+    async run(f, api) {
+      printJson(
+        await api('POST', `/admin/clients/${enc(f.client!)}/activation`, {
+          email: f.email,
+          phone: f.phone,
+          ...(f.credential === undefined ? {} : { credentialIDs: f.credential.split('\n') }),
+        }),
+      );
     },
   },
   'seal:list': {

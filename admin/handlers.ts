@@ -146,10 +146,36 @@ export const createCredential: Handler = async (deps, { params, body, ctx }) => 
 export const issueActivation: Handler = async (deps, { params, body, ctx }) => {
   onlyKnown(body, ['credentialIDs']);
   const user = await userNamed(deps, params[0]!);
+  const sent = await sendActivation(deps, ctx, {
+    ownerId: user.id,
+    given: body.credentialIDs,
+    accountName: user.username,
+    recipient: { username: user.username, email: user.email, phone: user.phone },
+    nothing: 'The user has no credential to activate; create one first',
+  });
+  return { status: 201, body: sent, audit: { username: user.username, userId: user.id, credentialIDs: sent.credentialIDs, channel: sent.sentTo.channel, expiresAt: sent.expiresAt } };
+};
+
+/**
+ * Has the SAM send the owner a single-use activation link for `given` credential IDs (default: all of the owner's),
+ * each checked to be the owner's. Shared by people (activation:issue) and organisations (seal:activation).
+ */
+export async function sendActivation(
+  deps: AdminDeps,
+  ctx: RequestContext,
+  cmd: {
+    ownerId: string;
+    given: unknown;
+    accountName: string;
+    recipient: Parameters<SignatureActivation['issueActivation']>[0]['recipient'];
+    /** The refusal when the owner has no credential at all. */
+    nothing: string;
+  },
+): Promise<{ sentTo: { channel: 'email' | 'sms'; to: string }; expiresAt: string; credentialIDs: string[] }> {
   let ids: string[];
-  const given = body.credentialIDs;
+  const given = cmd.given;
   if (given === undefined || given === null) {
-    ids = (await deps.credentials.listByOwner(user.id)).map((r) => r.credentialID);
+    ids = (await deps.credentials.listByOwner(cmd.ownerId)).map((r) => r.credentialID);
   } else {
     if (!Array.isArray(given) || given.length < 1 || given.length > 100 || !given.every((v) => typeof v === 'string' && v.length >= 1 && v.length <= 256)) {
       throw new CscError('invalidRequest', { description: 'Invalid parameter credentialIDs: an array of 1 to 100 credential IDs' });
@@ -157,28 +183,24 @@ export const issueActivation: Handler = async (deps, { params, body, ctx }) => {
     ids = [...new Set(given as string[])];
     for (const id of ids) {
       const record = await deps.credentials.get(id);
-      // Another user's credential is as unknown as a made-up id.
-      if (!record || record.ownerId !== user.id) throw new CscError('credentialNotFound');
+      // Another owner's credential is as unknown as a made-up id.
+      if (!record || record.ownerId !== cmd.ownerId) throw new CscError('credentialNotFound');
     }
   }
-  if (ids.length === 0) throw new CscError('invalidRequest', { description: 'The user has no credential to activate; create one first' });
+  if (ids.length === 0) throw new CscError('invalidRequest', { description: cmd.nothing });
   // Fail closed: a link without the service's external address would be relative, useless to the person.
   if (!deps.publicUrl) throw new CscError('serverError', { description: 'PUBLIC_URL is not known to the admin API: no activation link can be made' });
   const base = deps.publicUrl.replace(/\/+$/, '');
   const sent = await deps.sam.issueActivation({
     ctx,
-    userId: user.id,
+    userId: cmd.ownerId,
     credentialIDs: ids,
-    accountName: user.username,
-    recipient: { username: user.username, email: user.email, phone: user.phone },
+    accountName: cmd.accountName,
+    recipient: cmd.recipient,
     linkBase: `${base}${ACTIVATION_PATH}`,
   });
-  return {
-    status: 201,
-    body: { sentTo: { channel: sent.channel, to: sent.to }, expiresAt: sent.expiresAt, credentialIDs: ids },
-    audit: { username: user.username, userId: user.id, credentialIDs: ids, channel: sent.channel, expiresAt: sent.expiresAt },
-  };
-};
+  return { sentTo: { channel: sent.channel, to: sent.to }, expiresAt: sent.expiresAt, credentialIDs: ids };
+}
 
 export const listCredentials: Handler = async (deps, { params }) => {
   const user = await userNamed(deps, params[0]!);

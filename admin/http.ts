@@ -44,6 +44,7 @@ const ADMIN_ROUTES: Route[] = [
   route('POST', '/clients/:p/seals', 'seal.create', seal.createSeal),
   route('GET', '/clients/:p/seals', 'seal.list', seal.listSeals),
   route('POST', '/clients/:p/otp', 'seal.otp', seal.enrollSealOtp),
+  route('POST', '/clients/:p/activation', 'seal.activation', seal.issueSealActivation),
   route('POST', '/oauth/keys/rotate', 'oauth.rotate-keys', ch.rotateOAuthKeys),
   route('POST', '/audit/export', 'audit.export', audit.exportAudit),
   route('POST', '/audit/verify', 'audit.verify', audit.verifyAudit),

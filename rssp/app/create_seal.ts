@@ -17,8 +17,9 @@ export type CreateSealCommand = {
   commonName?: string;
   algo: SignatureAlgoName;
   rsaBits?: 2048 | 3072;
-  /** The seal's PIN, held by the organisation's sealing system. */
-  pin: string;
+  /** The seal's PIN, held by the organisation's sealing system. Absent: chosen by the organisation on an
+   *  activation link (admin seal:activation); until then the seal cannot be activated. */
+  pin?: string;
   /** "1": one PIN activation covers a batch of up to multisign signatures (sam/app/seal_batch.ts); "2" (default):
    *  every batch is bound to its hashes and needs the PIN and the organisation's TOTP. */
   scal?: Scal;

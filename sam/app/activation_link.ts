@@ -26,6 +26,7 @@ import { getCredentials } from '../store/credentials.ts';
 import { upsertOtpSeed } from '../store/otp.ts';
 import type { SamDeps } from './deps.ts';
 import { OTP_ISSUER } from './enroll_otp.ts';
+import { usesTotp } from './factors/check_factors.ts';
 import { matchTotp, TOTP_DIGITS, TOTP_PERIOD } from './factors/totp.ts';
 import { hsmCall } from './hsm_errors.ts';
 import { OTP_WRAP_LABEL } from './sad/sam_keys.ts';
@@ -60,7 +61,7 @@ export async function issueActivation(deps: SamDeps, cmd: IssueCmd): Promise<{ c
     if (!deps.notifier) throw new SamError('SAM_NOTIFY_FAILED', 'no notifier configured');
 
     // An authenticator to enrol only when a covered credential takes its one-time password from one.
-    const wantsTotp = creds.some((c) => c.otpChannel === 'totp');
+    const wantsTotp = creds.some(usesTotp);
     const seedEnc = wantsTotp ? await hsmCall(() => deps.hsm.encrypt(OTP_WRAP_LABEL, randomBytes(SEED_BYTES), aad(cmd.userId))) : null;
     const token = randomBytes(TOKEN_BYTES).toString('base64url');
     const now = deps.now();

@@ -9,15 +9,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { outboxDir, readOutbox } from '../../sam/notify/outbox_notifier.ts';
 import { freshDatabase } from '../db_fixtures.ts';
+import { activationLinkFor as linkFor, redeemActivation } from './activation_page.ts';
 import { admin, csc, freePort, opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
 import { ES256, makeTls, SHA256, splitEnv, startSam } from './split_harness.ts';
 
 vi.setConfig({ testTimeout: 90_000 });
 
 const INVALID = 'This activation link is not valid: it is unknown, has already been used, or has expired. Ask your administrator for a new one.';
-const LINK = /(https?:\/\/[^\s]+\/activate\/)([A-Za-z0-9_-]{43})/;
 
 type Person = { username: string; password: string; email: string; userId: string; credentialID: string };
 
@@ -31,13 +30,6 @@ async function pendingPerson(server: Server): Promise<Person> {
   const c = await admin(server, 'credential:create', '--username', username, '--algo', 'ES256', '--pin-by', 'activation');
   expect(c.code, c.stderr).toBe(0);
   return { username, password, email, userId: u.json.userId, credentialID: c.json.credentialID };
-}
-
-async function linkFor(outboxOf: Server, username: string): Promise<{ base: string; token: string; text: string }> {
-  const messages = await readOutbox(outboxDir(outboxOf.dataDir), { username });
-  const m = LINK.exec(messages.at(-1)?.text ?? '');
-  expect(m, JSON.stringify(messages)).not.toBeNull();
-  return { base: m![1]!, token: m![2]!, text: messages.at(-1)!.text };
 }
 
 async function signWith(server: Server, p: Person, pin: string, secret: string): Promise<void> {
@@ -296,21 +288,74 @@ describe('split mode, api in production', () => {
     expect(base).toBe('https://sign.example.test/activate/');
     expect(JSON.stringify(issued.body)).not.toContain(token);
 
-    const get = await fetch(`${api.url}/activate/${token}`);
-    expect(get.status).toBe(200);
+    const { get, secret, status, html } = await redeemActivation(api.url, token, '650184');
     expect(get.headers.get('strict-transport-security')).toBe('max-age=31536000');
-    const html = await get.text();
     const setCookie = get.headers.getSetCookie()[0]!;
     expect(setCookie).toMatch(/; secure/i);
     expect(setCookie).toMatch(/samesite=strict/i);
-    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(html)![1]!;
-    const post = await fetch(`${api.url}/activate/${token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: setCookie.split(';')[0]! },
-      body: new URLSearchParams({ csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]!, pin: '650184', pin2: '650184', otp: await totp(secret) }).toString(),
+    expect(status).toBe(200);
+    expect(html).toContain('Your PIN is set and your authenticator app is enrolled.');
+    await signWith(api, { username, password, email: '', userId: created.body.userId, credentialID: cred.body.credentialID }, '650184', secret!);
+  });
+
+  it('an e-seal too: the operator sets no PIN and gets no seed; the organisation activates on the link and seals', async () => {
+    const org = await call('POST', '/admin/clients', { name: 'Production sealing', sealOwner: true });
+    expect(org.status, JSON.stringify(org.body)).toBe(201);
+    const clientId = org.body.client_id as string;
+    const seal = (body: object) => call('POST', `/admin/clients/${clientId}/seals`, { organization: 'Example Widgets SA', algo: 'ES256', ...body });
+    expect(await seal({ pin: '24680' })).toEqual({
+      status: 403,
+      body: {
+        error: 'access_denied',
+        error_description:
+          'In production the admin API does not set the PIN of a seal (sole control): create the seal without one and send the organisation an activation link (POST /admin/clients/{client_id}/activation, seal:activation)',
+      },
     });
-    expect(post.status).toBe(200);
-    expect(await post.text()).toContain('Your PIN is set and your authenticator app is enrolled.');
-    await signWith(api, { username, password, email: '', userId: created.body.userId, credentialID: cred.body.credentialID }, '650184', secret);
+    expect(await call('POST', `/admin/clients/${clientId}/otp`)).toEqual({
+      status: 403,
+      body: {
+        error: 'access_denied',
+        error_description:
+          'In production the admin API does not hand out TOTP seeds (sole control): the organisation enrols its authenticator on an activation link (POST /admin/clients/{client_id}/activation, seal:activation)',
+      },
+    });
+    const created = await seal({});
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const credentialID = created.body.credentialID as string;
+
+    const tokenRes = await fetch(`${api.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${org.body.client_secret}`).toString('base64')}` },
+      body: 'grant_type=client_credentials&scope=service',
+    });
+    expect(tokenRes.status).toBe(200);
+    const bearer = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const hash = createHash('sha256').update('sealed in production').digest();
+    const authorize = async (authData: object[]) =>
+      csc(api, 'credentials/authorize', { credentialID, numSignatures: 1, hashes: [hash.toString('base64')], hashAlgorithmOID: SHA256, authData }, { bearer });
+    // Before the link is redeemed the seal has no PIN: nothing activates it.
+    expect(await authorize([{ id: 'PIN', value: '24680' }])).toMatchObject({
+      status: 400, body: { error: 'invalid_authentication_data', error_description: 'The authentication data is invalid' },
+    });
+
+    expect(await call('POST', `/admin/clients/${clientId}/activation`, {})).toEqual({
+      status: 400, body: { error: 'invalid_request', error_description: "An activation link needs the organisation's e-mail address or phone number (email, phone)" },
+    });
+    const issued = await call('POST', `/admin/clients/${clientId}/activation`, { email: 'seals@widgets.example' });
+    expect(issued).toEqual({
+      status: 201, body: { sentTo: { channel: 'email', to: 'seals@widgets.example' }, expiresAt: issued.body.expiresAt, credentialIDs: [credentialID] },
+    });
+    const { base, token } = await linkFor(sam, clientId);
+    expect(base).toBe('https://sign.example.test/activate/');
+    const redeemed = await redeemActivation(api.url, token, '418273');
+    expect(redeemed.status).toBe(200);
+    expect(redeemed.html).toContain('Your PIN is set and your authenticator app is enrolled.');
+
+    const auth = await authorize([{ id: 'PIN', value: '418273' }, { id: 'OTP', value: await totp(redeemed.secret!, 1) }]);
+    expect(auth.status, JSON.stringify(auth.body)).toBe(200);
+    const signed = await csc(api, 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: [hash.toString('base64')], hashAlgorithmOID: SHA256, signAlgo: ES256 }, { bearer });
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    const info = await csc(api, 'credentials/info', { credentialID, certificates: 'single' }, { bearer });
+    expect(await opensslVerify({ certPem: pem(info.body.cert.certificates[0]), digest: hash, signature: Buffer.from(signed.body.signatures[0], 'base64'), hash: 'sha256' })).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activationLinkFor, redeemActivation } from './activation_page.ts';
 import { admin, csc, opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
 import { v1 } from './v1_client.ts';
 
@@ -297,6 +298,12 @@ describe('a SCAL 2 seal: every batch bound to its hashes, PIN and the organisati
     }
   });
 
+  it("the organisation's TOTP is not asked of its SCAL 1 seals: their PIN alone still opens a batch", async () => {
+    const auth = await authorizeBatch(orgA, sealA1, 1);
+    expect(auth.status, JSON.stringify(auth.body)).toBe(200);
+    expect((await signHash(orgA.token, sealA1, auth.body.SAD, [digest('after the TOTP')])).status).toBe(200);
+  });
+
   it('refuses the PIN alone', async () => {
     const res = await csc(
       server,
@@ -305,6 +312,57 @@ describe('a SCAL 2 seal: every batch bound to its hashes, PIN and the organisati
       { bearer: orgA.token },
     );
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid_authentication_data', error_description: 'The authentication data is invalid' } });
+  });
+});
+
+describe('a seal whose PIN the organisation chooses on an activation link', () => {
+  it('is created without a PIN, cannot be activated before the link, and seals with the factors chosen on it', async () => {
+    const org = await newOrg('Activated sealing');
+    const scal2 = await admin(server, 'seal:create', '--client', org.clientId, '--organization', 'Activated SA', '--algo', 'ES256', '--pin-by', 'activation');
+    expect(scal2.code, scal2.stderr).toBe(0);
+    const scal1 = await admin(server, 'seal:create', '--client', org.clientId, '--organization', 'Activated SA', '--algo', 'ES256', '--pin-by', 'activation', '--scal', '1');
+    expect(scal1.code, scal1.stderr).toBe(0);
+    expect((await authorizeBatch(org, scal1.json.credentialID, 1))).toMatchObject({
+      status: 400, body: { error: 'invalid_authentication_data', error_description: 'The authentication data is invalid' },
+    });
+
+    const noAddress = await admin(server, 'seal:activation', '--client', org.clientId);
+    expect(noAddress.stderr).toBe("error: An activation link needs the organisation's e-mail address or phone number (email, phone) (HTTP 400 invalid_request)\n");
+    const foreign = await admin(server, 'seal:activation', '--client', org.clientId, '--email', 'seals@activated.example', '--credential', sealA1);
+    expect(foreign.stderr).toBe('error: No credential with this credentialID (HTTP 404 invalid_request)\n');
+
+    // The SCAL 1 seal alone: a PIN and no authenticator to enrol.
+    const one = await admin(server, 'seal:activation', '--client', org.clientId, '--email', 'seals@activated.example', '--credential', scal1.json.credentialID);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.json).toEqual({ sentTo: { channel: 'email', to: 'seals@activated.example' }, expiresAt: one.json.expiresAt, credentialIDs: [scal1.json.credentialID] });
+    const first = await activationLinkFor(server, org.clientId);
+    expect(first.text).not.toContain('authenticator');
+    expect(one.stdout).not.toContain(first.token);
+    const r1 = await redeemActivation(server.url, first.token, '975310');
+    expect([r1.status, r1.secret]).toEqual([200, null]);
+    const batch = await authorizeBatch(org, scal1.json.credentialID, 1, '975310');
+    expect(batch.status, JSON.stringify(batch.body)).toBe(200);
+
+    // Then the SCAL 2 seal: its link enrols the organisation's authenticator too.
+    const two = await admin(server, 'seal:activation', '--client', org.clientId, '--email', 'seals@activated.example', '--credential', scal2.json.credentialID);
+    expect(two.code, two.stderr).toBe(0);
+    const second = await activationLinkFor(server, org.clientId);
+    expect(second.token).not.toBe(first.token);
+    const r2 = await redeemActivation(server.url, second.token, '864209');
+    expect(r2.status).toBe(200);
+    expect(r2.secret).toMatch(/^[A-Z2-7]{32}$/);
+    const hash = digest('activated seal');
+    const auth = await csc(server, 'credentials/authorize', {
+      credentialID: scal2.json.credentialID, numSignatures: 1, hashes: [b64(hash)], hashAlgorithmOID: SHA256,
+      authData: [{ id: 'PIN', value: '864209' }, { id: 'OTP', value: await totp(r2.secret!, 1) }],
+    }, { bearer: org.token });
+    expect(auth.status, JSON.stringify(auth.body)).toBe(200);
+    const signed = await signHash(org.token, scal2.json.credentialID, auth.body.SAD, [hash]);
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    const certPem = await certificateOf(org.token, scal2.json.credentialID);
+    expect(await opensslVerify({ certPem, digest: hash, signature: Buffer.from(signed.body.signatures[0], 'base64'), hash: 'sha256' })).toBe(true);
+    // The SCAL 1 seal is still PIN-only now that the organisation has an authenticator.
+    expect((await authorizeBatch(org, scal1.json.credentialID, 1, '975310')).status).toBe(200);
   });
 });
 

@@ -15,6 +15,7 @@
 //
 // Timing: a refusal for a wrong factor waits out a floor (FACTOR_FAILURE_FLOOR_MS) from the start of the checks, so
 // that a wrong PIN and a right PIN with a wrong OTP answer alike.
+import { isOrganisationOwner } from '../../../core/owner.ts';
 import { SamError } from '../../../core/sam_port.ts';
 import { verifySecret } from '../../../core/slow_hash.ts';
 import type { Db } from '../../../core/db.ts';
@@ -42,6 +43,15 @@ export type FactorDeps = {
 /** The possession factor to check: a TOTP seed, or the latest code sent by credentials/getChallenge. */
 type OtpFactor = { seedEnc: Uint8Array } | { sent: true };
 
+/**
+ * Whether the credential's possession factor is an authenticator app (TOTP). An organisation's SCAL 1 seal has
+ * none: one PIN activation covers its batch (sam/app/seal_batch.ts, CSC v2 §8.5.3) and credentials/info announces
+ * the PIN alone, even when the organisation has enrolled a TOTP seed for its SCAL 2 seals.
+ */
+export function usesTotp(cred: Pick<CredentialRecord, 'otpChannel' | 'ownerId' | 'scal'>): boolean {
+  return cred.otpChannel === 'totp' && !(isOrganisationOwner(cred.ownerId) && cred.scal === '1');
+}
+
 /** Which factors this activation needs, refused before any attempt is counted when one is missing. */
 export async function requiredFactors(
   deps: FactorDeps,
@@ -61,7 +71,7 @@ export async function requiredFactors(
     if (!given.otp) throw new SamError('SAM_FACTORS_MISSING', 'OTP required');
     return { pin: cred.pinHash !== null, otp: { sent: true } };
   }
-  const otp = await getOtpSeed(deps.db, userId);
+  const otp = usesTotp(cred) ? await getOtpSeed(deps.db, userId) : null;
   // SCAL2 means two factors (DESIGN §2): the possession factor must exist, and so must the PIN.
   if (scal === '2' && !otp) throw new SamError('SAM_OTP_NOT_ENROLLED');
   if (scal === '2' && !cred.pinHash) throw new SamError('SAM_FACTORS_MISSING', 'credential has no PIN');
