@@ -162,6 +162,9 @@ const schema = z.object({
   /** signatures/signHash requests per client and window before 429 (issue #14 finding 6: a bound on what refusals
    *  cost). Sheds load: fails open. Default 3000 (50 a second for a minute); batches count once. */
   SIGN_RATE_PER_CLIENT: int(1, 100_000_000).default(3000),
+  /** signatures/signPolling requests per client and window before 429: a client that polls in a tight loop is
+   *  slowed, not served. Sheds load: fails open. Default 6000 (100 a second for a minute). */
+  POLL_RATE_PER_CLIENT: int(1, 100_000_000).default(6000),
   /** Requests to the OAuth endpoints per client (client_id or HTTP Basic client) and window before 429. Sheds load:
    *  fails open. Default 300. */
   OAUTH_RATE_PER_CLIENT: int(1, 1_000_000).default(300),
@@ -345,6 +348,7 @@ export type Config = {
     oauthPerIp: number;
     oauthPerClient: number;
     signPerClient: number;
+    pollPerClient: number;
   };
   /** What CSC `info` publishes about the service (CSC v2 §11.1). */
   service: { name: string; region: string; description: string; logoUrl: string };
@@ -488,6 +492,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       oauthPerIp: e.OAUTH_RATE_PER_IP,
       oauthPerClient: e.OAUTH_RATE_PER_CLIENT,
       signPerClient: e.SIGN_RATE_PER_CLIENT,
+      pollPerClient: e.POLL_RATE_PER_CLIENT,
     },
     service: {
       name: e.SERVICE_NAME,

@@ -32,6 +32,7 @@ export type RatePolicy = {
   oauthPerIp: RateRule;
   oauthPerClient: RateRule;
   signPerClient: RateRule;
+  pollPerClient: RateRule;
 };
 
 export function ratePolicy(p: Config['policy']): RatePolicy {
@@ -45,6 +46,8 @@ export function ratePolicy(p: Config['policy']): RatePolicy {
     // Every signHash needs a SAD, so this sheds load rather than guarding a secret: it lets requests through without
     // Redis, and signing with a valid SAD goes on (issue #10 item 6).
     signPerClient: { name: 'sign-client', max: p.signPerClient, windowSeconds: w, protectsFactors: false },
+    // A poll reads a job of the caller's own; the limit keeps a client's tight loop off the database.
+    pollPerClient: { name: 'poll-client', max: p.pollPerClient, windowSeconds: w, protectsFactors: false },
   };
 }
 

@@ -29,7 +29,7 @@ beforeAll(async () => {
     REDIS_URL: process.env.REDIS_URL!,
     // Throttles would answer most cases with 429 and lock the credential: the fuzzer is after what lies behind them.
     LOGIN_RATE_PER_IP: '1000000', AUTHORIZE_RATE_PER_CLIENT: '1000000', AUTHORIZE_RATE_PER_IP: '1000000',
-    OAUTH_RATE_PER_IP: '1000000', OAUTH_RATE_PER_CLIENT: '1000000', SIGN_RATE_PER_CLIENT: '1000000', LOGIN_MAX_FAILURES: '1000', MAX_FACTOR_FAILURES: '100',
+    OAUTH_RATE_PER_IP: '1000000', OAUTH_RATE_PER_CLIENT: '1000000', SIGN_RATE_PER_CLIENT: '1000000', POLL_RATE_PER_CLIENT: '1000000', LOGIN_MAX_FAILURES: '1000', MAX_FACTOR_FAILURES: '100',
   });
   s = await signer(server, ['--algo', 'ES256', '--multisign', '20']);
   bearer = await login(server, s);

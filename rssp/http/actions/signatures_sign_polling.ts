@@ -5,6 +5,7 @@
 // with the same words as an unknown one, so that a poll never tells whether an id exists.
 import { CscError } from '../../../core/errors.ts';
 import { replay } from '../../jobs/job_error.ts';
+import { limitPoll } from '../steps/rate_limit.ts';
 import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { bodyOf, validateBody } from '../steps/validate_body.ts';
@@ -32,6 +33,7 @@ export const signaturesSignPolling: Action = [
   requireBearer(),
   // A credential-scoped token may have started the job (signHash accepts it): it may collect the result too.
   requireScope('service', 'credential'),
+  limitPoll,
   readJsonBody(),
   validateBody('signatures/signPolling'),
   refuseUserID,

@@ -21,3 +21,8 @@ export const limitAuthorize: Step = async (ctx, deps) => {
 export const limitSign: Step = async (ctx, deps) => {
   if (ctx.state.grant) await deps.limits.limiter.hit(deps.limits.policy.signPerClient, ctx.state.grant.clientId);
 };
+
+/** signatures/signPolling, after requireBearer: per client. Sheds load: fails open. */
+export const limitPoll: Step = async (ctx, deps) => {
+  if (ctx.state.grant) await deps.limits.limiter.hit(deps.limits.policy.pollPerClient, ctx.state.grant.clientId);
+};

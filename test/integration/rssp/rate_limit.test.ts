@@ -27,6 +27,7 @@ const policy = (over: Partial<Record<keyof RatePolicy, number>> = {}): RatePolic
   oauthPerIp: { name: `oauth-ip-${Math.random()}`, max: over.oauthPerIp ?? 100, windowSeconds: 3600, protectsFactors: false },
   oauthPerClient: { name: `oauth-client-${Math.random()}`, max: over.oauthPerClient ?? 100, windowSeconds: 3600, protectsFactors: false },
   signPerClient: { name: `sign-client-${Math.random()}`, max: over.signPerClient ?? 100, windowSeconds: 3600, protectsFactors: false },
+  pollPerClient: { name: `poll-client-${Math.random()}`, max: over.pollPerClient ?? 100, windowSeconds: 3600, protectsFactors: false },
 });
 
 const down: Kv = {
@@ -87,6 +88,21 @@ describe('rate limits', () => {
     use(down, policy({ signPerClient: 1 }));
     expect((await csc(app, 'signatures/signHash', body, { bearer: s.token })).status).not.toBe(429);
     expect((await csc(app, 'signatures/signHash', body, { bearer: s.token })).status).not.toBe(503);
+  });
+
+  it('signatures/signPolling: 429 past the per-client limit before the job table is read; open when the store is down', async () => {
+    use(createMemoryKv(), policy({ pollPerClient: 2 }));
+    const s = signer(app);
+    const body = { requestID: 'no-such-job' };
+    const unknown = { error: 'invalid_request', error_description: 'Invalid parameter requestID' };
+    for (let i = 0; i < 2; i++) expect(await csc(app, 'signatures/signPolling', body, { bearer: s.token })).toMatchObject({ status: 400, body: unknown });
+    const third = await csc(app, 'signatures/signPolling', body, { bearer: s.token });
+    expect([third.status, third.body]).toEqual([429, { error: 'access_denied', error_description: 'Too many requests' }]);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another client still polls.
+    expect(await csc(app, 'signatures/signPolling', body, { bearer: signer(app).token })).toMatchObject({ status: 400, body: unknown });
+    use(down, policy({ pollPerClient: 1 }));
+    for (let i = 0; i < 2; i++) expect(await csc(app, 'signatures/signPolling', body, { bearer: s.token })).toMatchObject({ status: 400, body: unknown });
   });
 
   it('credentials/authorize: the per-IP limit spans clients', async () => {
