@@ -160,6 +160,13 @@ describe('credentials/list and credentials/info with an organisation token', () 
     expect([two.body.SCAL, two.body.PIN.presence, two.body.OTP.presence, two.body.OTP.type]).toEqual(['2', 'true', 'true', 'offline']);
   });
 
+  it('credentials/getChallenge on a seal: its OTP is the TOTP, so there is no code to send (v2 and v1)', async () => {
+    const refused = { error: 'invalid_request', error_description: 'Invalid parameter authObjectID' };
+    for (const id of [sealA1, sealA2]) {
+      expect(await csc(server, 'credentials/getChallenge', { credentialID: id, authObjectID: 'OTP' }, { bearer: orgA.token })).toMatchObject({ status: 400, body: refused });
+    }
+  });
+
   it("a person's list has no seal and no signatureQualifier", async () => {
     const list = await csc(server, 'credentials/list', { credentialInfo: true }, { bearer: alice.token });
     expect(list.body.credentialIDs).toEqual([alice.credentialID]);
@@ -363,7 +370,7 @@ describe('a seal whose PIN the organisation chooses on an activation link', () =
     expect(await opensslVerify({ certPem, digest: hash, signature: Buffer.from(signed.body.signatures[0], 'base64'), hash: 'sha256' })).toBe(true);
     // The SCAL 1 seal is still PIN-only now that the organisation has an authenticator.
     expect((await authorizeBatch(org, scal1.json.credentialID, 1, '975310')).status).toBe(200);
-  });
+  }, 120_000); // six admin CLI runs, each a process of its own
 });
 
 describe("revoking an organisation's token", () => {

@@ -7,28 +7,14 @@ import { readJsonBody } from '../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../steps/require_bearer.ts';
 import { respondNoContent } from '../steps/respond.ts';
 import { bodyOf, validateBody } from '../steps/validate_body.ts';
-import { required, type Action, type Step } from '../step.ts';
+import type { Action, Step } from '../step.ts';
+import { sendChallenge } from '../steps/send_challenge.ts';
 
 /** The only authentication object that takes a challenge is the OTP that credentials/info announces. */
 const CHALLENGE_AUTH_OBJECT = 'OTP';
 
 const checkAuthObjectID: Step = (ctx) => {
   if (bodyOf(ctx, 'credentials/getChallenge').authObjectID !== CHALLENGE_AUTH_OBJECT) throw new CscError('invalidAuthObjectID');
-};
-
-const sendChallenge: Step = async (ctx, deps) => {
-  const grant = required(ctx.state.grant, 'grant');
-  const credential = required(ctx.state.credential, 'credential');
-  const user = await deps.users.byId(grant.userId);
-  // A token whose user has been removed since: the credential is as good as unknown.
-  if (!user) throw new CscError('invalidCredentialID');
-  await deps.sam.getChallenge({
-    ctx: ctx.state.request,
-    userId: grant.userId,
-    clientId: grant.clientId,
-    credentialID: credential.credentialID,
-    recipient: { username: user.username, email: user.email, phone: user.phone },
-  });
 };
 
 export const credentialsGetChallenge: Action = [

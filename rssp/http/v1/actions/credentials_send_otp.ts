@@ -10,6 +10,7 @@ import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respondNoContent } from '../../steps/respond.ts';
 import { required, type Action, type Step } from '../../step.ts';
 import { validateV1Body } from '../steps/validate_v1_body.ts';
+import { sendChallenge } from '../../steps/send_challenge.ts';
 
 /** §11.7 applies to "online" OTPs only (credentials/info OTP/type): a TOTP credential has nothing to send. */
 const requireOnlineOtp: Step = (ctx) => {
@@ -17,20 +18,6 @@ const requireOnlineOtp: Step = (ctx) => {
   const state = required(ctx.state.states, 'states').get(credential.credentialID);
   if (!state) throw new CscError('invalidCredentialID');
   if (state.otpChannel === 'totp') throw new CscError('v1OtpOffline');
-};
-
-const sendChallenge: Step = async (ctx, deps) => {
-  const grant = required(ctx.state.grant, 'grant');
-  const user = await deps.users.byId(grant.userId);
-  // A token whose user has been removed since: the credential is as good as unknown (as in v2 getChallenge).
-  if (!user) throw new CscError('invalidCredentialID');
-  await deps.sam.getChallenge({
-    ctx: ctx.state.request,
-    userId: grant.userId,
-    clientId: grant.clientId,
-    credentialID: required(ctx.state.credential, 'credential').credentialID,
-    recipient: { username: user.username, email: user.email, phone: user.phone },
-  });
 };
 
 export const credentialsSendOtpV1: Action = [
