@@ -28,6 +28,21 @@ export function describeCertificate(der: Uint8Array): CertificateDescription {
   };
 }
 
+/** The first commonName and organizationName of the certificate's subject, where they have a string form: what a
+ *  new request for the same subject (a seal's CSR) carries again. */
+export function subjectNames(der: Uint8Array): { commonName?: string; organization?: string } {
+  const found: { commonName?: string; organization?: string } = {};
+  for (const rdn of parseCertificate(der).tbsCertificate.subject) {
+    for (const atv of rdn) {
+      const text = stringValue(atv.value);
+      if (text === undefined) continue;
+      if (atv.type === '2.5.4.3') found.commonName ??= text;
+      if (atv.type === '2.5.4.10') found.organization ??= text;
+    }
+  }
+  return found;
+}
+
 /** Parses DER into the ASN.1 model; a TypeError (not a crash deeper down) for anything else, including bytes
  *  after the certificate (the parser would ignore them, and a stored certificate must be exactly one). */
 export function parseCertificate(der: Uint8Array): Certificate {

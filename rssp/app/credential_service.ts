@@ -5,6 +5,7 @@ import { isOrganisationOwner } from '../../core/owner.ts';
 import type { UserDirectory } from '../../core/ports.ts';
 import type { Approval, OtpChannel, RequestContext, SignatureActivation } from '../../core/sam_port.ts';
 import type { AuthMode, CredentialRecord, CredentialRepo, Scal } from './credential.ts';
+import { subjectNames } from '../../core/cert_info.ts';
 import { createSeal, type CreateSealCommand } from './create_seal.ts';
 import { keyAlgoFor, newCredentialID, type SignatureAlgoName } from './key_algo.ts';
 
@@ -40,6 +41,14 @@ export type CreateCredentialCommand = {
 
 /** Owners remembered by ownerOf; the oldest is forgotten first. */
 const MAX_OWNERS = 100_000;
+
+/** The subject of a seal's certificate, as issued at seal creation (rssp/app/create_seal.ts). */
+function sealSubject(record: CredentialRecord): { commonName: string; organization?: string } | undefined {
+  const leaf = record.certificates[0];
+  if (!leaf) return undefined;
+  const { commonName, organization } = subjectNames(leaf);
+  return commonName === undefined ? undefined : { commonName, ...(organization === undefined ? {} : { organization }) };
+}
 
 export class CredentialService {
   /** credentialID → ownerId. A credential's owner never changes and records are only ever marked deleted, so an
@@ -174,8 +183,9 @@ export class CredentialService {
   /** PKCS#10 request signed by the credential's key, with the owner's name as subject. */
   async csr(ctx: RequestContext, credentialID: string): Promise<{ csr: Uint8Array }> {
     const record = await this.require(credentialID);
-    // An organisation is no user: its seal's request keeps the subject of the certificate the SAM holds.
-    const user = isOrganisationOwner(record.ownerId) ? null : await this.deps.users.byId(record.ownerId);
+    // An organisation is no user: its seal's request names the legal person of the seal's certificate (O and CN).
+    if (isOrganisationOwner(record.ownerId)) return this.deps.sam.createCsr({ ctx, credentialID, subject: sealSubject(record) });
+    const user = await this.deps.users.byId(record.ownerId);
     return this.deps.sam.createCsr({ ctx, credentialID, subject: user ? this.subjectOf(user) : undefined });
   }
 

@@ -1,7 +1,7 @@
 // Administration of an existing credential: CSR for an external CA, installing its chain, enabling/disabling,
 // unlocking after too many wrong factors, and the state rssp publishes in credentials/info (CSC v2 §11.5).
 import { signAlgosFor } from '../../core/algorithms.ts';
-import { SamError, type CredentialState, type RequestContext } from '../../core/sam_port.ts';
+import { SamError, type CredentialState, type RequestContext, type SignatureActivation } from '../../core/sam_port.ts';
 import { writeAudit } from '../audit/audit_log.ts';
 import { checkChain } from '../ca/chain.ts';
 import { createCsr as buildCsr } from '../ca/csr.ts';
@@ -25,7 +25,7 @@ async function load(deps: SamDeps, credentialID: string): Promise<CredentialReco
 
 export async function createCsr(
   deps: SamDeps,
-  cmd: { ctx: RequestContext; credentialID: string; subject?: { commonName: string; email?: string } },
+  cmd: Parameters<SignatureActivation['createCsr']>[0],
 ): Promise<{ csr: Uint8Array }> {
   const cred = await load(deps, cmd.credentialID);
   const subject = cmd.subject ?? { commonName: cred.credentialId };

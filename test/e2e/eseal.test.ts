@@ -2,6 +2,7 @@
 // token with the client credentials grant, sees only its own seals, activates a SCAL 1 seal once with its PIN for a
 // bounded batch and signs across several signHash calls; a SCAL 2 seal binds every batch to its hashes. Black-box
 // over HTTP against the service as a process on SoftHSM, the machine's PostgreSQL and Redis.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,6 +166,14 @@ describe('credentials/list and credentials/info with an organisation token', () 
     for (const id of [sealA1, sealA2]) {
       expect(await csc(server, 'credentials/getChallenge', { credentialID: id, authObjectID: 'OTP' }, { bearer: orgA.token })).toMatchObject({ status: 400, body: refused });
     }
+  });
+
+  it("a seal's certification request names the legal person of its certificate, signed by the seal's key", async () => {
+    const res = await admin(server, 'credential:csr', '--id', sealA2);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+    const out = execFileSync('openssl', ['req', '-noout', '-verify', '-subject', '-nameopt', 'RFC2253'], { input: res.stdout, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+    expect(out.trim()).toBe('subject=CN=Example Widgets SA,O=Example Widgets SA');
   });
 
   it("a person's list has no seal and no signatureQualifier", async () => {
