@@ -9,10 +9,6 @@ import { subjectNames } from '../../core/cert_info.ts';
 import { createSeal, type CreateSealCommand } from './create_seal.ts';
 import { keyAlgoFor, newCredentialID, type SignatureAlgoName } from './key_algo.ts';
 
-// Moved to key_algo.ts (shared with create_seal.ts); still exported from here for existing importers.
-export { keyAlgoFor, newCredentialID, type SignatureAlgoName };
-
-
 export type CreateCredentialCommand = {
   ownerId: string;
   algo: SignatureAlgoName;

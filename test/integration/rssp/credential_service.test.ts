@@ -4,7 +4,8 @@ import { CscError } from '../../../core/errors.ts';
 import type { UserDirectory } from '../../../core/ports.ts';
 import type { SignatureActivation } from '../../../core/sam_port.ts';
 import type { CredentialRecord, CredentialRepo } from '../../../rssp/app/credential.ts';
-import { CredentialService, keyAlgoFor, newCredentialID } from '../../../rssp/app/credential_service.ts';
+import { CredentialService } from '../../../rssp/app/credential_service.ts';
+import { keyAlgoFor, newCredentialID } from '../../../rssp/app/key_algo.ts';
 import { makeChain, samError, startApp, type TestApp } from './helpers.ts';
 
 let app: TestApp;

@@ -7,7 +7,7 @@
 import { CscError } from '../../../../core/errors.ts';
 import { parseV22Request } from '../../../../openapi/validate_v22.ts';
 import type { V22CredentialsCreateRequest } from '../../../../openapi/types_v22.ts';
-import type { SignatureAlgoName } from '../../../app/credential_service.ts';
+import type { SignatureAlgoName } from '../../../app/key_algo.ts';
 import { credentialInfoView } from '../../../app/credential_view.ts';
 import { limitAuthorize } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
