@@ -28,6 +28,7 @@ import { opsRoutes, type ReadinessChecks } from './admin/ops_routes.ts';
 import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
 import { CredentialService } from './rssp/app/credential_service.ts';
 import { approvalPages } from './authz/pages/approval.ts';
+import { caRoutes } from './rssp/http/ca_routes.ts';
 import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
 import { cscV22Routes } from './rssp/http/v22/router.ts';
@@ -239,6 +240,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));
     // Self-service activation links (issue #14 finding 1): the person chooses their PIN and enrols their authenticator.
     app.use(activationPages({ sam, log, publicUrl: config.publicUrl, limiter: limits.limiter }));
+    // The development CA's CRL, for relying parties (CRL_URL names it in every certificate).
+    app.use(caRoutes({ sam, log }));
     app.use(cscV2Routes(rsspDeps));
     // CSC v2.2 beside it, chosen by the base path (rssp/http/v22/router.ts): credentials/create and delete, v2.2 info.
     app.use(cscV22Routes(rsspDeps));

@@ -80,6 +80,10 @@ const schema = z.object({
   /** Hours from the development CA's CRL thisUpdate to its nextUpdate (RFC 5280 §5.1.2.5): how long the revocation
    *  data embedded in AdES-B-LT signatures counts as fresh. The SAM signs a new CRL half-way. Default 168 (7 days). */
   CRL_NEXT_UPDATE_HOURS: int(1, 8760).default(168),
+  /** Where relying parties fetch the development CA's CRL, named as the CRL distribution point of every certificate
+   *  it issues (RFC 5280 §4.2.1.13). Default: $PUBLIC_URL/ca/crl, which the api serves; a SAM process on its own
+   *  (SERVICES=sam) without PUBLIC_URL or CRL_URL names none. */
+  CRL_URL: z.url().optional(),
   /** Seconds a SAD stays valid after activation (DESIGN §2.2). Short: a leaked SAD is useful only this long. */
   SAD_LIFETIME_SECONDS: int(1, 3600).default(300),
   /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
@@ -263,6 +267,9 @@ export type Env = z.infer<typeof schema>;
 /** Every environment variable the service reads, for checks of deployment files (test/unit/deploy/). */
 export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
 
+/** Where the api serves the development CA's CRL (rssp/http/ca_routes.ts). */
+export const CRL_PATH = '/ca/crl';
+
 export type Config = {
   env: Env['NODE_ENV'];
   port: number;
@@ -308,6 +315,8 @@ export type Config = {
     tsa?: { url?: string; policyOid?: string; timeoutSeconds: number };
     /** CRL_NEXT_UPDATE_HOURS. Absent: 168. */
     crlNextUpdateHours?: number;
+    /** CRL_URL: the CRL distribution point of the certificates the development CA issues. Absent: none. */
+    crlUrl?: string;
   };
   /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
   notify: {
@@ -440,6 +449,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       activationLifetimeSeconds: Math.round(e.ACTIVATION_LINK_HOURS * 3600),
       tsa: { url: e.TSA_URL, policyOid: e.TSA_POLICY_OID, timeoutSeconds: e.TSA_TIMEOUT_SECONDS },
       crlNextUpdateHours: e.CRL_NEXT_UPDATE_HOURS,
+      crlUrl: e.CRL_URL ?? (e.PUBLIC_URL !== undefined || e.SERVICES === 'all' ? `${publicUrl}${CRL_PATH}` : undefined),
     },
     notify: {
       ...(e.SMTP_HOST

@@ -6,6 +6,9 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
   BasicConstraints,
+  CRLDistributionPoints,
+  DistributionPoint,
+  DistributionPointName,
   ExtendedKeyUsage,
   Extension,
   GeneralName,
@@ -16,6 +19,7 @@ import {
   SubjectPublicKeyInfo,
   id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
+  id_ce_cRLDistributionPoints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
   id_ce_subjectAltName,
@@ -65,4 +69,11 @@ export function extendedKeyUsage(purposes: string[]): Extension {
 export function subjectAltNameHosts(hosts: string[]): Extension {
   const names = hosts.map((h) => (isIP(h) ? new GeneralName({ iPAddress: h }) : new GeneralName({ dNSName: h })));
   return extension(id_ce_subjectAltName, false, new SubjectAlternativeName(names));
+}
+
+/** RFC 5280 §4.2.1.13: where relying parties fetch the issuer's CRL, one HTTP URI (served as application/pkix-crl,
+ *  DER). Non-critical, as the RFC recommends. */
+export function crlDistributionPoint(uri: string): Extension {
+  const point = new DistributionPoint({ distributionPoint: new DistributionPointName({ fullName: [new GeneralName({ uniformResourceIdentifier: uri })] }) });
+  return extension(id_ce_cRLDistributionPoints, false, new CRLDistributionPoints([point]));
 }

@@ -12,6 +12,7 @@ import { crlCache, DEFAULT_CRL_NEXT_UPDATE_HOURS } from './crl.ts';
 import {
   authorityKeyIdentifier,
   basicConstraints,
+  crlDistributionPoint,
   extendedKeyUsage,
   keyIdentifier,
   keyUsage,
@@ -56,6 +57,9 @@ export type DevCaOptions = {
   now?: () => Date;
   /** Hours from a CRL's thisUpdate to its nextUpdate (CRL_NEXT_UPDATE_HOURS). Default 168. */
   crlNextUpdateHours?: number;
+  /** Where the CA's CRL is published (CRL_URL, default $PUBLIC_URL/ca/crl): named in every certificate it issues
+   *  as its CRL distribution point. Absent: the certificates name none. */
+  crlUrl?: string;
 };
 
 export const DEV_CA_LABEL = 'rssp-dev-ca';
@@ -94,7 +98,7 @@ export async function ensureDevCa(hsm: Hsm, store: CaStore, opts: DevCaOptions =
     certificate = await selfSign(hsm, key, opts.commonName ?? DEV_CA_COMMON_NAME, now());
     await store.put(label, certificate);
   }
-  return devCa(hsm, key, certificate, now, opts.crlNextUpdateHours ?? DEFAULT_CRL_NEXT_UPDATE_HOURS);
+  return devCa(hsm, key, certificate, now, opts.crlNextUpdateHours ?? DEFAULT_CRL_NEXT_UPDATE_HOURS, opts.crlUrl);
 }
 
 function issuerKey(pair: KeyPairInfo): IssuerKey {
@@ -125,7 +129,7 @@ async function selfSign(hsm: Hsm, key: IssuerKey, commonName: string, now: Date)
   return der;
 }
 
-function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Date, crlNextUpdateHours: number): CertificateAuthority {
+function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Date, crlNextUpdateHours: number, crlUrl?: string): CertificateAuthority {
   const root = parseCertificate(certificate).tbsCertificate;
   const caKeyId = keyIdentifier(key.spki);
   const caNotAfterMs = root.validity.notAfter.getTime().getTime();
@@ -157,6 +161,8 @@ function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Dat
         subjectKeyIdentifier(keyIdentifier(req.spki)),
         authorityKeyIdentifier(caKeyId),
         ...(timestamping ? [extendedKeyUsage([ID_KP_TIME_STAMPING])] : []),
+        // A relying party checking a B-B signature, which carries no revocation data, finds the CRL here.
+        ...(crlUrl ? [crlDistributionPoint(crlUrl)] : []),
       ];
       if (req.subject.email !== undefined) extensions.push(subjectAltNameEmail(checkEmail(req.subject.email)));
       const der = await buildCertificate(hsm, key, {

@@ -273,6 +273,22 @@ describe('signatures/signDoc, AdES-B-LT', () => {
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'Invalid parameter conformance_level: AdES-B-LTA is not offered (this service adds no archive timestamps)' } });
   });
 
+  it('names GET /ca/crl as the CRL distribution point of its certificates, where a relying party gets the CRL that openssl verifies', async () => {
+    const signer = await newSigner();
+    const leaf = new X509Certificate(Buffer.from(signer.chain[0]!, 'base64'));
+    const { stdout: ext } = await run('openssl', ['x509', '-noout', '-ext', 'crlDistributionPoints', '-in', tmpFile('leaf.pem', leaf.toString())]);
+    const crlUrl = `http://localhost:${server.env.PORT}/ca/crl`;
+    expect(ext).toContain(`URI:${crlUrl}`);
+    const res = await fetch(`${server.url}/ca/crl`);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/pkix-crl']);
+    const der = Buffer.from(await res.arrayBuffer());
+    expect(await crlVerifies(der.toString('base64'))).toContain('verify OK');
+    const { stdout } = await run('openssl', ['verify', '-crl_check', '-CAfile', tmpFile('root.pem', rootPem), '-CRLfile', tmpFile('dp.crl', pem(der.toString('base64'), 'X509 CRL')), tmpFile('leaf.pem', leaf.toString())]);
+    expect(stdout.trim()).toMatch(/: OK$/);
+    const post = await fetch(`${server.url}/ca/crl`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow'), await post.json()]).toEqual([405, 'GET, HEAD', { error: 'invalid_request', error_description: 'Only GET and HEAD are allowed here' }]);
+  });
+
   it('info offers AdES-B-LT', async () => {
     const res = await csc(server, 'info', {});
     expect(res.body.conformance_levels).toEqual(['Ades-B-B', 'Ades-B-T', 'Ades-B-LT']);

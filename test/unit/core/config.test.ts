@@ -9,6 +9,12 @@ describe('configuration', () => {
     expect(c.dataDir.endsWith('/data')).toBe(true);
     expect(c.sam.sadLifetimeSeconds).toBe(300);
     expect(c.sam.maxFailures).toBe(5);
+    expect(c.sam.crlUrl).toBe('http://localhost:8080/ca/crl');
+  });
+
+  it('names the CRL distribution point from CRL_URL, else PUBLIC_URL; a SAM process with neither names none', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://sign.example.org/' }).sam.crlUrl).toBe('https://sign.example.org/ca/crl');
+    expect(loadConfig({ CRL_URL: 'http://crl.example.org/dev.crl' }).sam.crlUrl).toBe('http://crl.example.org/dev.crl');
   });
 
   it('refuses a port that is not a number', () => {

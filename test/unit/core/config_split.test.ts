@@ -21,6 +21,9 @@ describe('SERVICES (split mode)', () => {
     expect(c.split!.samListen).toEqual({ host: '::1', port: 9444 });
     expect(c.split!.tls.ca).toBe('-----BEGIN ca.pem-----\n');
     expect(loadConfig({ SERVICES: 'sam', ...tls, ...db }).split!.samListen).toEqual({ host: '127.0.0.1', port: 9443 });
+    // Its PORT serves probes only: without PUBLIC_URL or CRL_URL its certificates name no CRL distribution point.
+    expect(loadConfig({ SERVICES: 'sam', ...tls, ...db }).sam.crlUrl).toBeUndefined();
+    expect(loadConfig({ SERVICES: 'sam', PUBLIC_URL: 'https://sign.example.org', ...tls, ...db }).sam.crlUrl).toBe('https://sign.example.org/ca/crl');
   });
 
   it('refuses what cannot work, naming the setting', () => {
