@@ -15,7 +15,7 @@
 //   npm run bench -- [--duration 10] [--concurrency 32] [--scenarios raw,batch,single,full,remote] [--algos p256,rsa2048]
 //                    [--batch-sads 200] [--single-sads 8000] [--mint-seconds 25] [--batch-size 100] [--full-users N] [--log-level info]
 //                    [--remote-hsm-ms 1] [--sessions 4,8,16,32] [--remote-sads 4000] [--remote-split]
-//                    [--out file] [--keep-data] [--cpu-prof dir]
+//                    [--out file] [--keep-data] [--cpu-prof dir] [--no-probe]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -50,6 +50,9 @@ const { values } = parseArgs({
     'keep-data': { type: 'boolean', default: false },
     /** Directory for a V8 CPU profile of the service (node --cpu-prof); summarise with bench/cpu_summary.ts. */
     'cpu-prof': { type: 'string' },
+    /** Leave the step probe out of the service: its AsyncLocalStorage and call hooks cost the service CPU of their
+     *  own (every promise gets an async hook), which then counts in "CPU per signature outside the token". */
+    'no-probe': { type: 'boolean', default: false },
     /** remote: milliseconds added to each async PKCS#11 call (BENCH_HSM_LATENCY_MS of bench/hsm_latency.ts). */
     'remote-hsm-ms': { type: 'string', default: '1' },
     /** remote: the SAM_SESSIONS values, one service each; the smallest is the base of the scaling ratios. */
@@ -185,7 +188,7 @@ async function startService(name: string, extraEnv: NodeJS.ProcessEnv = {}, opts
  *  calls and database queries per route, for the share of each step in the full scenario. */
 function probeArgs(): string[] {
   const cpu = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
-  return [...cpu, `./${path.join(BUILD, 'bench', 'step_probe.js')}`];
+  return values['no-probe'] ? cpu : [...cpu, `./${path.join(BUILD, 'bench', 'step_probe.js')}`];
 }
 
 async function call(svc: Service, method: string, p: string, body: unknown, auth: string): Promise<any> {
@@ -539,7 +542,7 @@ for (const algo of algos) {
 
 const report = {
   startedAt: started.toISOString(),
-  options: { durationS: durationMs / 1000, concurrency, scenarios: [...scenarios], algos, batchSize, fullUsers },
+  options: { durationS: durationMs / 1000, concurrency, scenarios: [...scenarios], algos, batchSize, fullUsers, stepProbe: !values['no-probe'] },
   machine: machine(),
   raw: { runs: rawRuns, reference: Object.fromEntries(algos.map((a) => [a, rawReference(a)])) },
   endToEnd: rows,
@@ -573,7 +576,7 @@ if (rows.length) {
   for (const r of rows) lines.push([r.scenario, r.algo, fmt(r.cpu.service, 2), fmt(r.cpu.postgres, 2), fmt(r.cpu.redis, 2), fmt(r.cpu.loader, 2)].join(' | '));
   lines.push(
     '',
-    'CPU ms per signature (token: from the raw run; outside = service - token; total = outside + PostgreSQL + Redis):',
+    `CPU ms per signature (token: from the raw run; outside = service - token; total = outside + PostgreSQL + Redis${values['no-probe'] ? '' : '; the step probe\'s own cost is in the service column, --no-probe leaves it out'}):`,
     'scenario | algo | service | token | outside token | PostgreSQL | Redis | total | scrypt | total without scrypt',
   );
   // Without DATABASE_URL/REDIS_URL the stores run inside the service process: their CPU is in its column, and the
