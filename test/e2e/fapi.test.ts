@@ -7,7 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dpopKey, dpopProof, type DpopKey } from '../dpop.ts';
-import { opensslVerify, pem, type Server, startServer } from './harness.ts';
+import { admin, opensslVerify, pem, type Server, startServer } from './harness.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   Agent, authorize, authorizeUrl, clientAssertion, digest, follow, newSigner, par, pkce, REDIRECT, registerClient, SHA256, token, type Signer,
 } from './oauth_harness.ts';
@@ -136,5 +139,28 @@ describe('OAUTH_REQUIRE_FAPI2 and a client_secret_basic client', () => {
     expect([pushed.status, pushed.body]).toEqual([401, { error: 'invalid_client', error_description: 'FAPI 2.0 requires private_key_jwt client authentication' }]);
     const t = await token(server, { id: legacy.client_id, secret: legacy.client_secret! }, { grant_type: 'client_credentials', scope: 'service' });
     expect([t.status, t.body]).toEqual([401, { error: 'invalid_client', error_description: 'FAPI 2.0 requires private_key_jwt client authentication' }]);
+  });
+});
+
+describe('admin: registering FAPI clients', () => {
+  it('client:create --fapi true takes a JWKS (file or URI), defaults to private_key_jwt and is listed as FAPI; a secret is refused', async () => {
+    const { publicKey } = await generateKeyPair('ES256');
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fapi-')), 'jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [await exportJWK(publicKey)] }));
+    const created = await admin(server, 'client:create', '--name', 'CLI FAPI', '--redirect-uri', REDIRECT, '--fapi', 'true', '--jwks-file', file);
+    expect(created.code, created.stderr).toBe(0);
+    expect(Object.keys(created.json)).toEqual(['client_id']);
+    const byUri = await admin(server, 'client:create', '--name', 'CLI FAPI URI', '--redirect-uri', REDIRECT, '--fapi', 'true', '--jwks-uri', 'https://app.example.org/jwks.json');
+    expect(byUri.code, byUri.stderr).toBe(0);
+    const list = await admin(server, 'client:list');
+    const row = list.json.find((c: { client_id: string }) => c.client_id === created.json.client_id);
+    expect(row).toMatchObject({ client_name: 'CLI FAPI', token_endpoint_auth_method: 'private_key_jwt', fapi: true });
+    const secret = await admin(server, 'client:create', '--name', 'CLI secret', '--redirect-uri', REDIRECT, '--auth', 'client_secret_basic');
+    expect(secret.code).toBe(1);
+    expect(secret.stderr).toContain('a FAPI 2.0 client must use private_key_jwt');
+    const both = await admin(server, 'client:create', '--name', 'CLI both', '--redirect-uri', REDIRECT, '--jwks-file', file, '--jwks-uri', 'https://app.example.org/jwks.json');
+    expect(both.stderr).toContain('give a JWKS or a JWKS URI, not both');
+    const plain = await admin(server, 'client:create', '--name', 'CLI http', '--redirect-uri', REDIRECT, '--jwks-uri', 'http://app.example.org/jwks.json');
+    expect(plain.stderr).toContain('A JWKS URI must use https');
   });
 });
