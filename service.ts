@@ -33,6 +33,7 @@ import { cscV2Routes } from './rssp/http/router.ts';
 import { cscV1Routes } from './rssp/http/v1/router.ts';
 import { cscV22Routes } from './rssp/http/v22/router.ts';
 import { JobStore, purgeJobs as purgeAsyncJobs } from './rssp/jobs/job_store.ts';
+import { PgDpopProofLedger, purgeDpopProofs } from './rssp/adapters/dpop_proof_ledger.ts';
 import { startJobWorker } from './rssp/jobs/worker.ts';
 import { startSamServer } from './sam/http/server.ts';
 import { createSamClient } from './rssp/adapters/sam_client.ts';
@@ -184,6 +185,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     purgeJobs.push((q, now) => purgeAuthz(q, expiredBefore(now)));
     // Asynchronous jobs go when their validity_period ends (CSC v2 §11.10), results polled or not.
     purgeJobs.push(purgeAsyncJobs);
+    purgeJobs.push(purgeDpopProofs);
     schedule();
     auditOAuthEvents(oauth.provider, audit, log);
 
@@ -235,7 +237,8 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     app.use(oauthRateLimit(limits));
     app.use(oauth.middleware);
     const jobs = new JobStore(db, config.async.queue);
-    const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit, jobs };
+    const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit, jobs,
+      dpopProofs: new PgDpopProofLedger(db) };
     // Approval pages of asynchronous authorization (CSC v2 §11.7), reached by the link sent to the person.
     app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));
     // Self-service activation links (issue #14 finding 1): the person chooses their PIN and enrols their authenticator.

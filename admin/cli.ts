@@ -289,11 +289,14 @@ const COMMANDS: Record<string, Command> = {
       { name: 'redirect-uri', multi: true, help: 'an exact redirect URI (repeat the flag for several); required unless --seal-owner true' },
       { name: 'auth', help: 'client_secret_basic | client_secret_post | private_key_jwt (default client_secret_basic)' },
       { name: 'jwks-file', help: 'JSON Web Key Set with the public keys of a private_key_jwt client' },
+      { name: 'jwks-uri', help: 'https URL where a private_key_jwt client publishes its JWKS (instead of --jwks-file)' },
       { name: 'seal-owner', help: 'true: an organisation that owns e-seals and may use the client credentials grant (seal:create)' },
+      { name: 'fapi', help: 'true: a FAPI 2.0 client (private_key_jwt, pushed requests only, DPoP-bound tokens)' },
     ],
     async run(f, api) {
       if (f['seal-owner'] !== undefined && f['seal-owner'] !== 'true' && f['seal-owner'] !== 'false') throw new CliError('--seal-owner must be true or false', 2);
       const sealOwner = f['seal-owner'] === 'true';
+      if (f.fapi !== undefined && f.fapi !== 'true' && f.fapi !== 'false') throw new CliError('--fapi must be true or false', 2);
       if (f['redirect-uri'] === undefined && !sealOwner) throw new CliError('missing --redirect-uri', 2);
       let jwks: unknown;
       if (f['jwks-file'] !== undefined) {
@@ -304,7 +307,7 @@ const COMMANDS: Record<string, Command> = {
         }
       }
       const redirectUris = f['redirect-uri'] === undefined ? [] : f['redirect-uri'].split('\n');
-      printJson(await api('POST', '/admin/clients', { name: f.name, redirectUris, auth: f.auth, jwks, sealOwner: sealOwner || undefined }));
+      printJson(await api('POST', '/admin/clients', { name: f.name, redirectUris, auth: f.auth, jwks, jwksUri: f['jwks-uri'], sealOwner: sealOwner || undefined, fapi: f.fapi === 'true' || undefined }));
     },
   },
   'seal:create': {

@@ -10,7 +10,7 @@ function registry(deps: Parameters<Handler>[0]) {
 }
 
 export const createClient: Handler = async (deps, { body }) => {
-  onlyKnown(body, ['name', 'redirectUris', 'auth', 'jwks', 'sealOwner']);
+  onlyKnown(body, ['name', 'redirectUris', 'auth', 'jwks', 'jwksUri', 'sealOwner', 'fapi']);
   const name = requiredString(body, 'name');
   // A seal owner (CSC v2 §8.5.2.2) may use the client credentials grant; one that only seals needs no redirect URI.
   const redirectUris = body.redirectUris ?? (body.sealOwner === true ? [] : undefined);
@@ -23,10 +23,12 @@ export const createClient: Handler = async (deps, { body }) => {
     redirectUris,
     authMethod: auth as Parameters<NonNullable<Parameters<Handler>[0]['clients']>['create']>[0]['authMethod'],
     jwks: body.jwks,
+    jwksUri: body.jwksUri as string | undefined,
     sealOwner: body.sealOwner as boolean | undefined,
+    fapi: body.fapi as boolean | undefined,
   });
   // The secret is shown once, here; the audit row names the client only.
-  return { status: 201, body: created, audit: { clientId: created.client_id, name, auth: auth ?? 'client_secret_basic', sealOwner: body.sealOwner === true } };
+  return { status: 201, body: created, audit: { clientId: created.client_id, name, auth: auth ?? (body.fapi === true ? 'private_key_jwt' : 'client_secret_basic'), sealOwner: body.sealOwner === true, fapi: body.fapi === true } };
 };
 
 export const listClients: Handler = async (deps) => {

@@ -196,6 +196,14 @@ const schema = z.object({
    *  §5), so that hashes and authorization_details never travel in a browser URL. Default false (CSC v2 clients that
    *  predate PAR still work). */
   OAUTH_REQUIRE_PAR: z.stringbool().default(false),
+  /** true: every OAuth client is held to the FAPI 2.0 Security Profile (pushed requests only, private_key_jwt client
+   *  authentication, DPoP-bound access tokens; PKCE S256 is required anyway). Clients registered with a client secret
+   *  are then refused at oauth2/pushed_authorize and oauth2/token. Default false: only clients registered with
+   *  `fapi` are held to it, and `info` of /csc/v2.2 says `oauth2FAPIsupport` either way (authz/oauth/fapi.ts). */
+  OAUTH_REQUIRE_FAPI2: z.stringbool().default(false),
+  /** How far a DPoP proof's iat may be from the resource server's clock, seconds (RFC 9449 §11.1): a proof is
+   *  accepted, once, within this window. Default 60. */
+  DPOP_PROOF_WINDOW_SECONDS: int(5, 600).default(60),
   /** Lifetime of a credential-scoped OAuth access token (CSC v2 §8.4), seconds. It stands in for a SAD, so it is
    *  as short: default 300 (5 minutes). */
   OAUTH_CREDENTIAL_TOKEN_LIFETIME_SECONDS: int(30, 3600).default(300),
@@ -367,7 +375,11 @@ export type Config = {
     loginMaxFailures: number;
     credentialTokenLifetimeSeconds: number;
     requirePar: boolean;
+    /** FAPI 2.0 for every client (OAUTH_REQUIRE_FAPI2), not only for those registered with it. */
+    requireFapi2: boolean;
   };
+  /** DPoP at the CSC API (RFC 9449 §7): the iat window of a proof, which is also how long its jti is remembered. */
+  dpop: { proofWindowSeconds: number };
 };
 
 export class ConfigError extends Error {
@@ -516,7 +528,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
       credentialTokenLifetimeSeconds: e.OAUTH_CREDENTIAL_TOKEN_LIFETIME_SECONDS,
       requirePar: e.OAUTH_REQUIRE_PAR,
+      requireFapi2: e.OAUTH_REQUIRE_FAPI2,
     },
+    dpop: { proofWindowSeconds: e.DPOP_PROOF_WINDOW_SECONDS },
   };
   if (config.clusterWorkers > 1 && (!config.db.url || !config.kv.url)) {
     throw new ConfigError('CLUSTER_WORKERS > 1 needs DATABASE_URL and REDIS_URL: the embedded stores live in one process');

@@ -11,6 +11,14 @@ export const CSC_ERRORS = {
   missingAuthorization: { status: 401, error: 'invalid_token', description: 'Missing access token' },
   invalidToken: { status: 401, error: 'invalid_token', description: 'The access token is not valid' },
   expiredToken: { status: 401, error: 'expired_token', description: 'The access or refresh token is expired or has been revoked' },
+  // DPoP-bound access tokens (RFC 9449 §7.1): what is wrong with the proof is invalid_dpop_proof (the description
+  // names the check, rssp/http/dpop_proof.ts); a token presented under the wrong scheme, or a proof by a key the
+  // token is not bound to, is invalid_token.
+  invalidDpopProof: { status: 401, error: 'invalid_dpop_proof', description: 'The DPoP proof is not valid' },
+  dpopProofReplayed: { status: 401, error: 'invalid_dpop_proof', description: 'DPoP proof replayed' },
+  dpopKeyMismatch: { status: 401, error: 'invalid_token', description: 'the DPoP proof key is not the key the access token is bound to' },
+  dpopTokenAsBearer: { status: 401, error: 'invalid_token', description: 'The access token is bound to a DPoP key: present it with the DPoP scheme and a DPoP proof' },
+  bearerTokenAsDpop: { status: 401, error: 'invalid_token', description: 'The access token is not bound to a DPoP key: present it with the Bearer scheme' },
   insufficientScope: { status: 403, error: 'access_denied', description: 'The access token does not allow this method' },
   invalidRequest: { status: 400, error: 'invalid_request', description: 'The request is malformed' },
   bodyTooLarge: { status: 413, error: 'invalid_request', description: 'Request body too large' },
@@ -69,6 +77,8 @@ export const CSC_ERRORS = {
   // signatures/signHash (§11.10)
   missingSad: { status: 400, error: 'invalid_request', description: 'Missing (or invalid type) string parameter SAD' },
   invalidSad: { status: 400, error: 'invalid_request', description: 'Invalid parameter SAD' },
+  // A body parameter cannot carry the DPoP proof that such a token needs (RFC 9449 §7.1).
+  dpopTokenAsSad: { status: 400, error: 'invalid_request', description: 'A DPoP-bound access token cannot be sent as SAD' },
   sadExpired: { status: 400, error: 'invalid_request', description: 'SAD expired' },
   sadExhausted: { status: 400, error: 'invalid_request', description: 'The SAD has been used for all the signatures it authorizes' },
   emptyHashes: { status: 400, error: 'invalid_request', description: 'Empty hash array' },

@@ -15,6 +15,9 @@ export type AccessGrant = {
   credentialID?: string;
   sad?: string;
   expiresAt: Date;
+  /** RFC 9449 §6: the token is bound to a DPoP key, whose JWK thumbprint (RFC 7638) is `jkt`. The CSC API then
+   *  accepts it only as `Authorization: DPoP` with a proof signed by that key (rssp/http/steps/dpop.ts). */
+  cnf?: { jkt: string };
 };
 
 export interface TokenVerifier {

@@ -507,6 +507,8 @@ export interface components {
             oauth2Issuer?: string;
             /** @description True when the authorization server takes RFC 9396 authorization_details of type credential. */
             supportsRar?: boolean;
+            /** @description True when the authorization server offers the FAPI 2.0 Security Profile (ETSI TS 119 432 §7.2): private_key_jwt client authentication and DPoP-bound (RFC 9449) access tokens, which the CSC methods then take as `Authorization: DPoP` with a DPoP proof. */
+            oauth2FAPIsupport?: boolean;
             /** @description What a hash sent to signHash is the digest of; "dtbsr" is the data-to-be-signed representation. */
             supportedHashTypes?: string[];
             /** @description True when signatures may also be requested asynchronously (signatures/signPolling). */

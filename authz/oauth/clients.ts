@@ -1,23 +1,37 @@
 // OAuth clients (signature applications) registered by the operator (issue #3 item 8). Stored as oidc-provider
 // Client records in PostgreSQL, so the provider reads them through its adapter. A client authenticates at the token
 // endpoint with a secret (client_secret_basic / client_secret_post) or a JWT signed with a key of its JWKS
-// (private_key_jwt, RFC 7523).
+// (private_key_jwt, RFC 7523), given inline (`jwks`) or published at an https URL (`jwks_uri`, RFC 7591 §2). A client
+// registered with `fapi` is held to the FAPI 2.0 Security Profile (fapi.ts): private_key_jwt, PAR and DPoP.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../core/db.ts';
 import { CscError } from '../../core/errors.ts';
+import { FAPI_2_0, FAPI_METADATA } from './fapi.ts';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /** `sealOwner`: the client is an organisation that owns e-seal credentials and may use the client credentials grant
  *  (CSC v2 §8.5.2.2); without redirect URIs it can do nothing else. */
-export type NewClient = { name: string; redirectUris: string[]; authMethod?: ClientAuthMethod; jwks?: unknown; sealOwner?: boolean };
+export type NewClient = {
+  name: string;
+  redirectUris: string[];
+  authMethod?: ClientAuthMethod;
+  jwks?: unknown;
+  /** Where the client publishes its JWKS (private_key_jwt), instead of `jwks`. */
+  jwksUri?: string;
+  sealOwner?: boolean;
+  /** FAPI 2.0 client: private_key_jwt (the default then), pushed requests only, DPoP-bound tokens. */
+  fapi?: boolean;
+};
 export type ClientView = {
   client_id: string;
   client_name: string;
   redirect_uris: string[];
   token_endpoint_auth_method: string;
   seal_owner: boolean;
+  /** Held to FAPI 2.0: registered so, or every client under OAUTH_REQUIRE_FAPI2. */
+  fapi: boolean;
   created_at: string;
 };
 
@@ -52,10 +66,27 @@ function checkRedirectUri(uri: string, production: boolean): void {
   throw invalid('A redirect URI must use https (http only for a loopback host)');
 }
 
+/** Where a private_key_jwt client publishes its keys: https (http on a loopback host outside production, for tests). */
+function checkJwksUri(uri: unknown, production: boolean): void {
+  if (typeof uri !== 'string' || uri.length > 2000) throw invalid('jwksUri must be a URL');
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    throw invalid(`Invalid JWKS URI: ${uri.slice(0, 200)}`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  if (u.hash) throw invalid('A JWKS URI must not contain a fragment');
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && loopback && !production)) return;
+  throw invalid('A JWKS URI must use https');
+}
+
 export class ClientRegistry {
   constructor(
     private readonly db: Db,
     private readonly production = false,
+    /** OAUTH_REQUIRE_FAPI2: only private_key_jwt clients can be registered (fapi.ts). */
+    private readonly requireFapi2 = false,
   ) {}
 
   async create(c: NewClient): Promise<{ client_id: string; client_secret?: string }> {
@@ -68,16 +99,24 @@ export class ClientRegistry {
       throw invalid(sealOwner ? '0 to 20 redirect URIs are required' : '1 to 20 redirect URIs are required');
     }
     for (const uri of c.redirectUris) checkRedirectUri(uri, this.production);
-    const authMethod = c.authMethod ?? 'client_secret_basic';
+    if (c.fapi !== undefined && typeof c.fapi !== 'boolean') throw invalid('fapi must be true or false');
+    const fapi = c.fapi === true || this.requireFapi2;
+    const authMethod = c.authMethod ?? (fapi ? 'private_key_jwt' : 'client_secret_basic');
     if (!CLIENT_AUTH_METHODS.includes(authMethod)) throw invalid(`auth must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+    // FAPI 2.0 §5.3.2.1: the client authenticates with private_key_jwt (or mTLS, not offered here).
+    if (fapi && authMethod !== 'private_key_jwt') throw invalid('a FAPI 2.0 client must use private_key_jwt');
     const jwks = c.jwks as { keys?: unknown[] } | undefined;
     if (authMethod === 'private_key_jwt') {
-      if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) throw invalid('private_key_jwt needs a JWKS with at least one public key');
-      for (const k of jwks.keys as Record<string, unknown>[]) {
-        if (typeof k !== 'object' || !k || typeof k.kty !== 'string') throw invalid('the JWKS holds an invalid key');
-        if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((f) => f in k)) throw invalid('the JWKS must hold public keys only');
+      if (jwks !== undefined && c.jwksUri !== undefined) throw invalid('give a JWKS or a JWKS URI, not both');
+      if (c.jwksUri !== undefined) checkJwksUri(c.jwksUri, this.production);
+      else {
+        if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) throw invalid('private_key_jwt needs a JWKS with at least one public key');
+        for (const k of jwks.keys as Record<string, unknown>[]) {
+          if (typeof k !== 'object' || !k || typeof k.kty !== 'string') throw invalid('the JWKS holds an invalid key');
+          if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((f) => f in k)) throw invalid('the JWKS must hold public keys only');
+        }
       }
-    } else if (jwks !== undefined) {
+    } else if (jwks !== undefined || c.jwksUri !== undefined) {
       throw invalid('a JWKS is only used with private_key_jwt');
     }
     const clientId = randomUUID();
@@ -94,6 +133,9 @@ export class ClientRegistry {
       token_endpoint_auth_method: authMethod,
       ...(secret ? { client_secret: hashClientSecret(secret) } : {}),
       ...(jwks ? { jwks: { keys: jwks.keys } } : {}),
+      ...(c.jwksUri !== undefined ? { jwks_uri: c.jwksUri } : {}),
+      // Also set on loading the record (fapi.ts), so that the flags cannot drift from the mark.
+      ...(fapi ? { [FAPI_METADATA]: FAPI_2_0, require_pushed_authorization_requests: true, dpop_bound_access_tokens: true } : {}),
     };
     await this.db.query("INSERT INTO authz.oauth_models (model, id, payload) VALUES ('Client', $1, $2)", [clientId, JSON.stringify(payload)]);
     return secret ? { client_id: clientId, client_secret: secret } : { client_id: clientId };
@@ -109,6 +151,7 @@ export class ClientRegistry {
       redirect_uris: r.payload.redirect_uris as string[],
       token_endpoint_auth_method: String(r.payload.token_endpoint_auth_method),
       seal_owner: isSealOwnerPayload(r.payload),
+      fapi: this.requireFapi2 || r.payload[FAPI_METADATA] === FAPI_2_0,
       created_at: r.created_at.toISOString(),
     }));
   }

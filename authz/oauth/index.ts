@@ -18,6 +18,7 @@ import type { UserStore } from '../users.ts';
 import { PgModelAdapter } from './adapters.ts';
 import { ClientRegistry } from './clients.ts';
 import { CredentialGrantStore } from './credential_grants.ts';
+import { fapiClientAuthRefusal } from './fapi.ts';
 import { RAR_PARAM, RAR_SCOPE_MARK, sameAuthorizationDetails } from './credential_request.ts';
 import { loadKeys, rotateKeys } from './keys.ts';
 import type { CredentialCatalog } from './ports.ts';
@@ -142,6 +143,7 @@ export async function createOAuthServer(deps: {
       return false;
     }
     const form = new URLSearchParams(raw);
+    if (!fapiClientAuthAllowed(ctx, form)) return false;
     // oidc-provider must not see authorization_details (see RAR_PARAM); they are checked here instead.
     const forwarded = new URLSearchParams(form);
     forwarded.delete('authorization_details');
@@ -195,8 +197,20 @@ export async function createOAuthServer(deps: {
       oauthError(ctx, 413, 'invalid_request', 'request body too large');
       return false;
     }
-    (ctx.req as unknown as { body: string }).body = rewrite(new URLSearchParams(raw)).toString();
+    const form = new URLSearchParams(raw);
+    if (ctx.path === '/oauth2/pushed_authorize' && !fapiClientAuthAllowed(ctx, form)) return false;
+    (ctx.req as unknown as { body: string }).body = rewrite(form).toString();
     return true;
+  }
+
+  /** OAUTH_REQUIRE_FAPI2: client authentication by private_key_jwt only, at the two endpoints that authenticate
+   *  clients (fapi.ts). A client registered as FAPI client has no other method anyway. */
+  function fapiClientAuthAllowed(ctx: Koa.Context, form: URLSearchParams): boolean {
+    if (!deps.config.authz.requireFapi2) return true;
+    const refusal = fapiClientAuthRefusal(form, ctx.get('Authorization') || undefined);
+    if (!refusal) return true;
+    oauthError(ctx, refusal.status, refusal.error, refusal.description);
+    return false;
   }
 
   const publicHost = new URL(deps.config.publicUrl).host;
@@ -210,6 +224,9 @@ export async function createOAuthServer(deps: {
       // Endpoint URLs are built from the request's host; the metadata must name the issuer's (RFC 8414 §3.3).
       ctx.req.headers.host = publicHost;
     }
+    // The same for the endpoints a DPoP proof names (RFC 9449 §4.3 htu): the client takes their URLs from the
+    // metadata, so oidc-provider must compare htu with the issuer's URL, not with the host the request came to.
+    if (ctx.path === '/oauth2/token' || ctx.path === '/oauth2/pushed_authorize') ctx.req.headers.host = publicHost;
     if (ctx.path === '/oauth2/token' && ctx.method === 'POST' && !(await checkTokenRequest(ctx))) return;
     if ((ctx.path === '/oauth2/authorize' || ctx.path === '/oauth2/pushed_authorize') && !(await renameRar(ctx))) return;
     ctx.respond = false;
@@ -220,7 +237,7 @@ export async function createOAuthServer(deps: {
     middleware,
     tokens: new OAuthTokenVerifier(provider, grants),
     provider,
-    clients: new ClientRegistry(deps.db, deps.config.env === 'production'),
+    clients: new ClientRegistry(deps.db, deps.config.env === 'production', deps.config.authz.requireFapi2),
     keys: { rotate: () => rotateKeys(deps.db, deps.sam) },
     withRevocation: (inner) => withOAuthRevocation(inner, provider, new PgModelAdapter(deps.db, 'Grant'), revokedByCsc),
   };

@@ -14,6 +14,7 @@ import type { UserDirectory } from '../../core/ports.ts';
 import { adapterFactory } from './adapters.ts';
 import { clientSecretMatches } from './clients.ts';
 import { CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM, RAR_TYPES } from './credential_request.ts';
+import { FAPI_ALGS, fapiClientMetadata, fapiProfile } from './fapi.ts';
 import type { AsKeys } from './keys.ts';
 
 /** Paths of CSC v2 §8.4 under the issuer (= PUBLIC_URL), so `info.oauth2` is PUBLIC_URL + "/". */
@@ -102,6 +103,13 @@ export function createProvider(deps: {
     // CSC v2 §8.4.2 code_challenge is REQUIRED; oidc-provider 9 accepts S256 only, so "plain" is refused too.
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    // FAPI 2.0 clients (fapi.ts): the clients registered with it, or every client under OAUTH_REQUIRE_FAPI2.
+    extraClientMetadata: fapiClientMetadata(config.authz.requireFapi2),
+    enabledJWA: {
+      // FAPI 2.0 §5.4.1 for DPoP proofs; RS256 stays for client assertions of clients that are not FAPI clients.
+      dPoPSigningAlgValues: [...FAPI_ALGS],
+      clientAuthSigningAlgValues: ['RS256', ...FAPI_ALGS],
+    },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -114,7 +122,14 @@ export function createProvider(deps: {
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: config.authz.requirePar },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: config.authz.requirePar || config.authz.requireFapi2 },
+      // RFC 9449 at oauth2/token (and oauth2/pushed_authorize, where a proof binds the code to the key): a token
+      // request with a DPoP proof gets a DPoP-bound access token (token_type DPoP, the key's thumbprint kept as
+      // its jkt), which the CSC API accepts only with a proof of its own (rssp/http/steps/dpop.ts). No server
+      // nonces: the proof's iat window and its jti, remembered in PostgreSQL (ReplayDetection, adapters.ts), stand
+      // against replays. Required for FAPI clients (fapi.ts).
+      dPoP: { enabled: true },
+      fapi: { enabled: true, profile: fapiProfile(config.authz.requireFapi2) as never },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       introspection: { enabled: false },

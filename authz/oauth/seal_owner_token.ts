@@ -6,6 +6,7 @@ import { CscError } from '../../core/errors.ts';
 import { organisationOwnerId } from '../../core/owner.ts';
 import type { AccessGrant } from '../../core/ports.ts';
 import { CLIENT_CREDENTIALS } from './clients.ts';
+import { boundTo } from './token_binding.ts';
 
 /** The grant of a client credentials token, or null when `token` is not one (then it is no token at all). */
 export async function verifySealOwnerToken(provider: Provider, token: string): Promise<AccessGrant | null> {
@@ -24,5 +25,6 @@ export async function verifySealOwnerToken(provider: Provider, token: string): P
     clientId: cc.clientId,
     scope: 'service',
     expiresAt: new Date((cc.exp ?? 0) * 1000),
+    ...boundTo(cc),
   };
 }

@@ -7,6 +7,7 @@ import { CscError } from '../../core/errors.ts';
 import type { AccessGrant, TokenVerifier } from '../../core/ports.ts';
 import type { CredentialGrantStore } from './credential_grants.ts';
 import { verifySealOwnerToken } from './seal_owner_token.ts';
+import { boundTo } from './token_binding.ts';
 
 const OPAQUE = /^[A-Za-z0-9_-]{20,128}$/;
 
@@ -33,6 +34,7 @@ export class OAuthTokenVerifier implements TokenVerifier {
       userId: at.accountId,
       clientId: at.clientId!,
       expiresAt: new Date((at.exp ?? 0) * 1000),
+      ...boundTo(at),
     };
     const credential = await this.grants.find(at.grantId);
     if (credential) {

@@ -23,4 +23,12 @@ export type RsspDeps = {
   limits: Limits;
   /** Asynchronous requests (operationMode "A", signatures/signPolling; rssp/jobs/). */
   jobs: JobStore;
+  /** The jti of the DPoP proofs accepted (steps/dpop.ts). */
+  dpopProofs: DpopProofLedger;
 };
+
+/** RFC 9449 §11.1: each DPoP proof is accepted once. */
+export interface DpopProofLedger {
+  /** Records the proof; false when it was recorded before (a replay). */
+  firstUse(p: { jkt: string; jti: string; expiresAt: Date }): Promise<boolean>;
+}

@@ -1,7 +1,8 @@
 // Helpers for the OAuth tests: a signature application's side of CSC v2 §8.4 (PKCE, PAR, token requests), and a
 // cookie-keeping user agent that fills the sign-in and signature pages over plain HTTP, as a browser without
 // JavaScript would. The browser test drives the same pages in Chromium instead.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT, type CryptoKey } from 'jose';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { generate } from 'otplib';
@@ -166,8 +167,15 @@ export async function authorize(
   return out;
 }
 
-export async function token(server: Server, client: { id: string; secret?: string }, form: Record<string, string>, how: 'basic' | 'post' = 'basic') {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+export async function token(
+  server: Server,
+  client: { id: string; secret?: string },
+  form: Record<string, string>,
+  how: 'basic' | 'post' = 'basic',
+  /** e.g. a DPoP proof (RFC 9449 §5). */
+  extraHeaders: Record<string, string> = {},
+) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...extraHeaders };
   const body = new URLSearchParams(form);
   if (client.secret && how === 'basic') {
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
@@ -179,14 +187,26 @@ export async function token(server: Server, client: { id: string; secret?: strin
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
-export async function par(server: Server, client: { id: string; secret: string }, params: Record<string, string>) {
+/** Without a secret the client authenticates in `params` (a private_key_jwt assertion, clientAssertion below). */
+export async function par(server: Server, client: { id: string; secret?: string }, params: Record<string, string>, extraHeaders: Record<string, string> = {}) {
   const res = await fetch(`${server.url}/oauth2/pushed_authorize`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      ...(client.secret ? { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` } : {}),
+      ...extraHeaders,
     },
     body: new URLSearchParams(params).toString(),
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+/** RFC 7523 §2.2 client authentication by a private_key_jwt assertion (aud = the issuer, as FAPI 2.0 requires), as
+ *  form parameters of a token or PAR request. */
+export async function clientAssertion(clientId: string, key: { privateKey: CryptoKey; kid: string }, issuer: string): Promise<Record<string, string>> {
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+    .setIssuer(clientId).setSubject(clientId).setAudience(issuer).setJti(randomUUID()).setIssuedAt().setExpirationTime('2m')
+    .sign(key.privateKey);
+  return { client_id: clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion };
 }

@@ -14,10 +14,12 @@ export async function csc22(
   server: Server,
   op: CscV22Operation,
   body: unknown,
-  auth?: { bearer?: string; basic?: [string, string] },
+  /** `dpop`: the proof for a DPoP-bound `bearer` token, sent with the DPoP scheme (RFC 9449 §7.1). */
+  auth?: { bearer?: string; basic?: [string, string]; dpop?: string },
 ): Promise<V22Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (auth?.bearer) headers.authorization = `Bearer ${auth.bearer}`;
+  if (auth?.bearer) headers.authorization = `${auth.dpop ? 'DPoP' : 'Bearer'} ${auth.bearer}`;
+  if (auth?.dpop) headers.dpop = auth.dpop;
   if (auth?.basic) headers.authorization = `Basic ${Buffer.from(auth.basic.join(':')).toString('base64')}`;
   const res = await fetch(`${server.url}/csc/v2.2/${op}`, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await res.text();

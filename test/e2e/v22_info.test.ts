@@ -46,6 +46,8 @@ describe('/csc/v2.2/info', () => {
     expect(info.oauth2Issuer).toBe(metadata.issuer);
     // supportsRar: the authorization server takes authorization_details of the credential type (both names).
     expect(info.supportsRar).toBe(true);
+    // FAPI 2.0 (private_key_jwt + DPoP) is offered wherever OAuth is (test/e2e/fapi.test.ts runs it).
+    expect(info.oauth2FAPIsupport).toBe(true);
     expect(metadata.authorization_details_types_supported).toEqual(['credential', 'https://cloudsignatureconsortium.org/2025/credential']);
     expect(info.supportedHashTypes).toEqual(['dtbsr']);
 
@@ -65,7 +67,7 @@ describe('/csc/v2.2/info', () => {
     expect(info.validationInfo).toBe(signDoc);
     expect(Object.keys(info).sort()).toEqual(
       ['asynchronousOperationMode', 'authType', 'conformance_levels', 'description', 'lang', 'logo', 'methods', 'name', 'oauth2Issuer', 'region',
-        'signAlgorithms', 'signature_formats', 'specs', 'supportedHashTypes', 'supportsRar', 'validationInfo'].sort(),
+        'oauth2FAPIsupport', 'signAlgorithms', 'signature_formats', 'specs', 'supportedHashTypes', 'supportsRar', 'validationInfo'].sort(),
     );
   });
 
@@ -75,6 +77,7 @@ describe('/csc/v2.2/info', () => {
     expect(v20.body.oauth2).toBe(`${v20.body.oauth2Issuer}/`);
     expect(v20.body.methods).not.toContain('credentials/create');
     expect(v20.body.supportsRar).toBeUndefined();
+    expect(v20.body.oauth2FAPIsupport).toBeUndefined();
     expect(await post('/csc/v2/credentials/create')).toBe(404);
     expect(await post('/csc/v2/credentials/delete')).toBe(404);
   });

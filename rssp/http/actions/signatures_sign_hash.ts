@@ -74,6 +74,8 @@ async function sadOfCredentialToken(deps: RsspDeps, value: string, userId: strin
     if (err instanceof CscError) return undefined;
     throw err;
   }
+  // RFC 9449 §7.1: a DPoP-bound token is used only with a proof, which covers the Authorization header's token alone.
+  if (token.cnf) throw new CscError('dpopTokenAsSad');
   if (token.scope !== 'credential' || !token.sad || token.userId !== userId || token.credentialID !== credentialID) {
     throw new CscError('invalidSad');
   }

@@ -32,6 +32,7 @@ import type { AccessGrant, LoginResult, ServiceAuth, TokenVerifier, User, UserDi
 import type { CredentialState, KeyAlgo, SamErrorCode, SignatureActivation } from '../../../core/sam_port.ts';
 import { SamError } from '../../../core/sam_port.ts';
 import { PgCredentialRepo } from '../../../rssp/adapters/credential_repo.ts';
+import { PgDpopProofLedger } from '../../../rssp/adapters/dpop_proof_ledger.ts';
 import type { CredentialRecord, NewCredentialRecord } from '../../../rssp/app/credential.ts';
 import { CredentialService } from '../../../rssp/app/credential_service.ts';
 import { cscV2Routes, type RsspDeps } from '../../../rssp/http/router.ts';
@@ -339,7 +340,8 @@ export async function startApp(): Promise<TestApp> {
     SIGN_RATE_PER_CLIENT: '100000000',
   });
   const limits = { limiter: new RateLimiter(createMemoryKv(), log), policy: ratePolicy(config.policy) };
-  const deps: RsspDeps = { config, log, sam, tokens, auth, users, credentials, audit: memoryAudit(), limits, jobs: new JobStore(db, `unit-${rand(6)}`) };
+  const deps: RsspDeps = { config, log, sam, tokens, auth, users, credentials, audit: memoryAudit(), limits, jobs: new JobStore(db, `unit-${rand(6)}`),
+    dpopProofs: new PgDpopProofLedger(db) };
   const app = new Koa();
   app.silent = true;
   app.use(cscV2Routes(deps));

@@ -25,6 +25,10 @@ export function serviceInfoV22(config: Config, methods: readonly string[] = V22_
     // The authorization server takes RFC 9396 authorization_details of type "credential" (v2.0 name) and
     // "https://cloudsignatureconsortium.org/2025/credential" (v2.2 name) wherever it takes OAuth requests.
     supportsRar: oauth,
+    // ETSI TS 119 432 §7.2: FAPI 2.0 is offered wherever OAuth is: a client registered as FAPI client (or every
+    // client under OAUTH_REQUIRE_FAPI2) authenticates with private_key_jwt, pushes its requests and gets
+    // DPoP-bound tokens, which every CSC method checks (authz/oauth/fapi.ts, rssp/http/steps/dpop.ts).
+    oauth2FAPIsupport: oauth,
     // signHash signs the digest it is given, the hash of the data to be signed representation (DTBS/R): it never
     // sees, builds or re-hashes a document.
     supportedHashTypes: ['dtbsr'],
