@@ -108,6 +108,20 @@ export async function startServer(
   };
 }
 
+/**
+ * Chains the audit rows committed so far, as the service's own sealer does moments after each commit
+ * (sam.audit_seal(), sam/audit/seal.ts). A row just written may have no seq yet: a test that orders audit rows by seq
+ * seals first. `query` runs one statement on the service's database and returns its rows.
+ */
+export async function sealAuditRows(query: (text: string) => Promise<Array<{ n: number }>>): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const [row] = await query('SELECT sam.audit_seal() AS n');
+    if (row!.n >= 0) return; // -1: the service's sealer holds the lock; it may have started before our rows committed
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('sam.audit_seal() stayed locked for 2 s');
+}
+
 /** The CLI's secret flags: never on its command line, typed at its prompt or given on stdin (admin/cli.ts). */
 const SECRET_FLAGS = new Set(['--password', '--pin']);
 

@@ -10,7 +10,7 @@ import { id_mgf1, RsaSaPssParams, sha256 } from '@peculiar/asn1-rsa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hsm } from '../../sam/hsm/hsm.ts';
 import { countObjects } from '../../sam/hsm/pkcs11/test_hooks.ts';
-import { opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
+import { opensslVerify, pem, sealAuditRows, type Server, startServer, totp } from './harness.ts';
 import { adminApi, sql } from './oauth_harness.ts';
 import { csc22, openServiceToken } from './v22_client.ts';
 
@@ -69,7 +69,9 @@ async function authorize(s: Signer, credentialID: string, hashes: Buffer[]) {
   return res.body.SAD as string;
 }
 
+/** The credential's audit rows in chain order: sealed first (an unsealed row has no seq to order by yet). */
 async function auditEvents(credentialID: string) {
+  await sealAuditRows((text) => sql<{ n: number }>(text));
   const rows = await sql<{ event: string; result: string; reason: string | null }>(
     `SELECT event, result, detail::jsonb->>'reason' AS reason FROM sam.audit WHERE credential_id = $1 AND event LIKE 'credential.%' ORDER BY seq`,
     [credentialID],
