@@ -1,11 +1,12 @@
 // Black-box harness: the service runs as its own process (`node --import tsx main.ts`, as `npm start` does),
 // configured only through the environment; tests speak HTTP to it and drive the admin CLI as an operator would.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
 import { expect } from 'vitest';
 import { type CscOperation, validateResponse } from '../../openapi/validate.ts';
@@ -120,6 +121,57 @@ export async function sealAuditRows(query: (text: string) => Promise<Array<{ n: 
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('sam.audit_seal() stayed locked for 2 s');
+}
+
+/**
+ * The admin API over HTTP (admin/README.md), with the server's admin token: the same operations as `npm run admin`
+ * without a process start each (the CLI has its own tests). Fails the test unless the status is `status`, or any
+ * 2xx when none is named; returns the JSON answer.
+ */
+export async function adminApi(server: Server, method: string, route: string, body?: unknown, status?: number): Promise<any> {
+  const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
+  const res = await fetch(`${server.url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (status === undefined) expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+  else expect(res.status, JSON.stringify(json)).toBe(status);
+  return json;
+}
+
+/** The password of every user newUser() creates. */
+export const PASSWORD = 'correct horse battery';
+
+export type TestUser = { username: string; password: string; otpSecret: string; userId: string };
+
+/** A user (admin API, 201) named `prefix-<random>`, enrolled for TOTP unless `otp: false`; `fields` go with the
+ *  creation (name, email, phone), or are made from the username. */
+export async function newUser(
+  server: Server,
+  prefix: string,
+  fields: Record<string, unknown> | ((username: string) => Record<string, unknown>) = {},
+  opts: { otp?: boolean } = {},
+): Promise<TestUser> {
+  const username = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const extra = typeof fields === 'function' ? fields(username) : fields;
+  const user = await adminApi(server, 'POST', '/admin/users', { username, password: PASSWORD, ...extra }, 201);
+  const otpSecret = opts.otp === false ? '' : (await adminApi(server, 'POST', `/admin/users/${username}/otp`, {}, 201)).secret;
+  return { username, password: PASSWORD, otpSecret, userId: user.userId };
+}
+
+/** A credential of `username` (admin API, 201): `fields` as the route takes them (algo, pin, multisign, authMode,
+ *  otp, ...). Returns its credentialID. */
+export async function newCredential(server: Server, username: string, fields: Record<string, unknown>): Promise<string> {
+  return (await adminApi(server, 'POST', `/admin/users/${username}/credentials`, fields, 201)).credentialID;
+}
+
+/** CSC v2 auth/login with the user's password; fails the test unless it answers 200. Returns the access token. */
+export async function login(server: Server, username: string, password = PASSWORD): Promise<string> {
+  const res = await csc(server, 'auth/login', {}, { basic: [username, password] });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.access_token as string;
 }
 
 /** The CLI's secret flags: never on its command line, typed at its prompt or given on stdin (admin/cli.ts). */

@@ -3,12 +3,11 @@
 // unknown from then on. A request may not ask for less than 60 s; the server here gives one-time certificates a
 // default of a few seconds (ONE_TIME_VALIDITY_SECONDS, a test-only value that production refuses) so that the
 // file waits seconds, not a minute.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hsm } from '../../sam/hsm/hsm.ts';
 import { countObjects } from '../../sam/hsm/pkcs11/test_hooks.ts';
-import { type Server, startServer } from './harness.ts';
-import { adminApi, sql } from './oauth_harness.ts';
+import { newUser, type Server, startServer } from './harness.ts';
+import { sql } from './oauth_harness.ts';
 import { csc22, openServiceToken } from './v22_client.ts';
 
 /** The one-time certificate's lifetime: long enough for several purges to pass it by before it expires. */
@@ -29,9 +28,8 @@ afterAll(async () => {
 
 describe('one-time credential expiry', () => {
   it('is deleted by the purge once its certificate has expired, the lasting one next to it is not', async () => {
-    const username = `v22x-${randomBytes(4).toString('hex')}`;
-    await adminApi(server, 'POST', '/admin/users', { username, password: 'correct horse battery' });
-    const login = await csc22(server, 'auth/login', {}, { basic: [username, 'correct horse battery'] });
+    const { username, password } = await newUser(server, 'v22x', {}, { otp: false });
+    const login = await csc22(server, 'auth/login', {}, { basic: [username, password] });
     const bearer = login.body.access_token as string;
     const before = await countObjects(token);
     const once = await csc22(server, 'credentials/create', { signAlgo: 'RS256', PIN: '246810', oneTime: true }, { bearer });
