@@ -66,6 +66,10 @@ export async function startServer(
     // Each server its own job queue too: the servers of a run share one database, but each signs with its own SAM.
     // Instances meant to share their jobs (cluster, split) name one queue in extraEnv.
     ASYNC_QUEUE: `rssp-e2e-${path.basename(dataDir)}`,
+    // PINs hashed at scrypt N = 2^10 instead of 2^15: every credential creation and PIN check of the suite paid tens
+    // of milliseconds (more on a loaded machine) for a cost the e2e tests do not examine; config.test.ts and
+    // credentials.test.ts check the cost itself. Production refuses it, so a production server keeps the default.
+    ...(extraEnv.NODE_ENV === 'production' ? {} : { PIN_SCRYPT_LOG2N: '10' }),
     ...extraEnv,
   };
   const child: ChildProcess = spawn(process.execPath, opts.entry ?? ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
