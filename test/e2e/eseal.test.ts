@@ -116,7 +116,7 @@ describe('the client credentials grant', () => {
     const listed = await admin(server, 'client:list');
     const marks = new Map(listed.json.map((c: any) => [c.client_id, c.seal_owner]));
     expect([marks.get(plain.json.client_id), marks.get(orgA.clientId)]).toEqual([false, true]);
-  });
+  }, 90_000); // four admin CLI processes: each a cold node + tsx start, over 7 s apiece on a loaded 2-core machine
 
   it('gives a seal-only client no credential scope', async () => {
     const res = await tokenRequest(orgA.clientId, orgA.secret, 'grant_type=client_credentials&scope=credential');
