@@ -268,6 +268,10 @@ const schema = z.object({
   PURGE_INTERVAL_SECONDS: int(0, 86400).default(600),
   /** How long a row is kept after it expired before the purge deletes it, seconds. Default 86400 (a day). */
   PURGE_AFTER_SECONDS: int(0, 365 * 86400).default(86400),
+  /** Lifetime in seconds of a one-time credential's certificate (CSC v2.2 credentials/create) when the request names
+   *  no validitySeconds. Default 900. Below 60 only for tests of the expiry (requests may not ask for less than 60; the
+   *  SAM behind SERVICES=api refuses less): production refuses it. */
+  ONE_TIME_VALIDITY_SECONDS: int(1, 86400).default(900),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -293,6 +297,8 @@ export type Config = {
   services: 'all' | 'sam' | 'api';
   shutdownGraceSeconds: number;
   signDoc: { maxDocumentBytes: number };
+  /** Default lifetime of a one-time certificate (CSC v2.2), seconds. Absent: 900. */
+  oneTimeValiditySeconds?: number;
   split?: { samUrl?: string; samListen: { host: string; port: number }; tls: { ca: string; cert: string; key: string } };
   db: { url?: string; poolSize: number };
   kv: { url?: string; prefix: string };
@@ -437,6 +443,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     services: e.SERVICES,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     signDoc: { maxDocumentBytes: e.SIGNDOC_MAX_DOCUMENT_BYTES },
+    oneTimeValiditySeconds: e.ONE_TIME_VALIDITY_SECONDS,
     split: e.SERVICES === 'all' ? undefined : splitConfig(e),
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kv: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
@@ -584,6 +591,7 @@ function refuseDevelopmentDefaults(c: Config, e: Env): void {
   if (c.services !== 'sam' && !c.admin.listen) missing.push('ADMIN_LISTEN (a loopback host:port: the admin API sets factors and must not share the public port)');
   else if (c.services !== 'sam' && !LOOPBACK.test(c.admin.listen!.host)) missing.push('ADMIN_LISTEN on a loopback address (127.0.0.1 or ::1): the admin API is reached from the host only');
   if (!c.admin.token && c.services !== 'sam') missing.push('ADMIN_TOKEN or ADMIN_TOKEN_FILE (a generated admin token is for development only)');
+  if (e.ONE_TIME_VALIDITY_SECONDS < 60) missing.push('ONE_TIME_VALIDITY_SECONDS of 60 or more (a shorter one-time certificate is for tests of its expiry only)');
   if (e.PIN_SCRYPT_LOG2N < 15) missing.push('PIN_SCRYPT_LOG2N of 15 or more (a cheaper PIN hash is for benchmarks only)');
   // The SAM alone serves no public URL and uses no Redis.
   if (c.services !== 'sam' && !e.PUBLIC_URL) missing.push('PUBLIC_URL (must be the external https URL)');

@@ -4,10 +4,10 @@
 // 202 before, the SAD once after (signature checked by openssl), and the spec's errors after refusal. A pending
 // request survives a restart of the service (it lives in PostgreSQL). The form is CSRF-protected.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, csc, opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
+import { admin, adminApi, csc, opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
@@ -33,23 +33,10 @@ afterAll(async () => {
 
 type Person = { username: string; secret: string; token: string };
 
-/** The admin API directly (the CLI is exercised by outbox:show below): a process per call would dominate the time. */
-async function adminApi(path: string, body: Record<string, unknown> = {}): Promise<any> {
-  const token = readFileSync(`${server.dataDir}/admin-token`, 'utf8').trim();
-  const res = await fetch(`${server.url}/admin${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
-  return json;
-}
-
 async function newPerson(): Promise<Person> {
   const username = `appr-${randomBytes(4).toString('hex')}`;
-  await adminApi('/users', { username, password: 'correct horse battery', email: `${username}@example.org` });
-  const enrolled = await adminApi(`/users/${username}/otp`);
+  await adminApi(server, 'POST', '/admin/users', { username, password: 'correct horse battery', email: `${username}@example.org` });
+  const enrolled = await adminApi(server, 'POST', `/admin/users/${username}/otp`);
   return { username, secret: enrolled.secret, token: await login(username) };
 }
 
@@ -78,7 +65,7 @@ function check(p: Person, handle: string) {
 
 /** The approval link of the latest message to `p`, on the address the test reaches the server at. */
 async function approvalLink(p: Person): Promise<string> {
-  const text: string = (await adminApi('/outbox', { username: p.username })).messages.at(-1).text;
+  const text: string = (await adminApi(server, 'POST', '/admin/outbox', { username: p.username })).messages.at(-1).text;
   const url = new URL(/(https?:\/\/\S+\/approve\/[A-Za-z0-9_-]+)/.exec(text)![1]!);
   return `${server.url}${url.pathname}`;
 }

@@ -332,12 +332,32 @@ describe('audit trail', () => {
     const stored = await sql.query('SELECT seq::int AS seq FROM sam.audit_checkpoints ORDER BY seq');
     expect(anchored.map((c) => (c as { seq: number }).seq)).toEqual(stored.rows.map((r) => r.seq));
 
-    // Cut everything after the activation: its records, the checkpoints on them, and the head set back.
-    const cut = await seqOf("event = 'activate' AND credential_id = $1", [credentialID]);
+    // Cut everything after a record from the activation on: the records, the checkpoints on them, and the head set
+    // back. The running service goes on chaining onto the cut head: the export below appends its own admin row, so
+    // seqs cut+1… are taken again, and the export signs a new checkpoint there. Where a checkpoint had been anchored
+    // at one of those seqs (the checkpoint timer signs whatever the head is when 5 records are pending, so where
+    // depends on timing), the new one differs from its anchor and the verifier rightly names that checkpoint first.
+    // So the cut is made where the next few seqs carry no anchor, with an anchor beyond them to reveal the cut.
+    const MARGIN = 3; // seqs the service may reuse before the export's checkpoint (one admin row; a few to spare)
+    const anchoredSeqs = new Set(anchored.map((c) => (c as { seq: number }).seq));
+    let cut = await seqOf("event = 'activate' AND credential_id = $1", [credentialID]);
+    const free = (c: number) => Array.from({ length: MARGIN }, (_, i) => c + 1 + i).every((s) => !anchoredSeqs.has(s));
+    while (!free(cut)) cut++;
+    expect(cut + MARGIN).toBeLessThan((newest as { seq: number }).seq);
+    // In one transaction holding the sealer's and the checkpointer's locks (sam/migrations/005_audit_seal.sql,
+    // sam/audit/checkpoints.ts): the service's timer must not sign or chain onto the old head half-way through.
     await asIntruder(async () => {
-      await sql.query('DELETE FROM sam.audit WHERE seq > $1', [cut]);
-      await sql.query('DELETE FROM sam.audit_checkpoints WHERE seq > $1', [cut]);
-      await sql.query('UPDATE sam.audit_head SET seq = $1, hash = (SELECT hash FROM sam.audit WHERE seq = $1)', [cut]);
+      await sql.query('BEGIN');
+      try {
+        await sql.query('SELECT pg_advisory_xact_lock(8247062268280403300), pg_advisory_xact_lock(8247062268281664628)');
+        await sql.query('DELETE FROM sam.audit WHERE seq > $1', [cut]);
+        await sql.query('DELETE FROM sam.audit_checkpoints WHERE seq > $1', [cut]);
+        await sql.query('UPDATE sam.audit_head SET seq = $1, hash = (SELECT hash FROM sam.audit WHERE seq = $1)', [cut]);
+        await sql.query('COMMIT');
+      } catch (err) {
+        await sql.query('ROLLBACK');
+        throw err;
+      }
     });
     const file = tmpFile('cut.jsonl', await (await adminApi('/admin/audit/export')).text());
     const fromDatabase = await admin(server, 'audit:verify', '--file', file);
@@ -345,7 +365,8 @@ describe('audit trail', () => {
     const withAnchors = await admin(server, 'audit:verify', '--file', file, '--anchors', anchors);
     expect(withAnchors.code).toBe(1);
     const head = parseAuditLines(readFileSync(file, 'utf8'))[0] as { headSeq: number };
-    expect(head.headSeq).toBeLessThan((newest as { seq: number }).seq);
+    expect(head.headSeq).toBeGreaterThan(cut);
+    expect(head.headSeq).toBeLessThanOrEqual(cut + MARGIN);
     expect(withAnchors.stderr).toBe(
       `error: audit trail NOT intact: records after seq ${head.headSeq} were deleted: a checkpoint anchored outside the database signed the chain up to seq ${(newest as { seq: number }).seq}\n`,
     );

@@ -15,36 +15,20 @@ import { authorizeCredentialWithOAuth, discoverOAuth } from '../../client/oauth_
 import { signDocuments } from '../../client/sign_documents.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
 import { cmsOfPdf, signatureTimestampOf, tsVerify } from './ades_verify.ts';
-import { type Server, startServer, totp } from './harness.ts';
+import { newCredential, newUser, type Server, startServer, type TestUser, totp } from './harness.ts';
 import { registerClient } from './oauth_harness.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 let server: Server;
-type Signer = { username: string; password: string; otpSecret: string };
+type Signer = TestUser;
 
-/** The admin API over HTTP (admin/README.md): the same operations as `npm run admin`, without a process start
- *  each — these tests are about the signing client, and the admin CLI has its own tests. */
-async function adminApi(route: string, body: Record<string, unknown> = {}): Promise<any> {
-  const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
-  const res = await fetch(`${server.url}/admin/${route}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBe(201);
-  return json;
-}
+/** A signer with a TOTP enrolment, through the admin API (these tests are about the signing client). */
+const newSigner = (): Promise<Signer> => newUser(server, 'signer', (username) => ({ name: 'Sam Signer', email: `${username}@example.org` }));
 
-async function newSigner(): Promise<Signer> {
-  const username = `signer-${randomBytes(4).toString('hex')}`;
-  const password = 'correct horse battery';
-  await adminApi('users', { username, password, name: 'Sam Signer', email: `${username}@example.org` });
-  const enrolled = await adminApi(`users/${username}/otp`);
-  return { username, password, otpSecret: enrolled.secret };
-}
-
-async function newCredential(signer: Signer, algo: string, multisign = 3, authMode: 'explicit' | 'oauth2code' = 'explicit'): Promise<string> {
-  return (await adminApi(`users/${signer.username}/credentials`, { algo, pin: '123456', multisign, authMode })).credentialID;
-}
+const credentialOf = (signer: Signer, algo: string, multisign = 3, authMode: 'explicit' | 'oauth2code' = 'explicit'): Promise<string> =>
+  newCredential(server, signer.username, { algo, pin: '123456', multisign, authMode });
 
 /** `npm run sign -- ...` as a user types it. */
 async function sign(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json?: any }> {
@@ -191,7 +175,7 @@ afterAll(async () => {
 describe('npm run sign', () => {
   it('ECDSA: a batch of three files (classic-xref PDF, xref-stream PDF, text) under one authorization, verified by pdfsig and openssl cms', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES256');
+    const credentialID = await credentialOf(signer, 'ES256');
     const dir = workDir();
     const originals = { classic: classicPdf(), stream: xrefStreamPdf(), text: Buffer.from('A contract in plain text.\n') };
     writeFileSync(path.join(dir, 'classic.pdf'), originals.classic);
@@ -242,7 +226,7 @@ describe('npm run sign', () => {
 
   it('--level B-T: each signature carries a signature-time-stamp from signatures/timestamp that openssl ts verifies over the signature value', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES256');
+    const credentialID = await credentialOf(signer, 'ES256');
     const dir = workDir();
     writeFileSync(path.join(dir, 'deed.pdf'), classicPdf());
     writeFileSync(path.join(dir, 'deed.txt'), 'A deed, time-stamped.\n');
@@ -267,7 +251,7 @@ describe('npm run sign', () => {
 
   it('RSA (PKCS#1 v1.5): a PDF and a binary file; the signed PDF signed again with ECDSA (two signatures, both valid)', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'RS256');
+    const credentialID = await credentialOf(signer, 'RS256');
     const dir = workDir();
     writeFileSync(path.join(dir, 'doc.pdf'), classicPdf());
     writeFileSync(path.join(dir, 'blob.bin'), randomBytes(4096));
@@ -283,7 +267,7 @@ describe('npm run sign', () => {
     // A second signature, by an ECDSA credential, on the signed PDF: an update of a file that already has an AcroForm.
     // (A different certificate on purpose: pdfsig 22.12 reports "Unknown issue with Certificate" for the second of
     // two signatures by the same certificate, also when both CMS are made by `openssl cms -sign`.)
-    const ecCredential = await newCredential(signer, 'ES256');
+    const ecCredential = await credentialOf(signer, 'ES256');
     const second = await sign('--username', signer.username, '--password', signer.password, '--credential', ecCredential, '--pin', '123456', '--otp', await totp(signer.otpSecret, 1), '--out-dir', path.join(dir, 'again'), path.join(dir, 'doc-signed.pdf'));
     expect(second.code, second.stderr).toBe(0);
     const out = await pdfsig(path.join(dir, 'again', 'doc-signed-signed.pdf'), nss);
@@ -293,14 +277,14 @@ describe('npm run sign', () => {
 
   it('refusals are clear: a wrong PIN, more files than multisign, not a PDF signed as PAdES, a bad login, an oauth2code credential without OAuth settings, two inputs for one output', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES256', 2);
+    const credentialID = await credentialOf(signer, 'ES256', 2);
     const dir = workDir();
     const files = ['a', 'b', 'c'].map((n) => {
       writeFileSync(path.join(dir, `${n}.txt`), n);
       return path.join(dir, `${n}.txt`);
     });
     const base = ['--username', signer.username, '--password', signer.password, '--credential', credentialID];
-    const oauthOnly = await newCredential(signer, 'ES256', 1, 'oauth2code');
+    const oauthOnly = await credentialOf(signer, 'ES256', 1, 'oauth2code');
 
     // Independent refusals, run side by side (each is a CLI process start).
     mkdirSync(path.join(dir, 'other'));
@@ -338,7 +322,7 @@ describe('npm run sign', () => {
 describe('npm run sign on a terminal', () => {
   it('asks for the password, the PIN and the OTP without echoing them', async () => {
     const signer = await newSigner();
-    await newCredential(signer, 'ES256');
+    await credentialOf(signer, 'ES256');
     const dir = workDir();
     writeFileSync(path.join(dir, 'doc.txt'), 'typed on a terminal');
     const otp = await totp(signer.otpSecret);
@@ -358,7 +342,7 @@ describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
     const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
     const client = await registerClient({ name: 'rssp signing client', redirectUris: [redirectUri] });
     const signer = await newSigner();
-    await newCredential(signer, 'ES256', 2, 'oauth2code');
+    await credentialOf(signer, 'ES256', 2, 'oauth2code');
     const dir = workDir();
     writeFileSync(path.join(dir, 'a.pdf'), classicPdf());
     writeFileSync(path.join(dir, 'b.pdf'), xrefStreamPdf());
@@ -416,7 +400,7 @@ describe('npm run sign with OAuth 2.0 (CSC v2 §8.4)', () => {
 describe('the client library', () => {
   it('signs a batch with exactly one credentials/authorize and one signatures/signHash; a PS256 credential gets RSASSA-PSS, verified by openssl cms', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'PS256');
+    const credentialID = await credentialOf(signer, 'PS256');
     const calls: string[] = [];
     const counting: typeof fetch = (input, init) => {
       calls.push(String(input).replace(/^.*\/csc\/v2\//, ''));
@@ -442,7 +426,7 @@ describe('the client library', () => {
 
   it('an ES384 credential: the hash follows the curve (SHA-384), and pdfsig says so; a file given twice is signed once', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES384');
+    const credentialID = await credentialOf(signer, 'ES384');
     const api = new CscApi({ baseUrl: server.url });
     await api.login(signer.username, signer.password);
     const otp = await totp(signer.otpSecret);
@@ -470,7 +454,7 @@ describe('the client library', () => {
     const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
     const c = await registerClient({ name: 'rssp signing client (PAR)', redirectUris: [redirectUri] });
     const signer = await newSigner();
-    const oauthCredential = await newCredential(signer, 'ES256', 3, 'oauth2code');
+    const oauthCredential = await credentialOf(signer, 'ES256', 3, 'oauth2code');
     const api = new CscApi({ baseUrl: server.url });
     await api.login(signer.username, signer.password);
     const docs = ['x', 'y', 'z'].map((n) => ({ name: `${n}.txt`, data: Buffer.from(`pushed ${n}`), format: 'cades' as const }));

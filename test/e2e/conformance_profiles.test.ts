@@ -2,32 +2,25 @@
 // EUDI profile against our own /csc/v2.2 and against a v2.2 base made from our /csc/v2 by a proxy) and fails a
 // deliberately broken variant — a member missing, a member misspelled, explicit nulls refused — with the named
 // check of the requirement it breaks.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../conformance/check.ts';
 import type { ProfileName } from '../../conformance/options.ts';
 import { runConformance, type Report } from '../../conformance/runner.ts';
 import { startProxy, type ProxyOptions } from './csc_proxy.ts';
-import { admin, type Server, startServer } from './harness.ts';
+import { newCredential, newUser, type Server, startServer } from './harness.ts';
 
 let server: Server;
 const proxies: { close(): Promise<void> }[] = [];
 
 type Signer = { username: string; password: string; otpSecret: string; credentialID: string };
 
+/** A signer with a TOTP enrolment and a credential per algorithm, through the admin API: the kit is under test here,
+ *  not the admin CLI (its own tests and conformance_kit.test.ts drive it), and a CLI process per step cost seconds. */
 async function newSigner(algos = ['ES256']): Promise<Signer> {
-  const username = `prof-${randomBytes(4).toString('hex')}`;
-  const password = 'correct horse battery';
-  expect((await admin(server, 'user:create', '--username', username, '--password', password, '--name', 'Profile Signer', '--email', `${username}@example.org`)).code).toBe(0);
-  const otp = await admin(server, 'otp:enroll', '--username', username);
-  expect(otp.code, otp.stderr).toBe(0);
+  const u = await newUser(server, 'prof', (username) => ({ name: 'Profile Signer', email: `${username}@example.org` }));
   const ids: string[] = [];
-  for (const algo of algos) {
-    const cred = await admin(server, 'credential:create', '--username', username, '--algo', algo, '--pin', '246810', '--multisign', '3');
-    expect(cred.code, cred.stderr).toBe(0);
-    ids.push(cred.json.credentialID);
-  }
-  return { username, password, otpSecret: otp.json.secret, credentialID: ids[0]! };
+  for (const algo of algos) ids.push(await newCredential(server, u.username, { algo, pin: '246810', multisign: 3 }));
+  return { username: u.username, password: u.password, otpSecret: u.otpSecret, credentialID: ids[0]! };
 }
 
 async function run(profile: ProfileName, baseUrl: string, basePath?: string): Promise<Report> {

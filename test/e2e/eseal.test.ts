@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activationLinkFor, redeemActivation } from './activation_page.ts';
-import { admin, csc, opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
+import { admin, csc, opensslVerify, pem, sealAuditRows, type Server, startServer, totp } from './harness.ts';
 import { v1 } from './v1_client.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -118,7 +118,7 @@ describe('the client credentials grant', () => {
     const listed = await admin(server, 'client:list');
     const marks = new Map(listed.json.map((c: any) => [c.client_id, c.seal_owner]));
     expect([marks.get(plain.json.client_id), marks.get(orgA.clientId)]).toEqual([false, true]);
-  });
+  }, 90_000); // four admin CLI processes: each a cold node + tsx start, over 7 s apiece on a loaded 2-core machine
 
   it('gives a seal-only client no credential scope', async () => {
     const res = await tokenRequest(orgA.clientId, orgA.secret, 'grant_type=client_credentials&scope=credential');
@@ -217,6 +217,7 @@ describe('a SCAL 1 seal: one PIN activation for a bounded batch', () => {
     expect(fourth).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'The SAD has been used for all the signatures it authorizes' } });
 
     const jti = JSON.parse(Buffer.from(sad.split('.')[1], 'base64url').toString()).jti;
+    await sealAuditRows(async (text) => (await sql.query(text)).rows); // an unsealed row has no seq to order by yet
     const { rows } = await sql.query(
       'SELECT event, result, user_id, client_id, num_signatures, amr FROM sam.audit WHERE sad_jti = $1 ORDER BY seq',
       [jti],

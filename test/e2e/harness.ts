@@ -1,11 +1,12 @@
 // Black-box harness: the service runs as its own process (`node --import tsx main.ts`, as `npm start` does),
 // configured only through the environment; tests speak HTTP to it and drive the admin CLI as an operator would.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
 import { expect } from 'vitest';
 import { type CscOperation, validateResponse } from '../../openapi/validate.ts';
@@ -65,6 +66,10 @@ export async function startServer(
     // Each server its own job queue too: the servers of a run share one database, but each signs with its own SAM.
     // Instances meant to share their jobs (cluster, split) name one queue in extraEnv.
     ASYNC_QUEUE: `rssp-e2e-${path.basename(dataDir)}`,
+    // PINs hashed at scrypt N = 2^10 instead of 2^15: every credential creation and PIN check of the suite paid tens
+    // of milliseconds (more on a loaded machine) for a cost the e2e tests do not examine; config.test.ts and
+    // credentials.test.ts check the cost itself. Production refuses it, so a production server keeps the default.
+    ...(extraEnv.NODE_ENV === 'production' ? {} : { PIN_SCRYPT_LOG2N: '10' }),
     ...extraEnv,
   };
   const child: ChildProcess = spawn(process.execPath, opts.entry ?? ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -106,6 +111,71 @@ export async function startServer(
       if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Chains the audit rows committed so far, as the service's own sealer does moments after each commit
+ * (sam.audit_seal(), sam/audit/seal.ts). A row just written may have no seq yet: a test that orders audit rows by seq
+ * seals first. `query` runs one statement on the service's database and returns its rows.
+ */
+export async function sealAuditRows(query: (text: string) => Promise<Array<{ n: number }>>): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const [row] = await query('SELECT sam.audit_seal() AS n');
+    if (row!.n >= 0) return; // -1: the service's sealer holds the lock; it may have started before our rows committed
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('sam.audit_seal() stayed locked for 2 s');
+}
+
+/**
+ * The admin API over HTTP (admin/README.md), with the server's admin token: the same operations as `npm run admin`
+ * without a process start each (the CLI has its own tests). Fails the test unless the status is `status`, or any
+ * 2xx when none is named; returns the JSON answer.
+ */
+export async function adminApi(server: Server, method: string, route: string, body?: unknown, status?: number): Promise<any> {
+  const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
+  const res = await fetch(`${server.url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (status === undefined) expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+  else expect(res.status, JSON.stringify(json)).toBe(status);
+  return json;
+}
+
+/** The password of every user newUser() creates. */
+export const PASSWORD = 'correct horse battery';
+
+export type TestUser = { username: string; password: string; otpSecret: string; userId: string };
+
+/** A user (admin API, 201) named `prefix-<random>`, enrolled for TOTP unless `otp: false`; `fields` go with the
+ *  creation (name, email, phone), or are made from the username. */
+export async function newUser(
+  server: Server,
+  prefix: string,
+  fields: Record<string, unknown> | ((username: string) => Record<string, unknown>) = {},
+  opts: { otp?: boolean } = {},
+): Promise<TestUser> {
+  const username = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const extra = typeof fields === 'function' ? fields(username) : fields;
+  const user = await adminApi(server, 'POST', '/admin/users', { username, password: PASSWORD, ...extra }, 201);
+  const otpSecret = opts.otp === false ? '' : (await adminApi(server, 'POST', `/admin/users/${username}/otp`, {}, 201)).secret;
+  return { username, password: PASSWORD, otpSecret, userId: user.userId };
+}
+
+/** A credential of `username` (admin API, 201): `fields` as the route takes them (algo, pin, multisign, authMode,
+ *  otp, ...). Returns its credentialID. */
+export async function newCredential(server: Server, username: string, fields: Record<string, unknown>): Promise<string> {
+  return (await adminApi(server, 'POST', `/admin/users/${username}/credentials`, fields, 201)).credentialID;
+}
+
+/** CSC v2 auth/login with the user's password; fails the test unless it answers 200. Returns the access token. */
+export async function login(server: Server, username: string, password = PASSWORD): Promise<string> {
+  const res = await csc(server, 'auth/login', {}, { basic: [username, password] });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.access_token as string;
 }
 
 /** The CLI's secret flags: never on its command line, typed at its prompt or given on stdin (admin/cli.ts). */

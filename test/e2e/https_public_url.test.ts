@@ -2,9 +2,8 @@
 // answer, the approval page's CSRF cookie Secure although the hop from the proxy is plain HTTP, and, with
 // OAUTH_REQUIRE_PAR, an authorization request that was not pushed first refused.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, csc, type Server, startServer } from './harness.ts';
+import { admin, adminApi, csc, type Server, startServer } from './harness.ts';
 import { pkce, REDIRECT } from './oauth_harness.ts';
 
 let server: Server;
@@ -14,12 +13,6 @@ beforeAll(async () => {
   server = await startServer({ PUBLIC_URL: PUBLIC, OAUTH_REQUIRE_PAR: 'true' });
 }, 120_000);
 afterAll(() => server?.stop());
-
-async function adminApi(path: string, body: Record<string, unknown> = {}): Promise<any> {
-  const token = readFileSync(`${server.dataDir}/admin-token`, 'utf8').trim();
-  const res = await fetch(`${server.url}/admin${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return res.json();
-}
 
 describe('https PUBLIC_URL', () => {
   it('sends Strict-Transport-Security on the CSC API and the OAuth server', async () => {
@@ -31,15 +24,15 @@ describe('https PUBLIC_URL', () => {
 
   it('sets the approval page CSRF cookie Secure when TLS ends before the service', async () => {
     const username = `hs${randomBytes(3).toString('hex')}`;
-    await adminApi('/users', { username, password: 'correct horse battery', email: `${username}@example.org` });
-    await adminApi(`/users/${username}/otp`);
+    await adminApi(server, 'POST', '/admin/users', { username, password: 'correct horse battery', email: `${username}@example.org` });
+    await adminApi(server, 'POST', `/admin/users/${username}/otp`);
     const cred = await admin(server, 'credential:create', '--username', username, '--algo', 'ES256', '--pin', '24680', '--approval', 'async');
     expect(cred.code, cred.stderr).toBe(0);
     const bearer = (await csc(server, 'auth/login', {}, { basic: [username, 'correct horse battery'] })).body.access_token;
     const hash = createHash('sha256').update('https').digest('base64');
     const res = await csc(server, 'credentials/authorize', { credentialID: cred.json.credentialID, numSignatures: 1, hashes: [hash], hashAlgorithmOID: '2.16.840.1.101.3.4.2.1' }, { bearer });
     expect(res.status).toBe(202);
-    const text: string = (await adminApi('/outbox', { username })).messages.at(-1).text;
+    const text: string = (await adminApi(server, 'POST', '/admin/outbox', { username })).messages.at(-1).text;
     const link = new URL(/(https:\/\/\S+\/approve\/[A-Za-z0-9_-]+)/.exec(text)![1]!);
     expect(link.origin).toBe(PUBLIC);
     const page = await fetch(`${server.url}${link.pathname}`);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 // ±1 step of now (oauth_harness.ts nextOtp waits for the clock when they are spent). Tests that reuse a signer may
 // wait up to a step, so they get more than the default 30 s; the faster the service, the likelier the wait.
 vi.setConfig({ testTimeout: 75_000 });
-import { csc, opensslVerify, pem, type Server, startServer } from './harness.ts';
+import { csc, opensslVerify, pem, sealAuditRows, type Server, startServer } from './harness.ts';
 import {
   Agent,
   authorize,
@@ -347,6 +347,7 @@ describe('audit trail of the pages (issue #4 item 5)', () => {
     expect((await post(`${id}-right`, s.username, s.password)).status).toBe(303);
 
     const [user] = await sql<{ id: string }>('SELECT id FROM authz.users WHERE username = $1', [s.username]);
+    await sealAuditRows((text) => sql<{ n: number }>(text)); // an unsealed row has no seq to order by yet
     const rows = await sql<Record<string, string | null>>(
       `SELECT request_id, result, error_code, user_id, client_id, source_ip, user_agent, detail FROM sam.audit
         WHERE event = 'signin' AND request_id LIKE $1 ORDER BY seq`,

@@ -3,12 +3,14 @@
 // JavaScript would. The browser test drives the same pages in Chromium instead.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, type CryptoKey } from 'jose';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { generate } from 'otplib';
 import { expect } from 'vitest';
 import { ClientRegistry, type NewClient } from '../../authz/oauth/clients.ts';
-import { type Server } from './harness.ts';
+import { adminApi, type Server } from './harness.ts';
+
+// The admin API helper lives in harness.ts; re-exported for the OAuth tests that take it from here.
+export { adminApi };
 
 export const REDIRECT = 'http://127.0.0.1:9/callback';
 export const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -53,19 +55,6 @@ export async function nextOtp(s: Signer): Promise<string> {
   while (step > nowStep() + 1) await new Promise((r) => setTimeout(r, 500));
   s.lastStep = step;
   return generate({ secret: s.otpSecret, epoch: step * 30 + 1 });
-}
-
-/** The admin API called directly (the CLI is exercised by the admin tests; spawning it for every fixture is slow). */
-export async function adminApi(server: Server, method: string, path: string, body?: unknown): Promise<any> {
-  const token = readFileSync(`${server.dataDir}/admin-token`, 'utf8').trim();
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
-  return json;
 }
 
 let seq = 0;

@@ -4,11 +4,10 @@
 // Retry-After; credentials/extendTransaction gives a new SAD still bound to its hashes (signatures checked by
 // openssl). The service runs as a process on SoftHSM, PostgreSQL and Redis.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, csc, opensslVerify, pem, type Server, startServer } from './harness.ts';
+import { admin, adminApi, csc, opensslVerify, pem, type Server, startServer } from './harness.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
@@ -51,31 +50,18 @@ afterAll(async () => {
 
 type Person = { username: string; email: string; phone: string; token: string };
 
-/** The admin API directly (the CLI is exercised by outbox:show below): a process per call would dominate the time. */
-async function adminApi(path: string, body: Record<string, unknown> = {}): Promise<any> {
-  const token = readFileSync(`${server.dataDir}/admin-token`, 'utf8').trim();
-  const res = await fetch(`${server.url}/admin${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
-  return json;
-}
-
 async function newPerson(): Promise<Person> {
   const username = `otp-${randomBytes(4).toString('hex')}`;
   const email = `${username}@example.org`;
   const phone = `+41 79 ${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
-  await adminApi('/users', { username, password: 'correct horse battery', name: 'Otto Example', email, phone });
+  await adminApi(server, 'POST', '/admin/users', { username, password: 'correct horse battery', name: 'Otto Example', email, phone });
   const login = await csc(server, 'auth/login', {}, { basic: [username, 'correct horse battery'] });
   expect(login.status).toBe(200);
   return { username, email, phone, token: login.body.access_token };
 }
 
 async function newCredential(p: Person, otp: 'email' | 'sms' | 'totp', multisign = 1): Promise<string> {
-  const res = await adminApi(`/users/${p.username}/credentials`, { algo: 'ES256', pin: PIN, otp, multisign });
+  const res = await adminApi(server, 'POST', `/admin/users/${p.username}/credentials`, { algo: 'ES256', pin: PIN, otp, multisign });
   return res.credentialID;
 }
 
@@ -115,7 +101,7 @@ async function waitForMail(to: string): Promise<Mail> {
 }
 
 async function outboxFor(p: Person, viaCli = false): Promise<{ channel: string; to: string; text: string }[]> {
-  if (!viaCli) return (await adminApi('/outbox', { username: p.username })).messages;
+  if (!viaCli) return (await adminApi(server, 'POST', '/admin/outbox', { username: p.username })).messages;
   const res = await admin(server, 'outbox:show', '--username', p.username);
   expect(res.code, res.stderr).toBe(0);
   return res.json.messages;

@@ -3,16 +3,14 @@
 // `openssl cms -verify`, the signature-time-stamps by `openssl ts -verify`, signatures made from digests, and the
 // §11.11 refusals with their exact wordings, including a SAD bound to another document.
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { createHash, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { compactVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePdfSignature } from '../../client/pdf/signature_update.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
 import { cmsOfPdf, cmsVerify, nssDbTrusting, pdfsig, signatureTimestampOf, signerInfoOf, tsVerify } from './ades_verify.ts';
-import { admin, csc, pem, type Server, startServer, tmpFile, totp } from './harness.ts';
+import { admin, csc, login, newCredential, newUser, pem, type Server, startServer, tmpFile, totp } from './harness.ts';
 import { Agent, authorize as oauthAuthorize, b64url, newSigner as newOAuthSigner, pkce, REDIRECT, token } from './oauth_harness.ts';
 
 const run = promisify(execFile);
@@ -27,27 +25,14 @@ let nssDir: string;
 
 type Signer = { username: string; otpSecret: string; token: string };
 
-async function adminApi(route: string, body: Record<string, unknown> = {}): Promise<any> {
-  const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
-  const res = await fetch(`${server.url}/admin/${route}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBe(201);
-  return json;
-}
-
+/** A signer with a TOTP enrolment and a service token (auth/login), through the admin API. */
 async function newSigner(): Promise<Signer> {
-  const username = `doc-${randomBytes(4).toString('hex')}`;
-  const password = 'correct horse battery';
-  await adminApi('users', { username, password, name: 'Dora Signer', email: `${username}@example.org` });
-  const enrolled = await adminApi(`users/${username}/otp`);
-  const login = await csc(server, 'auth/login', {}, { basic: [username, password] });
-  expect(login.status).toBe(200);
-  return { username, otpSecret: enrolled.secret, token: login.body.access_token };
+  const u = await newUser(server, 'doc', (username) => ({ name: 'Dora Signer', email: `${username}@example.org` }));
+  return { username: u.username, otpSecret: u.otpSecret, token: await login(server, u.username) };
 }
 
-async function newCredential(signer: Signer, algo: string, multisign = 4): Promise<string> {
-  return (await adminApi(`users/${signer.username}/credentials`, { algo, pin: '123456', multisign })).credentialID;
-}
+const credentialOf = (signer: Signer, algo: string, multisign = 4): Promise<string> =>
+  newCredential(server, signer.username, { algo, pin: '123456', multisign });
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
@@ -93,7 +78,7 @@ function expectValidPades(out: string, signatures = 1) {
 beforeAll(async () => {
   server = await startServer({ SIGNDOC_MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT) });
   const signer = await newSigner();
-  const credentialID = await newCredential(signer, 'ES256');
+  const credentialID = await credentialOf(signer, 'ES256');
   const info = await csc(server, 'credentials/info', { credentialID, certificates: 'chain' }, { bearer: signer.token });
   const chain: string[] = info.body.cert.certificates;
   rootPem = pem(chain[chain.length - 1]!);
@@ -109,7 +94,7 @@ describe('signatures/signDoc, PAdES', () => {
     for (const envelope of ['Certification', 'Revision'] as const) {
       it(`${level} ${envelope}: the signed PDF verifies with pdfsig under the development root`, async () => {
         const signer = await newSigner();
-        const credentialID = await newCredential(signer, level === 'AdES-B-T' ? 'RS256' : 'ES256');
+        const credentialID = await credentialOf(signer, level === 'AdES-B-T' ? 'RS256' : 'ES256');
         const pdf = envelope === 'Certification' ? classicPdf() : xrefStreamPdf();
         const SAD = await authorize(signer, credentialID, [sha256(pdf)]);
         const res = await signDoc(signer, {
@@ -154,7 +139,7 @@ describe('signatures/signDoc, PAdES', () => {
 
   it('a certified PDF (DocMDP P=2) takes a second, Revision signature; a second certification is refused', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES256');
+    const credentialID = await credentialOf(signer, 'ES256');
     const pdf = classicPdf();
     const entry = (document: Buffer, envelope?: string) => ({ document: b64(document), signature_format: 'P', signAlgo: ECDSA_SHA256, ...(envelope ? { signed_envelope_property: envelope } : {}) });
     // No envelope: Certification, the §11.11 default for PAdES.
@@ -172,7 +157,7 @@ describe('signatures/signDoc, PAdES', () => {
     // A second signer (pdfsig 22.12 reports "Unknown issue with Certificate" for the second of two signatures by one
     // certificate: see client_sign.test.ts).
     const cosigner = await newSigner();
-    const coCredential = await newCredential(cosigner, 'ES256');
+    const coCredential = await credentialOf(cosigner, 'ES256');
     const second = await signDoc(cosigner, { credentialID: coCredential, SAD: await authorize(cosigner, coCredential, [sha256(certified)]), documents: [entry(certified, 'Revision')] });
     expect(second.status, JSON.stringify(second.body)).toBe(200);
     expectValidPades(await pdfsig(Buffer.from(second.body.DocumentWithSignature[0], 'base64'), nssDir), 2);
@@ -180,7 +165,7 @@ describe('signatures/signDoc, PAdES', () => {
 
   it('from the digest of a prepared /ByteRange: returns the CMS to embed, which pdfsig accepts once embedded', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES256');
+    const credentialID = await credentialOf(signer, 'ES256');
     const prepared = preparePdfSignature(classicPdf(), { signingTime: new Date(), contentsSize: 32_768 });
     const digest = sha256(prepared.signedBytes());
     const SAD = await authorize(signer, credentialID, [digest]);
@@ -201,7 +186,7 @@ describe('signatures/signDoc, PAdES', () => {
 describe('signatures/signDoc, CAdES', () => {
   it('Attached and Detached, B-B and B-T, in one request under one SAD: openssl cms and openssl ts verify them', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES256');
+    const credentialID = await credentialOf(signer, 'ES256');
     const docs = ['contract one', 'contract two', 'contract three', 'contract four'].map((t) => Buffer.from(`${t}\n`));
     const SAD = await authorize(signer, credentialID, docs.map(sha256));
     const entry = (document: Buffer, envelope: string, level: string) => ({
@@ -244,7 +229,7 @@ describe('signatures/signDoc, CAdES', () => {
 
   it('Parallel: a second signer on an attached CMS; openssl verifies both signers over the content', async () => {
     const first = await newSigner();
-    const firstCred = await newCredential(first, 'ES256');
+    const firstCred = await credentialOf(first, 'ES256');
     const content = Buffer.from('a contract two parties sign\n');
     const entry = (document: Buffer, envelope: string, signAlgo: string) => ({ document: b64(document), signature_format: 'C', signed_envelope_property: envelope, signAlgo });
     const one = await signDoc(first, { credentialID: firstCred, SAD: await authorize(first, firstCred, [sha256(content)]), documents: [entry(content, 'Attached', ECDSA_SHA256)] });
@@ -252,7 +237,7 @@ describe('signatures/signDoc, CAdES', () => {
     const cms = Buffer.from(one.body.DocumentWithSignature[0], 'base64');
 
     const second = await newSigner();
-    const secondCred = await newCredential(second, 'RS256');
+    const secondCred = await credentialOf(second, 'RS256');
     // The SAD of the second signer binds the digest of the document it is given: the CMS.
     const two = await signDoc(second, { credentialID: secondCred, SAD: await authorize(second, secondCred, [sha256(cms)]), documents: [entry(cms, 'Parallel', RSA_SHA256)] });
     expect(two.status, JSON.stringify(two.body)).toBe(200);
@@ -273,7 +258,7 @@ describe('signatures/signDoc, CAdES', () => {
 
   it('Detached from a digest (documentDigests, hashes as one string as in the spec example)', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'RS256');
+    const credentialID = await credentialOf(signer, 'RS256');
     const document = Buffer.from('a file the application keeps to itself\n');
     const SAD = await authorize(signer, credentialID, [sha256(document)]);
     const res = await signDoc(signer, {
@@ -290,7 +275,7 @@ describe('signatures/signDoc, CAdES', () => {
 describe('signatures/signDoc in asynchronous mode (CSC v2 §11.10 operationMode, §11.12)', () => {
   it('answers a responseID at once; signPolling then gives the detached CAdES signature once, which openssl verifies', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES256');
+    const credentialID = await credentialOf(signer, 'ES256');
     const document = Buffer.from('signed later, collected by polling\n');
     const SAD = await authorize(signer, credentialID, [sha256(document)]);
     const accepted = await signDoc(signer, {
@@ -321,7 +306,7 @@ describe('signatures/signDoc, XAdES and JAdES (formats of rssp/signdoc/formats/x
 
   it('XAdES Enveloped B-T: xmlsec1 verifies it under the development root', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'ES256');
+    const credentialID = await credentialOf(signer, 'ES256');
     const res = await signDoc(signer, {
       credentialID, SAD: await authorize(signer, credentialID, [sha256(xml)]),
       documents: [{ document: b64(xml), signature_format: 'X', conformance_level: 'AdES-B-T', signAlgo: ECDSA_SHA256 }],
@@ -338,7 +323,7 @@ describe('signatures/signDoc, XAdES and JAdES (formats of rssp/signdoc/formats/x
 
   it('JAdES Attached B-B: jose verifies the compact JWS under the certificate, the payload is the document', async () => {
     const signer = await newSigner();
-    const credentialID = await newCredential(signer, 'RS256');
+    const credentialID = await credentialOf(signer, 'RS256');
     const res = await signDoc(signer, {
       credentialID, SAD: await authorize(signer, credentialID, [sha256(xml)]),
       documents: [{ document: b64(xml), signature_format: 'J', signAlgo: RSA_SHA256 }],
@@ -391,7 +376,7 @@ describe('signatures/signDoc refusals', () => {
 
   beforeAll(async () => {
     signer = await newSigner();
-    credentialID = await newCredential(signer, 'ES256');
+    credentialID = await credentialOf(signer, 'ES256');
   });
 
   const cases: Array<[string, () => Record<string, unknown>, number, string, string]> = [

@@ -5,9 +5,7 @@
 // in their unsigned properties, returnValidationInfo returns them (also from a digest, and through signPolling), and
 // B-LTA is refused with its exact wording.
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { createHash, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { flattenedVerify } from 'jose';
 import * as pkijs from 'pkijs';
@@ -17,7 +15,7 @@ import { PdfDocument } from '../../client/pdf/reader.ts';
 import { preparePdfSignature } from '../../client/pdf/signature_update.ts';
 import { classicPdf, xrefStreamPdf } from '../unit/client/pdf_fixtures.ts';
 import { cmsOfPdf, nssDbTrusting, pdfsig, signatureTimestampOf, tsVerify } from './ades_verify.ts';
-import { csc, pem, type Server, startServer, tmpFile, totp } from './harness.ts';
+import { csc, login, newCredential, newUser, pem, type Server, startServer, tmpFile, totp } from './harness.ts';
 
 const run = promisify(execFile);
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -30,23 +28,12 @@ let nssDir: string;
 
 type Signer = { username: string; otpSecret: string; token: string };
 
-async function adminApi(route: string, body: Record<string, unknown> = {}): Promise<any> {
-  const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
-  const res = await fetch(`${server.url}/admin/${route}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBe(201);
-  return json;
-}
-
 async function newSigner(): Promise<Signer & { credentialID: string; chain: string[] }> {
-  const username = `lt-${randomBytes(4).toString('hex')}`;
-  const password = 'correct horse battery';
-  await adminApi('users', { username, password, name: 'Lena Signer', email: `${username}@example.org` });
-  const enrolled = await adminApi(`users/${username}/otp`);
-  const login = await csc(server, 'auth/login', {}, { basic: [username, password] });
-  const credentialID = (await adminApi(`users/${username}/credentials`, { algo: 'ES256', pin: '123456', multisign: 4 })).credentialID;
-  const info = await csc(server, 'credentials/info', { credentialID, certificates: 'chain' }, { bearer: login.body.access_token });
-  return { username, otpSecret: enrolled.secret, token: login.body.access_token, credentialID, chain: info.body.cert.certificates };
+  const { username, otpSecret } = await newUser(server, 'lt', (username) => ({ name: 'Lena Signer', email: `${username}@example.org` }));
+  const token = await login(server, username);
+  const credentialID = await newCredential(server, username, { algo: 'ES256', pin: '123456', multisign: 4 });
+  const info = await csc(server, 'credentials/info', { credentialID, certificates: 'chain' }, { bearer: token });
+  return { username, otpSecret, token, credentialID, chain: info.body.cert.certificates };
 }
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();

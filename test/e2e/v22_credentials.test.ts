@@ -3,15 +3,15 @@
 // own process, each signature verified by openssl under the created certificate's key, the deleted credential
 // refused with the spec's error, and the number of objects in the service's token (counted through PKCS#11) back
 // where it was. Then one-time credentials: gone after the signature that spends their authorization.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { id_mgf1, RsaSaPssParams, sha256 } from '@peculiar/asn1-rsa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hsm } from '../../sam/hsm/hsm.ts';
 import { countObjects } from '../../sam/hsm/pkcs11/test_hooks.ts';
-import { opensslVerify, pem, type Server, startServer, totp } from './harness.ts';
-import { adminApi, sql } from './oauth_harness.ts';
+import { newUser, opensslVerify, pem, sealAuditRows, type Server, startServer, totp } from './harness.ts';
+import { sql } from './oauth_harness.ts';
 import { csc22, openServiceToken } from './v22_client.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -34,13 +34,10 @@ type Signer = { userId: string; otpSecret: string; token: string };
 
 /** A user with a TOTP enrolment and a service token from auth/login on /csc/v2.2, and no credential yet. */
 async function newSigner(): Promise<Signer> {
-  const username = `v22-${randomBytes(4).toString('hex')}`;
-  const password = 'correct horse battery';
-  const user = await adminApi(server, 'POST', '/admin/users', { username, password, name: 'Vera Twotwo' });
-  const otp = await adminApi(server, 'POST', `/admin/users/${username}/otp`);
+  const { username, password, otpSecret, userId } = await newUser(server, 'v22', { name: 'Vera Twotwo' });
   const login = await csc22(server, 'auth/login', {}, { basic: [username, password] });
   expect(login.status, JSON.stringify(login.body)).toBe(200);
-  return { userId: user.userId, otpSecret: otp.secret, token: login.body.access_token };
+  return { userId, otpSecret, token: login.body.access_token };
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -69,7 +66,9 @@ async function authorize(s: Signer, credentialID: string, hashes: Buffer[]) {
   return res.body.SAD as string;
 }
 
+/** The credential's audit rows in chain order: sealed first (an unsealed row has no seq to order by yet). */
 async function auditEvents(credentialID: string) {
+  await sealAuditRows((text) => sql<{ n: number }>(text));
   const rows = await sql<{ event: string; result: string; reason: string | null }>(
     `SELECT event, result, detail::jsonb->>'reason' AS reason FROM sam.audit WHERE credential_id = $1 AND event LIKE 'credential.%' ORDER BY seq`,
     [credentialID],

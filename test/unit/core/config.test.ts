@@ -52,6 +52,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ PIN_SCRYPT_LOG2N: '9' })).toThrow(/PIN_SCRYPT_LOG2N/);
   });
 
+  it('refuses a one-time certificate shorter than 60 s in production, and takes it elsewhere', () => {
+    const prod = {
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',
+      SAM_PIN: '12345678', ADMIN_TOKEN: 'a'.repeat(32), ADMIN_LISTEN: '127.0.0.1:9090', PUBLIC_URL: 'https://sign.example.org',
+      SMTP_HOST: 'mail.example.org', SMTP_REQUIRE_TLS: 'true',
+    };
+    expect(() => loadConfig({ ...prod, ONE_TIME_VALIDITY_SECONDS: '59' })).toThrow(/ONE_TIME_VALIDITY_SECONDS of 60 or more/);
+    expect(loadConfig({ ...prod, ONE_TIME_VALIDITY_SECONDS: '60' }).oneTimeValiditySeconds).toBe(60);
+    expect(loadConfig({}).oneTimeValiditySeconds).toBe(900);
+    expect(loadConfig({ ONE_TIME_VALIDITY_SECONDS: '3' }).oneTimeValiditySeconds).toBe(3);
+    expect(() => loadConfig({ ONE_TIME_VALIDITY_SECONDS: '0' })).toThrow(/ONE_TIME_VALIDITY_SECONDS/);
+  });
+
   it('refuses SMTP without mandatory, verified TLS in production, and takes it elsewhere', () => {
     const prod = {
       NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', PKCS11_MODULE: '/lib/p11.so',

@@ -2,43 +2,13 @@
 // in both API versions and in nested objects, with "optional" read from the documents themselves; a REQUIRED
 // parameter that is null is refused with the spec's wording; unknown fields are ignored; hashType (CSC v2.2) is
 // accepted in any case and an unknown value is refused by name.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CscError } from '../../../core/errors.ts';
 import { CSC_OPERATIONS, OPENAPI_YAML_PATH, parseRequest, validateRequest, type CscOperation } from '../../../openapi/validate.ts';
 import { CSC_V1_OPERATIONS, OPENAPI_V1_YAML_PATH, parseV1Request, type CscV1Operation } from '../../../openapi/validate_v1.ts';
-
-const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
-const SHA256 = '2.16.840.1.101.3.4.2.1';
-const b64 = () => randomBytes(32).toString('base64');
-
-const V2_MINIMAL: Record<string, Record<string, unknown>> = {
-  info: {},
-  'auth/login': {},
-  'auth/revoke': { token: 'tok-1' },
-  'credentials/list': {},
-  'credentials/info': { credentialID: 'cred-1' },
-  'credentials/authorize': { credentialID: 'cred-1', numSignatures: 1 },
-  'credentials/authorizeCheck': { handle: 'h' },
-  'credentials/getChallenge': { credentialID: 'cred-1', authObjectID: 'OTP' },
-  'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
-  'signatures/signHash': { credentialID: 'cred-1', hashes: [b64()], signAlgo: ECDSA_SHA256 },
-  'signatures/timestamp': { hash: b64() },
-  'ext/signatureEvidence': { credentialID: 'cred-1' },
-};
-const V1_MINIMAL: Record<string, Record<string, unknown>> = {
-  info: {},
-  'auth/login': {},
-  'auth/revoke': { token: 'tok-1' },
-  'credentials/list': {},
-  'credentials/info': { credentialID: 'cred-1' },
-  'credentials/authorize': { credentialID: 'cred-1', numSignatures: 1 },
-  'credentials/sendOTP': { credentialID: 'cred-1' },
-  'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
-  'signatures/signHash': { credentialID: 'cred-1', SAD: 'sad', hash: [b64()], signAlgo: ECDSA_SHA256 },
-};
+import { b64, ECDSA_SHA256, SHA256, V1_MINIMAL, V2_MINIMAL } from './request_fixtures.ts';
 
 type Schema = { $ref?: string; properties?: Record<string, Schema>; required?: string[]; type?: unknown; allOf?: Schema[] };
 

@@ -1,6 +1,5 @@
 // The wire contract: openapi/csc-v2.yaml compiled by openapi/validate.ts. Requests are refused with the exact
 // CSC wording (CSC v2 §11.2 – §11.10 error tables); responses are checked against the closed response schemas.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -16,10 +15,8 @@ import {
   validateResponse,
   type CscOperation,
 } from '../../../openapi/validate.ts';
+import { b64, ECDSA_SHA256, SHA256, V2_MINIMAL } from './request_fixtures.ts';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
-const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
-const b64 = (n = 32) => randomBytes(n).toString('base64');
 const b64url = (n = 32) => randomBytes(n).toString('base64url');
 
 /** The refusal validateRequest throws, or 'ok'. */
@@ -37,23 +34,7 @@ function description(op: CscOperation, body: unknown): string {
   return r === 'ok' ? 'ok' : r.error_description;
 }
 
-// Smallest valid body of each method.
-const MINIMAL: Record<CscOperation, Record<string, unknown>> = {
-  info: {},
-  'auth/login': {},
-  'auth/revoke': { token: 'tok-1' },
-  'credentials/list': {},
-  'credentials/info': { credentialID: 'cred-1' },
-  'credentials/authorize': { credentialID: 'cred-1', numSignatures: 1 },
-  'credentials/authorizeCheck': { handle: 'h' },
-  'credentials/getChallenge': { credentialID: 'cred-1', authObjectID: 'OTP' },
-  'credentials/extendTransaction': { credentialID: 'cred-1', SAD: 'sad' },
-  'signatures/signHash': { credentialID: 'cred-1', hashes: [b64()], signAlgo: ECDSA_SHA256 },
-  'signatures/signDoc': { credentialID: 'cred-1', documentDigests: [{ hashes: [b64()], signature_format: 'C', signAlgo: ECDSA_SHA256 }] },
-  'signatures/signPolling': { requestID: 'r-1' },
-  'signatures/timestamp': { hash: b64() },
-  'ext/signatureEvidence': { credentialID: 'cred-1' },
-};
+const MINIMAL = V2_MINIMAL;
 
 describe('the document', () => {
   const doc = parse(readFileSync(OPENAPI_YAML_PATH, 'utf8'));
@@ -100,10 +81,9 @@ describe('the document', () => {
     }
   });
 
-  it('has generated types that are up to date (scripts/openapi-check.sh)', () => {
-    const out = execFileSync('bash', ['scripts/openapi-check.sh'], { encoding: 'utf8' });
-    expect(out).toBe('');
-  });
+  // That the generated types are up to date is scripts/openapi-check.sh's to say: `npm test` (scripts/test.sh) runs
+  // it right before vitest, and CI with it. Run here a second time it regenerated four documents inside a unit test
+  // (over 30 s on a loaded machine, where it timed out).
 
   it('generates request and response types with the spec field names and JSON types', () => {
     expectTypeOf<CscRequest<'signatures/signHash'>>().toEqualTypeOf<SignHashRequest>();

@@ -26,7 +26,8 @@ const KEY_FOR: Record<V22CredentialsCreateRequest['signAlgo'], SignatureAlgoName
   PS256: 'PS256',
 };
 
-/** A one-time credential's certificate lives this long unless the request says otherwise: one signing session. */
+/** A one-time credential's certificate lives this long unless the request or ONE_TIME_VALIDITY_SECONDS says
+ *  otherwise: one signing session. */
 const ONE_TIME_VALIDITY_SECONDS = 900;
 
 /** Most undeleted credentials one user may hold: each is two objects in the token, and a token's space is finite.
@@ -50,7 +51,7 @@ async function create(ctx: CscContext, deps: RsspDeps) {
     ...(body.multisign !== undefined ? { multisign: body.multisign } : {}),
     ...(body.description !== undefined ? { description: body.description } : {}),
     ...(body.authMode !== undefined ? { authMode: body.authMode } : {}),
-    ...(oneTime ? { oneTime, validitySeconds: body.validitySeconds ?? ONE_TIME_VALIDITY_SECONDS } : {}),
+    ...(oneTime ? { oneTime, validitySeconds: body.validitySeconds ?? deps.config.oneTimeValiditySeconds ?? ONE_TIME_VALIDITY_SECONDS } : {}),
     origin: 'csc',
   });
   const record = await deps.credentials.get(credentialID);
