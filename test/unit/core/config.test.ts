@@ -78,8 +78,8 @@ describe('configuration', () => {
     expect(() => loadConfig(prod)).toThrow(
       'NODE_ENV=production refuses development defaults; set:\n  SMTP_HOST or SMS_GATEWAY_URL (one-time passwords and activation links must not fall back to the outbox file)',
     );
-    expect(loadConfig({ ...prod, SMS_GATEWAY_URL: 'https://sms.example.org/send' }).notify.sms?.url).toBe('https://sms.example.org/send');
-    expect(loadConfig({ ...prod, SMTP_HOST: 'mail.example.org', SMTP_SECURE: 'true' }).notify.smtp?.host).toBe('mail.example.org');
+    expect(loadConfig({ ...prod, SMS_GATEWAY_URL: 'https://sms.example.org/send' }).sam.notify.sms?.url).toBe('https://sms.example.org/send');
+    expect(loadConfig({ ...prod, SMTP_HOST: 'mail.example.org', SMTP_SECURE: 'true' }).sam.notify.smtp?.host).toBe('mail.example.org');
   });
 
   it('refuses a plain-http PUBLIC_URL in production', () => {
