@@ -61,8 +61,8 @@ export function createRssp(
   },
 ): Rssp {
   const jobs = new JobStore(deps.db, config.rssp.async.queue);
-  const { db: _db, ...rest } = deps;
-  const rsspDeps: RsspDeps = { ...rest, config, jobs };
+  const { log, sam, credentials, tokens, auth, users, limits, audit } = deps;
+  const rsspDeps: RsspDeps = { config, log, sam, tokens, auth, users, credentials, limits, audit, jobs };
   // Every api instance performs asynchronous jobs from the shared table (rssp/jobs/); 0 stores and answers polls only.
   const worker = config.rssp.async.concurrency > 0 ? startJobWorker({ store: jobs, deps: rsspDeps, config: config.rssp.async, log: deps.log }) : undefined;
   return {
