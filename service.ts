@@ -1,45 +1,28 @@
-// Composition root: builds the parts that SERVICES names from one Config (DESIGN §4). `all` serves everything on one
-// Koa server; `sam` serves only the SAM, over mutual TLS (sam/http/server.ts); `api` serves rssp, authz and the admin
-// API and reaches that SAM through a client of the same port (rssp/adapters/sam_client.ts). Embedded defaults
-// (DESIGN §3) are decided here and nowhere else: PGlite when DATABASE_URL is unset, an in-process KV when REDIS_URL
-// is unset, a SoftHSM token under DATA_DIR when PKCS11_MODULE is unset.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Composition root: builds the parts that SERVICES names from one Config (DESIGN §4), each through its front door —
+// sam/index.ts, authz/index.ts, rssp/index.ts, admin/index.ts — given only its own configuration (configFor), and
+// nothing else but core/ (scripts/check-deps.sh holds it to that). `all` serves everything on one Koa server; `sam`
+// serves only the SAM, over mutual TLS; `api` serves rssp, authz and the admin API and reaches that SAM through a
+// client of the same port (connectSam). Embedded defaults (DESIGN §3) are decided here and by the SAM's door for its
+// token, nowhere else: PGlite when DATABASE_URL is unset, an in-process KV when REDIS_URL is unset, a SoftHSM token
+// under DATA_DIR when PKCS11_MODULE is unset (sam/index.ts).
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import Koa from 'koa';
-import { adminRoutes } from './admin/http.ts';
-import { RuntimeSampler, runtimeMetricsRoute } from './admin/runtime_metrics.ts';
-import { CompositeTokenVerifier, createAuthz, createOAuthServer, credentialCatalog } from './authz/index.ts';
-import { auditOAuthEvents } from './authz/oauth_audit.ts';
-import { activationPages } from './authz/pages/activation.ts';
-import { oauthRateLimit } from './authz/oauth_rate_limit.ts';
-import type { Config } from './core/config.ts';
+import { createAdmin, opsRoutes, type ReadinessChecks } from './admin/index.ts';
+import { createAuthz, openUsers } from './authz/index.ts';
+import type { AuditTrail } from './core/audit_port.ts';
+import { configFor, type Config } from './core/config.ts';
 import { createPool, migrate, SCHEMAS } from './core/db.ts';
 import { startEmbeddedPg } from './core/embedded_pg.ts';
 import { createMemoryKv, createRedisKv } from './core/kv.ts';
-import { RateLimiter, ratePolicy } from './core/policy.ts';
-import { schedulePurge, type PurgeJob } from './core/purge.ts';
-import { purgeAuthz } from './authz/purge.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { createMetrics, meterSam } from './core/metrics.ts';
-import { opsRoutes, type ReadinessChecks } from './admin/ops_routes.ts';
-import { PgCredentialRepo } from './rssp/adapters/credential_repo.ts';
-import { CredentialService } from './rssp/app/credential_service.ts';
-import { approvalPages } from './authz/pages/approval.ts';
-import { caRoutes } from './rssp/http/ca_routes.ts';
-import { cscV2Routes } from './rssp/http/router.ts';
-import { cscV1Routes } from './rssp/http/v1/router.ts';
-import { cscV22Routes } from './rssp/http/v22/router.ts';
-import { JobStore, purgeJobs as purgeAsyncJobs } from './rssp/jobs/job_store.ts';
-import { PgDpopProofLedger, purgeDpopProofs } from './rssp/adapters/dpop_proof_ledger.ts';
-import { startJobWorker } from './rssp/jobs/worker.ts';
-import { startSamServer } from './sam/http/server.ts';
-import { createSamClient } from './rssp/adapters/sam_client.ts';
-import type { OutboxMessage } from './core/ports.ts';
-import type { AuditTrail } from './core/audit_port.ts';
+import { RateLimiter, ratePolicy } from './core/policy.ts';
+import type { OutboxReader } from './core/ports.ts';
+import { schedulePurge, type PurgeJob } from './core/purge.ts';
 import type { SignatureActivation } from './core/sam_port.ts';
+import { connectSam, createCredentials, createRssp } from './rssp/index.ts';
 
 export type RunningService = {
   url: string;
@@ -89,16 +72,6 @@ async function listenHttp(app: Koa, config: Config, log: Logger): Promise<{ port
   };
 }
 
-/** A secret given in the configuration, or (development only) one generated once and kept under DATA_DIR. */
-function devSecret(dataDir: string, file: string): string {
-  const p = path.join(dataDir, file);
-  if (existsSync(p)) return readFileSync(p, 'utf8').trim();
-  const value = randomBytes(32).toString('base64url');
-  writeFileSync(p, value + '\n', { mode: 0o600 });
-  chmodSync(p, 0o600);
-  return value;
-}
-
 export async function startService(config: Config, opts: { log?: Logger } = {}): Promise<RunningService> {
   const log = opts.log ?? createLogger(config.logLevel);
   const closers: Array<() => Promise<void>> = [];
@@ -128,7 +101,6 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     if (applied.length) log.info({ applied }, 'migrations applied');
 
     const purgeJobs: PurgeJob[] = [];
-    const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
     const schedule = () => {
       // Each part deletes its own expired rows (DESIGN §3 data ownership); one instance at a time (an advisory lock).
       if (config.purge.intervalSeconds > 0) closers.push(schedulePurge({ db, everyMs: config.purge.intervalSeconds * 1000, log, jobs: purgeJobs }));
@@ -138,24 +110,24 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     let sam: SignatureActivation;
     let audit: AuditTrail;
     let samChecks: ReadinessChecks;
-    let outbox: ((filter: { username?: string }) => Promise<OutboxMessage[]>) | undefined;
+    let outbox: OutboxReader | undefined;
     if (config.services === 'api') {
-      const client = createSamClient({ url: config.split!.samUrl!, tls: config.split!.tls });
+      const client = connectSam({ url: config.split!.samUrl!, tls: config.split!.tls });
       closers.push(async () => client.close());
       sam = meterSam(client, metrics);
       audit = client;
       samChecks = { sam: () => client.ready() };
     } else {
       // Dynamic: only a process that runs the SAM loads pkcs11js and the PKCS#11 library.
-      const { openSam } = await import('./sam/open.ts');
-      const opened = await openSam(config, { db, log, metrics });
+      const samDoor = await import('./sam/index.ts');
+      const opened = await samDoor.createSam(configFor(config, 'sam'), { db, log, metrics });
       closers.push(opened.close);
       purgeJobs.push(opened.purge);
       ({ audit, outbox } = opened);
       sam = meterSam(opened.sam, metrics);
       samChecks = { hsm: opened.checks.hsm };
       if (config.services === 'sam') {
-        const server = await startSamServer({ sam, audit, checks: opened.checks, listen: config.split!.samListen, tls: config.split!.tls, log });
+        const server = await samDoor.startSamServer({ sam, audit, checks: opened.checks, listen: config.split!.samListen, tls: config.split!.tls, log });
         closers.push(server.close);
         // Probes and metrics on plain HTTP (PORT): nothing of the SAM's port is reachable there.
         const ops = new Koa({ proxy: false });
@@ -172,24 +144,19 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     const kv = config.kv.url ? await createRedisKv(config.kv.url, config.kv.prefix) : createMemoryKv();
     closers.push(() => kv.close());
     if (!config.kv.url) log.warn('REDIS_URL is not set: using an in-process store (development only)');
+    // Throttling of auth/login, credentials/authorize, signHash, the OAuth endpoints and the activation pages
+    // (core/policy.ts), on the shared Kv so that every instance counts.
+    const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
 
-    const authz = await createAuthz({ db, kv, config, log, audit });
-    const credentials = new CredentialService({ repo: new PgCredentialRepo(db), sam, users: authz.users });
-    // The OAuth 2.0 authorization server (CSC v2 §8.4); bearer tokens of the CSC API come from it or auth/login.
-    // It opens its keys through the SAM port at start (sealed in authz.oauth_keys, issue #14 finding 7): the SAM, in
-    // this process or its client, exists by now.
-    const oauth = await createOAuthServer({
-      db, kv, config, log, users: authz.users, limiter: authz.limiter, sam, credentials: credentialCatalog(credentials), audit,
-    });
-    const tokens = new CompositeTokenVerifier([authz.tokens, oauth.tokens]);
-    purgeJobs.push((q, now) => purgeAuthz(q, expiredBefore(now)));
-    // Asynchronous jobs go when their validity_period ends (CSC v2 §11.10), results polled or not.
-    purgeJobs.push(purgeAsyncJobs);
-    purgeJobs.push(purgeDpopProofs);
+    // The credential records need authz's users, and authz's signature page needs the records: users first.
+    const users = openUsers(db);
+    const credentials = createCredentials({ db, sam, users });
+    const authz = await createAuthz(configFor(config, 'authz'), { db, kv, log, audit, sam, limits, users, credentials });
+    const rssp = createRssp(configFor(config, 'rssp'), { db, log, sam, credentials, tokens: authz.tokens, auth: authz.auth, users, limits, audit });
+    // Stopped after the listener (closers run in reverse): requests in flight may still enqueue jobs.
+    closers.push(rssp.close);
+    purgeJobs.push(authz.purge, rssp.purge);
     schedule();
-    auditOAuthEvents(oauth.provider, audit, log);
-
-    const adminToken = config.admin.token ?? devSecret(config.dataDir, 'admin-token');
 
     // The client's address (throttles, audit rows) is the peer's, or with TRUST_PROXY=n the n-th X-Forwarded-For entry
     // from the right: entries further left are whatever the client wrote.
@@ -210,20 +177,11 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     }
     // The admin API sets passwords and PINs and enrols authenticators: on a listener of its own when ADMIN_LISTEN is
     // set (production requires it, on loopback), else beside the CSC API (development).
+    const admin = createAdmin(configFor(config, 'admin'), { log, sam, users, credentials, clients: authz.clients, oauthKeys: authz.oauthKeys, audit, outbox });
+    closers.push(admin.close);
     const adminApp = config.admin.listen ? new Koa({ proxy: false }) : app;
     adminApp.silent = true;
-    if (config.runtimeMetrics) {
-      const sampler = new RuntimeSampler();
-      closers.push(async () => sampler.stop());
-      adminApp.use(runtimeMetricsRoute({ adminToken, sampler }));
-    }
-    adminApp.use(adminRoutes({ adminToken, log, sam, users: authz.users, credentials, clients: oauth.clients, oauthKeys: oauth.keys, audit,
-      // The outbox holds live one-time passwords and approval links: never served in production.
-      outbox: config.env === 'production' ? undefined : outbox,
-      // In production the operator never sets a PIN or receives a TOTP seed: activation links do (issue #14 finding 1).
-      production: config.env === 'production',
-      publicUrl: config.publicUrl,
-    }));
+    for (const m of admin.middleware) adminApp.use(m);
     let adminUrl: string | undefined;
     if (config.admin.listen) {
       const listener = await listenHttp(adminApp, { ...config, ...config.admin.listen }, log);
@@ -231,39 +189,14 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
       adminUrl = `http://${config.admin.listen.host.includes(':') ? `[${config.admin.listen.host}]` : config.admin.listen.host}:${listener.port}`;
       log.info({ url: adminUrl }, 'admin API listening');
     }
-    // Throttling of auth/login, credentials/authorize and the OAuth endpoints (core/policy.ts), on the shared Kv so
-    // that every instance counts.
-    const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
-    app.use(oauthRateLimit(limits));
-    app.use(oauth.middleware);
-    const jobs = new JobStore(db, config.async.queue);
-    const rsspDeps = { config, log, sam, tokens, auth: oauth.withRevocation(authz.auth), users: authz.users, credentials, limits, audit, jobs,
-      dpopProofs: new PgDpopProofLedger(db) };
-    // Approval pages of asynchronous authorization (CSC v2 §11.7), reached by the link sent to the person.
-    app.use(approvalPages({ sam, log, publicUrl: config.publicUrl }));
-    // Self-service activation links (issue #14 finding 1): the person chooses their PIN and enrols their authenticator.
-    app.use(activationPages({ sam, log, publicUrl: config.publicUrl, limiter: limits.limiter }));
-    // The development CA's CRL, for relying parties (CRL_URL names it in every certificate).
-    app.use(caRoutes({ sam, log }));
-    app.use(cscV2Routes(rsspDeps));
-    // CSC v2.2 beside it, chosen by the base path (rssp/http/v22/router.ts): credentials/create and delete, v2.2 info.
-    app.use(cscV22Routes(rsspDeps));
-    // CSC v1.0.4.0 compatibility for signature applications not yet on v2: the same deps (tokens, SAM, use cases).
-    app.use(cscV1Routes(rsspDeps));
-
-    // Every api instance performs asynchronous jobs (operationMode "A") from the shared table (rssp/jobs/). Stopped
-    // after the listener (closers run in reverse): requests in flight may still enqueue; a job claimed and not
-    // finished when the process dies is taken again by any instance once its lease passes.
-    if (config.async.concurrency > 0) {
-      const worker = startJobWorker({ store: jobs, deps: rsspDeps, config: config.async, log });
-      closers.push(worker.stop);
-    }
+    for (const m of authz.middleware) app.use(m);
+    for (const m of rssp.middleware) app.use(m);
 
     const server = await listenHttp(app, config, log);
     closers.push(server.close);
     const url = `http://127.0.0.1:${server.port}`;
     log.info({ url, publicUrl: config.publicUrl }, 'RSSP listening');
-    return { url, port: server.port, adminUrl: adminUrl ?? url, adminToken, log, close };
+    return { url, port: server.port, adminUrl: adminUrl ?? url, adminToken: admin.token, log, close };
   } catch (err) {
     await close();
     throw err;

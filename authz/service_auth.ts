@@ -6,7 +6,7 @@
 // single-use, and presenting one that was already used revokes the whole family, since either the legitimate app
 // or a thief holds a copy (RFC 9700 §4.14.2, RFC 6749 §10.4).
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../core/config.ts';
+import type { AuthzConfig } from '../core/config.ts';
 import { tx, type Db } from '../core/db.ts';
 import { CscError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -25,7 +25,7 @@ export type ServiceAuthDeps = {
   users: UserStore;
   tokens: TokenStore;
   limiter: LoginLimiter;
-  config: Pick<Config['authz'], 'serviceTokenLifetimeSeconds' | 'refreshTokenLifetimeSeconds'>;
+  config: Pick<AuthzConfig['authz'], 'serviceTokenLifetimeSeconds' | 'refreshTokenLifetimeSeconds'>;
   log: Logger;
   /** Sign-ins and token events go to the audit trail (issue #4 item 5); absent in unit tests of this file. */
   audit: AuditTrail;

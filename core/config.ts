@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { CRL_PATH } from './public_paths.ts';
 
 const SOFTHSM_PATHS = [
   '/usr/lib/softhsm/libsofthsm2.so',
@@ -279,9 +280,6 @@ export type Env = z.infer<typeof schema>;
 /** Every environment variable the service reads, for checks of deployment files (test/unit/deploy/). */
 export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
 
-/** Where the api serves the development CA's CRL (rssp/http/ca_routes.ts). */
-export const CRL_PATH = '/ca/crl';
-
 export type Config = {
   env: Env['NODE_ENV'];
   port: number;
@@ -296,9 +294,6 @@ export type Config = {
   /** The parts this process runs and, when split, how the api tier and the SAM reach each other (mutual TLS). */
   services: 'all' | 'sam' | 'api';
   shutdownGraceSeconds: number;
-  signDoc: { maxDocumentBytes: number };
-  /** Default lifetime of a one-time certificate (CSC v2.2), seconds. Absent: 900. */
-  oneTimeValiditySeconds?: number;
   split?: { samUrl?: string; samListen: { host: string; port: number }; tls: { ca: string; cert: string; key: string } };
   db: { url?: string; poolSize: number };
   kv: { url?: string; prefix: string };
@@ -331,35 +326,24 @@ export type Config = {
     crlNextUpdateHours?: number;
     /** CRL_URL: the CRL distribution point of the certificates the development CA issues. Absent: none. */
     crlUrl?: string;
-  };
-  /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
-  notify: {
-    smtp?: {
-      host: string;
-      port: number;
-      secure: boolean;
-      requireTls: boolean;
-      rejectUnauthorized: boolean;
-      user?: string;
-      password?: string;
-      from: string;
+    /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
+    notify: {
+      smtp?: {
+        host: string;
+        port: number;
+        secure: boolean;
+        requireTls: boolean;
+        rejectUnauthorized: boolean;
+        user?: string;
+        password?: string;
+        from: string;
+      };
+      sms?: { url: string; method: 'POST' | 'PUT' | 'GET'; headers: Record<string, string>; bodyTemplate: string };
     };
-    sms?: { url: string; method: 'POST' | 'PUT' | 'GET'; headers: Record<string, string>; bodyTemplate: string };
+    /** The SAM's audit trail and its checkpoints (sam/audit/). */
+    audit: { checkpointRecords: number; checkpointMinutes: number; anchorFile: string };
   };
   admin: { token?: string; listen?: { host: string; port: number } };
-  audit: { checkpointRecords: number; checkpointMinutes: number; anchorFile: string };
-  /** Asynchronous signing (operationMode "A", CSC v2 §11.10, §11.12; rssp/jobs/). */
-  async: {
-    queue: string;
-    validityDefaultMs: number;
-    validityMaxMs: number;
-    concurrency: number;
-    pollIntervalMs: number;
-    leaseSeconds: number;
-    maxAttempts: number;
-    /** publicOnly: deliveries reach public addresses only (production), never the service's own network. */
-    callback: { maxAttempts: number; backoffMs: number; timeoutMs: number; publicOnly: boolean };
-  };
   /** Deletion of expired single-use rows (core/purge.ts); intervalSeconds 0: off. */
   purge: { intervalSeconds: number; afterSeconds: number };
   /** Throttling (core/policy.ts). */
@@ -373,8 +357,28 @@ export type Config = {
     signPerClient: number;
     pollPerClient: number;
   };
-  /** What CSC `info` publishes about the service (CSC v2 §11.1). */
-  service: { name: string; region: string; description: string; logoUrl: string };
+  /** The CSC API (rssp/): what `info` publishes, signDoc's bound and asynchronous signing. */
+  rssp: {
+    /** What CSC `info` publishes about the service (CSC v2 §11.1). */
+    service: { name: string; region: string; description: string; logoUrl: string };
+    signDoc: { maxDocumentBytes: number };
+    /** Default lifetime of a one-time certificate (CSC v2.2), seconds (ONE_TIME_VALIDITY_SECONDS). Absent: 900. */
+    oneTimeValiditySeconds?: number;
+    /** DPoP at the CSC API (RFC 9449 §7): the iat window of a proof, which is also how long its jti is remembered. */
+    dpop: { proofWindowSeconds: number };
+    /** Asynchronous signing (operationMode "A", CSC v2 §11.10, §11.12; rssp/jobs/). */
+    async: {
+      queue: string;
+      validityDefaultMs: number;
+      validityMaxMs: number;
+      concurrency: number;
+      pollIntervalMs: number;
+      leaseSeconds: number;
+      maxAttempts: number;
+      /** publicOnly: deliveries reach public addresses only (production), never the service's own network. */
+      callback: { maxAttempts: number; backoffMs: number; timeoutMs: number; publicOnly: boolean };
+    };
+  };
   authz: {
     serviceTokenLifetimeSeconds: number;
     refreshTokenLifetimeSeconds: number;
@@ -384,9 +388,32 @@ export type Config = {
     /** FAPI 2.0 for every client (OAUTH_REQUIRE_FAPI2), not only for those registered with it. */
     requireFapi2: boolean;
   };
-  /** DPoP at the CSC API (RFC 9449 §7): the iat window of a proof, which is also how long its jti is remembered. */
-  dpop: { proofWindowSeconds: number };
 };
+
+/**
+ * What each front door receives (issue #15): its own section and the few shared values it reads, nothing else. Only
+ * the SAM's holds `sam` (the token PIN, the mail and SMS passwords); rssp, authz and admin are typed against their
+ * own, and service.ts hands each a copy of just these keys (configFor), so the secrets are not even in their reach at
+ * run time. `purge` is the shared retention of expired rows; `dataDir` the place of development state.
+ */
+export const PART_KEYS = {
+  sam: ['sam', 'env', 'dataDir', 'purge'],
+  authz: ['authz', 'env', 'publicUrl', 'purge'],
+  rssp: ['rssp', 'env', 'publicUrl'],
+  admin: ['admin', 'env', 'publicUrl', 'dataDir', 'runtimeMetrics'],
+} as const satisfies Record<string, readonly (keyof Config)[]>;
+
+export type Part = keyof typeof PART_KEYS;
+export type PartConfig<P extends Part> = Pick<Config, (typeof PART_KEYS)[P][number]>;
+export type SamConfig = PartConfig<'sam'>;
+export type AuthzConfig = PartConfig<'authz'>;
+export type RsspConfig = PartConfig<'rssp'>;
+export type AdminConfig = PartConfig<'admin'>;
+
+/** A new object holding only the keys of `part`. */
+export function configFor<P extends Part>(config: Config, part: P): PartConfig<P> {
+  return Object.fromEntries(PART_KEYS[part].map((k) => [k, config[k]])) as PartConfig<P>;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -442,8 +469,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     clusterWorkers: e.CLUSTER_WORKERS,
     services: e.SERVICES,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
-    signDoc: { maxDocumentBytes: e.SIGNDOC_MAX_DOCUMENT_BYTES },
-    oneTimeValiditySeconds: e.ONE_TIME_VALIDITY_SECONDS,
     split: e.SERVICES === 'all' ? undefined : splitConfig(e),
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kv: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
@@ -469,49 +494,39 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tsa: { url: e.TSA_URL, policyOid: e.TSA_POLICY_OID, timeoutSeconds: e.TSA_TIMEOUT_SECONDS },
       crlNextUpdateHours: e.CRL_NEXT_UPDATE_HOURS,
       crlUrl: e.CRL_URL ?? (e.PUBLIC_URL !== undefined || e.SERVICES === 'all' ? `${publicUrl}${CRL_PATH}` : undefined),
-    },
-    notify: {
-      ...(e.SMTP_HOST
-        ? {
-            smtp: {
-              host: e.SMTP_HOST,
-              port: e.SMTP_PORT,
-              secure: e.SMTP_SECURE,
-              requireTls: e.SMTP_REQUIRE_TLS,
-              rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED,
-              user: e.SMTP_USER,
-              password: secret(e.SMTP_PASSWORD, e.SMTP_PASSWORD_FILE, 'SMTP_PASSWORD'),
-              from: e.SMTP_FROM,
-            },
-          }
-        : {}),
-      ...(e.SMS_GATEWAY_URL
-        ? {
-            sms: {
-              url: e.SMS_GATEWAY_URL,
-              method: e.SMS_GATEWAY_METHOD,
-              headers: parseHeaders(e.SMS_GATEWAY_HEADERS),
-              bodyTemplate: e.SMS_GATEWAY_BODY,
-            },
-          }
-        : {}),
+      notify: {
+        ...(e.SMTP_HOST
+          ? {
+              smtp: {
+                host: e.SMTP_HOST,
+                port: e.SMTP_PORT,
+                secure: e.SMTP_SECURE,
+                requireTls: e.SMTP_REQUIRE_TLS,
+                rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED,
+                user: e.SMTP_USER,
+                password: secret(e.SMTP_PASSWORD, e.SMTP_PASSWORD_FILE, 'SMTP_PASSWORD'),
+                from: e.SMTP_FROM,
+              },
+            }
+          : {}),
+        ...(e.SMS_GATEWAY_URL
+          ? {
+              sms: {
+                url: e.SMS_GATEWAY_URL,
+                method: e.SMS_GATEWAY_METHOD,
+                headers: parseHeaders(e.SMS_GATEWAY_HEADERS),
+                bodyTemplate: e.SMS_GATEWAY_BODY,
+              },
+            }
+          : {}),
+      },
+      audit: {
+        checkpointRecords: e.AUDIT_CHECKPOINT_RECORDS,
+        checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
+        anchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
+      },
     },
     admin: { token: secret(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE, 'ADMIN_TOKEN'), listen: e.ADMIN_LISTEN ? parseListen('ADMIN_LISTEN', e.ADMIN_LISTEN) : undefined },
-    audit: {
-      checkpointRecords: e.AUDIT_CHECKPOINT_RECORDS,
-      checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
-      anchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
-    },
-    async: {
-      queue: e.ASYNC_QUEUE,
-      validityDefaultMs: e.ASYNC_VALIDITY_DEFAULT_MS,
-      validityMaxMs: e.ASYNC_VALIDITY_MAX_MS,
-      concurrency: e.ASYNC_WORKER_CONCURRENCY,
-      pollIntervalMs: e.ASYNC_POLL_INTERVAL_MS,
-      leaseSeconds: e.ASYNC_LEASE_SECONDS,
-      maxAttempts: e.ASYNC_MAX_ATTEMPTS,
-      callback: { maxAttempts: e.CALLBACK_MAX_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS, timeoutMs: e.CALLBACK_TIMEOUT_MS, publicOnly: e.NODE_ENV === 'production' },
-    },
     purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, afterSeconds: e.PURGE_AFTER_SECONDS },
     policy: {
       rateWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
@@ -523,11 +538,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signPerClient: e.SIGN_RATE_PER_CLIENT,
       pollPerClient: e.POLL_RATE_PER_CLIENT,
     },
-    service: {
-      name: e.SERVICE_NAME,
-      region: e.SERVICE_REGION,
-      description: e.SERVICE_DESCRIPTION,
-      logoUrl: e.SERVICE_LOGO_URL ?? `${publicUrl}/csc/v2/logo.png`,
+    rssp: {
+      service: {
+        name: e.SERVICE_NAME,
+        region: e.SERVICE_REGION,
+        description: e.SERVICE_DESCRIPTION,
+        logoUrl: e.SERVICE_LOGO_URL ?? `${publicUrl}/csc/v2/logo.png`,
+      },
+      signDoc: { maxDocumentBytes: e.SIGNDOC_MAX_DOCUMENT_BYTES },
+      oneTimeValiditySeconds: e.ONE_TIME_VALIDITY_SECONDS,
+      dpop: { proofWindowSeconds: e.DPOP_PROOF_WINDOW_SECONDS },
+      async: {
+        queue: e.ASYNC_QUEUE,
+        validityDefaultMs: e.ASYNC_VALIDITY_DEFAULT_MS,
+        validityMaxMs: e.ASYNC_VALIDITY_MAX_MS,
+        concurrency: e.ASYNC_WORKER_CONCURRENCY,
+        pollIntervalMs: e.ASYNC_POLL_INTERVAL_MS,
+        leaseSeconds: e.ASYNC_LEASE_SECONDS,
+        maxAttempts: e.ASYNC_MAX_ATTEMPTS,
+        callback: { maxAttempts: e.CALLBACK_MAX_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS, timeoutMs: e.CALLBACK_TIMEOUT_MS, publicOnly: e.NODE_ENV === 'production' },
+      },
     },
     authz: {
       serviceTokenLifetimeSeconds: e.SERVICE_TOKEN_LIFETIME_SECONDS,
@@ -537,12 +567,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       requirePar: e.OAUTH_REQUIRE_PAR,
       requireFapi2: e.OAUTH_REQUIRE_FAPI2,
     },
-    dpop: { proofWindowSeconds: e.DPOP_PROOF_WINDOW_SECONDS },
   };
   if (config.clusterWorkers > 1 && (!config.db.url || !config.kv.url)) {
     throw new ConfigError('CLUSTER_WORKERS > 1 needs DATABASE_URL and REDIS_URL: the embedded stores live in one process');
   }
-  if (config.async.validityDefaultMs > config.async.validityMaxMs) {
+  if (config.rssp.async.validityDefaultMs > config.rssp.async.validityMaxMs) {
     throw new ConfigError('ASYNC_VALIDITY_DEFAULT_MS must not be above ASYNC_VALIDITY_MAX_MS');
   }
   if (config.env === 'production') refuseDevelopmentDefaults(config, e);

@@ -1,111 +1,85 @@
-// The Signature Activation Module (DESIGN §2, §5): the only part that holds key handles, factors and SADs.
-// createSam ensures the SAM's own keys in the HSM, then serves the SignatureActivation port in-process; the
-// split-mode HTTP server wraps the same object.
-import { randomUUID } from 'node:crypto';
-import type { Config } from '../core/config.ts';
+// The SAM's front door for the composition root (service.ts): given only its own configuration (core/config.ts
+// SamConfig), opens the token (the development SoftHSM token under DATA_DIR when PKCS11_MODULE is unset), builds
+// the SAM, its audit trail and its notifier, and says what the purge of its schema is; startSamServer serves it over
+// mutual TLS (SERVICES=sam). service.ts imports this file dynamically, so that a process running SERVICES=api never
+// loads pkcs11js or any PKCS#11 library.
+import type { AuditTrail } from '../core/audit_port.ts';
+import type { SamConfig } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
 import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../core/metrics.ts';
+import type { PurgeJob } from '../core/purge.ts';
 import type { SignatureActivation } from '../core/sam_port.ts';
-import { SCRYPT_DEFAULTS } from '../core/slow_hash.ts';
-import { ensureDevCa, type CertificateAuthority } from './ca/dev_ca.ts';
-import type { Hsm } from './hsm/hsm.ts';
-import { activate } from './app/activate.ts';
-import { createCredential } from './app/create_credential.ts';
-import { deleteCredential, purgeExpiredOneTime } from './app/delete_credential.ts';
-import type { SamDeps } from './app/deps.ts';
-import { enrollOtp } from './app/enroll_otp.ts';
-import { createCsr, installCertificates, setEnabled, state, unlock } from './app/manage_credential.ts';
-import { ensureSamKeys } from './app/sad/sam_keys.ts';
-import { ensureCredentialSeal } from './app/credential_seal.ts';
-import { revokeSads } from './app/revoke_sads.ts';
-import { signHash } from './app/sign_hash.ts';
-import { DEFAULT_OTP_CHALLENGE_POLICY, getChallenge } from './app/challenge.ts';
-import { DEFAULT_MAX_TRANSACTION_SECONDS, extendTransaction } from './app/extend_transaction.ts';
-import { DEFAULT_SEAL_BATCH } from './app/seal_batch.ts';
-import { approvalView, checkApproval, decideApproval, DEFAULT_APPROVAL_LIFETIME_SECONDS, requestApproval } from './app/async_approval.ts';
-import { activationView, DEFAULT_ACTIVATION_LIFETIME_SECONDS, issueActivation, redeemActivation } from './app/activation_link.ts';
-import { auditedOpen, authzSecrets } from './app/authz_secret.ts';
-import { pgCaStore } from './store/ca_store.ts';
-import type { Notifier } from './notify/notifier.ts';
-import { timestamp } from './app/timestamp.ts';
+import { ensureDevToken } from '../softhsm-config/dev_token.ts';
+import { SAD_KEY_LABEL } from './app/sad/sam_keys.ts';
+import { createAuditTrail } from './audit/trail.ts';
+import { meterHsm } from './hsm/metered_hsm.ts';
+import { openPkcs11Hsm } from './hsm/pkcs11/index.ts';
+import { createSamPartsOnHsm } from './assemble.ts';
+import { purgeSam } from './store/purge.ts';
+import { createNotifier } from './notify/create_notifier.ts';
+import { outboxDir, readOutbox } from './notify/outbox_notifier.ts';
 import { openTsa } from './tsa/open_tsa.ts';
-import type { Tsa } from './tsa/tsa.ts';
 
-type SamOptions = {
-  db: Db;
-  hsm: Hsm;
-  config: Config['sam'];
-  log: Logger;
-  /** The CA that certifies new credentials. Absent: the development CA, its key in the HSM, its root in sam.ca. */
-  ca?: CertificateAuthority;
-  now?: () => Date;
-  /** Out-of-band delivery of one-time passwords (CSC v2 §11.8). */
-  notifier?: Notifier;
-  /** The time-stamping authority (CSC v2 §11.13). Absent: as config.tsa says (sam/tsa/open_tsa.ts). */
-  tsa?: Tsa;
+export { startSamServer } from './http/server.ts';
+
+export type Sam = {
+  sam: SignatureActivation;
+  audit: AuditTrail;
+  /** Readiness of what the SAM depends on: each throws when its part cannot be used. */
+  checks: { postgres(): Promise<unknown>; hsm(): Promise<unknown> };
+  purge: PurgeJob;
+  /** The development outbox of this process's notifier (messages not really sent). */
+  outbox(filter: { username?: string }): ReturnType<typeof readOutbox>;
+  close(): Promise<void>;
 };
 
-export async function createSam(deps: SamOptions): Promise<SignatureActivation> {
-  return (await createSamParts(deps)).port;
-}
-
-/** The port, and the SAM's own periodic work: deleting one-time credentials whose certificate has expired (run by
- *  the purge timer of the process that holds the SAM, sam/open.ts). */
-export async function createSamParts(deps: SamOptions): Promise<{ port: SignatureActivation; purgeExpiredOneTime(): Promise<number> }> {
-  const now = deps.now ?? (() => new Date());
-  const keys = await ensureSamKeys(deps.hsm);
-  // The CA row is scoped to this token by the SAD key's thumbprint (see sam/store/ca_store.ts).
-  const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db, keys.sadKid), { now, crlNextUpdateHours: deps.config.crlNextUpdateHours, crlUrl: deps.config.crlUrl }));
-  const credentialSeal = await ensureCredentialSeal(deps.hsm, deps.db, deps.log);
-  const tsa = deps.tsa ?? (await openTsa({ db: deps.db, hsm: deps.hsm, config: deps.config.tsa, ca, now }));
-  const d: SamDeps = {
-    db: deps.db,
-    hsm: deps.hsm,
-    log: deps.log,
-    ca,
-    keys,
-    credentialSeal,
-    now,
-    notifier: deps.notifier,
-    config: {
-      sadLifetimeSeconds: deps.config.sadLifetimeSeconds,
-      maxFailures: deps.config.maxFailures,
-      factorFailureFloorMs: deps.config.factorFailureFloorMs ?? 0,
-      pinHash: { ...SCRYPT_DEFAULTS, N: 2 ** (deps.config.pinScryptLog2N ?? 15) },
-      otpChallenge: deps.config.otpChallenge ?? DEFAULT_OTP_CHALLENGE_POLICY,
-      sadMaxTransactionSeconds: deps.config.sadMaxTransactionSeconds ?? DEFAULT_MAX_TRANSACTION_SECONDS,
-      sealBatch: deps.config.sealBatch ?? DEFAULT_SEAL_BATCH,
-      approvalLifetimeSeconds: deps.config.approvalLifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS,
-      activationLifetimeSeconds: deps.config.activationLifetimeSeconds ?? DEFAULT_ACTIVATION_LIFETIME_SECONDS,
-    },
-  };
-  const secrets = authzSecrets(d);
-  const port: SignatureActivation = {
-    createCredential: (cmd) => createCredential(d, cmd),
-    deleteCredential: (cmd) => deleteCredential(d, cmd),
-    createCsr: (cmd) => createCsr(d, cmd),
-    installCertificates: (cmd) => installCertificates(d, cmd),
-    setEnabled: (cmd) => setEnabled(d, cmd),
-    unlock: (cmd) => unlock(d, cmd),
-    state: (ids) => state(d, ids),
-    enrollOtp: (cmd) => enrollOtp(d, cmd),
-    activate: (cmd) => activate(d, cmd),
-    signHash: (cmd) => signHash(d, cmd),
-    getChallenge: (cmd) => getChallenge(d, cmd),
-    extendTransaction: (cmd) => extendTransaction(d, cmd),
-    requestApproval: (cmd) => requestApproval(d, cmd),
-    checkApproval: (cmd) => checkApproval(d, cmd),
-    approvalView: (cmd) => approvalView(d, cmd),
-    decideApproval: (cmd) => decideApproval(d, cmd),
-    revokeSads: (cmd) => revokeSads(d, cmd),
-    caCertificate: async () => ca.certificate,
-    crl: () => ca.crl(),
-    issueActivation: (cmd) => issueActivation(d, cmd),
-    activationView: (cmd) => activationView(d, cmd),
-    redeemActivation: (cmd) => redeemActivation(d, cmd),
-    sealAuthzSecret: (cmd) => secrets.seal(cmd),
-    openAuthzSecret: auditedOpen(d, secrets),
-    timestamp: (cmd) => timestamp({ ...d, tsa }, cmd),
-  };
-  return { port, purgeExpiredOneTime: () => purgeExpiredOneTime(d, `purge-${randomUUID()}`) };
+export async function createSam(config: SamConfig, deps: { db: Db; log: Logger; metrics: Metrics }): Promise<Sam> {
+  const { db, log } = deps;
+  let { module, pin } = config.sam;
+  if (!module) {
+    const dev = await ensureDevToken({ dataDir: config.dataDir, label: config.sam.tokenLabel });
+    module = dev.module;
+    pin ??= dev.pin;
+    log.warn({ module }, 'PKCS11_MODULE is not set: using a SoftHSM2 token under DATA_DIR (development only)');
+  }
+  if (!pin) throw new Error('SAM_PIN or SAM_PIN_FILE is required with PKCS11_MODULE');
+  const token = await openPkcs11Hsm({ module, tokenLabel: config.sam.tokenLabel, pin, sessions: config.sam.sessions, log });
+  const hsm = meterHsm(token, deps.metrics);
+  try {
+    // Out-of-band one-time passwords (CSC v2 §11.8): SMTP, SMS gateway, or the development outbox.
+    // One TSA (TSA_URL, or the SAM's own) for signatures/timestamp and for the audit checkpoints.
+    const tsa = await openTsa({ db, hsm, config: config.sam.tsa });
+    const { port: sam, purgeExpiredOneTime } = await createSamPartsOnHsm({
+      db, hsm, config: config.sam, log, tsa,
+      notifier: createNotifier(config.sam.notify, { dataDir: config.dataDir, production: config.env === 'production' }, log),
+    });
+    const audit = await createAuditTrail({ db, hsm, log, config: config.sam.audit, tsa });
+    const expiredBefore = (now: Date) => new Date(now.getTime() - config.purge.afterSeconds * 1000);
+    const challengeWindowMs = (config.sam.otpChallenge?.windowSeconds ?? 0) * 1000;
+    return {
+      sam,
+      audit,
+      checks: {
+        postgres: () => db.query('SELECT 1'),
+        hsm: () => hsm.findKeyPair(SAD_KEY_LABEL),
+      },
+      purge: async (q, now) => ({
+        ...(await purgeSam(q, {
+          expiredBefore: expiredBefore(now),
+          challengesBefore: new Date(Math.min(expiredBefore(now).getTime(), now.getTime() - challengeWindowMs)),
+        })),
+        // One-time credentials (CSC v2.2) go as soon as their certificate has expired: keys, not rows of state.
+        'sam.credentials (one-time, expired)': await purgeExpiredOneTime(),
+      }),
+      outbox: (filter) => readOutbox(outboxDir(config.dataDir), filter),
+      async close() {
+        await audit.close();
+        await token.close();
+      },
+    };
+  } catch (err) {
+    await token.close().catch(() => {});
+    throw err;
+  }
 }

@@ -54,6 +54,34 @@ const RULES: Rule[] = [
   },
 ];
 
+// The composition root sees each part through its front door only (issue #15): service.ts imports core/ and the
+// four doors, nothing inside a part. (sam/index.ts is imported dynamically, so that an api process loads no PKCS#11.)
+const DOORS = ['sam/index.ts', 'authz/index.ts', 'rssp/index.ts', 'admin/index.ts'];
+for (const t of graph.get('service.ts')!.local) {
+  if (!under('core')(t) && !DOORS.includes(t)) problems.push(`service.ts imports only core/ and the front doors (${DOORS.join(', ')}): it imports ${t}`);
+}
+
+// Each part is typed against its own configuration (core/config.ts PART_KEYS): rssp, authz and admin import their
+// own section type from core/config.ts and nothing else of it, so none can name Config['sam'] (the token PIN, the
+// mail and SMS passwords); and, as a belt, no file outside sam/ and core/config.ts reads `config.sam` or `.sam.pin`.
+const OWN_CONFIG: Record<string, string> = { rssp: 'RsspConfig', authz: 'AuthzConfig', admin: 'AdminConfig' };
+const NAMED = /import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g;
+for (const file of graph.keys()) {
+  const text = readFileSync(path.join(ROOT, file), 'utf8');
+  const part = file.split('/')[0]!;
+  const own = OWN_CONFIG[part];
+  if (own) {
+    for (const m of text.matchAll(NAMED)) {
+      if (!m[2]!.startsWith('.') || path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), m[2]!)) !== 'core/config.ts') continue;
+      const names = m[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!).filter(Boolean);
+      for (const n of names) if (n !== own) problems.push(`${part}/ takes its own configuration (${own}) from core/config.ts, nothing else: ${file} imports ${n}`);
+    }
+  }
+  if (!under('sam')(file) && file !== 'core/config.ts' && /\bconfig\.sam\b|\.sam\.pin\b/.test(text)) {
+    problems.push(`only the SAM reads its configuration section: ${file} reads config.sam`);
+  }
+}
+
 for (const [file, { local, packages }] of graph) {
   for (const r of RULES) {
     if (!r.from(file)) continue;

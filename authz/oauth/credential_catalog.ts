@@ -1,4 +1,4 @@
-// Adapts the credential records (rssp's, passed in by the composition root as a plain look-up) to what the
+// Adapts the credential records (rssp's, handed to the authz door by service.ts as a plain look-up) to what the
 // signature page shows: subject and issuer of the end-entity certificate, key algorithm, SCAL and multisign.
 import { describeCertificate } from '../../core/cert_info.ts';
 import type { KeyAlgo } from '../../core/sam_port.ts';

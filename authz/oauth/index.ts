@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { AuditTrail } from '../../core/audit_port.ts';
-import type { Config } from '../../core/config.ts';
+import type { AuthzConfig } from '../../core/config.ts';
 import type { Db } from '../../core/db.ts';
 import type { Kv } from '../../core/kv.ts';
 import type { Logger } from '../../core/log.ts';
@@ -65,7 +65,7 @@ function oauthError(ctx: Koa.Context, status: number, error: string, description
 export async function createOAuthServer(deps: {
   db: Db;
   kv: Kv;
-  config: Config;
+  config: AuthzConfig;
   log: Logger;
   users: UserStore;
   limiter: LoginLimiter;

@@ -1,5 +1,6 @@
 // What the authorization server needs from the rest of the service, beyond the user directory and the SAM port.
-// The composition root (service.ts) adapts rssp's credential records to it, so authz never imports rssp.
+// The authz door (authz/index.ts) adapts the credential records that service.ts hands it (rssp's) to it, so authz
+// never imports rssp.
 
 /** What the signature page shows about a credential, and what activation needs (its SCAL). */
 export type CredentialSummary = {

@@ -7,7 +7,7 @@
 // while ours stands for a SAD checked by the SAM. `authorization_details` is therefore an extra parameter, checked
 // by credential_request.ts at oauth2/authorize and PAR, and echoed by the token endpoint (token_response.ts).
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../../core/config.ts';
+import type { AuthzConfig } from '../../core/config.ts';
 import type { Db } from '../../core/db.ts';
 import type { Kv } from '../../core/kv.ts';
 import type { UserDirectory } from '../../core/ports.ts';
@@ -57,7 +57,7 @@ function toOAuthError(err: CredentialRequestError): Error {
 export function createProvider(deps: {
   db: Db;
   kv: Kv;
-  config: Config;
+  config: AuthzConfig;
   users: UserDirectory;
   keys: AsKeys;
 }): Provider {

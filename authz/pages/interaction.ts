@@ -17,7 +17,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { AuditTrail, SecurityEntry } from '../../core/audit_port.ts';
-import type { Config } from '../../core/config.ts';
+import type { AuthzConfig } from '../../core/config.ts';
 import type { Logger } from '../../core/log.ts';
 import { SAM_ERROR_TABLE } from '../../core/sam_errors.ts';
 import { type RequestContext, SamError, type SignatureActivation } from '../../core/sam_port.ts';
@@ -33,7 +33,7 @@ import { errorText, type ErrorKey, loginPage, pickLang, signaturePage } from './
 
 export type InteractionDeps = {
   provider: Provider;
-  config: Config;
+  config: AuthzConfig;
   log: Logger;
   users: UserStore;
   limiter: LoginLimiter;

@@ -2,7 +2,7 @@
 // (sam/ca/crl.ts) as application/pkix-crl, without a token, since whoever validates a signature must be able to
 // fetch it. Every certificate the CA issues names this address as its CRL distribution point (CRL_URL).
 import type Koa from 'koa';
-import { CRL_PATH } from '../../core/config.ts';
+import { CRL_PATH } from '../../core/public_paths.ts';
 import { CscError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { SamError, type SignatureActivation } from '../../core/sam_port.ts';

@@ -1,7 +1,7 @@
 // What the CSC API needs from the rest of the service. Everything is a port or a use case, so that the routes can
 // be served in-process (one-process mode) or in front of a remote SAM (split mode) unchanged.
 import type { AuditTrail } from '../../core/audit_port.ts';
-import type { Config } from '../../core/config.ts';
+import type { RsspConfig } from '../../core/config.ts';
 import type { Logger } from '../../core/log.ts';
 import type { ServiceAuth, TokenVerifier, UserDirectory } from '../../core/ports.ts';
 import type { SignatureActivation } from '../../core/sam_port.ts';
@@ -10,7 +10,7 @@ import type { Limits } from '../../core/policy.ts';
 import type { JobStore } from '../jobs/job_store.ts';
 
 export type RsspDeps = {
-  config: Config;
+  config: RsspConfig;
   log: Logger;
   sam: SignatureActivation;
   tokens: TokenVerifier;

@@ -17,7 +17,7 @@ export type SignDocInput = { credentialID: string; documents?: unknown; document
 
 export async function performSignDoc(run: JobRun<SignDocInput>, deps: Pick<RsspDeps, 'sam' | 'credentials' | 'config'>): Promise<Record<string, unknown>> {
   const { input } = run;
-  const items = signDocItems(input, { maxDocumentBytes: deps.config.signDoc.maxDocumentBytes });
+  const items = signDocItems(input, { maxDocumentBytes: deps.config.rssp.signDoc.maxDocumentBytes });
   // Owned by the caller when the request was checked; looked up again, since a job may run long after (and the
   // certificates are not part of the stored input).
   const credential = await deps.credentials.get(input.credentialID);

@@ -2,7 +2,7 @@
 // performing jobs with the job kind's function (the same one the synchronous path calls), one delivering results to
 // their response_uri. Several instances run it at once; the store's claims see that each job is performed, and each
 // delivery attempted, by one of them at a time (job_store.ts).
-import type { Config } from '../../core/config.ts';
+import type { RsspConfig } from '../../core/config.ts';
 import type { Logger } from '../../core/log.ts';
 import type { RsspDeps } from '../http/deps.ts';
 import { callbackBody, nextDelay, postResult } from './deliver.ts';
@@ -14,7 +14,7 @@ import { startLoop } from './loop.ts';
 
 export type JobWorker = { stop(): Promise<void> };
 
-export function startJobWorker(opts: { store: JobStore; deps: RsspDeps; config: Config['async']; log: Logger }): JobWorker {
+export function startJobWorker(opts: { store: JobStore; deps: RsspDeps; config: RsspConfig['rssp']['async']; log: Logger }): JobWorker {
   const { store, deps, config, log } = opts;
 
   const perform = async (job: ClaimedJob) => {

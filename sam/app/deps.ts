@@ -1,4 +1,4 @@
-// What every SAM use case runs on. Built once by createSam (sam/index.ts).
+// What every SAM use case runs on. Built once by createSamPartsOnHsm (sam/assemble.ts).
 import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import type { ScryptParams } from '../../core/slow_hash.ts';

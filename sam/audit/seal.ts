@@ -20,7 +20,7 @@ export async function sealAudit(db: Db): Promise<number> {
 
 let scheduled: (() => void) | null = null;
 
-/** Called by writeAudit after every append: a no-op until the composition root installs a sealer. */
+/** Called by writeAudit after every append: a no-op until the audit trail (trail.ts) installs a sealer. */
 export function sealSoon(): void {
   scheduled?.();
 }

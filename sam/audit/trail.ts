@@ -1,5 +1,5 @@
 // The AuditTrail port (core/audit_port.ts) over the SAM's chained table: security events of other parts, export
-// with a fresh checkpoint, and signature evidence. Built once by the composition root, which also stops its
+// with a fresh checkpoint, and signature evidence. Built once by the SAM's door (sam/index.ts), which also stops its
 // checkpoint timer on shutdown.
 import type { AuditTrail } from '../../core/audit_port.ts';
 import type { Db } from '../../core/db.ts';

@@ -8,17 +8,17 @@ import { outboxDir, outboxNotifier } from './outbox_notifier.ts';
 import { smsGatewayNotifier } from './sms_gateway_notifier.ts';
 import { smtpNotifier } from './smtp_notifier.ts';
 
-export function createNotifier(config: Pick<Config, 'notify' | 'dataDir' | 'env'>, log: Logger): Notifier {
-  const outbox = outboxNotifier(outboxDir(config.dataDir));
+export function createNotifier(notify: Config['sam']['notify'], where: { dataDir: string; production: boolean }, log: Logger): Notifier {
+  const outbox = outboxNotifier(outboxDir(where.dataDir));
   const fallback: string[] = [];
-  if (!config.notify.smtp) fallback.push('e-mail (SMTP_HOST unset)');
-  if (!config.notify.sms) fallback.push('SMS (SMS_GATEWAY_URL unset)');
+  if (!notify.smtp) fallback.push('e-mail (SMTP_HOST unset)');
+  if (!notify.sms) fallback.push('SMS (SMS_GATEWAY_URL unset)');
   if (fallback.length) {
-    const level = config.env === 'production' ? 'error' : 'warn';
-    log[level]({ outbox: outboxDir(config.dataDir), channels: fallback }, 'one-time passwords go to the development outbox, not to people');
+    const level = where.production ? 'error' : 'warn';
+    log[level]({ outbox: outboxDir(where.dataDir), channels: fallback }, 'one-time passwords go to the development outbox, not to people');
   }
   return byChannel({
-    email: config.notify.smtp ? smtpNotifier(config.notify.smtp) : outbox,
-    sms: config.notify.sms ? smsGatewayNotifier(config.notify.sms) : outbox,
+    email: notify.smtp ? smtpNotifier(notify.smtp) : outbox,
+    sms: notify.sms ? smsGatewayNotifier(notify.sms) : outbox,
   });
 }

@@ -14,7 +14,7 @@ export async function openTsa(deps: {
   db: Db;
   hsm: Hsm;
   config: Config['sam']['tsa'];
-  /** The SAM's CA; absent: the development CA of this token (as createSam finds it). */
+  /** The SAM's CA; absent: the development CA of this token (as createSamPartsOnHsm finds it). */
   ca?: CertificateAuthority;
   now?: () => Date;
 }): Promise<Tsa> {

@@ -1,6 +1,6 @@
 // CSC v2 §11.1 info: what this service is and what it offers. No authorization; the body may be empty.
 import { SIGN_ALGOS } from '../../../core/algorithms.ts';
-import type { Config } from '../../../core/config.ts';
+import type { RsspConfig } from '../../../core/config.ts';
 import { SERVICE_LANG } from '../../app/credential_view.ts';
 import { FORMATS, offeredLevels } from '../../signdoc/formats.ts';
 import { IMPLEMENTED_METHODS } from '../methods.ts';
@@ -12,15 +12,15 @@ import type { Action } from '../step.ts';
 /** The version of the specification implemented, Major.Minor.x.y (CSC v2 §11.1 specs). */
 const CSC_SPECS = '2.0.0.2';
 
-export function serviceInfo(config: Config) {
+export function serviceInfo(config: RsspConfig) {
   return {
     specs: CSC_SPECS,
-    name: config.service.name,
-    logo: config.service.logoUrl,
-    region: config.service.region,
+    name: config.rssp.service.name,
+    logo: config.rssp.service.logoUrl,
+    region: config.rssp.service.region,
     // Only one language; a `lang` asking for another gets this one, as §11.1 allows.
     lang: SERVICE_LANG,
-    description: config.service.description,
+    description: config.rssp.service.description,
     // Service authorization by auth/login with HTTP Basic (§11.2) or by the OAuth 2.0 authorization code flow
     // (§8.4). §11.1 asks for oauth2 or oauth2Issuer as soon as OAuth is offered; both are given: the base URI to
     // which "oauth2/authorize" etc. are appended, and the RFC 8414 issuer of the same server.

@@ -20,7 +20,7 @@ function signDocBodyLimit(maxDocumentBytes: number): number {
   return Math.max(BODY_LIMIT, Math.ceil(maxDocumentBytes / 3) * 4 + 64 * 1024);
 }
 
-const readSignDocBody: Step = (ctx, deps) => readJsonBody(signDocBodyLimit(deps.config.signDoc.maxDocumentBytes))(ctx, deps);
+const readSignDocBody: Step = (ctx, deps) => readJsonBody(signDocBodyLimit(deps.config.rssp.signDoc.maxDocumentBytes))(ctx, deps);
 
 /** §11.11 lets signatureQualifier stand in for credentialID; this service signs only with the credential named. */
 const requireCredentialID: Step = (ctx) => {
@@ -33,7 +33,7 @@ const requireCredentialID: Step = (ctx) => {
 /** Every document or digest checked now, so that a bad one is refused before anything is signed or stored (the job
  *  kind parses them again from its stored input). */
 const checkItems: Step = (ctx, deps) => {
-  signDocItems(bodyOf(ctx, 'signatures/signDoc'), { maxDocumentBytes: deps.config.signDoc.maxDocumentBytes });
+  signDocItems(bodyOf(ctx, 'signatures/signDoc'), { maxDocumentBytes: deps.config.rssp.signDoc.maxDocumentBytes });
 };
 
 /** What the job kind is given (rssp/jobs/sign_doc_job.ts performs it, now or as a job): the checked request's

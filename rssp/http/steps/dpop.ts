@@ -15,7 +15,7 @@ export function dpopChallenge(error: string, description: string): Record<string
 }
 
 export async function requireDpopProof(ctx: CscContext, deps: RsspDeps, token: string, jkt: string): Promise<void> {
-  const windowSeconds = deps.config.dpop.proofWindowSeconds;
+  const windowSeconds = deps.config.rssp.dpop.proofWindowSeconds;
   let checked;
   try {
     checked = await checkDpopProof({

@@ -4,7 +4,7 @@ import { captureLogger } from '../../capture_logger.ts';
 export { captureLogger } from '../../capture_logger.ts';
 import { memoryAudit } from '../../unit/memory_audit.ts';
 import { randomBytes } from 'node:crypto';
-import { createAuthz } from '../../../authz/index.ts';
+import { createLogin } from '../../../authz/login.ts';
 import { loadConfig } from '../../../core/config.ts';
 import { createPool, migrate, type Db } from '../../../core/db.ts';
 import { CscError } from '../../../core/errors.ts';
@@ -32,7 +32,7 @@ export async function makeAuthz(db: Db, kv: Kv, env: Record<string, string> = {}
   const { log, lines } = captureLogger();
   const config = loadConfig({ NODE_ENV: 'test', ...env });
   const audit = memoryAudit();
-  const authz = await createAuthz({ db, kv, config, log, audit, now: () => clock.t });
+  const authz = await createLogin({ db, kv, config: config.authz, log, audit, now: () => clock.t });
   return { ...authz, clock, lines, config, audit };
 }
 

@@ -15,7 +15,7 @@ import { createPool, migrate, type Db } from '../../../core/db.ts';
 import { SamError, type SignatureActivation } from '../../../core/sam_port.ts';
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
-import { createSam } from '../../../sam/index.ts';
+import { createSamOnHsm } from '../../../sam/assemble.ts';
 import { ensureDevToken } from '../../../softhsm-config/dev_token.ts';
 import { freshDatabase } from '../../db_fixtures.ts';
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
   database = await freshDatabase();
   db = createPool(database.url, 4);
   await migrate(db);
-  sam = await createSam({ db, hsm, log, config: { tokenLabel: LABEL, sessions: 4, sadLifetimeSeconds: 300, maxFailures: 5 } });
+  sam = await createSamOnHsm({ db, hsm, log, config: { tokenLabel: LABEL, sessions: 4, sadLifetimeSeconds: 300, maxFailures: 5 } });
 });
 
 afterAll(async () => {

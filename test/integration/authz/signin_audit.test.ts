@@ -2,13 +2,13 @@
 // issue, refresh, reuse revocation and revocation, each with the request context and never a secret. Real authz on
 // PostgreSQL and Redis; the audit port is a recorder (its SQL side is tested in test/unit/sam/audit_chain.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthz } from '../../../authz/index.ts';
+import { createLogin } from '../../../authz/login.ts';
 import type { AuditTrail, SecurityEntry } from '../../../core/audit_port.ts';
 import { loadConfig } from '../../../core/config.ts';
 import { captureLogger, openStores, rand } from './helpers.ts';
 
 let stores: Awaited<ReturnType<typeof openStores>>;
-let authz: Awaited<ReturnType<typeof createAuthz>>;
+let authz: Awaited<ReturnType<typeof createLogin>>;
 const entries: SecurityEntry[] = [];
 
 beforeAll(async () => {
@@ -18,7 +18,7 @@ beforeAll(async () => {
     export: async function* () {},
     evidence: async () => [],
   };
-  authz = await createAuthz({ db: stores.db, kv: stores.kv, config: loadConfig({ NODE_ENV: 'test' }), log: captureLogger().log, audit });
+  authz = await createLogin({ db: stores.db, kv: stores.kv, config: loadConfig({ NODE_ENV: 'test' }).authz, log: captureLogger().log, audit });
 });
 afterAll(() => stores.close());
 

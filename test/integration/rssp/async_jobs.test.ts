@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** The worker of this app, quick to notice jobs and to retry deliveries. */
 function startWorker() {
-  const config = app.deps.config.async;
+  const config = app.deps.config.rssp.async;
   worker = startJobWorker({
     store: app.deps.jobs,
     deps: app.deps,
@@ -181,7 +181,7 @@ describe('operationMode "A" and signatures/signPolling', () => {
     const { token, body } = await setup();
     const { responseID } = (await csc(app, 'signatures/signHash', body(), { bearer: token })).body;
     const { rows: [r] } = await db.query<{ ms: number }>('SELECT extract(epoch FROM expires_at - created_at) * 1000 AS ms FROM rssp.jobs WHERE id = $1', [responseID]);
-    expect(Math.round(Number(r!.ms))).toBe(app.deps.config.async.validityDefaultMs);
+    expect(Math.round(Number(r!.ms))).toBe(app.deps.config.rssp.async.validityDefaultMs);
     const short = (await csc(app, 'signatures/signHash', body({ validity_period: 1 }), { bearer: token })).body.responseID;
     await new Promise((res) => setTimeout(res, 20));
     expect(await csc(app, 'signatures/signPolling', { requestID: short }, { bearer: token })).toMatchObject(
@@ -190,7 +190,7 @@ describe('operationMode "A" and signatures/signPolling', () => {
     await purgeJobs(db, new Date());
     expect(await row(short)).toBeUndefined();
     expect(await row(responseID)).toBeDefined();
-    expect(await csc(app, 'signatures/signHash', body({ validity_period: app.deps.config.async.validityMaxMs }), { bearer: token })).toMatchObject({ status: 200 });
+    expect(await csc(app, 'signatures/signHash', body({ validity_period: app.deps.config.rssp.async.validityMaxMs }), { bearer: token })).toMatchObject({ status: 200 });
   });
 });
 

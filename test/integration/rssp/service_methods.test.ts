@@ -21,7 +21,7 @@ describe('info', () => {
       logo: 'https://csc.example.test/csc/v2/logo.png',
       region: 'BE',
       lang: 'en-US',
-      description: app.deps.config.service.description,
+      description: app.deps.config.rssp.service.description,
       authType: ['basic', 'oauth2code', 'oauth2client'],
       oauth2: 'https://csc.example.test/',
       oauth2Issuer: 'https://csc.example.test',

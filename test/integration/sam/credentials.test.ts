@@ -8,7 +8,7 @@ import { SamError } from '../../../core/sam_port.ts';
 import { verifySecret } from '../../../core/slow_hash.ts';
 import { ensureDevCa } from '../../../sam/ca/dev_ca.ts';
 import { ensureSamKeys } from '../../../sam/app/sad/sam_keys.ts';
-import { createSam } from '../../../sam/index.ts';
+import { createSamOnHsm } from '../../../sam/assemble.ts';
 import { ctx, memoryCaStore, newSigner, otpAt, seedOf, setup, type Env } from './helpers.ts';
 import { createFakeHsm } from '../../unit/sam/fake_hsm.ts';
 
@@ -180,12 +180,12 @@ describe('enrollOtp', () => {
   });
 });
 
-describe('createSam without a CA', () => {
+describe('createSamOnHsm without a CA', () => {
   it('starts the development CA over sam.ca, scoped to the token, and finds the same root on the next start', async () => {
     const log = createLogger('silent');
     const config = { tokenLabel: 't', sessions: 1, sadLifetimeSeconds: 300, maxFailures: 5 };
     const hsm = createFakeHsm();
-    const first = await createSam({ db: env.db, hsm, config, log });
+    const first = await createSamOnHsm({ db: env.db, hsm, config, log });
     const root = await first.caCertificate();
     expect(new X509Certificate(root).subject).toContain('CN=RSSP Development CA');
     expect(await hsm.findKeyPair('rssp-sad-signing')).not.toBeNull();
@@ -194,11 +194,11 @@ describe('createSam without a CA', () => {
     const { rows } = await env.db.query('SELECT der FROM sam.ca WHERE label = $1', [`rssp-dev-ca@${kid}`]);
     expect(Buffer.from(rows[0].der).equals(Buffer.from(root))).toBe(true);
 
-    const again = await createSam({ db: env.db, hsm, config, log });
+    const again = await createSamOnHsm({ db: env.db, hsm, config, log });
     expect(Buffer.from(await again.caCertificate()).equals(Buffer.from(root))).toBe(true);
 
     // another token on the same database gets a root of its own rather than a key-mismatch refusal
-    const other = await createSam({ db: env.db, hsm: createFakeHsm(), config, log });
+    const other = await createSamOnHsm({ db: env.db, hsm: createFakeHsm(), config, log });
     expect(Buffer.from(await other.caCertificate()).equals(Buffer.from(root))).toBe(false);
   });
 });

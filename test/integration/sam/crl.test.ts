@@ -13,7 +13,7 @@ import { createLogger } from '../../../core/log.ts';
 import type { SignatureActivation } from '../../../core/sam_port.ts';
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
-import { createSam } from '../../../sam/index.ts';
+import { createSamOnHsm } from '../../../sam/assemble.ts';
 import { ensureDevToken } from '../../../softhsm-config/dev_token.ts';
 
 const run = promisify(execFile);
@@ -43,7 +43,7 @@ beforeAll(async () => {
   hsm = await openPkcs11Hsm({ module: token.module, tokenLabel: LABEL, pin: token.pin, sessions: 4 });
   db = createPool(process.env.DATABASE_URL!, 8);
   await migrate(db);
-  sam = await createSam({
+  sam = await createSamOnHsm({
     db, hsm, log: createLogger('silent'), now: () => new Date(clock),
     config: { tokenLabel: LABEL, sessions: 4, sadLifetimeSeconds: 300, maxFailures: 5, pinScryptLog2N: 10, crlNextUpdateHours: 48 },
   });

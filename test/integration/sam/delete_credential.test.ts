@@ -14,7 +14,7 @@ import type { KeyAlgo, SignatureActivation } from '../../../core/sam_port.ts';
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
 import { countObjects } from '../../../sam/hsm/pkcs11/test_hooks.ts';
-import { createSamParts } from '../../../sam/index.ts';
+import { createSamPartsOnHsm } from '../../../sam/assemble.ts';
 import { ensureDevToken } from '../../../softhsm-config/dev_token.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   hsm = await openPkcs11Hsm({ module: token.module, tokenLabel: LABEL, pin: token.pin, sessions: 4 });
   db = createPool(process.env.DATABASE_URL!, 8);
   await migrate(db);
-  const parts = await createSamParts({
+  const parts = await createSamPartsOnHsm({
     db,
     hsm,
     log: createLogger('silent'),

@@ -7,7 +7,7 @@ import { createPool, migrate, type Db } from '../../../core/db.ts';
 import { createLogger, type Logger } from '../../../core/log.ts';
 import { SamError, type KeyAlgo, type OtpChannel, type RequestContext, type SamErrorCode, type SignatureActivation } from '../../../core/sam_port.ts';
 import { ensureDevCa, type CaStore, type CertificateAuthority } from '../../../sam/ca/dev_ca.ts';
-import { createSam } from '../../../sam/index.ts';
+import { createSamOnHsm } from '../../../sam/assemble.ts';
 import { ensureCredentialSeal, sealRows } from '../../../sam/app/credential_seal.ts';
 import type { OtpChallengePolicy } from '../../../sam/app/deps.ts';
 import type { Notifier } from '../../../sam/notify/notifier.ts';
@@ -52,7 +52,7 @@ export async function setup(
   const hsm = createFakeHsm();
   const clock = makeClock();
   const ca = await ensureDevCa(hsm, memoryCaStore(), { now: clock.now });
-  const sam = await createSam({
+  const sam = await createSamOnHsm({
     db,
     hsm,
     ca,

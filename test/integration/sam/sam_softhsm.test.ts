@@ -17,7 +17,7 @@ import { SamError, type KeyAlgo, type SignatureActivation } from '../../../core/
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
 import { readPrivateValue } from '../../../sam/hsm/pkcs11/test_hooks.ts';
-import { createSam } from '../../../sam/index.ts';
+import { createSamOnHsm } from '../../../sam/assemble.ts';
 import { ensureDevToken } from '../../../softhsm-config/dev_token.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   hsm = await openPkcs11Hsm({ module: token.module, tokenLabel: LABEL, pin: token.pin, sessions: 4 });
   db = createPool(process.env.DATABASE_URL!, 8);
   await migrate(db);
-  sam = await createSam({
+  sam = await createSamOnHsm({
     db,
     hsm,
     log: createLogger('silent'),
@@ -148,7 +148,7 @@ describe('SAM on SoftHSM2', () => {
   it('a SAD from this SAM survives a restart of the SAM (key found again by label)', async () => {
     const s = await signer('EC-P256');
     const sad = await activate(s, [sha256('restart.pdf')]);
-    const again = await createSam({ db, hsm, log: createLogger('silent'), config: { tokenLabel: LABEL, sessions: 4, sadLifetimeSeconds: 300, maxFailures: 5 } });
+    const again = await createSamOnHsm({ db, hsm, log: createLogger('silent'), config: { tokenLabel: LABEL, sessions: 4, sadLifetimeSeconds: 300, maxFailures: 5 } });
     expect(Buffer.from(await again.caCertificate()).equals(Buffer.from(await sam.caCertificate()))).toBe(true);
     const { signatures } = await again.signHash({
       ctx: ctx(),

@@ -16,7 +16,7 @@ import { SamError, type SignatureActivation } from '../../../core/sam_port.ts';
 import { messageDigestOf } from '../../../sam/app/checks/sign_inputs.ts';
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
-import { createSam } from '../../../sam/index.ts';
+import { createSamOnHsm } from '../../../sam/assemble.ts';
 import { ensureDevToken } from '../../../softhsm-config/dev_token.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   hsm = await openPkcs11Hsm({ module: token.module, tokenLabel: LABEL, pin: token.pin, sessions: 2 });
   db = createPool(process.env.DATABASE_URL!, 4);
   await migrate(db);
-  sam = await createSam({ db, hsm, log: createLogger('silent'), config: { tokenLabel: LABEL, sessions: 2, sadLifetimeSeconds: 300, maxFailures: 5 } });
+  sam = await createSamOnHsm({ db, hsm, log: createLogger('silent'), config: { tokenLabel: LABEL, sessions: 2, sadLifetimeSeconds: 300, maxFailures: 5 } });
 });
 
 afterAll(async () => {

@@ -20,7 +20,7 @@ import { verifyTimestampToken } from '../../../core/timestamp_token.ts';
 import { createAuditTrail } from '../../../sam/audit/trail.ts';
 import type { Hsm } from '../../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../../sam/hsm/pkcs11/index.ts';
-import { createSam } from '../../../sam/index.ts';
+import { createSamOnHsm } from '../../../sam/assemble.ts';
 import { openTsa } from '../../../sam/tsa/open_tsa.ts';
 import { remoteTsa } from '../../../sam/tsa/remote_tsa.ts';
 import { DEFAULT_TSA_POLICY_OID, type Tsa } from '../../../sam/tsa/tsa.ts';
@@ -73,7 +73,7 @@ beforeAll(async () => {
   db = createPool(process.env.DATABASE_URL!, 8);
   await migrate(db);
   tsa = await openTsa({ db, hsm, config: { timeoutSeconds: 5 } });
-  sam = await createSam({ db, hsm, log, tsa, config: { tokenLabel: LABEL, sessions: 4, sadLifetimeSeconds: 300, maxFailures: 5, pinScryptLog2N: 10 } });
+  sam = await createSamOnHsm({ db, hsm, log, tsa, config: { tokenLabel: LABEL, sessions: 4, sadLifetimeSeconds: 300, maxFailures: 5, pinScryptLog2N: 10 } });
   caPem = pem(await sam.caCertificate());
 });
 
@@ -189,7 +189,7 @@ describe('an external TSA (TSA_URL)', () => {
     await new Promise<void>((r) => responder.listen(0, '127.0.0.1', r));
     const addr = responder.address() as { port: number };
     responderUrl = `http://127.0.0.1:${addr.port}/tsa`;
-    external = await createSam({
+    external = await createSamOnHsm({
       db, hsm, log,
       config: { tokenLabel: LABEL, sessions: 4, sadLifetimeSeconds: 300, maxFailures: 5, pinScryptLog2N: 10, tsa: { url: responderUrl, timeoutSeconds: 5 } },
     });

@@ -59,9 +59,9 @@ describe('configuration', () => {
       SMTP_HOST: 'mail.example.org', SMTP_REQUIRE_TLS: 'true',
     };
     expect(() => loadConfig({ ...prod, ONE_TIME_VALIDITY_SECONDS: '59' })).toThrow(/ONE_TIME_VALIDITY_SECONDS of 60 or more/);
-    expect(loadConfig({ ...prod, ONE_TIME_VALIDITY_SECONDS: '60' }).oneTimeValiditySeconds).toBe(60);
-    expect(loadConfig({}).oneTimeValiditySeconds).toBe(900);
-    expect(loadConfig({ ONE_TIME_VALIDITY_SECONDS: '3' }).oneTimeValiditySeconds).toBe(3);
+    expect(loadConfig({ ...prod, ONE_TIME_VALIDITY_SECONDS: '60' }).rssp.oneTimeValiditySeconds).toBe(60);
+    expect(loadConfig({}).rssp.oneTimeValiditySeconds).toBe(900);
+    expect(loadConfig({ ONE_TIME_VALIDITY_SECONDS: '3' }).rssp.oneTimeValiditySeconds).toBe(3);
     expect(() => loadConfig({ ONE_TIME_VALIDITY_SECONDS: '0' })).toThrow(/ONE_TIME_VALIDITY_SECONDS/);
   });
 
@@ -97,8 +97,8 @@ describe('configuration', () => {
     expect(() => loadConfig(prod)).toThrow(
       'NODE_ENV=production refuses development defaults; set:\n  SMTP_HOST or SMS_GATEWAY_URL (one-time passwords and activation links must not fall back to the outbox file)',
     );
-    expect(loadConfig({ ...prod, SMS_GATEWAY_URL: 'https://sms.example.org/send' }).notify.sms?.url).toBe('https://sms.example.org/send');
-    expect(loadConfig({ ...prod, SMTP_HOST: 'mail.example.org', SMTP_SECURE: 'true' }).notify.smtp?.host).toBe('mail.example.org');
+    expect(loadConfig({ ...prod, SMS_GATEWAY_URL: 'https://sms.example.org/send' }).sam.notify.sms?.url).toBe('https://sms.example.org/send');
+    expect(loadConfig({ ...prod, SMTP_HOST: 'mail.example.org', SMTP_SECURE: 'true' }).sam.notify.smtp?.host).toBe('mail.example.org');
   });
 
   it('refuses a plain-http PUBLIC_URL in production', () => {

@@ -12,7 +12,7 @@ describe('notify and OTP configuration', () => {
     expect(c.sam.otpChallenge).toEqual({ digits: 6, lifetimeSeconds: 300, max: 5, windowSeconds: 7200 });
     expect(c.sam.sadMaxTransactionSeconds).toBe(3600);
     expect(c.sam.approvalLifetimeSeconds).toBe(300);
-    expect(c.notify).toEqual({});
+    expect(c.sam.notify).toEqual({});
   });
 
   it('reads the SMTP section, with the password from a file', () => {
@@ -21,14 +21,14 @@ describe('notify and OTP configuration', () => {
     const c = loadConfig({
       SMTP_HOST: 'mail.example.org', SMTP_PORT: '465', SMTP_SECURE: 'true', SMTP_USER: 'rssp', SMTP_PASSWORD_FILE: file, SMTP_FROM: 'sign@example.org',
     });
-    expect(c.notify.smtp).toEqual({
+    expect(c.sam.notify.smtp).toEqual({
       host: 'mail.example.org', port: 465, secure: true, requireTls: false, rejectUnauthorized: true, user: 'rssp', password: 's3cret', from: 'sign@example.org',
     });
   });
 
   it('reads the SMS gateway section; headers must be a JSON object of strings', () => {
     const c = loadConfig({ SMS_GATEWAY_URL: 'https://sms.example.net/send', SMS_GATEWAY_HEADERS: '{"Authorization":"Bearer k"}', SMS_GATEWAY_METHOD: 'PUT' });
-    expect(c.notify.sms).toEqual({
+    expect(c.sam.notify.sms).toEqual({
       url: 'https://sms.example.net/send', method: 'PUT', headers: { Authorization: 'Bearer k' }, bodyTemplate: '{"to":"{{to}}","text":"{{text}}"}',
     });
     expect(() => loadConfig({ SMS_GATEWAY_URL: 'https://sms.example.net', SMS_GATEWAY_HEADERS: '[1]' })).toThrow(ConfigError);

@@ -1,6 +1,6 @@
 // CSC v1 §11.1 info: the v1 self-description. Built from the v2 one (same service, same name, logo and
 // languages), with the v1 version string and the v1 method list.
-import type { Config } from '../../../../core/config.ts';
+import type { RsspConfig } from '../../../../core/config.ts';
 import type { V1InfoResponse } from '../../../../openapi/types_v1.ts';
 import { serviceInfo } from '../../actions/info.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
@@ -14,7 +14,7 @@ const CSC_V1_SPECS = '1.0.4.0';
 
 const V1_AUTH_TYPES = new Set(['external', 'TLS', 'basic', 'digest', 'oauth2code', 'oauth2implicit', 'oauth2client']);
 
-export function serviceInfoV1(config: Config): V1InfoResponse {
+export function serviceInfoV1(config: RsspConfig): V1InfoResponse {
   const v2: { authType: string[]; oauth2?: string; oauth2Issuer?: string } & ReturnType<typeof serviceInfo> = serviceInfo(config);
   // v1 has `oauth2` (the authorization server's base URI) only; v2 may publish the issuer instead.
   const oauth2 = v2.oauth2 ?? v2.oauth2Issuer;

@@ -51,7 +51,7 @@ async function create(ctx: CscContext, deps: RsspDeps) {
     ...(body.multisign !== undefined ? { multisign: body.multisign } : {}),
     ...(body.description !== undefined ? { description: body.description } : {}),
     ...(body.authMode !== undefined ? { authMode: body.authMode } : {}),
-    ...(oneTime ? { oneTime, validitySeconds: body.validitySeconds ?? deps.config.oneTimeValiditySeconds ?? ONE_TIME_VALIDITY_SECONDS } : {}),
+    ...(oneTime ? { oneTime, validitySeconds: body.validitySeconds ?? deps.config.rssp.oneTimeValiditySeconds ?? ONE_TIME_VALIDITY_SECONDS } : {}),
     origin: 'csc',
   });
   const record = await deps.credentials.get(credentialID);

@@ -1,7 +1,7 @@
 // CSC v2.2 info: the v2.0 self-description (rssp/http/actions/info.ts) with specs "2.2.0.0" and the fields v2.2 clients
 // read (the EUDI rQES library's RSSP metadata). Every value follows from what the service does, not from a constant
 // that could drift: the method list, the algorithms of core/algorithms.ts, the formats registered for signDoc.
-import type { Config } from '../../../../core/config.ts';
+import type { RsspConfig } from '../../../../core/config.ts';
 import { serviceInfo } from '../../actions/info.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { respond } from '../../steps/respond.ts';
@@ -12,7 +12,7 @@ import { signDocOffer } from '../sign_doc_offer.ts';
 
 const CSC_V22_SPECS = '2.2.0.0';
 
-export function serviceInfoV22(config: Config, methods: readonly string[] = V22_METHODS) {
+export function serviceInfoV22(config: RsspConfig, methods: readonly string[] = V22_METHODS) {
   // oauth2/oauth2Issuer dropped: v2.2 clients take exactly one of the two (the EUDI library refuses both).
   const { specs: _v20, oauth2: _base, oauth2Issuer, asynchronousOperationMode: _async, methods: _v20methods, signature_formats: _f, conformance_levels: _c, ...common } =
     serviceInfo(config);
