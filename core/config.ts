@@ -333,6 +333,7 @@ export type Config = {
         port: number;
         secure: boolean;
         requireTls: boolean;
+        /** false only for a test server with a self-signed certificate. */
         rejectUnauthorized: boolean;
         user?: string;
         password?: string;

@@ -2,19 +2,11 @@
 // used when the server offers it, and required when `requireTls` is set (RFC 3207). Credentials are optional
 // (a relay on the local network may not need them).
 import nodemailer from 'nodemailer';
+import type { SamConfig } from '../../core/config.ts';
 import type { Notifier } from './notifier.ts';
 
-export type SmtpConfig = {
-  host: string;
-  port: number;
-  secure: boolean;
-  requireTls: boolean;
-  /** false only for a test server with a self-signed certificate. */
-  rejectUnauthorized: boolean;
-  user?: string;
-  password?: string;
-  from: string;
-};
+/** SMTP_* of the configuration (core/config.ts, the SAM's notify section). */
+export type SmtpConfig = NonNullable<SamConfig['sam']['notify']['smtp']>;
 
 export function smtpNotifier(config: SmtpConfig): Notifier {
   const transport = nodemailer.createTransport({
