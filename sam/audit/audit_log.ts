@@ -3,7 +3,7 @@
 // carry what happened and for whom, never a factor or a SAD: the SAD is identified by its jti, hashes are kept
 // because they identify the documents signed. Rows are appended through sam.audit_append() (one statement, no lock:
 // the row commits or rolls back with the caller's transaction), then chained to the previous by hash once
-// committed (sam/audit/seal.ts, sam/migrations/002_audit_chain.sql and 005_audit_seal.sql).
+// committed (sam/audit/seal.ts, sam/migrations/002_audit_chain.sql, 005_audit_seal.sql and 019_audit_link.sql).
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../core/log.ts';
 import type { RequestContext } from '../../core/sam_port.ts';

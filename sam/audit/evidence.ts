@@ -19,7 +19,7 @@ export async function findEvidence(
             cp.seq::text AS cp_seq, encode(cp.hash, 'hex') AS cp_hash,
             to_char(cp.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS cp_at, cp.kid AS cp_kid, cp.signature AS cp_signature,
             cp.prev_seq::text AS cp_prev_seq, encode(cp.prev, 'hex') AS cp_prev, cp.timestamp_token AS cp_timestamp
-       FROM sam.audit a
+       FROM sam.audit_chained a
        LEFT JOIN LATERAL (SELECT * FROM sam.audit_checkpoints c WHERE c.seq >= a.seq ORDER BY c.seq LIMIT 1) cp ON true
       WHERE a.event = 'sign' AND a.result = 'ok' AND a.seq IS NOT NULL
         AND a.credential_id = $1 AND a.user_id = $2

@@ -116,7 +116,7 @@ export async function* exportAuditLines(
     const head = Number((await c.query<{ seq: string }>('SELECT seq FROM sam.audit_head')).rows[0]!.seq);
     let fromSeq = 1;
     if (cond.params.length > 0) {
-      const { rows } = await c.query<{ min: string | null }>(`SELECT min(seq)::text AS min FROM sam.audit WHERE ${cond.sql}`, cond.params);
+      const { rows } = await c.query<{ min: string | null }>(`SELECT min(seq)::text AS min FROM sam.audit_chained audit WHERE ${cond.sql}`, cond.params);
       fromSeq = rows[0]!.min === null ? head + 1 : Number(rows[0]!.min);
     }
     const header: AuditHeaderLine = {
@@ -136,7 +136,7 @@ export async function* exportAuditLines(
     yield header;
 
     const n = cond.params.length;
-    const select = `SELECT ${recordColumns()}, coalesce(${cond.sql}, false) AS matched FROM sam.audit`;
+    const select = `SELECT ${recordColumns()}, coalesce(${cond.sql}, false) AS matched FROM sam.audit_chained audit`;
     // Sealed rows from fromSeq on, by (seq, id): a second row with one seq (an insertion) comes right after the first.
     let after: { seq: string; id: string } = { seq: String(fromSeq - 1), id: '0' };
     for (;;) {

@@ -1,4 +1,5 @@
-// Sealing: chaining committed audit rows (sam.audit_seal(), sam/migrations/005_audit_seal.sql). Appends take no
+// Sealing: chaining committed audit rows (sam.audit_seal(), sam/migrations/005_audit_seal.sql, and since 019 as
+// links in sam.audit_link, the record rows untouched). Appends take no
 // lock, so that audited transactions commit in parallel; the rows they wrote are chained here, after commit, in
 // one short transaction per batch. A write schedules a seal a few milliseconds later (coalescing the writes of
 // many requests into one round trip, outside any request's transaction); the checkpoint timer, exports and

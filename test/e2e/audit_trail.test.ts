@@ -53,8 +53,11 @@ async function asIntruder<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The record row at a place in the chain: the chain lives in sam.audit_link (sam/migrations/019_audit_link.sql). */
+const AT_SEQ = 'id = (SELECT audit_id FROM sam.audit_link WHERE seq = $1)';
+
 async function seqOf(where: string, params: unknown[] = []): Promise<number> {
-  const { rows } = await sql.query(`SELECT seq::int AS seq FROM sam.audit WHERE ${where} ORDER BY seq LIMIT 1`, params);
+  const { rows } = await sql.query(`SELECT seq::int AS seq FROM sam.audit_chained WHERE ${where} ORDER BY seq LIMIT 1`, params);
   expect(rows).toHaveLength(1);
   return rows[0].seq;
 }
@@ -157,19 +160,19 @@ describe('audit trail', () => {
 
   it('names a record changed in SQL, and passes again once it is put back', async () => {
     const seq = await seqOf("event = 'sign' AND result = 'ok' AND credential_id = $1", [credentialID]);
-    const { source_ip } = (await sql.query('SELECT source_ip FROM sam.audit WHERE seq = $1', [seq])).rows[0];
-    await asIntruder(() => sql.query("UPDATE sam.audit SET source_ip = '10.66.66.66' WHERE seq = $1", [seq]));
+    const { source_ip } = (await sql.query('SELECT source_ip FROM sam.audit_chained WHERE seq = $1', [seq])).rows[0];
+    await asIntruder(() => sql.query(`UPDATE sam.audit SET source_ip = '10.66.66.66' WHERE ${AT_SEQ}`, [seq]));
     const res = await admin(server, 'audit:verify');
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(`error: audit trail NOT intact: record seq ${seq} was altered: its content does not match its hash\n`);
-    await asIntruder(() => sql.query('UPDATE sam.audit SET source_ip = $2 WHERE seq = $1', [seq, source_ip]));
+    await asIntruder(() => sql.query(`UPDATE sam.audit SET source_ip = $2 WHERE ${AT_SEQ}`, [seq, source_ip]));
     expect((await verifyLive()).intact).toBe(true);
   });
 
   it('names a record deleted in SQL', async () => {
     const seq = await seqOf("event = 'activate' AND credential_id = $1", [credentialID]);
-    const saved = (await sql.query('SELECT * FROM sam.audit WHERE seq = $1', [seq])).rows[0];
-    await asIntruder(() => sql.query('DELETE FROM sam.audit WHERE seq = $1', [seq]));
+    const saved = (await sql.query(`SELECT * FROM sam.audit WHERE ${AT_SEQ}`, [seq])).rows[0];
+    await asIntruder(() => sql.query(`DELETE FROM sam.audit WHERE ${AT_SEQ}`, [seq]));
     const verdict = await verifyLive();
     expect(verdict.intact).toBe(false);
     expect(verdict.problems[0]).toMatchObject({ kind: 'deleted', seq, message: `record seq ${seq} was deleted` });
@@ -193,22 +196,28 @@ describe('audit trail', () => {
     expect(verdict.problems).toContainEqual(expect.objectContaining({ kind: 'inserted', id: rows[0].id }));
     await asIntruder(() => sql.query('DELETE FROM sam.audit WHERE id = $1', [rows[0].id]));
 
-    // A copy of a genuine row, seq and hash included: it hashes right, but its seq is taken.
+    // A copy of a genuine row with a copy of its link, seq and hash included: it hashes right, but its seq is taken.
     const seq = await seqOf("event = 'sign' AND credential_id = $1", [credentialID]);
     const copy = await asIntruder(() =>
       sql.query(
-        `INSERT INTO sam.audit (at, event, result, error_code, user_id, client_id, credential_id, hash_alg, sign_algo, hashes,
-                                sad_jti, num_signatures, amr, request_id, source_ip, user_agent, detail, seq, prev_hash, hash)
-         SELECT at, event, result, error_code, user_id, client_id, credential_id, hash_alg, sign_algo, hashes,
-                sad_jti, num_signatures, amr, request_id, source_ip, user_agent, detail, seq, prev_hash, hash
-           FROM sam.audit WHERE seq = $1 RETURNING id::text AS id`,
+        `WITH c AS (
+           INSERT INTO sam.audit (at, event, result, error_code, user_id, client_id, credential_id, hash_alg, sign_algo, hashes,
+                                  sad_jti, num_signatures, amr, request_id, source_ip, user_agent, detail)
+           SELECT at, event, result, error_code, user_id, client_id, credential_id, hash_alg, sign_algo, hashes,
+                  sad_jti, num_signatures, amr, request_id, source_ip, user_agent, detail
+             FROM sam.audit WHERE ${AT_SEQ} RETURNING id)
+         INSERT INTO sam.audit_link (audit_id, seq, prev_hash, hash)
+         SELECT c.id, l.seq, l.prev_hash, l.hash FROM c, sam.audit_link l WHERE l.seq = $1 RETURNING audit_id::text AS id`,
         [seq],
       ),
     );
     const res = await admin(server, 'audit:verify');
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(`error: audit trail NOT intact: record seq ${seq} (id ${copy.rows[0].id}) was inserted: a second row with that seq\n`);
-    await asIntruder(() => sql.query('DELETE FROM sam.audit WHERE id = $1', [copy.rows[0].id]));
+    await asIntruder(async () => {
+      await sql.query('DELETE FROM sam.audit_link WHERE audit_id = $1', [copy.rows[0].id]);
+      await sql.query('DELETE FROM sam.audit WHERE id = $1', [copy.rows[0].id]);
+    });
     verdict = await verifyLive();
     expect(verdict.intact).toBe(true);
   });
@@ -232,16 +241,22 @@ describe('audit trail', () => {
 
   it('detects a record rewritten together with its hash: the next record no longer chains to it', async () => {
     const seq = await seqOf("event = 'activate' AND credential_id = $1", [credentialID]);
-    const before = (await sql.query('SELECT user_agent, hash FROM sam.audit WHERE seq = $1', [seq])).rows[0];
+    const before = (await sql.query('SELECT user_agent, hash FROM sam.audit_chained WHERE seq = $1', [seq])).rows[0];
     // Recompute the row's own hash as the database would, after changing it.
     await asIntruder(async () => {
-      await sql.query("UPDATE sam.audit SET user_agent = 'forged' WHERE seq = $1", [seq]);
-      await sql.query('UPDATE sam.audit a SET hash = sha256(sam.audit_canonical(a)) WHERE seq = $1', [seq]);
+      await sql.query(`UPDATE sam.audit SET user_agent = 'forged' WHERE ${AT_SEQ}`, [seq]);
+      await sql.query(
+        'UPDATE sam.audit_link l SET hash = sha256(sam.audit_canonical(a, l.seq, l.prev_hash)) FROM sam.audit a WHERE a.id = l.audit_id AND l.seq = $1',
+        [seq],
+      );
     });
     const verdict = await verifyLive();
     expect(verdict.intact).toBe(false);
     expect(verdict.problems[0]).toMatchObject({ kind: 'altered', seq });
-    await asIntruder(() => sql.query('UPDATE sam.audit SET user_agent = $2, hash = $3 WHERE seq = $1', [seq, before.user_agent, before.hash]));
+    await asIntruder(async () => {
+      await sql.query(`UPDATE sam.audit SET user_agent = $2 WHERE ${AT_SEQ}`, [seq, before.user_agent]);
+      await sql.query('UPDATE sam.audit_link SET hash = $2 WHERE seq = $1', [seq, before.hash]);
+    });
     expect((await verifyLive()).intact).toBe(true);
   });
 
@@ -350,9 +365,10 @@ describe('audit trail', () => {
       await sql.query('BEGIN');
       try {
         await sql.query('SELECT pg_advisory_xact_lock(8247062268280403300), pg_advisory_xact_lock(8247062268281664628)');
-        await sql.query('DELETE FROM sam.audit WHERE seq > $1', [cut]);
+        await sql.query('DELETE FROM sam.audit WHERE id IN (SELECT audit_id FROM sam.audit_link WHERE seq > $1)', [cut]);
+        await sql.query('DELETE FROM sam.audit_link WHERE seq > $1', [cut]);
         await sql.query('DELETE FROM sam.audit_checkpoints WHERE seq > $1', [cut]);
-        await sql.query('UPDATE sam.audit_head SET seq = $1, hash = (SELECT hash FROM sam.audit WHERE seq = $1)', [cut]);
+        await sql.query('UPDATE sam.audit_head SET seq = $1, hash = (SELECT hash FROM sam.audit_link WHERE seq = $1)', [cut]);
         await sql.query('COMMIT');
       } catch (err) {
         await sql.query('ROLLBACK');
@@ -382,16 +398,16 @@ describe('audit trail', () => {
     const cp = (await sql.query('SELECT min(seq)::int AS seq FROM sam.audit_checkpoints WHERE seq >= $1', [seq])).rows[0].seq;
     // What an intruder who knows the format would do: change a row, then re-chain everything after it.
     await asIntruder(async () => {
-      await sql.query("UPDATE sam.audit SET user_agent = 'forged' WHERE seq = $1", [seq]);
+      await sql.query(`UPDATE sam.audit SET user_agent = 'forged' WHERE ${AT_SEQ}`, [seq]);
       await sql.query(`DO $$
-        DECLARE r sam.audit; prev bytea;
+        DECLARE r sam.audit; l record; prev bytea; h bytea;
         BEGIN
-          SELECT hash INTO prev FROM sam.audit WHERE seq = ${seq} - 1;
-          FOR r IN SELECT * FROM sam.audit WHERE seq >= ${seq} ORDER BY seq LOOP
-            r.prev_hash := prev;
-            r.hash := sha256(sam.audit_canonical(r));
-            UPDATE sam.audit SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
-            prev := r.hash;
+          SELECT hash INTO prev FROM sam.audit_link WHERE seq = ${seq} - 1;
+          FOR l IN SELECT * FROM sam.audit_link WHERE seq >= ${seq} ORDER BY seq LOOP
+            SELECT * INTO r FROM sam.audit WHERE id = l.audit_id;
+            h := sha256(sam.audit_canonical(r, l.seq, prev));
+            UPDATE sam.audit_link SET prev_hash = prev, hash = h WHERE audit_id = l.audit_id;
+            prev := h;
           END LOOP;
           UPDATE sam.audit_head SET hash = prev;
         END $$`);

@@ -219,7 +219,7 @@ describe('a SCAL 1 seal: one PIN activation for a bounded batch', () => {
     const jti = JSON.parse(Buffer.from(sad.split('.')[1], 'base64url').toString()).jti;
     await sealAuditRows(async (text) => (await sql.query(text)).rows); // an unsealed row has no seq to order by yet
     const { rows } = await sql.query(
-      'SELECT event, result, user_id, client_id, num_signatures, amr FROM sam.audit WHERE sad_jti = $1 ORDER BY seq',
+      'SELECT event, result, user_id, client_id, num_signatures, amr FROM sam.audit_chained WHERE sad_jti = $1 ORDER BY seq',
       [jti],
     );
     expect(rows.map((r) => [r.event, r.result, r.num_signatures])).toEqual([

@@ -115,8 +115,8 @@ export async function startServer(
 
 /**
  * Chains the audit rows committed so far, as the service's own sealer does moments after each commit
- * (sam.audit_seal(), sam/audit/seal.ts). A row just written may have no seq yet: a test that orders audit rows by seq
- * seals first. `query` runs one statement on the service's database and returns its rows.
+ * (sam.audit_seal(), sam/audit/seal.ts). A row just written may have no seq yet in sam.audit_chained: a test that
+ * orders audit rows by seq seals first. `query` runs one statement on the service's database and returns its rows.
  */
 export async function sealAuditRows(query: (text: string) => Promise<Array<{ n: number }>>): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {

@@ -349,7 +349,7 @@ describe('audit trail of the pages (issue #4 item 5)', () => {
     const [user] = await sql<{ id: string }>('SELECT id FROM authz.users WHERE username = $1', [s.username]);
     await sealAuditRows((text) => sql<{ n: number }>(text)); // an unsealed row has no seq to order by yet
     const rows = await sql<Record<string, string | null>>(
-      `SELECT request_id, result, error_code, user_id, client_id, source_ip, user_agent, detail FROM sam.audit
+      `SELECT request_id, result, error_code, user_id, client_id, source_ip, user_agent, detail FROM sam.audit_chained
         WHERE event = 'signin' AND request_id LIKE $1 ORDER BY seq`,
       [`${id}-%`],
     );

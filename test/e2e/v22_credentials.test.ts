@@ -70,7 +70,7 @@ async function authorize(s: Signer, credentialID: string, hashes: Buffer[]) {
 async function auditEvents(credentialID: string) {
   await sealAuditRows((text) => sql<{ n: number }>(text));
   const rows = await sql<{ event: string; result: string; reason: string | null }>(
-    `SELECT event, result, detail::jsonb->>'reason' AS reason FROM sam.audit WHERE credential_id = $1 AND event LIKE 'credential.%' ORDER BY seq`,
+    `SELECT event, result, detail::jsonb->>'reason' AS reason FROM sam.audit_chained WHERE credential_id = $1 AND event LIKE 'credential.%' ORDER BY seq`,
     [credentialID],
   );
   return rows;

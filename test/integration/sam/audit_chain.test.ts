@@ -30,7 +30,7 @@ afterAll(async () => {
 /** The rows, once chained: appends are sealed after commit (sam/audit/seal.ts); no sealer runs in this file. */
 async function records(where: string, params: unknown[]) {
   await sealAudit(env.db);
-  const { rows } = await env.db.query(`SELECT ${recordColumns()} FROM sam.audit WHERE ${where} ORDER BY audit.seq`, params);
+  const { rows } = await env.db.query(`SELECT ${recordColumns()} FROM sam.audit_chained audit WHERE ${where} ORDER BY audit.seq`, params);
   return rows.map(toRecordLine);
 }
 
@@ -54,30 +54,29 @@ describe('audit chain in the SAM', () => {
   it('an append takes no lock and no place until sealed; sealing chains it after what came before', async () => {
     const requestId = randomUUID();
     await writeAudit(env.db, { event: 'admin', ctx: { requestId } }, 'ok');
-    const before = await env.db.query('SELECT seq, appended FROM sam.audit WHERE request_id = $1', [requestId]);
-    expect(before.rows[0]).toMatchObject({ appended: true });
+    const before = await env.db.query(
+      'SELECT a.appended, p.id IS NOT NULL AS pending, l.audit_id IS NOT NULL AS linked FROM sam.audit a LEFT JOIN sam.audit_pending p ON p.id = a.id LEFT JOIN sam.audit_link l ON l.audit_id = a.id WHERE a.request_id = $1',
+      [requestId],
+    );
+    expect(before.rows[0]).toEqual({ appended: true, pending: true, linked: false });
     const [row] = await records('request_id = $1', [requestId]);
     expect(row!.seq).toBeGreaterThan(0);
-    const prev = await env.db.query("SELECT encode(hash, 'hex') AS hash FROM sam.audit WHERE seq = $1", [row!.seq! - 1]);
+    const prev = await env.db.query("SELECT encode(hash, 'hex') AS hash FROM sam.audit_link WHERE seq = $1", [row!.seq! - 1]);
     expect(row!.prevHash).toBe(prev.rows[0].hash);
     expect(recordHash(row!)).toBe(row!.hash);
+    const after = await env.db.query('SELECT count(*)::int AS n FROM sam.audit_pending WHERE id = $1', [row!.id]);
+    expect(after.rows[0].n).toBe(0);
   });
 
-  it('finds unsealed rows with a plain index scan, which retires the entries of rows already sealed (migration 009)', async () => {
-    // A later CREATE OR REPLACE of sam.audit_seal() would silently drop this setting, and every seal would again
-    // visit every row sealed since the last VACUUM.
-    const { rows } = await env.db.query("SELECT proconfig FROM pg_proc WHERE oid = 'sam.audit_seal()'::regprocedure");
-    expect(rows[0].proconfig).toContain('enable_bitmapscan=off');
-    const c = await env.db.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query('SET LOCAL enable_bitmapscan = off');
-      const plan = (await c.query('EXPLAIN SELECT * FROM sam.audit WHERE seq IS NULL AND appended ORDER BY id')).rows.map((r) => r['QUERY PLAN']).join('\n');
-      await c.query('ROLLBACK');
-      expect(plan).toContain('Index Scan using audit_unsealed_idx');
-    } finally {
-      c.release();
-    }
+  it('sealing writes links only: the record row stays as appended, and links cannot be rewritten (migration 019)', async () => {
+    const requestId = randomUUID();
+    await writeAudit(env.db, { event: 'admin', ctx: { requestId } }, 'ok');
+    const ctid = async () => (await env.db.query('SELECT ctid::text AS t, xmin::text AS x FROM sam.audit WHERE request_id = $1', [requestId])).rows[0];
+    const written = await ctid();
+    const [row] = await records('request_id = $1', [requestId]);
+    expect(await ctid()).toEqual(written); // no new version of the wide row
+    await expect(env.db.query("UPDATE sam.audit_link SET hash = '\\x00' WHERE audit_id = $1", [row!.id])).rejects.toThrow('sam.audit_link is append-only');
+    await expect(env.db.query('DELETE FROM sam.audit_link WHERE audit_id = $1', [row!.id])).rejects.toThrow('sam.audit_link is append-only');
   });
 
   it('a plain INSERT is refused: rows join the chain only through sam.audit_append()', async () => {

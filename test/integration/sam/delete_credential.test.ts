@@ -70,7 +70,7 @@ async function auditOf(credentialID: string) {
   await sealAudit(db);
   const { rows } = await db.query<{ event: string; result: string; reason: string | null; destroyed: number | null }>(
     `SELECT event, result, detail::jsonb->>'reason' AS reason, (detail::jsonb->>'destroyedObjects')::int AS destroyed
-       FROM sam.audit WHERE credential_id = $1 AND event LIKE 'credential.%' ORDER BY seq`,
+       FROM sam.audit_chained WHERE credential_id = $1 AND event LIKE 'credential.%' ORDER BY seq`,
     [credentialID],
   );
   return rows;
