@@ -14,7 +14,7 @@ import type { Kv } from '../../core/kv.ts';
 import type { UserDirectory } from '../../core/ports.ts';
 import { adapterFactory } from './adapters.ts';
 import { clientSecretMatches } from './clients.ts';
-import { CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM, RAR_TYPES } from './credential_request.ts';
+import { ALL_RAR_TYPES, CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM } from './credential_request.ts';
 import { FAPI_ALGS, fapiClientAssertionCheck, fapiClientMetadata, fapiProfile } from './fapi.ts';
 import type { AsKeys } from './keys.ts';
 
@@ -39,11 +39,12 @@ const OAUTH_ROUTES = {
 
 export const INTERACTION_PREFIX = '/oauth2/interaction/';
 
-/** The parsed request of the current authorization call, or null when it is malformed (then the extra-parameter
- *  check refuses it before any prompt is looked at). */
+/** Whether the current authorization call asks for more than a service token: a signature (scope credential) or a
+ *  CSC v2.2 credential creation or deletion. Such a call always shows its page. False when the request is malformed
+ *  (then the extra-parameter check refuses it before any prompt is looked at). */
 function credentialKind(ctx: KoaContextWithOIDC): boolean {
   try {
-    return parseScope(ctx.oidc.params as Record<string, unknown>).kind === 'credential';
+    return parseScope(ctx.oidc.params as Record<string, unknown>).kind !== 'service';
   } catch {
     return false;
   }
@@ -185,8 +186,9 @@ export function createProvider(deps: {
       IdToken: 3600,
     },
     discovery: {
-      // RFC 8414 extras for CSC clients: where the CSC API is, and the RAR types of CSC v2.0 and v2.2.
-      authorization_details_types_supported: [...RAR_TYPES],
+      // RFC 8414 extras for CSC clients: where the CSC API is, and the RAR types of CSC v2.0 and v2.2 (signing, and
+      // v2.2's credential creation and deletion).
+      authorization_details_types_supported: [...ALL_RAR_TYPES],
       scopes_supported: ['service', 'credential'],
       csc_api_base_uri: `${config.publicUrl}/csc/v2`,
       service_documentation: `${config.publicUrl}/csc/v2/openapi.yaml`,

@@ -127,7 +127,7 @@ describe('parseScope', () => {
     );
     expect(refusal(rar([{ type: 'credential', credentialID: 'c1' }])).description).toBe('documentDigests or numSignatures is required');
     expect(refusal(rar([{ type: 'credential', credentialID: 'c1' }, { type: 'credential', credentialID: 'c2' }])).description).toBe(
-      'exactly one authorization detail of type credential is supported per request',
+      'exactly one authorization detail is supported per request',
     );
   });
 });
