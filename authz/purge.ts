@@ -9,5 +9,6 @@ export async function purgeAuthz(db: Db | DbClient, expiredBefore: Date): Promis
     'authz.tokens': await deleteInBatches(db, 'authz.tokens', 'expires_at < $1', [expiredBefore]),
     'authz.oauth_models': await deleteInBatches(db, 'authz.oauth_models', 'expires_at < $1', [expiredBefore]),
     'authz.oauth_credential_grants': await deleteInBatches(db, 'authz.oauth_credential_grants', 'expires_at < $1', [expiredBefore]),
+    'authz.oauth_management_grants': await deleteInBatches(db, 'authz.oauth_management_grants', 'expires_at < $1', [expiredBefore]),
   };
 }

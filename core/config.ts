@@ -202,6 +202,13 @@ const schema = z.object({
    *  are then refused at oauth2/pushed_authorize and oauth2/token. Default false: only clients registered with
    *  `fapi` are held to it, and `info` of /csc/v2.2 says `oauth2FAPIsupport` either way (authz/oauth/fapi.ts). */
   OAUTH_REQUIRE_FAPI2: z.stringbool().default(false),
+  /** true: the authorization server hands out DPoP nonces (RFC 9449 §8) and requires one in every DPoP proof at
+   *  oauth2/token and oauth2/pushed_authorize: a proof without one (or with a stale one) is refused with
+   *  use_dpop_nonce and a DPoP-Nonce header to retry with. A nonce shortens what a proof made in advance is good for
+   *  to about a minute. Default false: the proof's iat window and its never-reused jti stand against replays, and
+   *  clients that cannot retry keep working. The nonces are derived from the server's current cookie key, so every
+   *  instance accepts those of the others. */
+  OAUTH_DPOP_NONCE: z.stringbool().default(false),
   /** How far a DPoP proof's iat may be from the resource server's clock, seconds (RFC 9449 §11.1): a proof is
    *  accepted, once, within this window. Default 60. */
   DPOP_PROOF_WINDOW_SECONDS: int(5, 600).default(60),
@@ -388,6 +395,8 @@ export type Config = {
     requirePar: boolean;
     /** FAPI 2.0 for every client (OAUTH_REQUIRE_FAPI2), not only for those registered with it. */
     requireFapi2: boolean;
+    /** DPoP server nonces at the token and PAR endpoints (OAUTH_DPOP_NONCE). */
+    dpopNonce: boolean;
   };
 };
 
@@ -567,6 +576,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       credentialTokenLifetimeSeconds: e.OAUTH_CREDENTIAL_TOKEN_LIFETIME_SECONDS,
       requirePar: e.OAUTH_REQUIRE_PAR,
       requireFapi2: e.OAUTH_REQUIRE_FAPI2,
+      dpopNonce: e.OAUTH_DPOP_NONCE,
     },
   };
   if (config.clusterWorkers > 1 && (!config.db.url || !config.kv.url)) {

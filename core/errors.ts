@@ -11,6 +11,8 @@ export const CSC_ERRORS = {
   missingAuthorization: { status: 401, error: 'invalid_token', description: 'Missing access token' },
   invalidToken: { status: 401, error: 'invalid_token', description: 'The access token is not valid' },
   expiredToken: { status: 401, error: 'expired_token', description: 'The access or refresh token is expired or has been revoked' },
+  /** A CSC v2.2 credential creation or deletion token (RAR, authz/oauth/management_request.ts) allows one call. */
+  tokenAlreadyUsed: { status: 401, error: 'invalid_token', description: 'The access token allowed one call and has been used' },
   // DPoP-bound access tokens (RFC 9449 §7.1): what is wrong with the proof is invalid_dpop_proof (the description
   // names the check, rssp/http/dpop_proof.ts); a token presented under the wrong scheme, or a proof by a key the
   // token is not bound to, is invalid_token.

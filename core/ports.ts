@@ -10,19 +10,29 @@ export type AccessGrant = {
   /** The calling signature application. auth/login tokens have no OAuth client: their client id is
    *  `login:<token family id>`, so a SAD minted under one login session is useless to another. */
   clientId: string;
-  scope: 'service' | 'credential';
-  /** For credential-scoped tokens (OAuth, issue #3): the credential and the SAD the token stands in for. */
+  /** CSC v2 §8.1 service or §8.4 credential; CSC v2.2 adds tokens granted from RAR credential_creation and
+   *  credential_deletion details, each good for one credentials/create, resp. credentials/delete of `credentialID`. */
+  scope: 'service' | 'credential' | 'credential_creation' | 'credential_deletion';
+  /** For credential-scoped tokens (OAuth, issue #3): the credential and the SAD the token stands in for. For a
+   *  credential_deletion token: the credential it may delete. */
   credentialID?: string;
   sad?: string;
   expiresAt: Date;
   /** RFC 9449 §6: the token is bound to a DPoP key, whose JWK thumbprint (RFC 7638) is `jkt`. The CSC API then
    *  accepts it only as `Authorization: DPoP` with a proof signed by that key (rssp/http/steps/dpop.ts). */
   cnf?: { jkt: string };
+  /** Set on a token that allows one call only (credential_creation, credential_deletion): an opaque reference the
+   *  method hands back to TokenVerifier.spend before it acts. */
+  singleUse?: string;
 };
 
 export interface TokenVerifier {
-  /** Resolves a bearer token or throws CscError('invalidToken' | 'expiredToken'). */
+  /** Resolves a bearer token or throws CscError('invalidToken' | 'expiredToken' | 'tokenAlreadyUsed'). */
   verify(token: string): Promise<AccessGrant>;
+  /** Spends a single-use grant (AccessGrant.singleUse), atomically: true when this call spent it, false when the
+   *  verifier does not know it; throws CscError('tokenAlreadyUsed') when it was spent already. A verifier that
+   *  issues no single-use tokens leaves it out. */
+  spend?(grant: AccessGrant): Promise<boolean>;
 }
 
 export type User = {

@@ -376,8 +376,11 @@ export interface paths {
         put?: never;
         /**
          * Create a credential for the caller — a key in the HSM and a certificate (CSC v2.2, ETSI TS 119 432 §11.4).
-         * @description Needs a service access token of the future owner (scope "service": auth/login or OAuth 2.0). The
-         *     key pair is generated inside the token of the SAM and certified by the service's CA. With
+         * @description Needs a service access token of the future owner (scope "service": auth/login or OAuth 2.0), or an
+         *     OAuth 2.0 access token granted from RAR authorization_details of type "credential_creation"
+         *     ("https://cloudsignatureconsortium.org/2025/credential-creation"), which allows this one call: a
+         *     second call with it is refused with 401 invalid_token "The access token allowed one call and has
+         *     been used". The key pair is generated inside the token of the SAM and certified by the service's CA. With
          *     `oneTime: true` the credential serves one transaction: its certificate lives `validitySeconds`
          *     (default 900), and the SAM deletes the credential once an authorization of it has been spent by
          *     signatures/signHash, or when its certificate has expired.
@@ -400,7 +403,11 @@ export interface paths {
         put?: never;
         /**
          * Delete one of the caller's credentials — its key is destroyed in the HSM (CSC v2.2, ETSI TS 119 432 §11.5).
-         * @description Needs a service access token of the owner. Answers 204 without a body. From then on every method
+         * @description Needs a service access token of the owner, or an OAuth 2.0 access token granted from RAR
+         *     authorization_details of type "credential_deletion"
+         *     ("https://cloudsignatureconsortium.org/2025/credential-deletion") naming this credentialID, which
+         *     allows this one call (another credential: 403 access_denied; a second call: 401 invalid_token "The
+         *     access token allowed one call and has been used"). Answers 204 without a body. From then on every method
          *     answers the id as unknown: 400 invalid_request "Invalid parameter credentialID".
          */
         post: operations["credentialsDelete"];

@@ -78,6 +78,7 @@ export class PgModelAdapter implements OidcAdapter {
     await this.db.query('DELETE FROM authz.oauth_models WHERE grant_id = $1', [grantId]);
     // The SAD behind a revoked grant is not needed any more; its token is gone with the line above.
     await this.db.query('DELETE FROM authz.oauth_credential_grants WHERE grant_id = $1', [grantId]);
+    await this.db.query('DELETE FROM authz.oauth_management_grants WHERE grant_id = $1', [grantId]);
   }
 }
 

@@ -171,6 +171,7 @@ export class ClientRegistry {
     if (!rowCount) throw new CscError('invalidRequest', { description: 'Unknown client_id' });
     await this.db.query("DELETE FROM authz.oauth_models WHERE payload->>'clientId' = $1", [clientId]);
     await this.db.query('DELETE FROM authz.oauth_credential_grants WHERE client_id = $1', [clientId]);
+    await this.db.query('DELETE FROM authz.oauth_management_grants WHERE client_id = $1', [clientId]);
   }
 }
 

@@ -2,7 +2,9 @@
 // with scope "credential" (credentialID, numSignatures, hashes as comma-separated base64url, hashAlgorithmOID,
 // description) or RAR authorization_details (RFC 9396) of type "credential" (CSC v2.0) or
 // "https://cloudsignatureconsortium.org/2025/credential" (CSC v2.2). §8.4.2 forbids mixing the two. Pure: the
-// same function checks the request at oauth2/authorize and PAR, and rebuilds it for the signature page.
+// same function checks the request at oauth2/authorize and PAR, and rebuilds it for the signature page. A request
+// whose one authorization detail is of a CSC v2.2 management type (credential creation or deletion) is handed to
+// management_request.ts and comes back as kind "management".
 //
 // CSC v1.0.4.0 clients (§8.3.2 oauth2/authorize) send the same parameters except one: the digests are called `hash`
 // (comma-separated base64url, as v2's `hashes`) and there is no hashAlgorithmOID, so the algorithm follows from
@@ -10,8 +12,16 @@
 // numSignatures, description, account_token, clientData, PKCE) has the v2 name.
 import { decodeBase64, decodeFormBase64 } from '../../core/base64.ts';
 import { HASHES } from '../../core/algorithms.ts';
+import { CredentialRequestError } from './credential_request_error.ts';
+import { CREATION_TYPES, DELETION_TYPES, isManagementType, MANAGEMENT_TYPES, parseManagementDetail, type ManagementRequest } from './management_request.ts';
+
+export { CredentialRequestError };
 
 export const RAR_TYPES = ['credential', 'https://cloudsignatureconsortium.org/2025/credential'] as const;
+
+/** Every authorization_details type the server takes: signing (above) and, CSC v2.2, credential creation and
+ *  deletion (management_request.ts). Published as authorization_details_types_supported (RFC 9396 §10). */
+export const ALL_RAR_TYPES = [...RAR_TYPES, ...MANAGEMENT_TYPES] as const;
 
 /** CSC v1 §8.3.2's name for the digests (v2: `hashes`). */
 const V1_HASH_PARAM = 'hash';
@@ -43,18 +53,11 @@ export type CredentialRequest = {
   authorizationDetails?: Record<string, unknown>[];
 };
 
-export type ParsedScope = { kind: 'service' } | { kind: 'credential'; request: CredentialRequest };
-
-/** A refusal of the request, with the OAuth error code it is reported under. */
-export class CredentialRequestError extends Error {
-  constructor(
-    readonly error: 'invalid_request' | 'invalid_authorization_details' | 'invalid_scope',
-    readonly description: string,
-  ) {
-    super(description);
-    this.name = 'CredentialRequestError';
-  }
-}
+export type ParsedScope =
+  | { kind: 'service' }
+  | { kind: 'credential'; request: CredentialRequest }
+  /** CSC v2.2 RAR credential_creation / credential_deletion: one credentials/create or credentials/delete call. */
+  | { kind: 'management'; request: ManagementRequest };
 
 type Params = Record<string, unknown>;
 
@@ -94,7 +97,9 @@ export function parseScope(p: Params): ParsedScope {
       // §8.4.2 authorization_details: neither scope credential nor its parameters alongside.
       throw bad('authorization_details cannot be combined with scope credential or the parameters ' + (cscParams.join(', ') || 'of scope credential'));
     }
-    return { kind: 'credential', request: parseAuthorizationDetails(p[RAR_PARAM]) };
+    const detail = parseDetail(p[RAR_PARAM]);
+    if (isManagementType(detail.type)) return { kind: 'management', request: parseManagementDetail(detail) };
+    return { kind: 'credential', request: parseCredentialDetail(detail) };
   }
   if (s.has('credential')) return { kind: 'credential', request: parseCscParams(p) };
   if (cscParams.length) throw bad(`${cscParams.join(', ')} may only be used with scope credential`);
@@ -147,7 +152,8 @@ function hashAlgorithmOfLength(documents: DocumentDigest[]): string {
   return oid;
 }
 
-function parseAuthorizationDetails(raw: unknown): CredentialRequest {
+/** The one authorization detail of a request, checked for shape and with its nulls removed. */
+function parseDetail(raw: unknown): Record<string, unknown> {
   let details: unknown;
   try {
     details = typeof raw === 'string' ? JSON.parse(raw) : raw;
@@ -156,11 +162,16 @@ function parseAuthorizationDetails(raw: unknown): CredentialRequest {
   }
   // RFC 9396 §2: a JSON array of objects, each with a type.
   if (!Array.isArray(details) || details.length === 0) throw badRar('authorization_details must be a non-empty JSON array');
-  if (details.length !== 1) throw badRar('exactly one authorization detail of type credential is supported per request');
+  if (details.length !== 1) throw badRar('exactly one authorization detail is supported per request');
   if (typeof details[0] !== 'object' || details[0] === null || Array.isArray(details[0])) throw badRar('each authorization detail must be an object');
   // CSC v2.2 clients built on nullable models send null for what they leave unset: null means absent (issue #12 item 3).
   const d = withoutNulls(details[0] as Record<string, unknown>);
-  if (!RAR_TYPES.includes(d.type as (typeof RAR_TYPES)[number])) throw badRar(`unsupported authorization details type; supported: ${RAR_TYPES.join(', ')}`);
+  if (!(ALL_RAR_TYPES as readonly unknown[]).includes(d.type)) throw badRar(`unsupported authorization details type; supported: ${ALL_RAR_TYPES.join(', ')}`);
+  return d;
+}
+
+/** A detail of type credential (CSC v2.0) or its CSC v2.2 URI. */
+function parseCredentialDetail(d: Record<string, unknown>): CredentialRequest {
   if (d.signatureQualifier !== undefined && d.credentialID === undefined) {
     throw badRar('signatureQualifier is not supported; give credentialID');
   }
@@ -217,19 +228,32 @@ function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
  *  approved during the authorization process"). Compared after normalisation, so base64 vs base64url or key order
  *  do not matter, but any change of credential, hash, label, algorithm or count does. */
 export function sameAuthorizationDetails(sent: unknown, approved: Record<string, unknown>[]): boolean {
-  let parsed: CredentialRequest;
+  let a: Record<string, unknown>;
   try {
-    parsed = parseAuthorizationDetails(sent);
+    const detail = parseDetail(sent);
+    a = (isManagementType(detail.type) ? parseManagementDetail(detail).authorizationDetails : parseCredentialDetail(detail).authorizationDetails!)[0]!;
   } catch {
     return false;
   }
-  const a = parsed.authorizationDetails![0]!;
   const b = approved[0]!;
   // Keys sorted at every level: the approved details come back from a jsonb column, which keeps its own key order
   // (shorter keys first), so `numSignatures` would otherwise sit elsewhere than in the request's normalised form.
+  // A type's short name and its CSC v2.2 URI are the same type; a signing type is never a management type.
   const canon = (o: Record<string, unknown>) =>
-    JSON.stringify(sortKeys({ ...o, type: 'credential', numSignatures: o.numSignatures ?? (o.documentDigests as unknown[] | undefined)?.length }));
+    JSON.stringify(
+      sortKeys(
+        isManagementType(o.type)
+          ? { ...o, type: shortType(o.type) }
+          : { ...o, type: 'credential', numSignatures: o.numSignatures ?? (o.documentDigests as unknown[] | undefined)?.length },
+      ),
+    );
   return approved.length === 1 && canon(a) === canon(b);
+}
+
+function shortType(type: unknown): string {
+  if ((CREATION_TYPES as readonly unknown[]).includes(type)) return CREATION_TYPES[0];
+  if ((DELETION_TYPES as readonly unknown[]).includes(type)) return DELETION_TYPES[0];
+  return String(type);
 }
 
 function sortKeys(value: unknown): unknown {

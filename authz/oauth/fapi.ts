@@ -6,8 +6,9 @@
 // - sender-constrained access tokens (§5.3.2.1): DPoP (RFC 9449), dpop_bound_access_tokens on the client, so every
 //   grant at oauth2/token needs a DPoP proof. mTLS-bound tokens are not offered: TLS ends at the reverse proxy;
 // - client authentication by private_key_jwt (§5.3.2.1, RFC 7523) with aud = the issuer (oidc-provider's fapi
-//   profile "2.0"); a FAPI client is registered with it, and with OAUTH_REQUIRE_FAPI2 any other method is refused
-//   here before oidc-provider sees the request (fapiClientAuthRefusal);
+//   profile "2.0"), the assertion signed with PS256, ES256 or EdDSA (§5.4.1; fapiClientAssertionCheck); a FAPI
+//   client is registered with it, and with OAUTH_REQUIRE_FAPI2 any other method is refused here before
+//   oidc-provider sees the request (fapiClientAuthRefusal);
 // - PKCE S256, response type code, the iss response parameter, codes of 60 s: what every client gets already
 //   (provider.ts).
 import { errors, type Configuration } from 'oidc-provider';
@@ -42,10 +43,33 @@ export function fapiClientMetadata(requireAll: boolean): NonNullable<Configurati
   };
 }
 
-/** features.fapi.profile: "2.0" for a FAPI client (oidc-provider then checks a client assertion's aud = issuer). */
+/** Whether a loaded client is a FAPI client. oidc-provider keeps extra client metadata under its own (snake_case)
+ *  name on the Client; only the standard properties are camelCased. */
+export function isFapiClient(client: unknown, requireAll: boolean): boolean {
+  return requireAll || (client as Record<string, unknown> | undefined)?.[FAPI_METADATA] === FAPI_2_0;
+}
+
+/** features.fapi.profile: "2.0" for a FAPI client (oidc-provider then applies its FAPI 2.0 checks). */
 export function fapiProfile(requireAll: boolean) {
-  return (_ctx: unknown, client?: { fapiProfile?: unknown }) =>
-    requireAll || client?.fapiProfile === FAPI_2_0 ? FAPI_2_0 : undefined;
+  return (_ctx: unknown, client?: unknown) => (isFapiClient(client, requireAll) ? FAPI_2_0 : undefined);
+}
+
+/**
+ * oidc-provider's assertJwtClientAuthClaimsAndHeader, run on every private_key_jwt assertion after its signature
+ * checked out. For a FAPI client: aud must be the issuer (what oidc-provider's own default checks), and the JWS
+ * algorithm one of FAPI 2.0 §5.4.1 — enabledJWA.clientAuthSigningAlgValues keeps RS256 for the other clients, so
+ * without this an RS256 assertion of a FAPI client would pass. Refused as RFC 6749 §5.2 invalid_client. The client
+ * is asked directly, not ctx.oidc.isFapi(): that answer is computed once per request, possibly (at PAR) before the
+ * client was known.
+ */
+export function fapiClientAssertionCheck(requireAll: boolean): NonNullable<Configuration['assertJwtClientAuthClaimsAndHeader']> {
+  return (ctx, claims, header, client) => {
+    if (!isFapiClient(client, requireAll)) return;
+    if (claims.aud !== ctx.oidc.issuer) throw new errors.InvalidClientAuth('audience (aud) must equal the issuer identifier url');
+    if (!(FAPI_ALGS as readonly string[]).includes(String(header.alg))) {
+      throw new errors.InvalidClientAuth(`a FAPI 2.0 client assertion must be signed with ${FAPI_ALGS.join(', ')}`);
+    }
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ import type { UserStore } from '../users.ts';
 import { PgModelAdapter } from './adapters.ts';
 import { ClientRegistry } from './clients.ts';
 import { CredentialGrantStore } from './credential_grants.ts';
+import { ManagementGrantStore } from './management_grants.ts';
 import { fapiClientAuthRefusal } from './fapi.ts';
 import { RAR_PARAM, RAR_SCOPE_MARK, sameAuthorizationDetails } from './credential_request.ts';
 import { loadKeys, rotateKeys } from './keys.ts';
@@ -78,6 +79,7 @@ export async function createOAuthServer(deps: {
   // Sealed by the SAM in the table, opened through its port (issue #14 finding 7): only this process's memory holds them.
   const keys = await loadKeys(deps.db, deps.sam, log);
   const grants = new CredentialGrantStore(deps.db);
+  const management = new ManagementGrantStore(deps.db);
   const provider = createProvider({ db: deps.db, kv: deps.kv, config: deps.config, users: deps.users, keys });
 
   provider.on('server_error', (_ctx, err) => log.error({ err }, 'oauth server error'));
@@ -107,7 +109,8 @@ export async function createOAuthServer(deps: {
   });
 
   // CSC v2 §8.4.4 output: the token response of a credential authorization carries the credentialID, and the
-  // authorization_details as approved when RAR was used.
+  // authorization_details as approved when RAR was used; that of a credential creation or deletion (CSC v2.2) its
+  // authorization_details.
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.oidc?.route !== 'token' || ctx.status !== 200) return;
@@ -115,7 +118,11 @@ export async function createOAuthServer(deps: {
     const code = ctx.oidc.entities.AuthorizationCode;
     if (!body?.access_token || !code?.grantId) return;
     const g = await grants.find(code.grantId);
-    if (!g) return;
+    if (!g) {
+      const m = await management.find(code.grantId);
+      if (m) body.authorization_details = m.authorizationDetails;
+      return;
+    }
     body.credentialID = g.credentialID;
     if (g.authorizationDetails) body.authorization_details = g.authorizationDetails;
   });
@@ -130,6 +137,7 @@ export async function createOAuthServer(deps: {
     sam: deps.sam,
     credentials: deps.credentials,
     grants,
+    management,
     csrfKey: keys.cookieKeys[0]!,
     audit: deps.audit,
   });
@@ -151,7 +159,7 @@ export async function createOAuthServer(deps: {
     const code = form.get('code');
     if (form.get('grant_type') !== 'authorization_code' || !code || code.length > 256) return true;
     const ac = await provider.AuthorizationCode.find(code).catch(() => undefined);
-    const g = ac?.grantId ? await grants.find(ac.grantId) : null;
+    const g = ac?.grantId ? ((await grants.find(ac.grantId)) ?? (await management.find(ac.grantId))) : null;
     if (!g) return true;
     const sent = form.get('authorization_details');
     if (g.authorizationDetails) {
@@ -235,7 +243,7 @@ export async function createOAuthServer(deps: {
 
   return {
     middleware,
-    tokens: new OAuthTokenVerifier(provider, grants),
+    tokens: new OAuthTokenVerifier(provider, grants, management),
     provider,
     clients: new ClientRegistry(deps.db, deps.config.env === 'production', deps.config.authz.requireFapi2),
     keys: { rotate: () => rotateKeys(deps.db, deps.sam) },

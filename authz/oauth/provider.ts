@@ -6,6 +6,7 @@
 // requires resource indicators, which would make every access token an audience-bound resource-server token,
 // while ours stands for a SAD checked by the SAM. `authorization_details` is therefore an extra parameter, checked
 // by credential_request.ts at oauth2/authorize and PAR, and echoed by the token endpoint (token_response.ts).
+import { hkdfSync } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AuthzConfig } from '../../core/config.ts';
 import type { Db } from '../../core/db.ts';
@@ -13,8 +14,8 @@ import type { Kv } from '../../core/kv.ts';
 import type { UserDirectory } from '../../core/ports.ts';
 import { adapterFactory } from './adapters.ts';
 import { clientSecretMatches } from './clients.ts';
-import { CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM, RAR_TYPES } from './credential_request.ts';
-import { FAPI_ALGS, fapiClientMetadata, fapiProfile } from './fapi.ts';
+import { ALL_RAR_TYPES, CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM } from './credential_request.ts';
+import { FAPI_ALGS, fapiClientAssertionCheck, fapiClientMetadata, fapiProfile } from './fapi.ts';
 import type { AsKeys } from './keys.ts';
 
 /** Paths of CSC v2 §8.4 under the issuer (= PUBLIC_URL), so `info.oauth2` is PUBLIC_URL + "/". */
@@ -38,11 +39,12 @@ const OAUTH_ROUTES = {
 
 export const INTERACTION_PREFIX = '/oauth2/interaction/';
 
-/** The parsed request of the current authorization call, or null when it is malformed (then the extra-parameter
- *  check refuses it before any prompt is looked at). */
+/** Whether the current authorization call asks for more than a service token: a signature (scope credential) or a
+ *  CSC v2.2 credential creation or deletion. Such a call always shows its page. False when the request is malformed
+ *  (then the extra-parameter check refuses it before any prompt is looked at). */
 function credentialKind(ctx: KoaContextWithOIDC): boolean {
   try {
-    return parseScope(ctx.oidc.params as Record<string, unknown>).kind === 'credential';
+    return parseScope(ctx.oidc.params as Record<string, unknown>).kind !== 'service';
   } catch {
     return false;
   }
@@ -52,6 +54,16 @@ function toOAuthError(err: CredentialRequestError): Error {
   if (err.error === 'invalid_scope') return new errors.InvalidScope(err.description, '');
   if (err.error === 'invalid_authorization_details') return new errors.InvalidAuthorizationDetails(err.description);
   return new errors.InvalidRequest(err.description);
+}
+
+/** RFC 9449 §8 server nonces: oidc-provider derives each minute's nonce from a 32-byte secret, which must be the
+ *  same on every instance; it is derived here from the current cookie key (shared through authz.oauth_keys), under a
+ *  label of its own so that the two uses never meet. Every proof at the token and PAR endpoints must carry one. */
+function dpopNonces(cookieKey: string) {
+  return {
+    nonceSecret: Buffer.from(hkdfSync('sha256', cookieKey, Buffer.alloc(0), 'csc-rssp dpop nonce', 32)),
+    requireNonce: () => true,
+  };
 }
 
 export function createProvider(deps: {
@@ -110,6 +122,8 @@ export function createProvider(deps: {
       dPoPSigningAlgValues: [...FAPI_ALGS],
       clientAuthSigningAlgValues: ['RS256', ...FAPI_ALGS],
     },
+    // A FAPI client's assertion: aud = issuer and a FAPI 2.0 algorithm, not RS256 (fapi.ts).
+    assertJwtClientAuthClaimsAndHeader: fapiClientAssertionCheck(config.authz.requireFapi2),
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -125,10 +139,10 @@ export function createProvider(deps: {
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: config.authz.requirePar || config.authz.requireFapi2 },
       // RFC 9449 at oauth2/token (and oauth2/pushed_authorize, where a proof binds the code to the key): a token
       // request with a DPoP proof gets a DPoP-bound access token (token_type DPoP, the key's thumbprint kept as
-      // its jkt), which the CSC API accepts only with a proof of its own (rssp/http/steps/dpop.ts). No server
-      // nonces: the proof's iat window and its jti, remembered in PostgreSQL (ReplayDetection, adapters.ts), stand
-      // against replays. Required for FAPI clients (fapi.ts).
-      dPoP: { enabled: true },
+      // its jkt), which the CSC API accepts only with a proof of its own (rssp/http/steps/dpop.ts). The proof's iat
+      // window and its jti, remembered in PostgreSQL (ReplayDetection, adapters.ts), stand against replays; with
+      // OAUTH_DPOP_NONCE server nonces (RFC 9449 §8) are required too (dpopNonces). Required for FAPI clients (fapi.ts).
+      dPoP: { enabled: true, ...(config.authz.dpopNonce ? dpopNonces(deps.keys.cookieKeys[0]!) : {}) },
       fapi: { enabled: true, profile: fapiProfile(config.authz.requireFapi2) as never },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
@@ -172,8 +186,9 @@ export function createProvider(deps: {
       IdToken: 3600,
     },
     discovery: {
-      // RFC 8414 extras for CSC clients: where the CSC API is, and the RAR types of CSC v2.0 and v2.2.
-      authorization_details_types_supported: [...RAR_TYPES],
+      // RFC 8414 extras for CSC clients: where the CSC API is, and the RAR types of CSC v2.0 and v2.2 (signing, and
+      // v2.2's credential creation and deletion).
+      authorization_details_types_supported: [...ALL_RAR_TYPES],
       scopes_supported: ['service', 'credential'],
       csc_api_base_uri: `${config.publicUrl}/csc/v2`,
       service_documentation: `${config.publicUrl}/csc/v2/openapi.yaml`,

@@ -1,11 +1,14 @@
 // Bearer tokens of the CSC API (CSC v2 §8.1) come from two issuers: auth/login (authz/token_verifier.ts) and the
 // OAuth authorization server. The composite asks the first and, for a token it does not know, the second. A
 // credential-scoped OAuth token carries the SAD its grant was issued with (DESIGN §2.2), so signHash needs no SAD
-// parameter and the SAM applies exactly the checks of the explicit path.
+// parameter and the SAM applies exactly the checks of the explicit path. A token granted from CSC v2.2 RAR
+// credential_creation / credential_deletion details (management_grants.ts) allows one call of its method: it is
+// refused once spent (tokenAlreadyUsed), and spend() marks it used in the same conditional UPDATE that checks it.
 import type Provider from 'oidc-provider';
 import { CscError } from '../../core/errors.ts';
 import type { AccessGrant, TokenVerifier } from '../../core/ports.ts';
 import type { CredentialGrantStore } from './credential_grants.ts';
+import type { ManagementGrantStore } from './management_grants.ts';
 import { verifySealOwnerToken } from './seal_owner_token.ts';
 import { boundTo } from './token_binding.ts';
 
@@ -15,6 +18,7 @@ export class OAuthTokenVerifier implements TokenVerifier {
   constructor(
     private readonly provider: Provider,
     private readonly grants: CredentialGrantStore,
+    private readonly management: ManagementGrantStore,
   ) {}
 
   /** Unknown, revoked (destroyed) or expired tokens are all invalidToken: the adapter no longer returns them. */
@@ -41,10 +45,24 @@ export class OAuthTokenVerifier implements TokenVerifier {
       if (credential.userId !== at.accountId || credential.clientId !== at.clientId) throw new CscError('invalidToken');
       return { ...base, scope: 'credential', credentialID: credential.credentialID, sad: credential.sad };
     }
+    const manage = await this.management.find(at.grantId);
+    if (manage) {
+      if (manage.userId !== at.accountId || manage.clientId !== at.clientId) throw new CscError('invalidToken');
+      if (manage.usedAt) throw new CscError('tokenAlreadyUsed');
+      return manage.action === 'create'
+        ? { ...base, scope: 'credential_creation', singleUse: manage.grantId }
+        : { ...base, scope: 'credential_deletion', credentialID: manage.credentialID!, singleUse: manage.grantId };
+    }
     const scopes = String(at.scope ?? '').split(' ');
     // CSC v2 §8.4.2 scope: without scope and authorization_details the default is "service".
     if (scopes.includes('credential')) throw new CscError('invalidToken');
     return { ...base, scope: 'service' };
+  }
+
+  async spend(grant: AccessGrant): Promise<boolean> {
+    if (!grant.singleUse || !grant.tokenId.startsWith('oauth:')) return false;
+    if (!(await this.management.spend(grant.singleUse, grant.userId, grant.clientId))) throw new CscError('tokenAlreadyUsed');
+    return true;
   }
 }
 
@@ -63,5 +81,11 @@ export class CompositeTokenVerifier implements TokenVerifier {
       }
     }
     throw last ?? new CscError('invalidToken');
+  }
+
+  /** The first verifier that knows the grant spends it. */
+  async spend(grant: AccessGrant): Promise<boolean> {
+    for (const v of this.verifiers) if (v.spend && (await v.spend(grant))) return true;
+    return false;
   }
 }

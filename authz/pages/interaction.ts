@@ -9,6 +9,10 @@
 // CSRF: every form carries an HMAC of the interaction id under a server key; the interaction itself is bound to
 // the browser by oidc-provider's signed, SameSite cookie, so a forged POST from another site has neither.
 //
+// A CSC v2.2 credential creation or deletion (RAR types credential_creation / credential_deletion) gets a page of its
+// own after the sign-in: what the client asks (and which credential, for a deletion, if it is the person's), and a
+// deliberate confirmation; its grant allows one call (authz/oauth/management_grants.ts).
+//
 // Sign-ins on these pages go to the audit trail like auth/login's (issue #4 item 5): success, wrong password (with
 // the user only when the account exists), throttled, each with request id, source IP and user agent. The record
 // is awaited before the page answers, so a sign-in is never granted unrecorded (fail closed, as auth/login).
@@ -25,11 +29,12 @@ import type { LoginAttempt, LoginLimiter } from '../login_limiter.ts';
 import { ipKey, userKey } from '../login_limiter.ts';
 import type { UserStore } from '../users.ts';
 import type { CredentialGrantStore } from '../oauth/credential_grants.ts';
+import type { ManagementGrantStore } from '../oauth/management_grants.ts';
 import { parseScope, type CredentialRequest } from '../oauth/credential_request.ts';
 import type { CredentialCatalog } from '../oauth/ports.ts';
 import { INTERACTION_PREFIX } from '../oauth/provider.ts';
 import { setPageHeaders } from './page_http.ts';
-import { errorText, type ErrorKey, loginPage, pickLang, signaturePage } from './render.ts';
+import { errorText, type ErrorKey, loginPage, managementPage, pickLang, signaturePage } from './render.ts';
 
 export type InteractionDeps = {
   provider: Provider;
@@ -40,6 +45,8 @@ export type InteractionDeps = {
   sam: SignatureActivation;
   credentials: CredentialCatalog;
   grants: CredentialGrantStore;
+  /** CSC v2.2 credential creation and deletion grants. */
+  management: ManagementGrantStore;
   csrfKey: string;
   /** Where sign-ins are recorded; absent only in tests that do not look at the trail. */
   audit: Pick<AuditTrail, 'record'>;
@@ -97,6 +104,58 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     return { request, userId, summary: summary && summary.ownerId === userId ? summary : null };
   }
 
+  async function managementContext(details: Awaited<ReturnType<Provider['interactionDetails']>>) {
+    const parsed = parseScope(details.params as Record<string, unknown>);
+    if (parsed.kind !== 'management') return null;
+    const userId = String(details.session?.accountId ?? '');
+    const summary = parsed.request.credentialID ? await deps.credentials.summary(parsed.request.credentialID) : null;
+    return { request: parsed.request, userId, summary: summary && summary.ownerId === userId ? summary : null };
+  }
+
+  /** A deletion names a credential of the person signed in, or ends like a signature request for another's (the
+   *  same answer for an unknown id, so that nobody probes which ids exist). */
+  async function renderManagement(ctx: Koa.Context, uid: string, details: Awaited<ReturnType<Provider['interactionDetails']>>) {
+    const m = await managementContext(details);
+    if (!m) return false;
+    if (m.request.action === 'delete' && !m.summary) {
+      await finish(ctx, { error: 'invalid_request', error_description: 'Invalid parameter credentialID' }, false);
+      return true;
+    }
+    setPageHeaders(ctx, { formsRedirectOut: true });
+    ctx.body = managementPage({
+      lang: langOf(ctx, details),
+      action: `${INTERACTION_PREFIX}${uid}/confirm`,
+      csrf: csrfFor(uid),
+      clientName: await clientName(String(details.params.client_id)),
+      kind: m.request.action,
+      ...(m.summary ? { credential: { subjectDN: m.summary.subjectDN, issuerDN: m.summary.issuerDN, algorithm: m.summary.algorithm } } : {}),
+    });
+    return true;
+  }
+
+  async function confirmManagement(ctx: Koa.Context, details: Awaited<ReturnType<Provider['interactionDetails']>>, m: NonNullable<Awaited<ReturnType<typeof managementContext>>>) {
+    if (m.request.action === 'delete' && !m.summary) {
+      await finish(ctx, { error: 'invalid_request', error_description: 'Invalid parameter credentialID' }, false);
+      return;
+    }
+    const clientId = String(details.params.client_id);
+    const grant = new provider.Grant({ accountId: m.userId, clientId });
+    grant.addOIDCScope('credential');
+    const grantId = await grant.save();
+    await deps.management.save({
+      grantId,
+      userId: m.userId,
+      clientId,
+      action: m.request.action,
+      ...(m.request.credentialID ? { credentialID: m.request.credentialID } : {}),
+      authorizationDetails: m.request.authorizationDetails,
+      // The code (60 s) and then the token it is exchanged for: the row is of no use after both.
+      expiresAt: new Date(Date.now() + (60 + deps.config.authz.credentialTokenLifetimeSeconds) * 1000),
+    });
+    log.info({ event: `oauth.credential.${m.request.action}.authorized`, credentialID: m.request.credentialID, clientId }, 'credential management authorized');
+    await finish(ctx, { consent: { grantId } });
+  }
+
   async function renderSignature(ctx: Koa.Context, uid: string, details: Awaited<ReturnType<Provider['interactionDetails']>>, error?: string) {
     const c = await credentialContext(details);
     if (!c) return false;
@@ -148,6 +207,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
       return;
     }
     if (await renderSignature(ctx, uid, details)) return;
+    if (await renderManagement(ctx, uid, details)) return;
     await grantService(ctx, details);
   }
 
@@ -200,6 +260,8 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
       await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the authorization' }, false);
       return;
     }
+    const m = await managementContext(details);
+    if (m) return confirmManagement(ctx, details, m);
     const c = await credentialContext(details);
     if (!c || !c.summary) {
       await finish(ctx, { error: 'invalid_request', error_description: 'Invalid parameter credentialID' }, false);

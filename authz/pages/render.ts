@@ -28,6 +28,13 @@ const TEXTS = {
     otp: 'One-time password',
     authorize: 'Authorize signature',
     cancel: 'Cancel',
+    createTitle: 'Create a signing credential',
+    createIntro: (client: string) =>
+      `${client} asks to create one new signing credential for you: a key in the signing service and a certificate for it.`,
+    createConfirm: 'Allow creation',
+    deleteTitle: 'Delete a signing credential',
+    deleteIntro: (client: string) => `${client} asks to delete this credential of yours. Its key is destroyed and cannot be recovered.`,
+    deleteConfirm: 'Delete credential',
     errors: {
       wrongPassword: 'Wrong username or password.',
       tooManyLogins: 'Too many failed attempts. Try again later.',
@@ -58,6 +65,13 @@ const TEXTS = {
     otp: 'Mot de passe à usage unique',
     authorize: 'Autoriser la signature',
     cancel: 'Annuler',
+    createTitle: 'Créer un certificat de signature',
+    createIntro: (client: string) =>
+      `${client} demande à créer pour vous un nouveau certificat de signature : une clé dans le service de signature et son certificat.`,
+    createConfirm: 'Autoriser la création',
+    deleteTitle: 'Supprimer un certificat de signature',
+    deleteIntro: (client: string) => `${client} demande à supprimer ce certificat. Sa clé est détruite et ne pourra pas être récupérée.`,
+    deleteConfirm: 'Supprimer le certificat',
     errors: {
       wrongPassword: "Nom d'utilisateur ou mot de passe incorrect.",
       tooManyLogins: 'Trop de tentatives échouées. Réessayez plus tard.',
@@ -181,6 +195,39 @@ ${alert(v.error)}
 <label for="otp">${esc(t.otp)}</label>
 <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code"${v.error ? ' aria-describedby="form-error"' : ''}>
 <button type="submit" name="action" value="authorize">${esc(t.authorize)}</button>
+<button type="submit" name="action" value="cancel">${esc(t.cancel)}</button>
+</form>`,
+  );
+}
+
+export type ManagementView = {
+  lang: Lang;
+  action: string;
+  csrf: string;
+  clientName: string;
+  /** CSC v2.2 RAR credential_creation or credential_deletion (authz/oauth/management_request.ts). */
+  kind: 'create' | 'delete';
+  /** The credential to delete. */
+  credential?: { subjectDN: string; issuerDN: string; algorithm: string };
+};
+
+/** The confirmation of a credential creation or deletion: no factor is asked (the sign-in was), only a deliberate
+ *  choice, since the token it leads to allows that one call. */
+export function managementPage(v: ManagementView): string {
+  const t = TEXTS[v.lang];
+  const create = v.kind === 'create';
+  const c = v.credential;
+  return page(
+    v.lang,
+    create ? t.createTitle : t.deleteTitle,
+    `<h1>${esc(create ? t.createTitle : t.deleteTitle)}</h1>
+<p>${esc(create ? t.createIntro(v.clientName) : t.deleteIntro(v.clientName))}</p>
+${c ? `<h2>${esc(t.credential)}</h2>
+<dl><dt>${esc(t.subject)}</dt><dd>${esc(c.subjectDN)}</dd><dt>${esc(t.issuer)}</dt><dd>${esc(c.issuerDN)}</dd>
+<dt>${esc(t.algorithm)}</dt><dd>${esc(c.algorithm)}</dd></dl>` : ''}
+<form method="post" action="${esc(v.action)}">
+<input type="hidden" name="csrf" value="${esc(v.csrf)}">
+<button type="submit" name="action" value="authorize">${esc(create ? t.createConfirm : t.deleteConfirm)}</button>
 <button type="submit" name="action" value="cancel">${esc(t.cancel)}</button>
 </form>`,
   );

@@ -427,7 +427,11 @@ describe('metadata and discovery', () => {
       pushed_authorization_request_endpoint: `${issuer}/oauth2/pushed_authorize`,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
-      authorization_details_types_supported: ['credential', RAR_URI],
+      authorization_details_types_supported: [
+        'credential', RAR_URI,
+        'credential_creation', 'https://cloudsignatureconsortium.org/2025/credential-creation',
+        'credential_deletion', 'https://cloudsignatureconsortium.org/2025/credential-deletion',
+      ],
       response_types_supported: ['code'],
     });
     expect(m.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);

@@ -48,7 +48,11 @@ describe('/csc/v2.2/info', () => {
     expect(info.supportsRar).toBe(true);
     // FAPI 2.0 (private_key_jwt + DPoP) is offered wherever OAuth is (test/e2e/fapi.test.ts runs it).
     expect(info.oauth2FAPIsupport).toBe(true);
-    expect(metadata.authorization_details_types_supported).toEqual(['credential', 'https://cloudsignatureconsortium.org/2025/credential']);
+    expect(metadata.authorization_details_types_supported).toEqual([
+      'credential', 'https://cloudsignatureconsortium.org/2025/credential',
+      'credential_creation', 'https://cloudsignatureconsortium.org/2025/credential-creation',
+      'credential_deletion', 'https://cloudsignatureconsortium.org/2025/credential-deletion',
+    ]);
     expect(info.supportedHashTypes).toEqual(['dtbsr']);
 
     // methods: each one is served here, each CSC method left out answers 501 Not Implemented.

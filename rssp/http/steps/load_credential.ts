@@ -16,9 +16,10 @@ function credentialIdOf(ctx: CscContext): string {
   return id;
 }
 
-/** A credential-scoped token is good for its own credential only (CSC v2 §11.10 SAD). */
+/** A credential-scoped token is good for its own credential only (CSC v2 §11.10 SAD), and so is a credential
+ *  deletion token (CSC v2.2 RAR credential_deletion); only a service token opens every credential of its user. */
 function requireTokenFor(grant: AccessGrant, credentialID: string): void {
-  if (grant.scope === 'credential' && grant.credentialID !== credentialID) {
+  if (grant.scope !== 'service' && grant.credentialID !== credentialID) {
     throw new CscError('insufficientScope', { headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' } });
   }
 }

@@ -127,7 +127,7 @@ describe('parseScope', () => {
     );
     expect(refusal(rar([{ type: 'credential', credentialID: 'c1' }])).description).toBe('documentDigests or numSignatures is required');
     expect(refusal(rar([{ type: 'credential', credentialID: 'c1' }, { type: 'credential', credentialID: 'c2' }])).description).toBe(
-      'exactly one authorization detail of type credential is supported per request',
+      'exactly one authorization detail is supported per request',
     );
   });
 });
@@ -160,5 +160,37 @@ describe('sameAuthorizationDetails', () => {
     expect(sameAuthorizationDetails(JSON.stringify(sent), stored)).toBe(true);
     expect(sameAuthorizationDetails(JSON.stringify(reordered), [{ ...stored[0]!, numSignatures: 1 }])).toBe(true);
     expect(sameAuthorizationDetails(JSON.stringify([{ ...sent[0]!, numSignatures: 2 }]), stored)).toBe(false);
+  });
+});
+
+describe('CSC v2.2 credential creation and deletion details', () => {
+  const CREATE = 'https://cloudsignatureconsortium.org/2025/credential-creation';
+  const DELETE = 'https://cloudsignatureconsortium.org/2025/credential-deletion';
+
+  it('reads them as kind management, with the action and, for a deletion, the credential', () => {
+    expect(parseScope(rar([{ type: 'credential_creation', credentialCreationRequest: null }]))).toEqual({
+      kind: 'management',
+      request: { action: 'create', authorizationDetails: [{ type: 'credential_creation' }] },
+    });
+    expect(parseScope(rar([{ type: DELETE, credentialID: 'c1', unknown: 1 }]))).toEqual({
+      kind: 'management',
+      request: { action: 'delete', credentialID: 'c1', authorizationDetails: [{ type: DELETE, credentialID: 'c1' }] },
+    });
+    // Not with scope credential's parameters, as for the signing type (§8.4.2).
+    expect(refusal({ ...rar([{ type: CREATE }]), credentialID: 'c1' }).description).toBe(
+      'authorization_details cannot be combined with scope credential or the parameters credentialID',
+    );
+  });
+
+  it('matches the approved details under either name of the type, and nothing of another type or credential', () => {
+    const approvedDelete = [{ type: DELETE, credentialID: 'c1' }];
+    expect(sameAuthorizationDetails(JSON.stringify([{ credentialID: 'c1', type: 'credential_deletion' }]), approvedDelete)).toBe(true);
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: DELETE, credentialID: 'c2' }]), approvedDelete)).toBe(false);
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: CREATE }]), approvedDelete)).toBe(false);
+    const approvedCreate = [{ type: 'credential_creation' }];
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: CREATE }]), approvedCreate)).toBe(true);
+    // A signing detail for the same id is another authorization altogether.
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: 'credential', credentialID: 'c1', numSignatures: 1 }]), approvedDelete)).toBe(false);
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: 'credential_deletion', credentialID: 'c1' }]), [{ type: 'credential', credentialID: 'c1', numSignatures: 1 }])).toBe(false);
   });
 });

@@ -3,7 +3,10 @@
 // EUDI rQES flow uses: a key and a short-lived certificate per signing transaction).
 //
 // Who may create: the future owner, with a service access token (scope "service": auth/login or OAuth 2.0 scope
-// service). A credential-scoped token is for signing with one existing credential and cannot create.
+// service), or with a token granted from RAR authorization_details of type credential_creation (CSC v2.2,
+// authz/oauth/management_request.ts), which allows this one call: it is spent once the request has passed its
+// checks, and refused from then on. A credential-scoped token is for signing with one existing credential and
+// cannot create.
 import { CscError } from '../../../../core/errors.ts';
 import { parseV22Request } from '../../../../openapi/validate_v22.ts';
 import type { V22CredentialsCreateRequest } from '../../../../openapi/types_v22.ts';
@@ -13,7 +16,8 @@ import { limitAuthorize } from '../../steps/rate_limit.ts';
 import { readJsonBody } from '../../steps/read_json_body.ts';
 import { requireBearer, requireScope } from '../../steps/require_bearer.ts';
 import { respond } from '../../steps/respond.ts';
-import { required, type Action, type CscContext } from '../../step.ts';
+import { spendSingleUseToken } from '../../steps/spend_token.ts';
+import { required, type Action, type CscContext, type Step } from '../../step.ts';
 import type { RsspDeps } from '../../deps.ts';
 
 /** The signAlgo a credential is created for → the key the SAM generates (credential_service.ts keyAlgoFor). */
@@ -34,16 +38,23 @@ const ONE_TIME_VALIDITY_SECONDS = 900;
  *  One-time credentials count until their transaction or expiry deletes them. */
 export const MAX_CREDENTIALS_PER_USER = 100;
 
-async function create(ctx: CscContext, deps: RsspDeps) {
+/** Everything that can refuse the request before a key is made, so that a single-use token is spent only on a
+ *  request that goes ahead. */
+const check: Step = async (ctx, deps) => {
   const body = parseV22Request('credentials/create', ctx.state.body);
   const grant = required(ctx.state.grant, 'grant');
   if (body.validitySeconds !== undefined && body.oneTime !== true) {
     throw new CscError('invalidRequest', { description: 'validitySeconds applies to one-time credentials only' });
   }
-  const oneTime = body.oneTime === true;
   if ((await deps.credentials.listByOwner(grant.userId)).length >= MAX_CREDENTIALS_PER_USER) {
     throw new CscError('invalidRequest', { description: `At most ${MAX_CREDENTIALS_PER_USER} credentials per user: delete one first` });
   }
+};
+
+async function create(ctx: CscContext, deps: RsspDeps) {
+  const body = parseV22Request('credentials/create', ctx.state.body);
+  const grant = required(ctx.state.grant, 'grant');
+  const oneTime = body.oneTime === true;
   const { credentialID } = await deps.credentials.create(ctx.state.request, {
     ownerId: grant.userId,
     algo: KEY_FOR[body.signAlgo],
@@ -63,9 +74,11 @@ async function create(ctx: CscContext, deps: RsspDeps) {
 
 export const credentialsCreate: Action = [
   requireBearer(),
-  requireScope('service'),
+  requireScope('service', 'credential_creation'),
   // A key generation is as dear as an activation: the same throttle, per client and per source IP (fails closed).
   limitAuthorize,
   readJsonBody(),
+  check,
+  spendSingleUseToken(),
   respond(create),
 ];

@@ -23,7 +23,8 @@ export function serviceInfoV22(config: RsspConfig, methods: readonly string[] = 
     // The issuer form: RFC 8414 metadata at {issuer}/.well-known/oauth-authorization-server names every endpoint.
     ...(oauth ? { oauth2Issuer } : {}),
     // The authorization server takes RFC 9396 authorization_details of type "credential" (v2.0 name) and
-    // "https://cloudsignatureconsortium.org/2025/credential" (v2.2 name) wherever it takes OAuth requests.
+    // "https://cloudsignatureconsortium.org/2025/credential" (v2.2 name), and v2.2's credential_creation and
+    // credential_deletion (with their URI names), wherever it takes OAuth requests.
     supportsRar: oauth,
     // ETSI TS 119 432 §7.2: FAPI 2.0 is offered wherever OAuth is: a client registered as FAPI client (or every
     // client under OAUTH_REQUIRE_FAPI2) authenticates with private_key_jwt, pushes its requests and gets
