@@ -64,7 +64,8 @@ export type CpuShares = {
 };
 
 export type LoadResult = {
-  scenario: LoadJob['scenario'];
+  /** The job's scenario, or the label bench/run.ts runs it under (full-pin10: full on the prepared service). */
+  scenario: string;
   algo: string;
   concurrency: number;
   requests: number;

@@ -45,6 +45,8 @@ export const COUNT_OBJECTS = Symbol('countObjects');
 
 export class Pkcs11Hsm implements Hsm {
   private readonly keys = new Map<string, KeyEntry>();
+  /** Handles of the AES keys per label, as secretKeys() last found them (see there). */
+  private readonly secrets = new Map<string, Handle[]>();
   private readonly ensuring = new Map<string, Promise<boolean>>();
   private readonly pool: SessionPool<Handle>;
   private closed = false;
@@ -61,6 +63,7 @@ export class Pkcs11Hsm implements Hsm {
         onRecover: (kind, err) => {
           // Handles of private objects may not survive a logout; looking them up again is cheap.
           this.keys.clear();
+          this.secrets.clear();
           opts.log?.warn({ ckr: err.ckr, recovery: kind }, 'PKCS#11 operation failed, retrying once');
         },
       },
@@ -181,7 +184,7 @@ export class Pkcs11Hsm implements Hsm {
     if (pending) return pending;
     const p = this.pool
       .run(async (s) => {
-        if (this.secretKeys(s, label).length > 0) return false;
+        if (this.secretKeys(s, label, { fresh: true }).length > 0) return false;
         await this.p11.C_GenerateKeyAsync(s, { mechanism: P.CKM_AES_KEY_GEN }, secretKeyTemplate(randomBytes(16), label));
         return true;
       })
@@ -208,20 +211,26 @@ export class Pkcs11Hsm implements Hsm {
     const iv = Buffer.from(ciphertext.subarray(0, GCM_IV_BYTES));
     const body = Buffer.from(ciphertext.subarray(GCM_IV_BYTES));
     return this.pool.run(async (s) => {
-      const keys = this.secretKeys(s, label);
-      if (keys.length === 0) throw new HsmError('CKR_KEY_HANDLE_INVALID', `no secret key labelled "${label}"`);
-      // Normally one key. Two only if two processes raced in ensureSecretKey: data under either stays readable.
-      for (const key of keys) {
-        this.p11.C_DecryptInit(s, gcm(iv, aad), key);
-        try {
-          return new Uint8Array(await this.p11.C_DecryptAsync(s, body, Buffer.alloc(body.length)));
-        } catch (err) {
-          const e = toHsmError(err);
-          if (recoveryFor(e) !== null) throw e; // the pool recovers the session and retries
-          // A failed tag check is CKR_ENCRYPTED_DATA_INVALID on most tokens, CKR_GENERAL_ERROR on SoftHSM.
-          if (!AUTH_FAILURE.has(e.ckr)) throw e;
+      // Normally one key. Two only if two processes raced in ensureSecretKey: data under either stays readable. The
+      // cached list may predate the other process's key, so a ciphertext no cached key opens is tried once more
+      // under the keys a fresh look-up adds.
+      const tried = new Set<Handle>();
+      for (const fresh of [false, true]) {
+        for (const key of this.secretKeys(s, label, { fresh })) {
+          if (tried.has(key)) continue;
+          tried.add(key);
+          this.p11.C_DecryptInit(s, gcm(iv, aad), key);
+          try {
+            return new Uint8Array(await this.p11.C_DecryptAsync(s, body, Buffer.alloc(body.length)));
+          } catch (err) {
+            const e = toHsmError(err);
+            if (recoveryFor(e) !== null) throw e; // the pool recovers the session and retries
+            // A failed tag check is CKR_ENCRYPTED_DATA_INVALID on most tokens, CKR_GENERAL_ERROR on SoftHSM.
+            if (!AUTH_FAILURE.has(e.ckr)) throw e;
+          }
         }
       }
+      if (tried.size === 0) throw new HsmError('CKR_KEY_HANDLE_INVALID', `no secret key labelled "${label}"`);
       throw new HsmError('CKR_ENCRYPTED_DATA_INVALID', 'ciphertext or associated data failed authentication');
     });
   }
@@ -252,6 +261,7 @@ export class Pkcs11Hsm implements Hsm {
     this.closed = true;
     await this.pool.close();
     this.keys.clear();
+    this.secrets.clear();
     releaseModule(this.opts.module);
   }
 
@@ -322,9 +332,21 @@ export class Pkcs11Hsm implements Hsm {
     return curve;
   }
 
-  /** AES keys with this label, smallest CKA_ID first (the one encrypt uses). Not cached: looked up per call so
-   *  that a key created by another process is seen at once. */
-  private secretKeys(s: Handle, label: string): Handle[] {
+  /** AES keys with this label, smallest CKA_ID first (the one encrypt uses). Cached per label once found (a
+   *  C_FindObjects walks the token's objects: on SoftHSM it grows with every credential, and it was the largest
+   *  single cost of an activation after scrypt, docs/performance.md); `fresh` looks again, as ensureSecretKey
+   *  does and decrypt does when no cached key opens a ciphertext. A label with no key is never cached. Handles
+   *  that went stale are dropped with the others when the pool recovers. */
+  private secretKeys(s: Handle, label: string, opts: { fresh?: boolean } = {}): Handle[] {
+    const cached = opts.fresh ? undefined : this.secrets.get(label);
+    if (cached) return cached;
+    const found = this.lookUpSecretKeys(s, label);
+    if (found.length > 0) this.secrets.set(label, found);
+    else this.secrets.delete(label);
+    return found;
+  }
+
+  private lookUpSecretKeys(s: Handle, label: string): Handle[] {
     const found = this.find(s, [
       { type: P.CKA_CLASS, value: P.CKO_SECRET_KEY },
       { type: P.CKA_KEY_TYPE, value: P.CKK_AES },
