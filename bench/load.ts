@@ -363,18 +363,28 @@ async function full(): Promise<LoadResult> {
   const workers = Math.min(job.concurrency, job.users.length);
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
-      const user = job.users[w]!;
-      let last = -Infinity;
+      // Each worker signs in turn for the users w, w + workers, …: one user gives at most two documents per TOTP
+      // step, so more users than workers keep the window going instead of waiting for the clock.
+      const mine = job.users.filter((_, i) => i % workers === w);
+      const last = mine.map(() => -Infinity);
+      let turn = 0;
       while (performance.now() < end) {
-        const step = nextStep(last);
+        let u = -1;
+        let step: number | null = null;
+        for (let k = 0; k < mine.length && step === null; k++) {
+          u = (turn + k) % mine.length;
+          step = nextStep(last[u]!);
+        }
         if (step === null) {
-          // This user's steps are spent until the clock moves on.
+          // These users' steps are spent until the clock moves on.
           const wait = 30_000 - (Date.now() % 30_000) + 50;
           if (performance.now() + wait >= end) break;
           await new Promise((r) => setTimeout(r, wait));
           continue;
         }
-        last = step;
+        turn = u + 1;
+        last[u] = step;
+        const user = mine[u]!;
         const otp = await generate({ secret: user.otpSecret!, epoch: step * 30 });
         const hashes = [digest()];
         const t0 = performance.now();

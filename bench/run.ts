@@ -77,6 +77,9 @@ const algos = values.algos.split(',') as AlgoName[];
 for (const a of algos) if (!ALGOS[a]) throw new Error(`unknown algo ${a}; known: ${Object.keys(ALGOS).join(', ')}`);
 const batchSize = Number(values['batch-size']);
 const fullUsers = Number(values['full-users'] ?? concurrency);
+/** full-pin10 signs several times faster than full, and each user gives at most two documents per 30 s TOTP step:
+ *  enough users for a few seconds of window. */
+const fullPin10Users = Number(values['full-users'] ?? 6 * concurrency);
 const remoteMs = Number(values['remote-hsm-ms']);
 if (!(remoteMs >= 0)) throw new Error(`--remote-hsm-ms takes milliseconds ≥ 0, got ${values['remote-hsm-ms']}`);
 const remoteSessions = parseSessionsList(values.sessions);
@@ -325,7 +328,7 @@ try {
       // in-flight limit per credential (bench/load.ts spreads the calls round robin).
       const users = await makeUser(svc, `bench-${algo}-${Date.now().toString(36)}`, algo, { scal: '1', otp: false, credentials: MINT_CREDENTIALS, multisign: batchSize });
       for (const scenario of prepared) await runLoad(svc, scenario, algo, users);
-      if (fullPin10) await runLoad(svc, 'full', algo, await fullFlowUsers(svc, algo), { label: FULL_PIN10 });
+      if (fullPin10) await runLoad(svc, 'full', algo, await fullFlowUsers(svc, algo, fullPin10Users), { label: FULL_PIN10 });
     }
     await svc.stop();
     svc = null;
@@ -335,7 +338,7 @@ try {
     log('starting the service for full (production PIN cost)');
     svc = await startService('full');
     for (const algo of algos) {
-      await runLoad(svc, 'full', algo, await fullFlowUsers(svc, algo));
+      await runLoad(svc, 'full', algo, await fullFlowUsers(svc, algo, fullUsers));
     }
   }
   if (scenarios.has('raw') && e2e.length) {
@@ -440,11 +443,11 @@ function rawReference(algo: string): { sign: number; signVerify: number; signCpu
 }
 
 /** The signers of a full run: one user per concurrent signer (a TOTP step is accepted once per user), SCAL 2. */
-async function fullFlowUsers(s: Service, algo: AlgoName): Promise<BenchUser[]> {
-  log(`${algo}: creating ${fullUsers} users`);
+async function fullFlowUsers(s: Service, algo: AlgoName, count: number): Promise<BenchUser[]> {
+  log(`${algo}: creating ${count} users`);
   const stamp = Date.now().toString(36);
   const make = (i: number) => () => makeUser(s, `bench-${algo}-${stamp}-u${i}`, algo, { scal: '2', otp: true, credentials: 1, multisign: 1 });
-  return (await inParallel(4, Array.from({ length: fullUsers }, (_, i) => make(i)))).flat();
+  return (await inParallel(4, Array.from({ length: count }, (_, i) => make(i)))).flat();
 }
 
 /** CPU of one PIN check at a scrypt cost, in this process (the same code the SAM runs): the production cost for
