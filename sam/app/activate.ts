@@ -2,9 +2,9 @@
 // signer's factors, then mint a SAD bound to signer, client, credential and the exact hashes. Every attempt
 // leaves one audit row.
 import { randomBytes } from 'node:crypto';
-import { tx } from '../../core/db.ts';
 import { SamError, type Scal, type SignatureActivation } from '../../core/sam_port.ts';
-import { auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
+import { auditAppendCall, auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
+import { sealSoon } from '../audit/seal.ts';
 import { getCredential } from '../store/credentials.ts';
 import { insertSad } from '../store/sads.ts';
 import { requireCertificateValid, requireEnabled, requireOwnedBy, requireUnlocked } from './checks/credential.ts';
@@ -57,8 +57,10 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
     };
     draft.sadJti = claims.jti;
     const sad = await mintSad(deps.hsm, deps.keys, claims);
-    await tx(deps.db, async (c) => {
-      await insertSad(c, {
+    // The SAD's row and its audit row in one statement: they commit together or not at all.
+    await insertSad(
+      deps.db,
+      {
         jti: claims.jti,
         userId: cmd.userId,
         clientId: cmd.clientId,
@@ -67,9 +69,10 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
         n: cmd.numSignatures,
         hashes: bound.hashes,
         expiresAt: new Date(claims.exp * 1000),
-      });
-      await writeAudit(c, draft, 'ok');
-    });
+      },
+      (first) => auditAppendCall(draft, 'ok', undefined, first),
+    );
+    sealSoon();
     deps.log.info({ event: 'sam.activate', credentialID: cmd.credentialID, jti: claims.jti, n: claims.n, amr }, 'SAD issued');
     return { sad, expiresIn: lifetime };
   } catch (err) {

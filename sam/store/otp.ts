@@ -27,12 +27,24 @@ export async function claimOtpStep(q: Queryable, userId: string, step: number): 
   return res.rowCount === 1;
 }
 
-/** The user's TOTP attempts, across all their credentials: reserved before a code is judged, as the credential's are
- *  (sam/store/credentials.ts reserveAttempt). False when `max` failures are on record: no code is judged until an
- *  admin unlocks one of the user's credentials. */
-export async function reserveUserOtpAttempt(q: Queryable, userId: string, max: number): Promise<boolean> {
-  const res = await q.query('UPDATE sam.otp SET failures = failures + 1 WHERE user_id = $1 AND failures < $2', [userId, max]);
-  return res.rowCount === 1;
+/**
+ * The OTP attempt of an authenticator-app activation, reserved on both counters in one statement: the credential's
+ * (as sam/store/credentials.ts reserveAttempt does for factor 'otp') and, only if that one was reserved, the
+ * user's, counted across all their credentials (issue #14 finding 7) and only while fewer than `max` failures are on
+ * record, so that no code is judged once they are, until an admin unlocks one of the user's credentials. `user`
+ * false with `credential` true: the caller takes the credential's reservation back. The credential's row is locked
+ * before the user's, as in resetFailures, so that the two statements cannot deadlock.
+ */
+export async function reserveOtpAttempts(q: Queryable, credentialId: string, userId: string, max: number): Promise<{ credential: boolean; user: boolean }> {
+  const { rows } = await q.query<{ credential: boolean; user: boolean }>(
+    `WITH c AS (UPDATE sam.credentials SET otp_failures = otp_failures + 1
+                 WHERE credential_id = $1 AND locked_at IS NULL AND otp_failures < $3 RETURNING 1),
+          u AS (UPDATE sam.otp SET failures = failures + 1
+                 WHERE user_id = $2 AND failures < $3 AND EXISTS (SELECT 1 FROM c) RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM c) AS credential, EXISTS (SELECT 1 FROM u) AS user`,
+    [credentialId, userId, max],
+  );
+  return rows[0]!;
 }
 
 /** The reserved attempt could not be judged (HSM or database trouble): it does not count. */

@@ -54,13 +54,26 @@ export function sadFromRow(r: SadRow): SadRecord {
   };
 }
 
-/** The minted list goes in twice: as what is still signable, and as what the SAD's commitment covers. */
-export async function insertSad(q: Queryable, s: Omit<SadRecord, 'used' | 'revokedAt' | 'authorized'>): Promise<void> {
-  await q.query(
-    `INSERT INTO sam.sads (jti, user_id, client_id, credential_id, hash_alg, n, hashes, authorized, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::bytea[], $7::bytea[], $8)`,
-    [s.jti, s.userId, s.clientId, s.credentialId, s.hashAlg, s.n, s.hashes?.map((h) => Buffer.from(h)) ?? null, s.expiresAt],
-  );
+/** The minted list goes in twice: as what is still signable, and as what the SAD's commitment covers.
+ *  `alongside` (an audit append, given the number of its first parameter) runs in the same statement, as in
+ *  consumeSeenSad: one statement, one round trip, and the SAD and its audit row commit together or not at all
+ *  (activation used to take four round trips for this: BEGIN, the INSERT, the append, COMMIT). */
+export async function insertSad(
+  q: Queryable,
+  s: Omit<SadRecord, 'used' | 'revokedAt' | 'authorized'>,
+  alongside?: (firstParam: number) => { sql: string; params: unknown[] },
+): Promise<void> {
+  const insert = `INSERT INTO sam.sads (jti, user_id, client_id, credential_id, hash_alg, n, hashes, authorized, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::bytea[], $7::bytea[], $8)`;
+  const values = [s.jti, s.userId, s.clientId, s.credentialId, s.hashAlg, s.n, s.hashes?.map((h) => Buffer.from(h)) ?? null, s.expiresAt];
+  const also = alongside?.(values.length + 1);
+  if (!also) {
+    await q.query(insert, values);
+    return;
+  }
+  const res = await q.query(prepared(`WITH minted AS (${insert} RETURNING jti) SELECT ${also.sql} FROM minted`, [...values, ...also.params]));
+  // Fail closed: the append's row is the proof that it ran with the insert.
+  if (res.rowCount !== 1) throw new Error('SAD row and its audit row not written together');
 }
 
 export async function getSad(q: Queryable, jti: string): Promise<SadRecord | null> {

@@ -22,7 +22,7 @@ import type { Db } from '../../../core/db.ts';
 import type { Hsm } from '../../hsm/hsm.ts';
 import { confirmFailure, type Factor, releaseAttempt, reserveAttempt, resetFailures, type CredentialRecord } from '../../store/credentials.ts';
 import { claimChallenge, liveChallenge } from '../../store/challenges.ts';
-import { claimOtpStep, getOtpSeed, releaseUserOtpAttempt, reserveUserOtpAttempt, resetUserOtpFailures } from '../../store/otp.ts';
+import { claimOtpStep, getOtpSeed, releaseUserOtpAttempt, reserveOtpAttempts } from '../../store/otp.ts';
 import { hsmCall } from '../hsm_errors.ts';
 import { OTP_WRAP_LABEL } from '../sad/sam_keys.ts';
 import { matchTotp } from './totp.ts';
@@ -127,10 +127,18 @@ export async function checkFactors(
   // spreading guesses over several credentials gains nothing (issue #14 finding 7). A wrong code keeps both counts.
   const perUser = required.otp !== null && 'seedEnc' in required.otp;
   if (required.otp) {
-    await reserve('otp');
-    if (perUser && !(await reserveUserOtpAttempt(db, userId, maxFailures))) {
-      await releaseAll();
-      throw new SamError('SAM_CREDENTIAL_LOCKED', "too many wrong one-time passwords for this user's authenticator");
+    if (perUser) {
+      // Both counters in one round trip; the user's is reserved only when the credential's was.
+      const slot = await reserveOtpAttempts(db, id, userId, maxFailures);
+      if (slot.credential) reserved.push('otp');
+      if (!slot.credential || !slot.user) {
+        await releaseAll();
+        throw slot.credential
+          ? new SamError('SAM_CREDENTIAL_LOCKED', "too many wrong one-time passwords for this user's authenticator")
+          : new SamError('SAM_CREDENTIAL_LOCKED');
+      }
+    } else {
+      await reserve('otp');
     }
     const verdict = await judged(
       () => judgeOtp(deps, cred, userId, given.otp ?? '', required.otp!),
@@ -141,8 +149,7 @@ export async function checkFactors(
     );
     if (verdict) await failed('otp', verdict);
   }
-  await resetFailures(db, id);
-  if (perUser) await resetUserOtpFailures(db, userId);
+  await resetFailures(db, id, perUser ? userId : undefined);
   const amr: Amr[] = [];
   if (required.pin) amr.push('pwd');
   if (required.otp) amr.push('otp');

@@ -29,7 +29,13 @@ describe('per-user count of wrong one-time passwords', () => {
     for (const id of [s.credentialID, b, c]) await expect(activate(s, id, '000000')).rejects.toMatchObject({ code: 'SAM_OTP_INVALID' });
     // The user's authenticator has: even the right code is not judged, on any credential.
     env.clock.advance(30);
-    await expect(activate(s, b, await otpAt(env, s))).rejects.toMatchObject({ code: 'SAM_CREDENTIAL_LOCKED' });
+    await expect(activate(s, b, await otpAt(env, s))).rejects.toMatchObject({
+      code: 'SAM_CREDENTIAL_LOCKED',
+      detail: "too many wrong one-time passwords for this user's authenticator",
+    });
+    // The refused attempt's reservations were taken back: b still holds its one failure of each factor it had.
+    const counts = await env.db.query('SELECT pin_failures, otp_failures, locked_at FROM sam.credentials WHERE credential_id = $1', [b]);
+    expect(counts.rows).toEqual([{ pin_failures: 0, otp_failures: 1, locked_at: null }]);
     await expect(activate(s, s.credentialID, await otpAt(env, s))).rejects.toMatchObject({ code: 'SAM_CREDENTIAL_LOCKED' });
     const { rows } = await env.db.query('SELECT failures FROM sam.otp WHERE user_id = $1', [s.userId]);
     expect(rows).toEqual([{ failures: 3 }]);
