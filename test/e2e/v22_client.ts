@@ -6,7 +6,8 @@ import { type CscV22Operation, validateV22Response } from '../../openapi/validat
 import type { Hsm } from '../../sam/hsm/hsm.ts';
 import { openPkcs11Hsm } from '../../sam/hsm/pkcs11/index.ts';
 import { ensureDevToken } from '../../softhsm-config/dev_token.ts';
-import type { Server } from './harness.ts';
+import { admin, type Server, startServer } from './harness.ts';
+import { newSigner, REDIRECT, type Signer } from './oauth_harness.ts';
 
 export type V22Response = { status: number; body: any; headers: Headers };
 
@@ -40,4 +41,30 @@ export async function csc22(
 export async function openServiceToken(server: Server, label = 'rssp-sam'): Promise<Hsm> {
   const token = await ensureDevToken({ dataDir: server.dataDir, label });
   return openPkcs11Hsm({ module: token.module, tokenLabel: label, pin: token.pin, sessions: 1 });
+}
+
+/** What the v2.2 OAuth tests start from: a server with embedded defaults, its token opened here, a confidential
+ *  client named `clientName` redirecting to REDIRECT, and a signer with a credential. `stop()` closes both. */
+export async function startWalletServer(clientName: string): Promise<{
+  server: Server;
+  hsm: Hsm;
+  client: { id: string; secret: string };
+  signer: Signer;
+  stop(): Promise<void>;
+}> {
+  const server = await startServer();
+  const hsm = await openServiceToken(server);
+  const c = await admin(server, 'client:create', '--name', clientName, '--redirect-uri', REDIRECT);
+  expect(c.code, c.stderr).toBe(0);
+  const signer = await newSigner(server);
+  return {
+    server,
+    hsm,
+    client: { id: c.json.client_id, secret: c.json.client_secret },
+    signer,
+    async stop() {
+      await hsm.close();
+      await server.stop();
+    },
+  };
 }

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Hsm } from '../../sam/hsm/hsm.ts';
 import { countObjects } from '../../sam/hsm/pkcs11/test_hooks.ts';
-import { admin, type Server, startServer } from './harness.ts';
+import type { Server } from './harness.ts';
 import { Agent, authorize, authorizeUrl, digest, follow, newSigner, par, pkce, REDIRECT, SHA256, sql, submit, token, type Signer } from './oauth_harness.ts';
-import { csc22, openServiceToken } from './v22_client.ts';
+import { csc22, startWalletServer } from './v22_client.ts';
 
 vi.setConfig({ testTimeout: 75_000 });
 
@@ -24,19 +24,13 @@ let hsm: Hsm;
 let client: { id: string; secret: string };
 let signer: Signer;
 
+let stop: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
-  server = await startServer();
-  hsm = await openServiceToken(server);
-  const c = await admin(server, 'client:create', '--name', 'Wallet', '--redirect-uri', REDIRECT);
-  expect(c.code, c.stderr).toBe(0);
-  client = { id: c.json.client_id, secret: c.json.client_secret };
-  signer = await newSigner(server);
+  ({ server, hsm, client, signer, stop } = await startWalletServer('Wallet'));
 }, 120_000);
 
-afterAll(async () => {
-  await hsm?.close();
-  await server?.stop();
-});
+afterAll(async () => stop?.());
 
 /** authorize (sign-in, then the confirmation page) → token with the same details; returns the token response. */
 async function rarToken(details: unknown[], as: Signer = signer): Promise<Record<string, any>> {
