@@ -1,8 +1,9 @@
 // Sealing: chaining committed audit rows (sam.audit_seal(), sam/migrations/005_audit_seal.sql, and since 019 as
 // links in sam.audit_link, the record rows untouched). Appends take no
 // lock, so that audited transactions commit in parallel; the rows they wrote are chained here, after commit, in
-// one short transaction per batch. A write schedules a seal a few milliseconds later (coalescing the writes of
-// many requests into one round trip, outside any request's transaction); the checkpoint timer, exports and
+// one short transaction per batch. A write schedules a seal 50 ms later (coalescing the writes of many requests
+// into one round trip, outside any request's transaction: at 10 ms a seal took 1.5–7 rows, at 50 ms about 14, and
+// each call costs PostgreSQL a transaction and a WAL flush; docs/performance.md); the checkpoint timer, exports and
 // evidence lookups seal too, so nothing stays unsealed for longer than a timer tick.
 import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
@@ -27,7 +28,7 @@ export function sealSoon(): void {
 }
 
 /** Installs the process's coalescing sealer on `db`; returns a function that uninstalls it. */
-export function installSealer(db: Db, log: Logger, delayMs = 10): () => void {
+export function installSealer(db: Db, log: Logger, delayMs = 50): () => void {
   let timer: NodeJS.Timeout | null = null;
   let running = false;
   let again = false;
