@@ -85,6 +85,13 @@ const schema = z.object({
    *  it issues (RFC 5280 §4.2.1.13). Default: $PUBLIC_URL/ca/crl, which the api serves; a SAM process on its own
    *  (SERVICES=sam) without PUBLIC_URL or CRL_URL names none. */
   CRL_URL: z.url().optional(),
+  /** Comma-separated OIDs of the certificate policies the development CA may issue under, e.g. 0.4.0.194112.1.2
+   *  (ETSI EN 319 411-2 QCP-n-qscd): a CSC v2.2 credential_creation authorization that names one of them gets a
+   *  certificate whose certificatePolicies extension (RFC 5280 §4.2.1.4) holds exactly that OID. Any other policy is
+   *  refused at oauth2/authorize, never issued otherwise than asked. Default empty: every requested policy is refused.
+   *  Name only policies whose practice statement this CA actually follows. In split mode set it on both processes:
+   *  the api tier refuses the authorization, the SAM refuses the issuance. */
+  CA_CERTIFICATE_POLICIES: z.string().optional(),
   /** Seconds a SAD stays valid after activation (DESIGN §2.2). Short: a leaked SAD is useful only this long. */
   SAD_LIFETIME_SECONDS: int(1, 3600).default(300),
   /** Consecutive wrong factors before a credential's authorization locks until an admin unlocks it. */
@@ -333,6 +340,8 @@ export type Config = {
     crlNextUpdateHours?: number;
     /** CRL_URL: the CRL distribution point of the certificates the development CA issues. Absent: none. */
     crlUrl?: string;
+    /** CA_CERTIFICATE_POLICIES: what the development CA may issue under (sam/ca/dev_ca.ts). Absent: none. */
+    certificatePolicies?: string[];
     /** Delivery of out-of-band messages; a channel without an adapter goes to the development outbox. */
     notify: {
       smtp?: {
@@ -397,6 +406,11 @@ export type Config = {
     requireFapi2: boolean;
     /** DPoP server nonces at the token and PAR endpoints (OAUTH_DPOP_NONCE). */
     dpopNonce: boolean;
+    /** CA_CERTIFICATE_POLICIES again, for the RAR credential_creation check (management_request.ts). A copy of the
+     *  SAM's list rather than a read of the sam section: authz must never be handed that section (PART_KEYS), and
+     *  refusing at oauth2/authorize tells the client before the person consents and before a token is spent, which
+     *  a check only at credentials/create could not. The SAM checks its own list again before it makes a key. */
+    certificatePolicies: string[];
   };
 };
 
@@ -453,6 +467,16 @@ function parseHeaders(json: string): Record<string, string> {
   return value as Record<string, string>;
 }
 
+const OID = /^[0-2](\.(0|[1-9][0-9]{0,9})){1,20}$/;
+
+/** A comma-separated list of dotted OIDs (spaces around the commas allowed), each once. */
+export function parseOidList(name: string, value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const oids = value.split(',').map((s) => s.trim());
+  for (const oid of oids) if (!OID.test(oid)) throw new ConfigError(`${name}: ${JSON.stringify(oid)} is not a dotted OID`);
+  return [...new Set(oids)];
+}
+
 export function findSoftHsm(exists: (p: string) => boolean): string | undefined {
   return SOFTHSM_PATHS.find(exists);
 }
@@ -467,6 +491,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const certificatePolicies = parseOidList('CA_CERTIFICATE_POLICIES', e.CA_CERTIFICATE_POLICIES);
   const config: Config = {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -504,6 +529,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tsa: { url: e.TSA_URL, policyOid: e.TSA_POLICY_OID, timeoutSeconds: e.TSA_TIMEOUT_SECONDS },
       crlNextUpdateHours: e.CRL_NEXT_UPDATE_HOURS,
       crlUrl: e.CRL_URL ?? (e.PUBLIC_URL !== undefined || e.SERVICES === 'all' ? `${publicUrl}${CRL_PATH}` : undefined),
+      certificatePolicies,
       notify: {
         ...(e.SMTP_HOST
           ? {
@@ -577,6 +603,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       requirePar: e.OAUTH_REQUIRE_PAR,
       requireFapi2: e.OAUTH_REQUIRE_FAPI2,
       dpopNonce: e.OAUTH_DPOP_NONCE,
+      certificatePolicies: [...certificatePolicies],
     },
   };
   if (config.clusterWorkers > 1 && (!config.db.url || !config.kv.url)) {

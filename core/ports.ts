@@ -24,6 +24,9 @@ export type AccessGrant = {
   /** Set on a token that allows one call only (credential_creation, credential_deletion): an opaque reference the
    *  method hands back to TokenVerifier.spend before it acts. */
   singleUse?: string;
+  /** A credential_creation token whose authorization named a certificate policy (CSC v2.2
+   *  credentialCreationRequest.certificatePolicy, an OID the CA issues under): the certificate is issued under it. */
+  certificatePolicy?: string;
 };
 
 export interface TokenVerifier {

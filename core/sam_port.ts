@@ -195,6 +195,10 @@ export interface SignatureActivation {
     oneTime?: boolean;
     /** Lifetime of the certificate in seconds instead of the CA's default (a one-time credential's). */
     validitySeconds?: number;
+    /** The certificate policy OID the certificate must be issued under (CSC v2.2 credentialCreationRequest
+     *  .certificatePolicy): named alone in its certificatePolicies extension. SAM_CREDENTIAL_POLICY_INVALID, before
+     *  any key is made, unless the CA issues under it (CA_CERTIFICATE_POLICIES). Absent: no policy. */
+    certificatePolicy?: string;
     /** 'csc': asked for by its owner through CSC v2.2 credentials/create, audited by the SAM as credential.create
      *  (the admin API audits its own action). */
     origin?: 'csc';

@@ -6,6 +6,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
   BasicConstraints,
+  CertificatePolicies,
   CRLDistributionPoints,
   DistributionPoint,
   DistributionPointName,
@@ -14,11 +15,13 @@ import {
   GeneralName,
   KeyIdentifier,
   KeyUsage,
+  PolicyInformation,
   SubjectAlternativeName,
   SubjectKeyIdentifier,
   SubjectPublicKeyInfo,
   id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
+  id_ce_certificatePolicies,
   id_ce_cRLDistributionPoints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
@@ -76,4 +79,11 @@ export function subjectAltNameHosts(hosts: string[]): Extension {
 export function crlDistributionPoint(uri: string): Extension {
   const point = new DistributionPoint({ distributionPoint: new DistributionPointName({ fullName: [new GeneralName({ uniformResourceIdentifier: uri })] }) });
   return extension(id_ce_cRLDistributionPoints, false, new CRLDistributionPoints([point]));
+}
+
+/** RFC 5280 §4.2.1.4: the policies the certificate is issued under, each a policyIdentifier without qualifiers.
+ *  Non-critical: the RFC leaves it to the issuer, and a critical one would make every relying party that does no
+ *  policy processing reject the certificate. */
+export function certificatePolicies(oids: string[]): Extension {
+  return extension(id_ce_certificatePolicies, false, new CertificatePolicies(oids.map((policyIdentifier) => new PolicyInformation({ policyIdentifier }))));
 }

@@ -59,7 +59,8 @@ export async function createSamPartsOnHsm(deps: SamOptions): Promise<{ port: Sig
   const now = deps.now ?? (() => new Date());
   const keys = await ensureSamKeys(deps.hsm);
   // The CA row is scoped to this token by the SAD key's thumbprint (see sam/store/ca_store.ts).
-  const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db, keys.sadKid), { now, crlNextUpdateHours: deps.config.crlNextUpdateHours, crlUrl: deps.config.crlUrl }));
+  const caOptions = { now, crlNextUpdateHours: deps.config.crlNextUpdateHours, crlUrl: deps.config.crlUrl, certificatePolicies: deps.config.certificatePolicies };
+  const ca = deps.ca ?? (await ensureDevCa(deps.hsm, pgCaStore(deps.db, keys.sadKid), caOptions));
   const credentialSeal = await ensureCredentialSeal(deps.hsm, deps.db, deps.log);
   const tsa = deps.tsa ?? (await openTsa({ db: deps.db, hsm: deps.hsm, config: deps.config.tsa, ca, now }));
   const d: SamDeps = {

@@ -13,7 +13,15 @@
 import { decodeBase64, decodeFormBase64 } from '../../core/base64.ts';
 import { HASHES } from '../../core/algorithms.ts';
 import { CredentialRequestError } from './credential_request_error.ts';
-import { CREATION_TYPES, DELETION_TYPES, isManagementType, MANAGEMENT_TYPES, parseManagementDetail, type ManagementRequest } from './management_request.ts';
+import {
+  approvedCertificatePolicy,
+  CREATION_TYPES,
+  DELETION_TYPES,
+  isManagementType,
+  MANAGEMENT_TYPES,
+  parseManagementDetail,
+  type ManagementRequest,
+} from './management_request.ts';
 
 export { CredentialRequestError };
 
@@ -84,8 +92,14 @@ function scopes(p: Params): Set<string> {
   return new Set(typeof p.scope === 'string' ? p.scope.split(' ').filter(Boolean) : []);
 }
 
+/** What the checks depend on beyond the request. */
+export type ScopeOptions = {
+  /** The certificate policies a credential creation may ask for (CA_CERTIFICATE_POLICIES). Default none. */
+  certificatePolicies?: readonly string[];
+};
+
 /** Decides the request's kind and checks it fully. Throws CredentialRequestError. */
-export function parseScope(p: Params): ParsedScope {
+export function parseScope(p: Params, options: ScopeOptions = {}): ParsedScope {
   const s = scopes(p);
   const rar = present(p, RAR_PARAM);
   const cscParams = CSC_CREDENTIAL_PARAMS.filter((n) => present(p, n));
@@ -98,7 +112,7 @@ export function parseScope(p: Params): ParsedScope {
       throw bad('authorization_details cannot be combined with scope credential or the parameters ' + (cscParams.join(', ') || 'of scope credential'));
     }
     const detail = parseDetail(p[RAR_PARAM]);
-    if (isManagementType(detail.type)) return { kind: 'management', request: parseManagementDetail(detail) };
+    if (isManagementType(detail.type)) return { kind: 'management', request: parseManagementDetail(detail, options.certificatePolicies) };
     return { kind: 'credential', request: parseCredentialDetail(detail) };
   }
   if (s.has('credential')) return { kind: 'credential', request: parseCscParams(p) };
@@ -231,7 +245,9 @@ export function sameAuthorizationDetails(sent: unknown, approved: Record<string,
   let a: Record<string, unknown>;
   try {
     const detail = parseDetail(sent);
-    a = (isManagementType(detail.type) ? parseManagementDetail(detail).authorizationDetails : parseCredentialDetail(detail).authorizationDetails!)[0]!;
+    // The one policy that can match is the approved one: offering it (and only it) lets the comparison decide.
+    const policy = approvedCertificatePolicy(approved);
+    a = (isManagementType(detail.type) ? parseManagementDetail(detail, policy ? [policy] : []).authorizationDetails : parseCredentialDetail(detail).authorizationDetails!)[0]!;
   } catch {
     return false;
   }

@@ -23,6 +23,8 @@ export type ManagementRequest = {
   action: ManagementAction;
   /** The credential to delete; absent for a creation. */
   credentialID?: string;
+  /** A creation's certificate policy (an OID of CA_CERTIFICATE_POLICIES); absent: none asked for. */
+  certificatePolicy?: string;
   /** The approved authorization_details, normalised, to compare and echo at the token endpoint. */
   authorizationDetails: Record<string, unknown>[];
 };
@@ -36,27 +38,45 @@ export function isManagementType(type: unknown): boolean {
   return (MANAGEMENT_TYPES as readonly unknown[]).includes(type);
 }
 
-/** One detail of a management type, nulls already removed. Throws CredentialRequestError. */
-export function parseManagementDetail(d: Record<string, unknown>): ManagementRequest {
+/** One detail of a management type, nulls already removed. `certificatePolicies`: the OIDs the CA issues under
+ *  (CA_CERTIFICATE_POLICIES); a creation may name one of them and no other. Throws CredentialRequestError. */
+export function parseManagementDetail(d: Record<string, unknown>, certificatePolicies: readonly string[] = []): ManagementRequest {
   if ((DELETION_TYPES as readonly unknown[]).includes(d.type)) {
     if (typeof d.credentialID !== 'string' || !CREDENTIAL_ID.test(d.credentialID)) throw badRar('credentialID of the credential to delete is required');
     return { action: 'delete', credentialID: d.credentialID, authorizationDetails: [{ type: d.type, credentialID: d.credentialID }] };
   }
   if (d.credentialID !== undefined) throw badRar('credentialID cannot be given for a credential creation: the service names the new credential');
   const ccr = d.credentialCreationRequest;
+  let policy: string | undefined;
   if (ccr !== undefined) {
     if (typeof ccr !== 'object' || ccr === null || Array.isArray(ccr)) throw badRar('credentialCreationRequest must be an object');
     const r = ccr as Record<string, unknown>;
-    // What the certificate would be issued under, or whom it would name: this service's CA issues under no
-    // certificate policy and takes the subject from the account, so a request for either is refused, never
-    // silently issued otherwise than asked (fail closed).
+    // What the certificate would be issued under, or whom it would name. A policy is granted only when the CA
+    // issues under it (the operator's CA_CERTIFICATE_POLICIES); the subject always comes from the account. Anything
+    // else is refused, never silently issued otherwise than asked (fail closed).
     if (r.certificatePolicy !== undefined && r.certificatePolicy !== null) {
       if (typeof r.certificatePolicy !== 'string' || !OID.test(r.certificatePolicy)) throw badRar('credentialCreationRequest.certificatePolicy must be an OID');
-      throw badRar(`certificate policy ${r.certificatePolicy} is not offered: the certificates of this service carry no certificate policy`);
+      if (!certificatePolicies.includes(r.certificatePolicy)) {
+        // The same refusal whether or not policies are configured; its reason says which the CA does follow.
+        const offered = certificatePolicies.length
+          ? `the certificates of this service are issued under ${certificatePolicies.join(', ')} only`
+          : 'the certificates of this service carry no certificate policy';
+        throw badRar(`certificate policy ${r.certificatePolicy} is not offered: ${offered}`);
+      }
+      policy = r.certificatePolicy;
     }
     if (r.subjectData !== undefined && r.subjectData !== null) {
       throw badRar('credentialCreationRequest.subjectData is not supported: the certificate subject is taken from the account');
     }
   }
-  return { action: 'create', authorizationDetails: [{ type: d.type, ...(ccr !== undefined ? { credentialCreationRequest: {} } : {}) }] };
+  // The approved detail keeps the policy, so that the token endpoint echoes it and the grant carries it to the
+  // certificate (token_verifier.ts, AccessGrant.certificatePolicy).
+  const approved = { type: d.type, ...(ccr !== undefined ? { credentialCreationRequest: policy !== undefined ? { certificatePolicy: policy } : {} } : {}) };
+  return { action: 'create', ...(policy !== undefined ? { certificatePolicy: policy } : {}), authorizationDetails: [approved] };
+}
+
+/** The certificate policy of an approved creation detail (as parseManagementDetail wrote it), if any. */
+export function approvedCertificatePolicy(details: readonly Record<string, unknown>[]): string | undefined {
+  const ccr = details[0]?.credentialCreationRequest as Record<string, unknown> | undefined;
+  return typeof ccr?.certificatePolicy === 'string' ? ccr.certificatePolicy : undefined;
 }

@@ -14,7 +14,7 @@ import type { Kv } from '../../core/kv.ts';
 import type { UserDirectory } from '../../core/ports.ts';
 import { adapterFactory } from './adapters.ts';
 import { clientSecretMatches } from './clients.ts';
-import { ALL_RAR_TYPES, CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM } from './credential_request.ts';
+import { ALL_RAR_TYPES, CredentialRequestError, EXTRA_PARAMS, parseScope, RAR_PARAM, type ScopeOptions } from './credential_request.ts';
 import { FAPI_ALGS, fapiClientAssertionCheck, fapiClientMetadata, fapiProfile } from './fapi.ts';
 import type { AsKeys } from './keys.ts';
 
@@ -42,9 +42,9 @@ export const INTERACTION_PREFIX = '/oauth2/interaction/';
 /** Whether the current authorization call asks for more than a service token: a signature (scope credential) or a
  *  CSC v2.2 credential creation or deletion. Such a call always shows its page. False when the request is malformed
  *  (then the extra-parameter check refuses it before any prompt is looked at). */
-function credentialKind(ctx: KoaContextWithOIDC): boolean {
+function credentialKind(ctx: KoaContextWithOIDC, scopeOptions: ScopeOptions): boolean {
   try {
-    return parseScope(ctx.oidc.params as Record<string, unknown>).kind !== 'service';
+    return parseScope(ctx.oidc.params as Record<string, unknown>, scopeOptions).kind !== 'service';
   } catch {
     return false;
   }
@@ -74,13 +74,14 @@ export function createProvider(deps: {
   keys: AsKeys;
 }): Provider {
   const { config } = deps;
+  const scopeOptions: ScopeOptions = { certificatePolicies: config.authz.certificatePolicies };
   const policy = interactionPolicy.base();
   // A credential authorization always asks for the factors, even when the client already holds a grant for this
   // person: each one mints its own SAD (DESIGN §2.2). The grant created by the signature page is the only one
   // that can satisfy it (loadExistingGrant below).
   policy.get('consent')!.checks.add(
     new interactionPolicy.Check('csc_credential', 'signature authorization requires PIN and one-time password', 'consent_required', (ctx) =>
-      credentialKind(ctx) && !ctx.oidc.result?.consent ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      credentialKind(ctx, scopeOptions) && !ctx.oidc.result?.consent ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
     ),
   );
 
@@ -91,7 +92,7 @@ export function createProvider(deps: {
   // for a request_uri, on the pushed parameters) and at oauth2/pushed_authorize.
   extraParams[RAR_PARAM] = (ctx) => {
     try {
-      parseScope(ctx.oidc.params as Record<string, unknown>);
+      parseScope(ctx.oidc.params as Record<string, unknown>, scopeOptions);
     } catch (err) {
       if (err instanceof CredentialRequestError) throw toOAuthError(err);
       throw err;
@@ -156,7 +157,7 @@ export function createProvider(deps: {
       url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}`,
     },
     async loadExistingGrant(ctx) {
-      const grantId = ctx.oidc.result?.consent?.grantId ?? (credentialKind(ctx) ? undefined : ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId));
+      const grantId = ctx.oidc.result?.consent?.grantId ?? (credentialKind(ctx, scopeOptions) ? undefined : ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId));
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
     async findAccount(_ctx, sub) {

@@ -9,6 +9,7 @@ import { CscError } from '../../core/errors.ts';
 import type { AccessGrant, TokenVerifier } from '../../core/ports.ts';
 import type { CredentialGrantStore } from './credential_grants.ts';
 import type { ManagementGrantStore } from './management_grants.ts';
+import { approvedCertificatePolicy } from './management_request.ts';
 import { verifySealOwnerToken } from './seal_owner_token.ts';
 import { boundTo } from './token_binding.ts';
 
@@ -49,8 +50,10 @@ export class OAuthTokenVerifier implements TokenVerifier {
     if (manage) {
       if (manage.userId !== at.accountId || manage.clientId !== at.clientId) throw new CscError('invalidToken');
       if (manage.usedAt) throw new CscError('tokenAlreadyUsed');
+      // A creation's certificate policy is the one in the details the person approved (management_request.ts).
+      const certificatePolicy = manage.action === 'create' ? approvedCertificatePolicy(manage.authorizationDetails) : undefined;
       return manage.action === 'create'
-        ? { ...base, scope: 'credential_creation', singleUse: manage.grantId }
+        ? { ...base, scope: 'credential_creation', singleUse: manage.grantId, ...(certificatePolicy !== undefined ? { certificatePolicy } : {}) }
         : { ...base, scope: 'credential_deletion', credentialID: manage.credentialID!, singleUse: manage.grantId };
     }
     const scopes = String(at.scope ?? '').split(' ');

@@ -95,8 +95,10 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
     return String(client?.clientName ?? clientId);
   }
 
+  const scopeOptions = { certificatePolicies: deps.config.authz.certificatePolicies };
+
   async function credentialContext(details: Awaited<ReturnType<Provider['interactionDetails']>>) {
-    const parsed = parseScope(details.params as Record<string, unknown>);
+    const parsed = parseScope(details.params as Record<string, unknown>, scopeOptions);
     if (parsed.kind !== 'credential') return null;
     const request: CredentialRequest = parsed.request;
     const userId = String(details.session?.accountId ?? '');
@@ -105,7 +107,7 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
   }
 
   async function managementContext(details: Awaited<ReturnType<Provider['interactionDetails']>>) {
-    const parsed = parseScope(details.params as Record<string, unknown>);
+    const parsed = parseScope(details.params as Record<string, unknown>, scopeOptions);
     if (parsed.kind !== 'management') return null;
     const userId = String(details.session?.accountId ?? '');
     const summary = parsed.request.credentialID ? await deps.credentials.summary(parsed.request.credentialID) : null;

@@ -31,6 +31,8 @@ export type CreateCredentialCommand = {
   oneTime?: boolean;
   /** Lifetime of the certificate in seconds instead of the CA's default. */
   validitySeconds?: number;
+  /** The certificate policy OID approved in a CSC v2.2 credential_creation authorization (AccessGrant). */
+  certificatePolicy?: string;
   /** 'csc': asked for by the owner through credentials/create (the SAM audits it as credential.create). */
   origin?: 'csc';
 };
@@ -97,6 +99,7 @@ export class CredentialService {
       multisign,
       ...(cmd.oneTime ? { oneTime: true } : {}),
       ...(cmd.validitySeconds !== undefined ? { validitySeconds: cmd.validitySeconds } : {}),
+      ...(cmd.certificatePolicy !== undefined ? { certificatePolicy: cmd.certificatePolicy } : {}),
       ...(cmd.origin ? { origin: cmd.origin } : {}),
     });
     await this.deps.repo.insert({

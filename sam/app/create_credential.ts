@@ -19,10 +19,20 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
   if (!Number.isSafeInteger(cmd.multisign) || cmd.multisign < 1) throw new SamError('SAM_CREDENTIAL_POLICY_INVALID', 'multisign must be a positive integer');
   // Refuse a malformed subject before a key is generated for nothing (throws TypeError).
   subjectName(cmd.subject);
+  // Checked again by the CA when it issues; here so that no key is generated for a certificate it will not make.
+  // authz refuses such a request at oauth2/authorize already: reaching this means the two lists differ (split mode).
+  if (cmd.certificatePolicy !== undefined && !(deps.ca.certificatePolicies ?? []).includes(cmd.certificatePolicy)) {
+    throw new SamError('SAM_CREDENTIAL_POLICY_INVALID', `the CA does not issue under certificate policy ${cmd.certificatePolicy}`);
+  }
   if (await getCredential(deps.db, deps.credentialSeal, cmd.credentialID)) throw new SamError('SAM_CREDENTIAL_EXISTS');
   const pair = await hsmCall(() => deps.hsm.generateKeyPair({ algo: cmd.algo, label: cmd.credentialID }));
   const ee = await mapHsmErrors(() =>
-    deps.ca.issue({ spki: pair.spki, subject: cmd.subject, ...(cmd.validitySeconds !== undefined ? { validitySeconds: cmd.validitySeconds } : {}) }),
+    deps.ca.issue({
+      spki: pair.spki,
+      subject: cmd.subject,
+      ...(cmd.validitySeconds !== undefined ? { validitySeconds: cmd.validitySeconds } : {}),
+      ...(cmd.certificatePolicy !== undefined ? { certificatePolicy: cmd.certificatePolicy } : {}),
+    }),
   );
   const certificates = [ee, deps.ca.certificate];
   // The CA is ours, but the chain is still checked: a certificate for another key must never be bound.
@@ -53,7 +63,12 @@ export async function createCredential(deps: SamDeps, cmd: CreateCmd): Promise<{
   if (cmd.origin === 'csc') {
     await writeAudit(deps.db, {
       event: 'credential.create', ctx: cmd.ctx, userId: cmd.ownerId, credentialId: cmd.credentialID,
-      detail: { keyAlgo: cmd.algo, oneTime: cmd.oneTime === true, notAfter: validity.notAfter.toISOString() },
+      detail: {
+        keyAlgo: cmd.algo,
+        oneTime: cmd.oneTime === true,
+        notAfter: validity.notAfter.toISOString(),
+        ...(cmd.certificatePolicy !== undefined ? { certificatePolicy: cmd.certificatePolicy } : {}),
+      },
     }, 'ok');
   }
   deps.log.info(

@@ -12,6 +12,7 @@ import { crlCache, DEFAULT_CRL_NEXT_UPDATE_HOURS } from './crl.ts';
 import {
   authorityKeyIdentifier,
   basicConstraints,
+  certificatePolicies,
   crlDistributionPoint,
   extendedKeyUsage,
   keyIdentifier,
@@ -28,6 +29,8 @@ export type CaStore = { get(label: string): Promise<Uint8Array | null>; put(labe
 export interface CertificateAuthority {
   /** DER of the root certificate. */
   certificate: Uint8Array;
+  /** The certificate policies (OIDs) this CA may issue under; `issue` refuses any other. Absent: none. */
+  certificatePolicies?: readonly string[];
   /** Certifies `spki` (EC P-256/P-384, RSA 2048/3072) for signing; resolves to the DER end-entity certificate.
    *  `profile` 'timestamping' makes the certificate of a time-stamping authority instead (RFC 3161 §2.3). */
   issue(req: {
@@ -37,6 +40,9 @@ export interface CertificateAuthority {
     /** Lifetime in seconds, instead of validityDays: the short-lived certificate of a one-time credential (CSC v2.2). */
     validitySeconds?: number;
     profile?: CertificateProfile;
+    /** The policy OID to name in the certificatePolicies extension (RFC 5280 §4.2.1.4); one of certificatePolicies.
+     *  Absent: the certificate has no such extension. */
+    certificatePolicy?: string;
   }): Promise<Uint8Array>;
   /** DER of the CA's current CRL (RFC 5280 §5), signed by its key and cached (sam/ca/crl.ts). */
   crl(): Promise<Uint8Array>;
@@ -60,6 +66,8 @@ export type DevCaOptions = {
   /** Where the CA's CRL is published (CRL_URL, default $PUBLIC_URL/ca/crl): named in every certificate it issues
    *  as its CRL distribution point. Absent: the certificates name none. */
   crlUrl?: string;
+  /** CA_CERTIFICATE_POLICIES: the policies the CA may issue under. Absent: none. */
+  certificatePolicies?: readonly string[];
 };
 
 export const DEV_CA_LABEL = 'rssp-dev-ca';
@@ -98,7 +106,7 @@ export async function ensureDevCa(hsm: Hsm, store: CaStore, opts: DevCaOptions =
     certificate = await selfSign(hsm, key, opts.commonName ?? DEV_CA_COMMON_NAME, now());
     await store.put(label, certificate);
   }
-  return devCa(hsm, key, certificate, now, opts.crlNextUpdateHours ?? DEFAULT_CRL_NEXT_UPDATE_HOURS, opts.crlUrl);
+  return devCa(hsm, key, certificate, now, opts.crlNextUpdateHours ?? DEFAULT_CRL_NEXT_UPDATE_HOURS, opts.crlUrl, opts.certificatePolicies ?? []);
 }
 
 function issuerKey(pair: KeyPairInfo): IssuerKey {
@@ -129,12 +137,21 @@ async function selfSign(hsm: Hsm, key: IssuerKey, commonName: string, now: Date)
   return der;
 }
 
-function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Date, crlNextUpdateHours: number, crlUrl?: string): CertificateAuthority {
+function devCa(
+  hsm: Hsm,
+  key: IssuerKey,
+  certificate: Uint8Array,
+  now: () => Date,
+  crlNextUpdateHours: number,
+  crlUrl: string | undefined,
+  policies: readonly string[],
+): CertificateAuthority {
   const root = parseCertificate(certificate).tbsCertificate;
   const caKeyId = keyIdentifier(key.spki);
   const caNotAfterMs = root.validity.notAfter.getTime().getTime();
   return {
     certificate,
+    certificatePolicies: policies,
     // The root signs its own CRL: its key usage allows cRLSign (selfSign above).
     crl: crlCache(hsm, key, root.subject, { now, nextUpdateHours: crlNextUpdateHours }),
     async issue(req) {
@@ -144,6 +161,9 @@ function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Dat
       if (!Number.isInteger(days) || days < 1) throw new TypeError('validityDays must be a positive integer');
       const seconds = req.validitySeconds;
       if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1)) throw new TypeError('validitySeconds must be a positive integer');
+      // Never a certificate under a policy the operator did not say this CA follows (fail closed).
+      const policy = req.certificatePolicy;
+      if (policy !== undefined && !policies.includes(policy)) throw new SamError('SAM_CREDENTIAL_POLICY_INVALID', `the CA does not issue under certificate policy ${policy}`);
       const nowMs = now().getTime();
       const notBefore = wholeSeconds(nowMs - BACKDATE_MS);
       // A lifetime in seconds counts from now, not from the back-dated notBefore: the one-time certificate's window
@@ -163,6 +183,7 @@ function devCa(hsm: Hsm, key: IssuerKey, certificate: Uint8Array, now: () => Dat
         ...(timestamping ? [extendedKeyUsage([ID_KP_TIME_STAMPING])] : []),
         // A relying party checking a B-B signature, which carries no revocation data, finds the CRL here.
         ...(crlUrl ? [crlDistributionPoint(crlUrl)] : []),
+        ...(policy !== undefined ? [certificatePolicies([policy])] : []),
       ];
       if (req.subject.email !== undefined) extensions.push(subjectAltNameEmail(checkEmail(req.subject.email)));
       const der = await buildCertificate(hsm, key, {

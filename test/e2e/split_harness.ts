@@ -89,12 +89,15 @@ export async function authorize(server: Server, s: Signer, bearer: string, hashe
 /** The common shape of a split test: a database with the deployment's roles, development TLS, one SAM process and one
  *  api instance on loopback. `samEnv` adds to the SAM's environment (a setting only the SAM decides). stop() ends
  *  both processes and removes the database and the files. */
-export async function startSplitPair(label: string, opts: { samEnv?: Record<string, string> } = {}): Promise<{ sam: Server; api: Server; stop(): Promise<void> }> {
+export async function startSplitPair(
+  label: string,
+  opts: { samEnv?: Record<string, string>; apiEnv?: Record<string, string> } = {},
+): Promise<{ sam: Server; api: Server; stop(): Promise<void> }> {
   const base = mkdtempSync(path.join(os.tmpdir(), `rssp-${label}-`));
   const db = await databaseWithRoles();
   const split = await splitEnv({ samDatabaseUrl: db.samUrl, apiDatabaseUrl: db.apiUrl, redisUrl: process.env.REDIS_URL!, tlsDir: await makeTls(path.join(base, 'tls')) });
   const sam = await startSam({ ...split.samEnv, ...opts.samEnv });
-  const api = await startServer(split.apiEnv);
+  const api = await startServer({ ...split.apiEnv, ...opts.apiEnv });
   return {
     sam,
     api,

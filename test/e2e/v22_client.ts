@@ -43,16 +43,17 @@ export async function openServiceToken(server: Server, label = 'rssp-sam'): Prom
   return openPkcs11Hsm({ module: token.module, tokenLabel: label, pin: token.pin, sessions: 1 });
 }
 
-/** What the v2.2 OAuth tests start from: a server with embedded defaults, its token opened here, a confidential
- *  client named `clientName` redirecting to REDIRECT, and a signer with a credential. `stop()` closes both. */
-export async function startWalletServer(clientName: string): Promise<{
+/** What the v2.2 OAuth tests start from: a server with embedded defaults (plus `env`), its token opened here, a
+ *  confidential client named `clientName` redirecting to REDIRECT, and a signer with a credential. `stop()` closes
+ *  both. */
+export async function startWalletServer(clientName: string, env: Record<string, string> = {}): Promise<{
   server: Server;
   hsm: Hsm;
   client: { id: string; secret: string };
   signer: Signer;
   stop(): Promise<void>;
 }> {
-  const server = await startServer();
+  const server = await startServer(env);
   const hsm = await openServiceToken(server);
   const c = await admin(server, 'client:create', '--name', clientName, '--redirect-uri', REDIRECT);
   expect(c.code, c.stderr).toBe(0);

@@ -78,6 +78,40 @@ describe('createCredential', () => {
   });
 });
 
+describe('createCredential under a certificate policy (CSC v2.2 credentialCreationRequest.certificatePolicy)', () => {
+  const QCP_N_QSCD = '0.4.0.194112.1.2';
+  const cmd = () => ({
+    ctx: ctx(), credentialID: `c-${randomUUID()}`, ownerId: `u-${randomUUID()}`, algo: 'EC-P256' as const, pin: '1234',
+    subject: { commonName: 'Q' }, scal: '2' as const, multisign: 1, origin: 'csc' as const,
+  });
+
+  it('refuses a policy its CA does not issue under before generating a key', async () => {
+    const c = cmd();
+    await expect(env.sam.createCredential({ ...c, certificatePolicy: QCP_N_QSCD })).rejects.toMatchObject({
+      code: 'SAM_CREDENTIAL_POLICY_INVALID',
+      detail: `the CA does not issue under certificate policy ${QCP_N_QSCD}`,
+    });
+    expect(await env.hsm.findKeyPair(c.credentialID)).toBeNull();
+  });
+
+  it('has a CA that issues under the policy name it, and audits it', async () => {
+    const offering = await setup({ certificatePolicies: [QCP_N_QSCD] });
+    try {
+      const c = cmd();
+      const { certificates } = await offering.sam.createCredential({ ...c, certificatePolicy: QCP_N_QSCD });
+      const text = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-text'], { input: Buffer.from(certificates[0]!) }).toString();
+      expect(text).toMatch(/X509v3 Certificate Policies:\s+Policy: 0\.4\.0\.194112\.1\.2\n/);
+      const { rows } = await offering.db.query(
+        `SELECT detail::jsonb->>'certificatePolicy' AS policy FROM sam.audit WHERE credential_id = $1 AND event = 'credential.create'`,
+        [c.credentialID],
+      );
+      expect(rows).toEqual([{ policy: QCP_N_QSCD }]);
+    } finally {
+      await offering.close();
+    }
+  });
+});
+
 describe('state, setEnabled, unlock', () => {
   it('publishes algorithms, key length, curve, validity and flags, in the order asked, leaving out unknown ids', async () => {
     const ec = await newSigner(env, { algo: 'EC-P384' });

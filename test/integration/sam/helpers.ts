@@ -45,13 +45,15 @@ export async function setup(
     sadMaxTransactionSeconds?: number;
     pinScryptLog2N?: number;
     factorFailureFloorMs?: number;
+    /** What the development CA issues under (CA_CERTIFICATE_POLICIES). */
+    certificatePolicies?: string[];
   } = {},
 ): Promise<Env> {
   const db = createPool(process.env.DATABASE_URL!, 8);
   await migrate(db);
   const hsm = createFakeHsm();
   const clock = makeClock();
-  const ca = await ensureDevCa(hsm, memoryCaStore(), { now: clock.now });
+  const ca = await ensureDevCa(hsm, memoryCaStore(), { now: clock.now, certificatePolicies: opts.certificatePolicies });
   const sam = await createSamOnHsm({
     db,
     hsm,

@@ -1,14 +1,21 @@
 // The reading of a credential authorization request (CSC v2 §8.4.2): CSC parameters or RAR, never both.
 import { describe, expect, it } from 'vitest';
-import { CredentialRequestError, parseScope, RAR_PARAM, RAR_SCOPE_MARK, sameAuthorizationDetails } from '../../../authz/oauth/credential_request.ts';
+import {
+  CredentialRequestError,
+  parseScope,
+  RAR_PARAM,
+  RAR_SCOPE_MARK,
+  sameAuthorizationDetails,
+  type ScopeOptions,
+} from '../../../authz/oauth/credential_request.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const h1 = Buffer.alloc(32, 1);
 const h2 = Buffer.alloc(32, 2);
 
-function refusal(params: Record<string, unknown>) {
+function refusal(params: Record<string, unknown>, options: ScopeOptions = {}) {
   try {
-    parseScope(params);
+    parseScope(params, options);
   } catch (err) {
     if (err instanceof CredentialRequestError) return { error: err.error, description: err.description };
     throw err;
@@ -192,5 +199,49 @@ describe('CSC v2.2 credential creation and deletion details', () => {
     // A signing detail for the same id is another authorization altogether.
     expect(sameAuthorizationDetails(JSON.stringify([{ type: 'credential', credentialID: 'c1', numSignatures: 1 }]), approvedDelete)).toBe(false);
     expect(sameAuthorizationDetails(JSON.stringify([{ type: 'credential_deletion', credentialID: 'c1' }]), [{ type: 'credential', credentialID: 'c1', numSignatures: 1 }])).toBe(false);
+  });
+});
+
+describe('certificate policies of a credential creation (CA_CERTIFICATE_POLICIES)', () => {
+  const CREATE = 'https://cloudsignatureconsortium.org/2025/credential-creation';
+  const QCP_N_QSCD = '0.4.0.194112.1.2';
+  const QCP_N = '0.4.0.194112.1.0';
+  const offered = { certificatePolicies: [QCP_N_QSCD] };
+
+  it('grants a policy the CA issues under and keeps it in the approved details', () => {
+    expect(parseScope(rar([{ type: CREATE, credentialCreationRequest: { certificatePolicy: QCP_N_QSCD, subjectData: null } }]), offered)).toEqual({
+      kind: 'management',
+      request: {
+        action: 'create',
+        certificatePolicy: QCP_N_QSCD,
+        authorizationDetails: [{ type: CREATE, credentialCreationRequest: { certificatePolicy: QCP_N_QSCD } }],
+      },
+    });
+  });
+
+  it('refuses any other policy, saying which the CA follows; with none configured, as before', () => {
+    const other = rar([{ type: CREATE, credentialCreationRequest: { certificatePolicy: QCP_N } }]);
+    expect(refusal(other, offered)).toEqual({
+      error: 'invalid_authorization_details',
+      description: `certificate policy ${QCP_N} is not offered: the certificates of this service are issued under ${QCP_N_QSCD} only`,
+    });
+    expect(refusal(rar([{ type: CREATE, credentialCreationRequest: { certificatePolicy: QCP_N_QSCD } }]))).toEqual({
+      error: 'invalid_authorization_details',
+      description: `certificate policy ${QCP_N_QSCD} is not offered: the certificates of this service carry no certificate policy`,
+    });
+    // Still an OID first, whatever is offered.
+    expect(refusal(rar([{ type: CREATE, credentialCreationRequest: { certificatePolicy: 'qcp-n-qscd' } }]), offered).description).toBe(
+      'credentialCreationRequest.certificatePolicy must be an OID',
+    );
+  });
+
+  it('matches at the token endpoint only the details with the approved policy', () => {
+    const approved = [{ type: CREATE, credentialCreationRequest: { certificatePolicy: QCP_N_QSCD } }];
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: 'credential_creation', credentialCreationRequest: { certificatePolicy: QCP_N_QSCD } }]), approved)).toBe(true);
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: CREATE, credentialCreationRequest: { certificatePolicy: QCP_N } }]), approved)).toBe(false);
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: CREATE, credentialCreationRequest: {} }]), approved)).toBe(false);
+    expect(sameAuthorizationDetails(JSON.stringify([{ type: CREATE }]), approved)).toBe(false);
+    // A policy sent to the token endpoint for a creation approved without one is another authorization.
+    expect(sameAuthorizationDetails(JSON.stringify(approved), [{ type: CREATE, credentialCreationRequest: {} }])).toBe(false);
   });
 });

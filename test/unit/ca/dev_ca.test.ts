@@ -4,8 +4,10 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
   Certificate,
+  CertificatePolicies,
   SubjectKeyIdentifier,
   id_ce_authorityKeyIdentifier,
+  id_ce_certificatePolicies,
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
 import { describeCertificate } from '../../../core/cert_info.ts';
@@ -237,6 +239,28 @@ describe('development CA end-entity certificates', () => {
     await expect(ca.issue({ spki: spkiOf('EC-P256'), subject: { commonName: 'A' } })).rejects.toMatchObject({
       code: 'SAM_SIGNATURE_VERIFY_FAILED',
       message: 'SAM_SIGNATURE_VERIFY_FAILED: HSM signature over a certificate structure: signature does not verify',
+    });
+  });
+
+  it('names the one certificate policy asked for, non-critical, when the CA issues under it (RFC 5280 §4.2.1.4)', async () => {
+    const QCP_N_QSCD = '0.4.0.194112.1.2';
+    const ca = await ensureDevCa(new FakeHsm(), memoryStore(), { certificatePolicies: [QCP_N_QSCD, '0.4.0.194112.1.0'] });
+    expect(ca.certificatePolicies).toEqual([QCP_N_QSCD, '0.4.0.194112.1.0']);
+    const der = await ca.issue({ spki: spkiOf('EC-P256'), subject: { commonName: 'A' }, certificatePolicy: QCP_N_QSCD });
+    const ext = parse(der).tbsCertificate.extensions!.find((e) => e.extnID === id_ce_certificatePolicies)!;
+    expect(ext.critical).toBe(false);
+    const policies = AsnConvert.parse(ext.extnValue.buffer, CertificatePolicies);
+    expect(policies.map((p) => [p.policyIdentifier, p.policyQualifiers])).toEqual([[QCP_N_QSCD, undefined]]);
+    expect(opensslText(der)).toMatch(/X509v3 Certificate Policies:\s+Policy: 0\.4\.0\.194112\.1\.2\n/);
+    // Without one asked for, no extension; one the CA does not issue under is refused, whatever it is.
+    expect(extensionValue(await ca.issue({ spki: spkiOf('EC-P256'), subject: { commonName: 'A' } }), id_ce_certificatePolicies)).toBeUndefined();
+    await expect(ca.issue({ spki: spkiOf('EC-P256'), subject: { commonName: 'A' }, certificatePolicy: '1.2.3.4' })).rejects.toMatchObject({
+      code: 'SAM_CREDENTIAL_POLICY_INVALID',
+      detail: 'the CA does not issue under certificate policy 1.2.3.4',
+    });
+    const none = await ensureDevCa(new FakeHsm(), memoryStore());
+    await expect(none.issue({ spki: spkiOf('EC-P256'), subject: { commonName: 'A' }, certificatePolicy: QCP_N_QSCD })).rejects.toMatchObject({
+      code: 'SAM_CREDENTIAL_POLICY_INVALID',
     });
   });
 

@@ -17,6 +17,16 @@ describe('configuration', () => {
     expect(loadConfig({ CRL_URL: 'http://crl.example.org/dev.crl' }).sam.crlUrl).toBe('http://crl.example.org/dev.crl');
   });
 
+  it('reads CA_CERTIFICATE_POLICIES into the SAM\'s section and, for the RAR check, into authz\'s; default none', () => {
+    const c = loadConfig({ CA_CERTIFICATE_POLICIES: '0.4.0.194112.1.2, 0.4.0.194112.1.0,0.4.0.194112.1.2' });
+    expect(c.sam.certificatePolicies).toEqual(['0.4.0.194112.1.2', '0.4.0.194112.1.0']);
+    expect(c.authz.certificatePolicies).toEqual(['0.4.0.194112.1.2', '0.4.0.194112.1.0']);
+    expect(loadConfig({}).sam.certificatePolicies).toEqual([]);
+    expect(loadConfig({}).authz.certificatePolicies).toEqual([]);
+    expect(() => loadConfig({ CA_CERTIFICATE_POLICIES: '0.4.0.194112.1.2,qcp-n' })).toThrow('CA_CERTIFICATE_POLICIES: "qcp-n" is not a dotted OID');
+    expect(() => loadConfig({ CA_CERTIFICATE_POLICIES: '0.4.0.194112.1.2,' })).toThrow('CA_CERTIFICATE_POLICIES: "" is not a dotted OID');
+  });
+
   it('refuses a port that is not a number', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
   });

@@ -63,6 +63,8 @@ async function create(ctx: CscContext, deps: RsspDeps) {
     ...(body.description !== undefined ? { description: body.description } : {}),
     ...(body.authMode !== undefined ? { authMode: body.authMode } : {}),
     ...(oneTime ? { oneTime, validitySeconds: body.validitySeconds ?? deps.config.rssp.oneTimeValiditySeconds ?? ONE_TIME_VALIDITY_SECONDS } : {}),
+    // Only a credential_creation token carries one: the policy its person approved. A service token asks for none.
+    ...(grant.certificatePolicy !== undefined ? { certificatePolicy: grant.certificatePolicy } : {}),
     origin: 'csc',
   });
   const record = await deps.credentials.get(credentialID);
