@@ -41,6 +41,11 @@ export class OAuthTokenVerifier implements TokenVerifier {
       expiresAt: new Date((at.exp ?? 0) * 1000),
       ...boundTo(at),
     };
+    const scopes = String(at.scope ?? '').split(' ');
+    // CSC v2 §8.4.2 scope: without scope and authorization_details the default is "service". Only an authorization
+    // for scope "credential" (its parameters, or RAR details, which the mount gives that scope) left a grant row
+    // of ours to look up: a service token costs no query here.
+    if (!scopes.includes('credential')) return { ...base, scope: 'service' };
     const credential = await this.grants.find(at.grantId);
     if (credential) {
       if (credential.userId !== at.accountId || credential.clientId !== at.clientId) throw new CscError('invalidToken');
@@ -56,10 +61,7 @@ export class OAuthTokenVerifier implements TokenVerifier {
         ? { ...base, scope: 'credential_creation', singleUse: manage.grantId, ...(certificatePolicy !== undefined ? { certificatePolicy } : {}) }
         : { ...base, scope: 'credential_deletion', credentialID: manage.credentialID!, singleUse: manage.grantId };
     }
-    const scopes = String(at.scope ?? '').split(' ');
-    // CSC v2 §8.4.2 scope: without scope and authorization_details the default is "service".
-    if (scopes.includes('credential')) throw new CscError('invalidToken');
-    return { ...base, scope: 'service' };
+    throw new CscError('invalidToken');
   }
 
   async spend(grant: AccessGrant): Promise<boolean> {
