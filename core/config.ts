@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DOTTED_OID } from './oid.ts';
 import { CRL_PATH } from './public_paths.ts';
 
 const SOFTHSM_PATHS = [
@@ -74,7 +75,8 @@ const schema = z.object({
    *  issues (a development CA under embedded defaults: trusted by nobody else). */
   TSA_URL: z.url().optional(),
   /** TSA policy OID of the SAM's own TSA's tokens (TSTInfo.policy). Default: an OID of this software under the
-   *  UUID arc 2.25; set the OID of your published time-stamp policy. */
+   *  UUID arc 2.25; set the OID of your published time-stamp policy. Arcs unbounded, unlike core/oid.ts: an OID under
+   *  the UUID arc has a 39-digit second arc. */
   TSA_POLICY_OID: z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'a dotted OID').optional(),
   /** Seconds an external TSA has to answer before the request fails (closed). Default 10. */
   TSA_TIMEOUT_SECONDS: int(1, 120).default(10),
@@ -467,13 +469,11 @@ function parseHeaders(json: string): Record<string, string> {
   return value as Record<string, string>;
 }
 
-const OID = /^[0-2](\.(0|[1-9][0-9]{0,9})){1,20}$/;
-
 /** A comma-separated list of dotted OIDs (spaces around the commas allowed), each once. */
 export function parseOidList(name: string, value: string | undefined): string[] {
   if (value === undefined) return [];
   const oids = value.split(',').map((s) => s.trim());
-  for (const oid of oids) if (!OID.test(oid)) throw new ConfigError(`${name}: ${JSON.stringify(oid)} is not a dotted OID`);
+  for (const oid of oids) if (!DOTTED_OID.test(oid)) throw new ConfigError(`${name}: ${JSON.stringify(oid)} is not a dotted OID`);
   return [...new Set(oids)];
 }
 

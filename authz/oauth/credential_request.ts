@@ -12,6 +12,7 @@
 // numSignatures, description, account_token, clientData, PKCE) has the v2 name.
 import { decodeBase64, decodeFormBase64 } from '../../core/base64.ts';
 import { HASHES } from '../../core/algorithms.ts';
+import { DOTTED_OID } from '../../core/oid.ts';
 import { CredentialRequestError } from './credential_request_error.ts';
 import {
   approvedCertificatePolicy,
@@ -80,7 +81,6 @@ function decodeHash(s: string): Uint8Array | null {
 }
 
 const HASH_TYPE = /^(dtbsr|sdr|sodr)$/i;
-const OID = /^[0-2](\.(0|[1-9][0-9]{0,9})){1,20}$/;
 const CREDENTIAL_ID = /^[^\p{Cc}]{1,255}$/u;
 const MAX_SIGNATURES = 1000;
 
@@ -148,7 +148,7 @@ function parseCscParams(p: Params): CredentialRequest {
     if (!v1 && !present(p, 'hashAlgorithmOID')) throw bad('hashAlgorithmOID is required with hashes');
   }
   let hashAlgorithmOID = present(p, 'hashAlgorithmOID') ? String(p.hashAlgorithmOID) : undefined;
-  if (hashAlgorithmOID !== undefined && !OID.test(hashAlgorithmOID)) throw bad('Invalid parameter hashAlgorithmOID');
+  if (hashAlgorithmOID !== undefined && !DOTTED_OID.test(hashAlgorithmOID)) throw bad('Invalid parameter hashAlgorithmOID');
   if (v1 && hashAlgorithmOID === undefined) hashAlgorithmOID = hashAlgorithmOfLength(documents);
   const description = present(p, 'description') ? String(p.description) : undefined;
   // §8.4.2 description: at most 500 characters.
@@ -208,14 +208,14 @@ function parseCredentialDetail(d: Record<string, unknown>): CredentialRequest {
       }
       documents.push({ hash, ...(typeof o.label === 'string' ? { label: o.label } : {}), ...(typeof o.hashType === 'string' ? { hashType: o.hashType } : {}) });
     }
-    if (typeof d.hashAlgorithmOID !== 'string' || !OID.test(d.hashAlgorithmOID)) throw badRar('hashAlgorithmOID is required with documentDigests');
+    if (typeof d.hashAlgorithmOID !== 'string' || !DOTTED_OID.test(d.hashAlgorithmOID)) throw badRar('hashAlgorithmOID is required with documentDigests');
   }
   // CSC v2.2 adds numSignatures; v2.0 implies one signature per document digest.
   const numSignatures = d.numSignatures !== undefined ? parseNumSignatures(d.numSignatures, 'numSignatures') : documents.length;
   if (numSignatures < 1) throw badRar('documentDigests or numSignatures is required');
   if (documents.length && documents.length !== numSignatures) throw badRar('numSignatures must equal the number of documentDigests');
   const hashAlgorithmOID = typeof d.hashAlgorithmOID === 'string' ? d.hashAlgorithmOID : undefined;
-  if (hashAlgorithmOID !== undefined && !OID.test(hashAlgorithmOID)) throw badRar('Invalid hashAlgorithmOID');
+  if (hashAlgorithmOID !== undefined && !DOTTED_OID.test(hashAlgorithmOID)) throw badRar('Invalid hashAlgorithmOID');
   const normalised: Record<string, unknown> = {
     type: d.type,
     credentialID: d.credentialID,

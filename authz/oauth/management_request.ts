@@ -11,6 +11,7 @@
 // The token granted from such a detail is good for exactly one call of its method (and, for deletion, for the named
 // credential of its owner only); it cannot sign. Pure: checked at oauth2/authorize and PAR, rebuilt for the page and
 // at the token endpoint.
+import { DOTTED_OID } from '../../core/oid.ts';
 import { CredentialRequestError } from './credential_request_error.ts';
 
 export const CREATION_TYPES = ['credential_creation', 'https://cloudsignatureconsortium.org/2025/credential-creation'] as const;
@@ -31,7 +32,6 @@ export type ManagementRequest = {
 
 const badRar = (d: string) => new CredentialRequestError('invalid_authorization_details', d);
 
-const OID = /^[0-2](\.(0|[1-9][0-9]{0,9})){1,20}$/;
 const CREDENTIAL_ID = /^[^\p{Cc}]{1,255}$/u;
 
 export function isManagementType(type: unknown): boolean {
@@ -55,7 +55,7 @@ export function parseManagementDetail(d: Record<string, unknown>, certificatePol
     // issues under it (the operator's CA_CERTIFICATE_POLICIES); the subject always comes from the account. Anything
     // else is refused, never silently issued otherwise than asked (fail closed).
     if (r.certificatePolicy !== undefined && r.certificatePolicy !== null) {
-      if (typeof r.certificatePolicy !== 'string' || !OID.test(r.certificatePolicy)) throw badRar('credentialCreationRequest.certificatePolicy must be an OID');
+      if (typeof r.certificatePolicy !== 'string' || !DOTTED_OID.test(r.certificatePolicy)) throw badRar('credentialCreationRequest.certificatePolicy must be an OID');
       if (!certificatePolicies.includes(r.certificatePolicy)) {
         // The same refusal whether or not policies are configured; its reason says which the CA does follow.
         const offered = certificatePolicies.length

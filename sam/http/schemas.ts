@@ -3,6 +3,7 @@
 // call is checked here before a use case sees it, and every SCAL2 rule is enforced after, as in-process.
 import { z } from 'zod';
 import type { AuditFilter, AuditTrail, SecurityEntry } from '../../core/audit_port.ts';
+import { DOTTED_OID } from '../../core/oid.ts';
 import type { SignatureActivation } from '../../core/sam_port.ts';
 
 const bytes = z.instanceof(Uint8Array);
@@ -27,7 +28,7 @@ export const PORT_METHODS: { [K in keyof SignatureActivation]: { input: z.ZodTyp
       pin: z.string().max(1024).optional(), subject, otpChannel: z.enum(['totp', 'email', 'sms']).optional(), approval: z.enum(['inline', 'async']).optional(),
       scal: z.enum(['1', '2']), multisign: nums,
       oneTime: z.boolean().optional(), validitySeconds: z.number().int().min(60).max(31_622_400).optional(), origin: z.literal('csc').optional(),
-      certificatePolicy: z.string().regex(/^[0-2](\.(0|[1-9][0-9]{0,9})){1,20}$/).optional(),
+      certificatePolicy: z.string().regex(DOTTED_OID).optional(),
     }),
     args: (v) => [v],
   },
