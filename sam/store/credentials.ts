@@ -241,21 +241,10 @@ export async function releaseAttempt(q: Queryable, credentialId: string, factor:
   await q.query(`UPDATE sam.credentials SET ${col} = greatest(${col} - 1, 0) WHERE credential_id = $1 AND locked_at IS NULL`, [credentialId]);
 }
 
-/** The whole activation succeeded: consecutive failures of every factor start again from zero (DESIGN §2.1), and
- *  with `userOtpOf` the failures of that user's authenticator too (sam/store/otp.ts), in the same statement. */
-export async function resetFailures(q: Queryable, credentialId: string, userOtpOf?: string): Promise<void> {
-  const credential = 'UPDATE sam.credentials SET pin_failures = 0, otp_failures = 0 WHERE credential_id = $1 AND locked_at IS NULL';
-  if (userOtpOf === undefined) {
-    await q.query(credential, [credentialId]);
-    return;
-  }
-  // The credential's row first (the sub-select makes the user's update wait for it), in the order reserveOtpAttempts
-  // locks them, so that the two statements cannot deadlock.
-  await q.query(
-    `WITH c AS (${credential} RETURNING 1)
-     UPDATE sam.otp SET failures = 0 WHERE user_id = $2 AND failures > 0 AND (SELECT count(*) FROM c) >= 0`,
-    [credentialId, userOtpOf],
-  );
+/** The whole activation succeeded: consecutive failures of every factor start again from zero (DESIGN §2.1). With an
+ *  authenticator app the reset goes with the claim of its time step (sam/store/otp.ts claimOtpStepAndReset). */
+export async function resetFailures(q: Queryable, credentialId: string): Promise<void> {
+  await q.query('UPDATE sam.credentials SET pin_failures = 0, otp_failures = 0 WHERE credential_id = $1 AND locked_at IS NULL', [credentialId]);
 }
 
 /** Removes the credential's row (its SADs, challenges and approvals go with it: ON DELETE CASCADE) and returns the

@@ -20,11 +20,24 @@ export async function getOtpSeed(q: Queryable, userId: string): Promise<{ seedEn
   return r ? { seedEnc: new Uint8Array(r.seed_enc), lastStep: Number(r.last_step) } : null;
 }
 
-/** Records `step` as used if it is later than every step used before; false when it is not (a replay, or a
- *  concurrent request that won the same step). The condition makes this atomic across instances. */
-export async function claimOtpStep(q: Queryable, userId: string, step: number): Promise<boolean> {
-  const res = await q.query('UPDATE sam.otp SET last_step = $2 WHERE user_id = $1 AND last_step < $2', [userId, step]);
-  return res.rowCount === 1;
+/**
+ * A successful activation with an authenticator app: records `step` as used if it is later than every step used
+ * before, and only then starts the failure counts again — the user's and the credential's (PIN and OTP), as
+ * sam/store/credentials.ts resetFailures does — in one statement. False when the step is not later (a replay, or a
+ * concurrent request that won the same step): nothing changed. The condition makes this atomic across instances.
+ * The credential's row is locked first, as in reserveOtpAttempts, so that the two statements cannot deadlock.
+ */
+export async function claimOtpStepAndReset(q: Queryable, credentialId: string, userId: string, step: number): Promise<boolean> {
+  const { rows } = await q.query<{ claimed: boolean }>(
+    `WITH locked AS (SELECT 1 FROM sam.credentials WHERE credential_id = $1 FOR UPDATE),
+          claim AS (UPDATE sam.otp SET last_step = $3, failures = 0
+                     WHERE user_id = $2 AND last_step < $3 AND (SELECT count(*) FROM locked) >= 0 RETURNING 1),
+          reset AS (UPDATE sam.credentials SET pin_failures = 0, otp_failures = 0
+                     WHERE credential_id = $1 AND locked_at IS NULL AND EXISTS (SELECT 1 FROM claim) RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM claim) AS claimed`,
+    [credentialId, userId, step],
+  );
+  return rows[0]!.claimed;
 }
 
 /**
@@ -33,7 +46,7 @@ export async function claimOtpStep(q: Queryable, userId: string, step: number): 
  * user's, counted across all their credentials (issue #14 finding 7) and only while fewer than `max` failures are on
  * record, so that no code is judged once they are, until an admin unlocks one of the user's credentials. `user`
  * false with `credential` true: the caller takes the credential's reservation back. The credential's row is locked
- * before the user's, as in resetFailures, so that the two statements cannot deadlock.
+ * before the user's, as in claimOtpStepAndReset, so that the two statements cannot deadlock.
  */
 export async function reserveOtpAttempts(q: Queryable, credentialId: string, userId: string, max: number): Promise<{ credential: boolean; user: boolean }> {
   const { rows } = await q.query<{ credential: boolean; user: boolean }>(

@@ -22,7 +22,7 @@ import type { Db } from '../../../core/db.ts';
 import type { Hsm } from '../../hsm/hsm.ts';
 import { confirmFailure, type Factor, releaseAttempt, reserveAttempt, resetFailures, type CredentialRecord } from '../../store/credentials.ts';
 import { claimChallenge, liveChallenge } from '../../store/challenges.ts';
-import { claimOtpStep, getOtpSeed, releaseUserOtpAttempt, reserveOtpAttempts } from '../../store/otp.ts';
+import { claimOtpStepAndReset, getOtpSeed, releaseUserOtpAttempt, reserveOtpAttempts } from '../../store/otp.ts';
 import { hsmCall } from '../hsm_errors.ts';
 import { OTP_WRAP_LABEL } from '../sad/sam_keys.ts';
 import { matchTotp } from './totp.ts';
@@ -140,16 +140,26 @@ export async function checkFactors(
     } else {
       await reserve('otp');
     }
-    const verdict = await judged(
-      () => judgeOtp(deps, cred, userId, given.otp ?? '', required.otp!),
-      async () => {
-        await releaseAll();
-        if (perUser) await releaseUserOtpAttempt(db, userId);
-      },
-    );
-    if (verdict) await failed('otp', verdict);
+    const releaseAttempts = async () => {
+      await releaseAll();
+      if (perUser) await releaseUserOtpAttempt(db, userId);
+    };
+    const verdict = await judged(() => judgeOtp(deps, cred, userId, given.otp ?? '', required.otp!), releaseAttempts);
+    if ('refusal' in verdict) return failed('otp', verdict.refusal);
+    const step = verdict.step;
+    if (step !== null) {
+      // The TOTP step is claimed together with the resets of a successful activation: one statement, and a step
+      // already used (a replay, or a parallel request that won it) resets nothing and counts as an OTP failure.
+      const claimed = await judged(() => claimOtpStepAndReset(db, id, userId, step), releaseAttempts);
+      if (!claimed) await failed('otp', new SamError('SAM_OTP_REUSED'));
+      return amrOf(required);
+    }
   }
-  await resetFailures(db, id, perUser ? userId : undefined);
+  await resetFailures(db, id);
+  return amrOf(required);
+}
+
+function amrOf(required: { pin: boolean; otp: OtpFactor | null }): Amr[] {
   const amr: Amr[] = [];
   if (required.pin) amr.push('pwd');
   if (required.otp) amr.push('otp');
@@ -167,18 +177,21 @@ async function judged<T>(check: () => Promise<T>, releaseAll: () => Promise<void
   }
 }
 
-/** null when the one-time password is right; otherwise the refusal to count (as an OTP failure) and answer. */
-async function judgeOtp(deps: FactorDeps, cred: CredentialRecord, userId: string, otp: string, factor: OtpFactor): Promise<SamError | null> {
+/** The one-time password's verdict: the refusal to count (as an OTP failure) and answer, or right — for an
+ *  authenticator app with its time step still to claim (checkFactors claims it with the resets), for a code sent
+ *  out of band already claimed (step null). */
+type OtpVerdict = { refusal: SamError } | { step: number | null };
+
+async function judgeOtp(deps: FactorDeps, cred: CredentialRecord, userId: string, otp: string, factor: OtpFactor): Promise<OtpVerdict> {
   if ('sent' in factor) {
     // Only the latest unexpired, unused code counts; claiming it is a conditional UPDATE, so it works once.
     const live = await liveChallenge(deps.db, cred.credentialId, deps.now());
-    if (!live || !(await verifySecret(otp, live.codeHash))) return new SamError('SAM_OTP_INVALID');
-    if (!(await claimChallenge(deps.db, live.id, deps.now()))) return new SamError('SAM_OTP_REUSED');
-    return null;
+    if (!live || !(await verifySecret(otp, live.codeHash))) return { refusal: new SamError('SAM_OTP_INVALID') };
+    if (!(await claimChallenge(deps.db, live.id, deps.now()))) return { refusal: new SamError('SAM_OTP_REUSED') };
+    return { step: null };
   }
   const seed = await hsmCall(() => deps.hsm.decrypt(OTP_WRAP_LABEL, factor.seedEnc, Buffer.from(userId, 'utf8')));
   const step = await matchTotp(seed, otp, deps.now());
-  if (step === null) return new SamError('SAM_OTP_INVALID');
-  if (!(await claimOtpStep(deps.db, userId, step))) return new SamError('SAM_OTP_REUSED');
-  return null;
+  if (step === null) return { refusal: new SamError('SAM_OTP_INVALID') };
+  return { step };
 }
