@@ -29,6 +29,7 @@ import { auditedOpen, authzSecrets } from './app/authz_secret.ts';
 import { pgCaStore } from './store/ca_store.ts';
 import type { Notifier } from './notify/notifier.ts';
 import { timestamp } from './app/timestamp.ts';
+import { RecentCredentials } from './app/signing/recent_credentials.ts';
 import { openTsa } from './tsa/open_tsa.ts';
 import type { Tsa } from './tsa/tsa.ts';
 
@@ -70,6 +71,7 @@ export async function createSamPartsOnHsm(deps: SamOptions): Promise<{ port: Sig
     ca,
     keys,
     credentialSeal,
+    recentCredentials: new RecentCredentials(),
     now,
     notifier: deps.notifier,
     config: {

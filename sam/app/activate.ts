@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { SamError, type Scal, type SignatureActivation } from '../../core/sam_port.ts';
 import { auditAppendCall, auditFailure, writeAudit, type AuditDraft } from '../audit/audit_log.ts';
 import { sealSoon } from '../audit/seal.ts';
-import { getCredential } from '../store/credentials.ts';
+import { getSealedCredential } from '../store/credentials.ts';
 import { insertSad } from '../store/sads.ts';
 import { requireCertificateValid, requireEnabled, requireOwnedBy, requireUnlocked } from './checks/credential.ts';
 import { requireHashLengths, requireKnownHashAlg, requireNumSignatures } from './checks/hashes.ts';
@@ -31,7 +31,9 @@ export async function activate(deps: SamDeps, cmd: ActivateCmd): Promise<{ sad: 
   };
   try {
     const now = deps.now();
-    const cred = requireOwnedBy(await getCredential(deps.db, deps.credentialSeal, cmd.credentialID), cmd.userId);
+    const found = await getSealedCredential(deps.db, deps.credentialSeal, cmd.credentialID);
+    if (found) deps.recentCredentials.remember(found.record, found.seal); // for the SAD's signHash (one statement)
+    const cred = requireOwnedBy(found?.record ?? null, cmd.userId);
     requireEnabled(cred);
     requireUnlocked(cred); // before the factors: once locked, the right factors do not help
     requireCertificateValid(cred, now);

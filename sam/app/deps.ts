@@ -7,6 +7,7 @@ import type { Hsm } from '../hsm/hsm.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { CredentialSeal } from '../store/credentials.ts';
 import type { SamKeys } from './sad/sam_keys.ts';
+import type { RecentCredentials } from './signing/recent_credentials.ts';
 
 export type SamDeps = {
   db: Db;
@@ -16,6 +17,8 @@ export type SamDeps = {
   keys: SamKeys;
   /** Checks and makes the seal of credential rows (sam/app/credential_seal.ts). */
   credentialSeal: CredentialSeal;
+  /** Credential rows seen with a valid seal, for signHash's one-statement path (sam/app/signing/recent_credentials.ts). */
+  recentCredentials: RecentCredentials;
   now: () => Date;
   /** Out-of-band delivery (CSC v2 §11.8); absent, getChallenge answers SAM_NOTIFY_FAILED. */
   notifier?: Notifier;

@@ -8,7 +8,9 @@ import { auditAppendCall, auditFailure, writeAudit, type AuditDraft } from '../a
 import { sealSoon } from '../audit/seal.ts';
 import type { DigestSignScheme } from '../hsm/hsm.ts';
 import { consumeSad, consumeSeenSad } from '../store/sads.ts';
-import { readSignState } from '../store/sign_state.ts';
+import type { CredentialRecord } from '../store/credentials.ts';
+import { readSignState, type FreshConsumption } from '../store/sign_state.ts';
+import type { SadRecord } from '../store/sads.ts';
 import { requireCertificateValid, requireEnabled, requireUnlocked } from './checks/credential.ts';
 import { requireHashLengths } from './checks/hashes.ts';
 import { requireSignInputs } from './checks/sign_inputs.ts';
@@ -25,8 +27,10 @@ import {
 import { deleteCredential } from './delete_credential.ts';
 import type { SamDeps } from './deps.ts';
 import { hsmCall } from './hsm_errors.ts';
+import type { SadClaims } from './sad/claims.ts';
+import { hashListCommitment } from './sad/commitment.ts';
 import { requireNotExpired, verifySadToken } from './sad/verify.ts';
-import { planSigning } from './signing/plan.ts';
+import { planSigning, type SigningPlan } from './signing/plan.ts';
 import { credentialPublicKey } from './signing/public_keys.ts';
 import { verifySignature } from './signing/verify_signature.ts';
 
@@ -54,32 +58,22 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     draft.sadJti = claims.jti;
     draft.amr = claims.amr; // the factors behind this signature, for its evidence record
     requireNotExpired(claims, now); // SAM_SAD_EXPIRED
+    // A first use of the SAD, for a credential this SAM saw moments ago: every check runs on the rows it must find,
+    // and the read, the consumption and its audit row are one statement (docs/performance.md). Otherwise, or when
+    // the rows differ from the expected ones, the read alone, as before.
+    const fresh = freshConsumption(deps, cmd, claims, now, draft);
     // Both records in one round trip; the checks below still run in their order, each with its own code.
-    const state = await readSignState(deps.db, deps.credentialSeal, claims.jti, cmd.credentialID);
-    const sad = requireSadLive(state.sad, claims); // SAM_SAD_INVALID / SAM_SAD_REVOKED
-    requireSadForCredential(claims, cmd.credentialID); // SAM_SAD_WRONG_CREDENTIAL
-    const cred = requireCredentialExists(state.credential); // SAM_CREDENTIAL_UNKNOWN
-    requireOwner(claims, cred, cmd.userId); // SAM_NOT_OWNER
-    requireClient(claims, cmd.clientId); // SAM_WRONG_CLIENT
-    requireEnabled(cred); // SAM_CREDENTIAL_DISABLED
-    requireUnlocked(cred); // SAM_CREDENTIAL_LOCKED
-    requireCertificateValid(cred, now); // SAM_CERT_NOT_VALID
-    requireScalBinding(claims, cred); // SAM_SAD_INVALID: a count-only SAD for a SCAL 2 credential
-    const publicKey = credentialPublicKey(cred.spki);
-    const plan = planSigning(
-      cmd,
-      { keyAlgo: cred.keyAlgo, pssOnly: cred.pssOnly, modulusBits: publicKey.asymmetricKeyDetails?.modulusLength },
-      sad.hashAlg,
-    ); // SAM_SIGN_ALGO_INVALID / SAM_SIGN_ALGO_PARAMS_INVALID / SAM_HASH_ALG_INVALID / SAM_HASH_ALG_MISMATCH
+    const state = await readSignState(deps.db, deps.credentialSeal, claims.jti, cmd.credentialID, fresh);
+    const { sad, cred, plan, toSign, publicKey } = checkRequest(cmd, claims, state.sad, state.credential, now);
+    if (state.credential) deps.recentCredentials.remember(state.credential, state.credentialSeal);
     draft.hashAlg = plan.hashOid;
-    requireHashes(cmd.hashes); // SAM_HASHES_REQUIRED
-    requireHashLengths(cmd.hashes, HASHES[plan.hashOid]!.length); // SAM_HASH_LENGTH
-    const toSign = requireSignInputs(cmd.signInputs, cmd.hashes, plan.hashOid); // SAM_SIGN_INPUTS_INVALID / SAM_DTBSR_MISMATCH
 
     // The consumption and its audit row commit together or not at all (DESIGN §2.3): one statement from the row read
     // above (docs/performance.md: one round trip); the locked transaction only when that row moved since, or the
     // request is refused.
-    if (await consumeSeenSad(deps.db, sad, cmd.hashes, now, (first) => auditAppendCall(draft, 'ok', undefined, first))) {
+    if (state.consumed) {
+      sealSoon();
+    } else if (await consumeSeenSad(deps.db, sad, cmd.hashes, now, (first) => auditAppendCall(draft, 'ok', undefined, first))) {
       sealSoon();
     } else {
       await tx(deps.db, async (c) => {
@@ -100,6 +94,71 @@ export async function signHash(deps: SamDeps, cmd: SignHashCmd): Promise<{ signa
     await auditFailure(deps.db, deps.log, draft, err);
     throw err;
   }
+}
+
+/** Every check of signHash, in its order, each with its own code; what signing needs when all pass. */
+function checkRequest(cmd: SignHashCmd, claims: SadClaims, sadRow: SadRecord | null, credRow: CredentialRecord | null, now: Date) {
+  const sad = requireSadLive(sadRow, claims); // SAM_SAD_INVALID / SAM_SAD_REVOKED
+  requireSadForCredential(claims, cmd.credentialID); // SAM_SAD_WRONG_CREDENTIAL
+  const cred = requireCredentialExists(credRow); // SAM_CREDENTIAL_UNKNOWN
+  requireOwner(claims, cred, cmd.userId); // SAM_NOT_OWNER
+  requireClient(claims, cmd.clientId); // SAM_WRONG_CLIENT
+  requireEnabled(cred); // SAM_CREDENTIAL_DISABLED
+  requireUnlocked(cred); // SAM_CREDENTIAL_LOCKED
+  requireCertificateValid(cred, now); // SAM_CERT_NOT_VALID
+  requireScalBinding(claims, cred); // SAM_SAD_INVALID: a count-only SAD for a SCAL 2 credential
+  const publicKey = credentialPublicKey(cred.spki);
+  const plan = planSigning(
+    cmd,
+    { keyAlgo: cred.keyAlgo, pssOnly: cred.pssOnly, modulusBits: publicKey.asymmetricKeyDetails?.modulusLength },
+    sad.hashAlg,
+  ); // SAM_SIGN_ALGO_INVALID / SAM_SIGN_ALGO_PARAMS_INVALID / SAM_HASH_ALG_INVALID / SAM_HASH_ALG_MISMATCH
+  requireHashes(cmd.hashes); // SAM_HASHES_REQUIRED
+  requireHashLengths(cmd.hashes, HASHES[plan.hashOid]!.length); // SAM_HASH_LENGTH
+  const toSign = requireSignInputs(cmd.signInputs, cmd.hashes, plan.hashOid); // SAM_SIGN_INPUTS_INVALID / SAM_DTBSR_MISMATCH
+  return { sad, cred, plan, toSign, publicKey };
+}
+
+/**
+ * The one-statement consumption of a SAD's first use, when it can be decided before reading: the credential's row
+ * was seen with a valid seal moments ago, the request signs everything the SAD authorizes (or, count only, at most
+ * its n), and every check passes on the SAD row activation wrote (derived from the verified claims: never used,
+ * its hash list the requested one, since both commit to `hsh`) and that credential row. Undefined otherwise: the
+ * ordinary read, whose checks then give the exact refusal. The statement itself applies only if the rows still are
+ * those (sam/store/sign_state.ts), and checkRequest runs again on what it returns.
+ */
+function freshConsumption(deps: SamDeps, cmd: SignHashCmd, claims: SadClaims, now: Date, draft: AuditDraft): FreshConsumption | undefined {
+  const recent = deps.recentCredentials.get(cmd.credentialID);
+  if (!recent || cmd.hashes.length > claims.n) return undefined;
+  if (claims.hsh !== undefined && hashListCommitment(cmd.hashes) !== claims.hsh) return undefined;
+  const hashes = claims.hsh !== undefined ? [...cmd.hashes] : null;
+  const expected: SadRecord = {
+    jti: claims.jti,
+    userId: claims.sub,
+    clientId: claims.azp,
+    credentialId: claims.cid,
+    hashAlg: claims.hashAlg ?? null,
+    n: claims.n,
+    used: 0,
+    hashes,
+    authorized: hashes,
+    expiresAt: new Date(claims.exp * 1000),
+    revokedAt: null,
+  };
+  let plan: SigningPlan;
+  try {
+    plan = checkRequest(cmd, claims, expected, { ...recent.record, lockedAt: null }, now).plan;
+  } catch {
+    return undefined;
+  }
+  return {
+    requested: cmd.hashes,
+    expectedHashes: hashes,
+    remaining: hashes ? [] : null,
+    now,
+    credentialSeal: recent.seal,
+    alongside: (first) => auditAppendCall({ ...draft, hashAlg: plan.hashOid }, 'ok', undefined, first),
+  };
 }
 
 /** A one-time credential lives for one transaction: once its authorization is spent, its key goes (CSC v2.2). The

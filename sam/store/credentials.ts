@@ -124,8 +124,17 @@ export async function insertCredential(
 }
 
 export async function getCredential(q: Queryable, seal: CredentialSeal, credentialId: string): Promise<CredentialRecord | null> {
+  return (await getSealedCredential(q, seal, credentialId))?.record ?? null;
+}
+
+/** The record, and the seal bytes it was checked against (sam/app/signing/recent_credentials.ts keeps both). */
+export async function getSealedCredential(
+  q: Queryable,
+  seal: CredentialSeal,
+  credentialId: string,
+): Promise<{ record: CredentialRecord; seal: Buffer | null } | null> {
   const { rows } = await q.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM sam.credentials WHERE credential_id = $1`, [credentialId]);
-  return rows[0] ? credentialFromRow(rows[0], seal) : null;
+  return rows[0] ? { record: credentialFromRow(rows[0], seal), seal: rows[0].seal } : null;
 }
 
 /** The credentials whose seal holds; a tampered one is left out (and logged by the seal), not allowed to hide the
