@@ -35,6 +35,8 @@ const down: Kv = {
   set: () => Promise.reject(new Error('ECONNREFUSED')),
   del: () => Promise.reject(new Error('ECONNREFUSED')),
   incr: () => Promise.reject(new Error('ECONNREFUSED')),
+  publish: () => Promise.reject(new Error('ECONNREFUSED')),
+  listen: async () => {}, // never live
   close: async () => {},
 };
 

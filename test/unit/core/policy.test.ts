@@ -14,6 +14,8 @@ const brokenKv: Kv = {
   set: async () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379')),
   del: async () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379')),
   incr: async () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379')),
+  publish: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379')),
+  listen: async () => {}, // never live
   close: async () => {},
 };
 
