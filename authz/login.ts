@@ -9,6 +9,7 @@ import type { Logger } from '../core/log.ts';
 import type { ServiceAuth, TokenVerifier } from '../core/ports.ts';
 import { LoginLimiter } from './login_limiter.ts';
 import { ServiceAuthImpl } from './service_auth.ts';
+import { TokenCache } from './token_cache.ts';
 import { TokenStore } from './token_store.ts';
 import { LoginTokenVerifier } from './token_verifier.ts';
 import { UserStore } from './users.ts';
@@ -29,6 +30,7 @@ export async function createLogin(deps: {
   const users = deps.users ?? new UserStore(deps.db);
   const store = new TokenStore(deps.db);
   const limiter = new LoginLimiter(deps.kv, { maxFailures: deps.config.loginMaxFailures, now: deps.now });
-  const auth = new ServiceAuthImpl({ db: deps.db, users, tokens: store, limiter, config: deps.config, log, audit: deps.audit, now: deps.now });
-  return { tokens: new LoginTokenVerifier(store, deps.now), auth, users, limiter };
+  const cache = await TokenCache.open(deps.kv, log, deps.now);
+  const auth = new ServiceAuthImpl({ db: deps.db, users, tokens: store, cache, limiter, config: deps.config, log, audit: deps.audit, now: deps.now });
+  return { tokens: new LoginTokenVerifier(store, cache, deps.now), auth, users, limiter };
 }

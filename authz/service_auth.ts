@@ -14,6 +14,7 @@ import type { AuditTrail, SecurityEntry } from '../core/audit_port.ts';
 import type { AccessGrant, LoginResult, RevokedSession, ServiceAuth } from '../core/ports.ts';
 import type { RequestContext } from '../core/sam_port.ts';
 import { ipKey, type LoginAttempt, LoginLimiter, userKey } from './login_limiter.ts';
+import type { TokenCache } from './token_cache.ts';
 import { TOKEN_PATTERN, TokenStore } from './token_store.ts';
 import type { UserStore } from './users.ts';
 
@@ -24,6 +25,8 @@ export type ServiceAuthDeps = {
   db: Db;
   users: UserStore;
   tokens: TokenStore;
+  /** Verified access tokens (token_cache.ts): told after each revocation commits. */
+  cache: TokenCache;
   limiter: LoginLimiter;
   config: Pick<AuthzConfig['authz'], 'serviceTokenLifetimeSeconds' | 'refreshTokenLifetimeSeconds'>;
   log: Logger;
@@ -165,6 +168,7 @@ export class ServiceAuthImpl implements ServiceAuth {
         });
         return outcome.out;
       case 'reused':
+        await this.deps.cache.revoked();
         log.warn(
           { event: 'refresh_token_reuse', userId: outcome.row.userId, familyId: outcome.row.familyId, revoked: outcome.revoked, sourceIp },
           'a used refresh token was presented again: the whole login family is revoked',
@@ -234,6 +238,7 @@ export class ServiceAuthImpl implements ServiceAuth {
       await this.deps.tokens.revoke(row.hash, at);
       this.deps.log.info({ event: 'revoke', userId: row.userId, familyId: row.familyId, kind: row.kind }, 'auth/revoke');
     }
+    await this.deps.cache.revoked();
     await this.audit({
       event: 'token.revoke',
       result: 'ok',

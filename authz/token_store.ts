@@ -20,7 +20,7 @@ export type TokenRow = {
 /** 32 bytes in base64url without padding are exactly 43 characters of this alphabet. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+export const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 type Queryable = Db | DbClient;
 

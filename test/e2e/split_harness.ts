@@ -42,6 +42,9 @@ export async function splitEnv(opts: { samDatabaseUrl: string; apiDatabaseUrl: s
       SERVICES: 'api',
       DATABASE_URL: opts.apiDatabaseUrl,
       REDIS_URL: opts.redisUrl,
+      // One deployment, one key space: its instances count the same throttling windows and hear each other's token
+      // revocations (authz/token_cache.ts).
+      REDIS_KEY_PREFIX: `rssp-e2e-split-${samPort}:`,
       SAM_URL: `https://127.0.0.1:${samPort}`,
       SAM_TLS_CA: tlsFile(tlsDir, 'ca.pem'),
       SAM_TLS_CERT: tlsFile(tlsDir, 'api.pem'),
