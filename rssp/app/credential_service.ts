@@ -37,7 +37,7 @@ export type CreateCredentialCommand = {
   origin?: 'csc';
 };
 
-/** Owners remembered by ownerOf; the oldest is forgotten first. */
+/** Owners (and approval modes) remembered by ownerOf (approvalOf); the oldest is forgotten first. */
 const MAX_OWNERS = 100_000;
 
 /** The subject of a seal's certificate, as issued at seal creation (rssp/app/create_seal.ts). */
@@ -53,6 +53,9 @@ export class CredentialService {
    *  answer stays true; a deleted credential's key is gone from the SAM, which checks the owner again from its own
    *  record before any key use and refuses an unknown one (DESIGN §2.3). */
   private readonly owners = new Map<string, string>();
+  /** credentialID → how its authorizations are approved. Set when the SAM creates the credential and never changed
+   *  (no statement updates sam.credentials.approval), so an answer stays true too. */
+  private readonly approvals = new Map<string, Approval>();
 
   constructor(private readonly deps: { repo: CredentialRepo; sam: SignatureActivation; users: UserDirectory }) {}
 
@@ -152,6 +155,7 @@ export class CredentialService {
 
   private async forget(credentialID: string): Promise<void> {
     this.owners.delete(credentialID);
+    this.approvals.delete(credentialID);
     await this.deps.repo.markDeleted(credentialID);
   }
 
@@ -164,6 +168,18 @@ export class CredentialService {
     if (this.owners.size >= MAX_OWNERS) this.owners.delete(this.owners.keys().next().value!);
     this.owners.set(credentialID, record.ownerId);
     return record.ownerId;
+  }
+
+  /** How the SAM approves authorizations of a credential (CSC v2 §11.7 out of band: 'async'), null when it does not
+   *  know the credential; from memory after the first answer (one SAM call fewer per credentials/authorize). */
+  async approvalOf(credentialID: string): Promise<Approval | null> {
+    const known = this.approvals.get(credentialID);
+    if (known !== undefined) return known;
+    const [state] = await this.deps.sam.state([credentialID]);
+    if (!state) return null;
+    if (this.approvals.size >= MAX_OWNERS) this.approvals.delete(this.approvals.keys().next().value!);
+    this.approvals.set(credentialID, state.approval);
+    return state.approval;
   }
 
   async listByOwner(ownerId: string): Promise<CredentialRecord[]> {

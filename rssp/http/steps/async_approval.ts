@@ -12,8 +12,8 @@ const APPROVAL_PATH = '/approve/';
 export function deferWhenApprovedOutOfBand(inline: Step): Step {
   return async (ctx, deps) => {
     const credential = required(ctx.state.credential, 'credential');
-    const [state] = await deps.sam.state([credential.credentialID]);
-    if (state?.approval !== 'async') return inline(ctx, deps);
+    // An unknown credential goes inline too: the SAM refuses it there with the usual error.
+    if ((await deps.credentials.approvalOf(credential.credentialID)) !== 'async') return inline(ctx, deps);
     const grant = required(ctx.state.grant, 'grant');
     const user = await deps.users.byId(grant.userId);
     if (!user) throw new CscError('invalidCredentialID');

@@ -176,3 +176,21 @@ describe('ownerOf', () => {
     expect(reads).toEqual(['c1', 'c2', 'c2']);
   });
 });
+
+describe('approvalOf', () => {
+  it('asks the SAM once per credential (the mode never changes); an id the SAM does not know is asked again', async () => {
+    const asked: string[][] = [];
+    const modes: Record<string, 'inline' | 'async'> = { c1: 'async', c2: 'inline' };
+    const sam = {
+      state: async (ids: string[]) => (asked.push(ids), ids.filter((id) => modes[id]).map((id) => ({ credentialID: id, approval: modes[id] }))),
+    } as unknown as SignatureActivation;
+    const service = new CredentialService({ repo: {} as CredentialRepo, sam, users: {} as UserDirectory });
+    expect(await service.approvalOf('c1')).toBe('async');
+    expect(await service.approvalOf('c1')).toBe('async');
+    expect(await service.approvalOf('c2')).toBe('inline');
+    expect(await service.approvalOf('c3')).toBeNull();
+    modes.c3 = 'inline';
+    expect(await service.approvalOf('c3')).toBe('inline');
+    expect(asked).toEqual([['c1'], ['c2'], ['c3'], ['c3']]);
+  });
+});

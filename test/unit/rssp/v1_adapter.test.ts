@@ -171,7 +171,7 @@ describe('refuseOutOfBandApproval', () => {
   const run = (approval: string | undefined) => {
     const ctx = { state: { credential: { credentialID: 'c1' } } } as unknown as CscContext;
     const asked: string[][] = [];
-    const deps = { sam: { state: async (ids: string[]) => (asked.push(ids), [{ credentialID: 'c1', ...(approval ? { approval } : {}) }]) } } as unknown as RsspDeps;
+    const deps = { credentials: { approvalOf: async (id: string) => (asked.push([id]), approval ?? null) } } as unknown as RsspDeps;
     return { result: refuseOutOfBandApproval(ctx, deps), asked };
   };
 
@@ -181,7 +181,7 @@ describe('refuseOutOfBandApproval', () => {
     expect(asked).toEqual([['c1']]);
   });
 
-  it('lets inline credentials through, and SAMs that do not report approval', async () => {
+  it('lets inline credentials through, and credentials the SAM does not know (it refuses them itself)', async () => {
     await expect(run('inline').result).resolves.toBeUndefined();
     await expect(run(undefined).result).resolves.toBeUndefined();
   });

@@ -6,6 +6,5 @@ import { required, type Step } from '../../step.ts';
 
 export const refuseOutOfBandApproval: Step = async (ctx, deps) => {
   const credential = required(ctx.state.credential, 'credential');
-  const [state] = await deps.sam.state([credential.credentialID]);
-  if (state?.approval === 'async') throw new CscError('v1ApprovalOutOfBand');
+  if ((await deps.credentials.approvalOf(credential.credentialID)) === 'async') throw new CscError('v1ApprovalOutOfBand');
 };
