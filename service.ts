@@ -147,6 +147,7 @@ export async function startService(config: Config, opts: { log?: Logger } = {}):
     // Throttling of auth/login, credentials/authorize, signHash, the OAuth endpoints and the activation pages
     // (core/policy.ts), on the shared Kv so that every instance counts.
     const limits = { limiter: new RateLimiter(kv, log), policy: ratePolicy(config.policy) };
+    closers.push(() => limits.limiter.close()); // before the Kv (closers run in reverse): its last counts
 
     // The credential records need authz's users, and authz's signature page needs the records: users first.
     const users = openUsers(db);

@@ -158,6 +158,10 @@ function processCpuSeconds(name: string, root?: number): number | null {
       const mine = root === undefined ? stat.slice(stat.indexOf('(') + 1, close) === name : Number(pid) === root || Number(fields[1]) === root;
       if (!mine) continue;
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14 and 15)
+      // The root's cutime and cstime (fields 16 and 17): a backend that exits during the window takes its CPU out
+      // of the sum over living processes, and the postmaster, reaping it, adds it here, so nothing is lost or
+      // counted negative (the batch figures of 2026-12-05 had PostgreSQL below zero for that reason).
+      if (Number(pid) === root) ticks += Number(fields[13]) + Number(fields[14]);
     }
   } catch {
     return null;

@@ -1,6 +1,6 @@
 // Throttling over HTTP (issue #4 item 4): credentials/authorize per client and per IP, auth/login per IP, answered
-// 429 with Retry-After before the SAM is asked; authorize fails closed (503) when the store is unreachable, login
-// fails open. The rssp routes with fake SAM and authz, the real limiter on an in-process Kv (or a broken one).
+// 429 with Retry-After before the SAM is asked; authorize fails closed (503) when the store is unreachable, the
+// load-shedding limits go on per instance. The rssp routes with fake SAM and authz, the real limiter on an in-process Kv (or a broken one).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -74,7 +74,7 @@ describe('rate limits', () => {
     expect((await authorize(other.token, cred2.credentialID)).status).toBe(200);
   });
 
-  it('signatures/signHash: 429 past the per-client limit before any SAM call; open when the store is down', async () => {
+  it('signatures/signHash: 429 past the per-client limit before any SAM call; limited per instance when the store is down', async () => {
     use(createMemoryKv(), policy({ signPerClient: 2 }));
     const s = signer(app);
     const cred = await addCredential(app, s.user.id);
@@ -86,13 +86,15 @@ describe('rate limits', () => {
     const third = await csc(app, 'signatures/signHash', body, { bearer: s.token });
     expect([third.status, third.body]).toEqual([429, { error: 'access_denied', error_description: 'Too many requests' }]);
     expect(app.sam.calls.filter((c) => c.method === 'signHash').length).toBe(calls);
-    // Without Redis the limit lets signing through: every signHash still needs its SAD.
+    // Without Redis signing goes on (every signHash still needs its SAD), limited by this instance's own count:
+    // never a 503.
     use(down, policy({ signPerClient: 1 }));
     expect((await csc(app, 'signatures/signHash', body, { bearer: s.token })).status).not.toBe(429);
-    expect((await csc(app, 'signatures/signHash', body, { bearer: s.token })).status).not.toBe(503);
+    const over = await csc(app, 'signatures/signHash', body, { bearer: s.token });
+    expect([over.status, over.body]).toEqual([429, { error: 'access_denied', error_description: 'Too many requests' }]);
   });
 
-  it('signatures/signPolling: 429 past the per-client limit before the job table is read; open when the store is down', async () => {
+  it('signatures/signPolling: 429 past the per-client limit before the job table is read; limited per instance when the store is down', async () => {
     use(createMemoryKv(), policy({ pollPerClient: 2 }));
     const s = signer(app);
     const body = { requestID: 'no-such-job' };
@@ -104,7 +106,8 @@ describe('rate limits', () => {
     // Another client still polls.
     expect(await csc(app, 'signatures/signPolling', body, { bearer: signer(app).token })).toMatchObject({ status: 400, body: unknown });
     use(down, policy({ pollPerClient: 1 }));
-    for (let i = 0; i < 2; i++) expect(await csc(app, 'signatures/signPolling', body, { bearer: s.token })).toMatchObject({ status: 400, body: unknown });
+    expect(await csc(app, 'signatures/signPolling', body, { bearer: s.token })).toMatchObject({ status: 400, body: unknown });
+    expect(await csc(app, 'signatures/signPolling', body, { bearer: s.token })).toMatchObject({ status: 429 });
   });
 
   it('credentials/authorize: the per-IP limit spans clients', async () => {
@@ -130,7 +133,7 @@ describe('rate limits', () => {
     expect(app.sam.calls.length).toBe(calls);
   });
 
-  it('auth/login: 429 with Retry-After past the per-IP request rate; fails open when the store is unreachable', async () => {
+  it('auth/login: 429 with Retry-After past the per-IP request rate; limited per instance, logged, when the store is unreachable', async () => {
     use(createMemoryKv(), policy({ loginPerIp: 1 }));
     const basic = `Basic ${Buffer.from('alice:secret').toString('base64')}`;
     const first = await csc(app, 'auth/login', {}, { authorization: basic });
@@ -141,7 +144,9 @@ describe('rate limits', () => {
     use(down, policy({ loginPerIp: 1 }));
     const open = await csc(app, 'auth/login', {}, { authorization: basic });
     expect(open.status).toBe(first.status);
-    expect(app.logLines.join('')).toContain('rate-limit store unreachable: allowing (fail open)');
+    await app.deps.limits.limiter.flush();
+    expect(app.logLines.join('')).toContain('rate-limit store unreachable: load-shedding limits counted in this instance only');
+    expect((await csc(app, 'auth/login', {}, { authorization: basic })).status).toBe(429);
   });
 });
 
@@ -174,7 +179,7 @@ describe('rate limits on the OAuth endpoints', () => {
     }
   });
 
-  it('per IP across clients, and open (logged) when the store is unreachable', async () => {
+  it('per IP across clients, and per instance when the store is unreachable', async () => {
     const s = await oauthApp(createMemoryKv(), policy({ oauthPerIp: 2 }));
     try {
       expect((await fetch(`${s.url}/oauth2/authorize?client_id=a`)).status).toBe(200);
@@ -186,7 +191,7 @@ describe('rate limits on the OAuth endpoints', () => {
     const d = await oauthApp(down, policy({ oauthPerIp: 1 }));
     try {
       expect((await fetch(`${d.url}/oauth2/token`, { method: 'POST' })).status).toBe(200);
-      expect((await fetch(`${d.url}/oauth2/token`, { method: 'POST' })).status).toBe(200);
+      expect((await fetch(`${d.url}/oauth2/token`, { method: 'POST' })).status).toBe(429);
     } finally {
       await d.close();
     }
