@@ -40,6 +40,13 @@ export type CreateCredentialCommand = {
 /** Owners (and approval modes) remembered by ownerOf (approvalOf); the oldest is forgotten first. */
 const MAX_OWNERS = 100_000;
 
+/** Remembers `value` under `key` in a map of at most MAX_OWNERS entries, forgetting the oldest first. */
+function remember<V>(map: Map<string, V>, key: string, value: V): V {
+  if (map.size >= MAX_OWNERS) map.delete(map.keys().next().value!);
+  map.set(key, value);
+  return value;
+}
+
 /** The subject of a seal's certificate, as issued at seal creation (rssp/app/create_seal.ts). */
 function sealSubject(record: CredentialRecord): { commonName: string; organization?: string } | undefined {
   const leaf = record.certificates[0];
@@ -165,9 +172,7 @@ export class CredentialService {
     if (known !== undefined) return known;
     const record = await this.deps.repo.get(credentialID);
     if (!record) return null;
-    if (this.owners.size >= MAX_OWNERS) this.owners.delete(this.owners.keys().next().value!);
-    this.owners.set(credentialID, record.ownerId);
-    return record.ownerId;
+    return remember(this.owners, credentialID, record.ownerId);
   }
 
   /** How the SAM approves authorizations of a credential (CSC v2 §11.7 out of band: 'async'), null when it does not
@@ -177,9 +182,7 @@ export class CredentialService {
     if (known !== undefined) return known;
     const [state] = await this.deps.sam.state([credentialID]);
     if (!state) return null;
-    if (this.approvals.size >= MAX_OWNERS) this.approvals.delete(this.approvals.keys().next().value!);
-    this.approvals.set(credentialID, state.approval);
-    return state.approval;
+    return remember(this.approvals, credentialID, state.approval);
   }
 
   async listByOwner(ownerId: string): Promise<CredentialRecord[]> {
